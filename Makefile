@@ -1,0 +1,56 @@
+# One command surface for people and CI (README and .ci/run call these targets verbatim).
+#   make run    install what is missing, train/build what is stale, start Loket
+#   make test   the whole test suite (unit + integration + browser), non-zero on failure
+
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+RASA_VENV := .venv-rasa
+APP_STAMP := $(VENV)/.installed
+RASA_STAMP := $(RASA_VENV)/.installed
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test env rasa-env browser lint train ingest clean
+
+run: env rasa-env
+	$(VENV)/bin/loket run
+
+test: env rasa-env browser
+	$(VENV)/bin/python -m pytest
+
+env: $(APP_STAMP)
+rasa-env: $(RASA_STAMP)
+
+# The app environment (Python 3.11). torch first, from the CPU wheel on local disk:
+# any other torch request would pull a multi-GB CUDA build.
+$(APP_STAMP): pyproject.toml
+	@echo "==> App environment: installing into $(VENV) (about 2 minutes the first time)"
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet torch==2.13.0
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $@
+
+$(RASA_STAMP): bot/requirements-rasa.lock bot/install_rasa_env.sh
+	bash bot/install_rasa_env.sh $(RASA_VENV)
+	touch $@
+
+# Debian's Chromium for the browser tests (a test tool's own browser download fails offline).
+browser: $(CHROMIUM)
+$(CHROMIUM):
+	@echo "==> Installing Debian's chromium for the browser tests"
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+train: env rasa-env
+	$(VENV)/bin/loket train
+
+ingest: env
+	$(VENV)/bin/loket ingest
+
+lint: env
+	$(VENV)/bin/ruff check api actions knowledge tests bench
+	$(VENV)/bin/mypy api actions knowledge
+
+clean:
+	rm -rf var .rasa

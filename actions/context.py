@@ -1,0 +1,42 @@
+"""Services the actions use, installed by the api at start-up.
+
+rasa-sdk instantiates actions itself (no constructor arguments), so they cannot
+receive dependencies directly; the api's lifespan calls `install()` once and
+the actions call `current()`. Tests install fakes the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from api.services.conversations import ConversationStore
+    from api.services.office_hours import OfficeHours
+    from knowledge.search import SearchResult
+    from knowledge.types import Reader
+
+
+class Searcher(Protocol):
+    def search(self, query: str, *, reader: Reader, k: int = 5) -> SearchResult: ...
+
+
+@dataclass
+class ActionContext:
+    search: Searcher
+    store: ConversationStore
+    office_hours: OfficeHours
+
+
+_current: ActionContext | None = None
+
+
+def install(context: ActionContext | None) -> None:
+    global _current
+    _current = context
+
+
+def current() -> ActionContext:
+    if _current is None:
+        raise RuntimeError("actions.context.install() has not been called (the api sets it up)")
+    return _current

@@ -1,0 +1,1 @@
+"""Loket api: citizen chat gateway, Rasa action webhook, staff and moderator side."""

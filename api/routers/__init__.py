@@ -1,0 +1,1 @@
+"""One router per audience; each declares its access rule once."""

@@ -1,0 +1,118 @@
+"""Citizen side: the chat page and the chat gateway API. No login: anonymous by design."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, status
+from fastapi.responses import FileResponse, HTMLResponse
+from pydantic import BaseModel, Field
+
+from api.deps import DocumentsDep, GatewayDep, SettingsDep, StoreDep
+from api.services.conversations import Message, UnknownConversation
+from api.services.rasa_client import RasaUnavailable
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+
+router = APIRouter(tags=["citizen"])
+
+
+class NewConversation(BaseModel):
+    language: Literal["nl", "en"] = "nl"
+
+
+class ConversationOut(BaseModel):
+    conversation_id: str
+
+
+class CitizenMessageIn(BaseModel):
+    text: str = Field(min_length=1, description="What the citizen typed")
+    # The page's language switch; unset means "detect from the text".
+    language: Literal["nl", "en"] | None = None
+
+
+class MessageOut(BaseModel):
+    id: int
+    author: str
+    text: str
+    language: str | None
+    sources: list[dict[str, Any]]
+    created_at: datetime | None
+
+    @classmethod
+    def of(cls, message: Message) -> MessageOut:
+        return cls(
+            id=message.id,
+            author=message.author,
+            text=message.text,
+            language=message.language,
+            sources=message.sources,
+            created_at=message.created_at,
+        )
+
+
+class TurnOut(BaseModel):
+    conversation_id: str
+    language: str
+    handled_by: str
+    messages: list[MessageOut]
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def chat_page() -> FileResponse:
+    return FileResponse(WEB_DIR / "chat.html", media_type="text/html")
+
+
+@router.post("/api/chat/conversations", status_code=status.HTTP_201_CREATED)
+def open_conversation(gateway: GatewayDep, body: NewConversation | None = None) -> ConversationOut:
+    return ConversationOut(conversation_id=gateway.open(language=(body or NewConversation()).language))
+
+
+@router.post("/api/chat/conversations/{conversation_id}/messages")
+def send_message(
+    conversation_id: str, body: CitizenMessageIn, gateway: GatewayDep, settings: SettingsDep
+) -> TurnOut:
+    text = body.text.strip()
+    if not text:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "The message is empty.")
+    if len(text) > settings.max_message_chars:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"The message is too long (at most {settings.max_message_chars} characters).",
+        )
+    try:
+        turn = gateway.handle(conversation_id=conversation_id, text=text, language=body.language)
+    except UnknownConversation:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "Unknown conversation.") from None
+    except RasaUnavailable:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "The assistant is not available right now. Your message has been saved.",
+        ) from None
+    return TurnOut(
+        conversation_id=turn.conversation_id,
+        language=turn.language,
+        handled_by=turn.handled_by,
+        messages=[MessageOut.of(m) for m in ([turn.citizen_message] if turn.citizen_message else []) + turn.replies],
+    )
+
+
+@router.get("/api/chat/conversations/{conversation_id}/messages")
+def list_messages(
+    conversation_id: str, store: StoreDep, after: int = Query(0, ge=0)
+) -> list[MessageOut]:
+    """Messages after id `after`: the page polls this for a moderator's replies."""
+    if not store.exists(conversation_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "Unknown conversation.")
+    return [MessageOut.of(m) for m in store.messages(conversation_id, after_id=after)]
+
+
+@router.get("/documents/{doc_id}", response_class=HTMLResponse)
+def public_document(doc_id: str, documents: DocumentsDep) -> HTMLResponse:
+    """A public source document, the target of the links in the bot's answers."""
+    html = documents.public_html(doc_id)
+    if html is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "No public document with this id.")
+    return HTMLResponse(html)

@@ -1,0 +1,1 @@
+"""Business services of the api. No FastAPI imports here: routers and actions call these."""

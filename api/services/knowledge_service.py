@@ -1,0 +1,112 @@
+"""The api's view of the knowledge package: build the index when documents changed, open it."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from api.settings import Settings
+
+if TYPE_CHECKING:
+    from knowledge.ingest import IngestError
+    from knowledge.search import KnowledgeSearch
+    from knowledge.types import Document
+
+FINGERPRINT_FILE = "sources.sha256"
+
+
+@dataclass
+class IngestOutcome:
+    rebuilt: bool
+    documents: int = 0
+    failed: list[IngestError] = field(default_factory=list)
+
+
+@dataclass
+class Knowledge:
+    search: KnowledgeSearch
+
+    def documents(self) -> dict[str, Document]:
+        return self.search.index.documents
+
+
+def sources_fingerprint(paths: Iterable[Path], embedder: str) -> str:
+    """Hash of every source file (name and bytes) and the embedder: changes iff a rebuild is due."""
+    digest = hashlib.sha256(embedder.encode())
+    for root in paths:
+        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        for file in files:
+            digest.update(str(file.resolve()).encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _progress_printer(echo: Callable[[str], None]) -> Callable[[str, int, int], None]:
+    last: dict[str, int] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        percent = 100 * done // total if total else 100
+        # Every 10 % is enough to show it moves without flooding the terminal.
+        if last.get(stage, -10) + 10 <= percent or done == total and last.get(stage) != 100:
+            last[stage] = percent
+            echo(f"  {stage}: {done}/{total} ({percent} %)")
+
+    return progress
+
+
+def ensure_index(
+    settings: Settings,
+    *,
+    paths: list[Path],
+    echo: Callable[[str], None] = print,
+    force: bool = False,
+) -> IngestOutcome:
+    """(Re)build the index from `paths` unless the same sources were indexed already."""
+    from knowledge.embedding import DEFAULT_EMBEDDER, make_embedder
+    from knowledge.index import build_index
+    from knowledge.ingest import load_documents
+
+    embedder_name = settings.embedder or DEFAULT_EMBEDDER
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise RuntimeError(f"No such file or folder: {', '.join(missing)}")
+    fingerprint = sources_fingerprint(paths, embedder_name)
+    stamp = settings.index_dir / FINGERPRINT_FILE
+    if not force and stamp.exists() and stamp.read_text().strip() == fingerprint:
+        echo("Knowledge index is up to date.")
+        return IngestOutcome(rebuilt=False)
+
+    echo(f"Reading documents from {', '.join(str(p) for p in paths)} ...")
+    loaded = load_documents(paths)
+    for error in loaded.errors:
+        echo(f"  skipped {error.path}: {error.reason}")
+    echo(f"Indexing {len(loaded.documents)} documents with {embedder_name} ...")
+    report = build_index(
+        loaded.documents,
+        embedder=make_embedder(embedder_name),
+        index_dir=settings.index_dir,
+        progress=_progress_printer(echo),
+    )
+    echo(
+        f"Index ready: {report.documents} documents, {report.chunks} chunks "
+        f"({report.chunks_embedded} embedded, {report.chunks_reused} reused) in {report.seconds:.1f} s."
+    )
+    stamp.write_text(fingerprint)
+    return IngestOutcome(rebuilt=True, documents=report.documents, failed=list(loaded.errors))
+
+
+def open_knowledge(settings: Settings) -> Knowledge:
+    from knowledge.index import resolve_index_path
+    from knowledge.search import KnowledgeSearch
+
+    try:
+        resolve_index_path(settings.index_dir)
+    except (FileNotFoundError, ValueError):
+        raise RuntimeError(
+            f"No knowledge index in {settings.index_dir}: run `loket ingest` (or `make run`)."
+        ) from None
+    search = KnowledgeSearch.open(settings.index_dir)
+    search.warm_up()
+    return Knowledge(search=search)

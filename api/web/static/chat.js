@@ -1,0 +1,127 @@
+// Citizen chat page: talks only to the api's chat gateway (/api/chat/...).
+"use strict";
+
+const TEXT = {
+  nl: { title: "Stel uw vraag aan de gemeente", label: "Uw bericht", send: "Verstuur",
+        placeholder: "Typ uw vraag, bijvoorbeeld: wat kost een paspoort?",
+        privacy: "Deel geen BSN, bankgegevens of medische informatie in deze chat.",
+        bot: "Digitale assistent", moderator: "Medewerker", citizen: "U", system: "Melding",
+        sources: "Bron", failed: "Versturen lukte niet. Probeer het opnieuw." },
+  en: { title: "Ask the municipality", label: "Your message", send: "Send",
+        placeholder: "Type your question, for example: how much is a passport?",
+        privacy: "Do not share your citizen service number, bank details or medical information in this chat.",
+        bot: "Digital assistant", moderator: "Colleague", citizen: "You", system: "Notice",
+        sources: "Source", failed: "Sending failed. Please try again." },
+};
+
+const state = { conversationId: sessionStorage.getItem("loket.conversation"), language: sessionStorage.getItem("loket.language") || "nl", lastId: 0, chosen: false };
+const list = document.getElementById("messages");
+const form = document.getElementById("composer");
+const input = document.getElementById("message");
+const statusLine = document.getElementById("status");
+const sendButton = document.getElementById("send");
+
+function applyLanguage(language) {
+  state.language = language;
+  sessionStorage.setItem("loket.language", language);
+  document.documentElement.lang = language;
+  document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = TEXT[language][el.dataset.i18n]; });
+  document.querySelectorAll("[data-i18n-placeholder]").forEach((el) => { el.placeholder = TEXT[language][el.dataset.i18nPlaceholder]; });
+  document.querySelectorAll("[data-language]").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.language === language)));
+}
+
+function render(message) {
+  if (message.id <= state.lastId) return;
+  state.lastId = message.id;
+  const item = document.createElement("li");
+  item.className = `message ${message.author}`;
+  item.dataset.id = message.id;
+  const author = document.createElement("span");
+  author.className = "author";
+  author.textContent = TEXT[state.language][message.author] || message.author;
+  const body = document.createElement("span");
+  body.className = "text";
+  body.textContent = message.text;
+  item.append(author, body);
+  if (message.sources && message.sources.length) {
+    const sources = document.createElement("ul");
+    sources.className = "sources";
+    for (const source of message.sources) {
+      const li = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = source.url;
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.textContent = `${TEXT[state.language].sources}: ${source.title}`;
+      li.append(link);
+      sources.append(li);
+    }
+    item.append(sources);
+  }
+  list.append(item);
+  item.scrollIntoView({ block: "end" });
+}
+
+async function api(path, options = {}) {
+  const response = await fetch(path, { headers: { "Content-Type": "application/json" }, ...options });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(body.detail && typeof body.detail === "string" ? body.detail : TEXT[state.language].failed);
+  return body;
+}
+
+async function ensureConversation() {
+  if (state.conversationId) {
+    try {
+      (await api(`/api/chat/conversations/${state.conversationId}/messages`)).forEach(render);
+      return;
+    } catch (error) { state.conversationId = null; }
+  }
+  const created = await api("/api/chat/conversations", { method: "POST", body: JSON.stringify({ language: state.language }) });
+  state.conversationId = created.conversation_id;
+  sessionStorage.setItem("loket.conversation", state.conversationId);
+}
+
+async function send(text) {
+  statusLine.textContent = "";
+  sendButton.disabled = true;
+  try {
+    await ensureConversation();
+    const turn = await api(`/api/chat/conversations/${state.conversationId}/messages`, {
+      method: "POST", body: JSON.stringify({ text, language: state.chosen ? state.language : null }) });
+    turn.messages.forEach(render);
+    if (turn.language !== state.language) applyLanguage(turn.language);
+    return true;
+  } catch (error) {
+    statusLine.textContent = error.message;
+    return false;
+  } finally {
+    sendButton.disabled = false;
+  }
+}
+
+// Replies from a person arrive without a request of the citizen's: poll for them.
+async function poll() {
+  if (!state.conversationId) return;
+  try {
+    (await api(`/api/chat/conversations/${state.conversationId}/messages?after=${state.lastId}`)).forEach(render);
+  } catch (error) { /* a failed poll is retried on the next tick */ }
+}
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const text = input.value.trim();
+  if (!text) return;
+  if (await send(text)) input.value = "";
+  input.focus();
+});
+input.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
+});
+document.querySelectorAll("[data-language]").forEach((button) => button.addEventListener("click", () => {
+  state.chosen = true;
+  applyLanguage(button.dataset.language);
+}));
+
+applyLanguage(state.language);
+if (state.conversationId) ensureConversation().catch(() => {});
+setInterval(poll, 3000);

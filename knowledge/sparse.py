@@ -1,0 +1,275 @@
+"""BM25 over an inverted index, with spaCy lookup lemmas for Dutch and English."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+ANALYZER_LANGUAGES = ("nl", "en")
+FALLBACK_LANGUAGE = "nl"
+MAX_QUERY_TERMS = 64  # bounds query cost whatever someone pastes into the chat box
+_HAS_ALNUM = re.compile(r"\w")
+
+
+class Analyzer:
+    """Text → index terms: lowercase, lookup lemma, no stop words or punctuation, digits kept.
+
+    The spaCy pipelines load lazily (a second or so each), so importing this module is cheap.
+    """
+
+    def __init__(self, languages: Sequence[str] = ANALYZER_LANGUAGES) -> None:
+        self.languages = tuple(languages)
+        self._nlps: dict[str, Language] = {}
+        self._stops: frozenset[str] | None = None
+
+    def _nlp(self, language: str) -> Language:
+        lang = language if language in self.languages else FALLBACK_LANGUAGE
+        nlp = self._nlps.get(lang)
+        if nlp is None:
+            import spacy
+
+            nlp = spacy.blank(lang)
+            # Lookup mode needs no POS tags, which a blank pipeline cannot give; tables come
+            # from spacy-lookups-data, installed locally (no download).
+            nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+            nlp.initialize()
+            self._nlps[lang] = nlp
+        return nlp
+
+    @staticmethod
+    def _terms(doc: Any, extra_stops: frozenset[str] = frozenset()) -> list[str]:
+        terms = []
+        for tok in doc:
+            if tok.is_stop or tok.is_punct or tok.is_space or tok.text in extra_stops:
+                continue
+            lemma = (tok.lemma_ or tok.text).lower()
+            if _HAS_ALNUM.search(lemma):
+                terms.append(lemma)
+        return terms
+
+    def analyze(self, text: str, language: str = FALLBACK_LANGUAGE) -> list[str]:
+        # Lowercase first: the lookup tables are keyed on lowercase words, and a sentence-
+        # initial "Verhuisd" should lemmatise like "verhuisd".
+        return self._terms(self._nlp(language)(text.lower()))
+
+    def analyze_many(self, texts: Sequence[str], languages: Sequence[str], batch_size: int = 256) -> list[list[str]]:
+        """Analyze texts with their own languages, batched per language, results in input order."""
+        out: list[list[str]] = [[] for _ in texts]
+        by_lang: dict[str, list[int]] = {}
+        for i, lang in enumerate(languages):
+            key = lang if lang in self.languages else FALLBACK_LANGUAGE
+            by_lang.setdefault(key, []).append(i)
+        for lang, idxs in by_lang.items():
+            docs = self._nlp(lang).pipe((texts[i].lower() for i in idxs), batch_size=batch_size)
+            for i, doc in zip(idxs, docs):
+                out[i] = self._terms(doc)
+        return out
+
+    def _all_stop_words(self) -> frozenset[str]:
+        if self._stops is None:
+            self._stops = frozenset().union(*(self._nlp(lang).Defaults.stop_words for lang in self.languages))
+        return self._stops
+
+    def analyze_query_groups(self, text: str) -> list[tuple[str, ...]]:
+        """Query terms per word: each group holds that word's lemma in every language.
+
+        The query's language is unknown, so it is analysed with every pipeline and the terms
+        are united (an English question still matches Dutch words that are spelled the same).
+        A word that is a stop word in *any* language is dropped, or Dutch "wat"/"een" and
+        English "how"/"the" would survive the other language's analysis as content words.
+        """
+        stops = self._all_stop_words()
+        lowered = text.lower()
+        groups: dict[int, dict[str, None]] = {}
+        for lang in self.languages:
+            for tok in self._nlp(lang)(lowered):
+                terms = self._terms([tok], stops)
+                if terms:
+                    groups.setdefault(tok.idx, {}).setdefault(terms[0], None)
+        return [tuple(groups[pos]) for pos in sorted(groups)][:MAX_QUERY_TERMS]
+
+    def analyze_query(self, text: str) -> list[str]:
+        """All query terms, unique, in query order."""
+        return list(dict.fromkeys(t for group in self.analyze_query_groups(text) for t in group))
+
+
+@dataclass(frozen=True)
+class SparseHits:
+    ids: np.ndarray  # int64 chunk rows, best first
+    scores: np.ndarray  # float32 BM25 scores
+    coverage: np.ndarray  # float32 in [0, 1]: idf-weighted share of query words matched
+
+    @classmethod
+    def empty(cls) -> SparseHits:
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.float32))
+
+    def __len__(self) -> int:
+        return int(self.ids.shape[0])
+
+
+class BM25Index:
+    """Okapi BM25 over compressed postings (CSR: term → sorted doc ids with term frequencies).
+
+    Scoring touches only the postings of the query's terms, so cost grows with how common the
+    terms are, not with the corpus size. ``allowed`` masks are applied to the postings before
+    anything is counted: document frequencies, N and average length are those of the allowed
+    subset, so a reader's scores are exactly what an index of only their documents would give.
+    """
+
+    def __init__(
+        self,
+        vocab: list[str],
+        offsets: np.ndarray,
+        post_docs: np.ndarray,
+        post_tf: np.ndarray,
+        doc_len: np.ndarray,
+        *,
+        k1: float = 1.2,
+        b: float = 0.75,
+    ) -> None:
+        self.vocab = vocab
+        self.term_ids = {t: i for i, t in enumerate(vocab)}
+        self.offsets = offsets
+        self.post_docs = post_docs
+        self.post_tf = post_tf
+        self.doc_len = doc_len
+        self.k1 = k1
+        self.b = b
+
+    @property
+    def size(self) -> int:
+        return int(self.doc_len.shape[0])
+
+    @classmethod
+    def build(cls, docs_terms: Iterable[Sequence[str]], *, k1: float = 1.2, b: float = 0.75) -> BM25Index:
+        vocab: dict[str, int] = {}
+        # Flat typed buffers rather than per-term Python lists: ~12 bytes per posting, so a
+        # million chunks stays in memory comfortably.
+        terms_buf, docs_buf, tf_buf = array("i"), array("i"), array("f")
+        lengths = array("i")
+        for doc, terms in enumerate(docs_terms):
+            lengths.append(len(terms))
+            for term, tf in Counter(terms).items():
+                terms_buf.append(vocab.setdefault(term, len(vocab)))
+                docs_buf.append(doc)
+                tf_buf.append(tf)
+        term_arr = np.frombuffer(terms_buf, dtype=np.int32) if terms_buf else np.zeros(0, np.int32)
+        order = np.argsort(term_arr, kind="stable")  # stable keeps doc ids ascending per term
+        counts = np.bincount(term_arr, minlength=len(vocab))
+        offsets = np.zeros(len(vocab) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        post_docs = np.asarray(docs_buf, dtype=np.int32)[order] if docs_buf else np.zeros(0, np.int32)
+        post_tf = np.asarray(tf_buf, dtype=np.float32)[order] if tf_buf else np.zeros(0, np.float32)
+        return cls(list(vocab), offsets, post_docs, post_tf, np.asarray(lengths, dtype=np.int32), k1=k1, b=b)
+
+    def stats(self, allowed: np.ndarray | None = None) -> tuple[int, float]:
+        """(number of documents, average length) over the allowed subset."""
+        lengths = self.doc_len if allowed is None else self.doc_len[allowed]
+        n = int(lengths.shape[0])
+        return n, (float(lengths.mean()) if n else 0.0)
+
+    def idf(self, df: int, n_docs: int) -> float:
+        # Lucene's variant: never negative, so a very common term still counts a little.
+        return math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+
+    def search(
+        self,
+        terms: Sequence[str] | Sequence[Sequence[str]],
+        top_n: int = 50,
+        *,
+        allowed: np.ndarray | None = None,
+        stats: tuple[int, float] | None = None,
+    ) -> SparseHits:
+        """Best allowed docs for the query terms, best first, scores > 0 only.
+
+        ``terms`` is a list of terms, or of term groups (one group per query word with its
+        alternative lemmas, as Analyzer.analyze_query_groups gives). Groups only matter for
+        ``coverage``: the idf-weighted share of query words a doc contains (a word counts
+        once, by its best-matching variant); words the allowed corpus has never seen count
+        with the highest idf, so "hoofdstad frankrijk" matching only a stray word scores low.
+        """
+        groups = [(t,) if isinstance(t, str) else tuple(t) for t in terms]
+        n_docs, avgdl = stats if stats is not None else self.stats(allowed)
+        if n_docs == 0 or avgdl <= 0 or not groups:
+            return SparseHits.empty()
+        postings: dict[str, tuple[np.ndarray, float]] = {}
+        all_docs, all_scores = [], []
+        for term in dict.fromkeys(t for g in groups for t in g):
+            tid = self.term_ids.get(term)
+            if tid is None:
+                continue
+            lo, hi = int(self.offsets[tid]), int(self.offsets[tid + 1])
+            docs = np.asarray(self.post_docs[lo:hi])
+            tf = np.asarray(self.post_tf[lo:hi])
+            if allowed is not None:
+                keep = allowed[docs]
+                docs, tf = docs[keep], tf[keep]
+            df = docs.shape[0]
+            if df == 0:
+                continue
+            idf = self.idf(df, n_docs)
+            norm = self.k1 * (1.0 - self.b + self.b * self.doc_len[docs] / avgdl)
+            postings[term] = (docs, idf)
+            all_docs.append(docs)
+            all_scores.append(idf * tf * (self.k1 + 1.0) / (tf + norm))
+        if not all_docs:
+            return SparseHits.empty()
+        uniq, inverse = np.unique(np.concatenate(all_docs), return_inverse=True)
+        scores = np.bincount(inverse, weights=np.concatenate(all_scores)).astype(np.float32)
+        if top_n < scores.shape[0]:
+            part = np.argpartition(-scores, top_n)[:top_n]
+        else:
+            part = np.arange(scores.shape[0])
+        best = part[np.lexsort((uniq[part], -scores[part]))]  # ties: lower id first, deterministic
+        ids = uniq[best]
+
+        unseen = self.idf(0, n_docs)
+        matched = np.zeros(ids.shape[0], dtype=np.float64)
+        total = 0.0
+        for group in groups:
+            seen = [postings[t] for t in group if t in postings]
+            total += max((idf for _, idf in seen), default=unseen)
+            best_in_group = np.zeros(ids.shape[0], dtype=np.float64)
+            for docs, idf in seen:
+                present = np.isin(ids, docs, assume_unique=True)
+                best_in_group[present] = np.maximum(best_in_group[present], idf)
+            matched += best_in_group
+        coverage = (matched / total).astype(np.float32) if total > 0 else np.zeros(ids.shape[0], np.float32)
+        return SparseHits(ids.astype(np.int64), scores[best], coverage)
+
+    # --- persistence: plain .npy arrays + JSON, memory-mapped on load -----------------------
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        np.save(directory / "bm25_offsets.npy", self.offsets)
+        np.save(directory / "bm25_docs.npy", self.post_docs)
+        np.save(directory / "bm25_tf.npy", self.post_tf)
+        np.save(directory / "bm25_doclen.npy", self.doc_len)
+        meta = {"k1": self.k1, "b": self.b, "vocab": self.vocab}
+        (directory / "bm25.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path, *, mmap: bool = True) -> BM25Index:
+        mode: Any = "r" if mmap else None
+        meta = json.loads((directory / "bm25.json").read_text(encoding="utf-8"))
+        return cls(
+            meta["vocab"],
+            np.load(directory / "bm25_offsets.npy", mmap_mode=mode),
+            np.load(directory / "bm25_docs.npy", mmap_mode=mode),
+            np.load(directory / "bm25_tf.npy", mmap_mode=mode),
+            np.load(directory / "bm25_doclen.npy"),
+            k1=float(meta["k1"]),
+            b=float(meta["b"]),
+        )

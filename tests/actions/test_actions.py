@@ -1,0 +1,122 @@
+"""Actions run with rasa-sdk's CollectingDispatcher, a real store and a fake search."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import context
+from actions.handoff import ActionRequestHuman, format_opening
+from actions.knowledge_answers import ActionAnswerQuestion, shorten
+from actions.language import ActionDetectLanguage
+from api.services.conversations import ConversationStore
+from api.services.database import create_schema, make_engine, make_sessionmaker
+from api.services.office_hours import OfficeHours
+from knowledge.search import SearchResult
+from knowledge.types import Hit, Reader
+
+
+class FakeSearch:
+    def __init__(self, result: SearchResult) -> None:
+        self.result = result
+        self.readers: list[Reader] = []
+
+    def search(self, query: str, *, reader: Reader, k: int = 5) -> SearchResult:
+        self.readers.append(reader)
+        return self.result
+
+
+PASSPORT = Hit(
+    doc_id="paspoort-aanvragen", title="Paspoort aanvragen", section="Paspoort aanvragen › Kosten",
+    url="/documents/paspoort-aanvragen", audience="public", team="burgerzaken", score=0.03,
+    passage="Een paspoort voor volwassenen kost € 84,20.",
+)  # fmt: skip
+
+
+def tracker(text: str, *, language: str = "nl", sender: str = "c1", metadata: dict[str, Any] | None = None) -> Tracker:
+    return Tracker.from_dict({
+        "sender_id": sender,
+        "slots": {"language": language},
+        "latest_message": {"text": text, "metadata": metadata or {}},
+        "events": [{"event": "user", "text": text}],
+    })  # fmt: skip
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ConversationStore:
+    engine = make_engine(f"sqlite:///{tmp_path / 'loket.db'}")
+    create_schema(engine)
+    return ConversationStore(sessions=make_sessionmaker(engine))
+
+
+ALWAYS_OPEN = "\n  ".join(f"{day}: '00:00-23:59:59.999999'" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
+
+
+def install(store: ConversationStore, search: FakeSearch, hours: str = ALWAYS_OPEN) -> None:
+    path = store._sessions.kw["bind"].url.database
+    config = Path(path).parent / "teams.yml"
+    config.write_text(f"timezone: Europe/Amsterdam\nchat_hours:\n  {hours}\n")
+    context.install(context.ActionContext(search=search, store=store, office_hours=OfficeHours.from_yaml(config)))
+
+
+def run(action: Any, t: Tracker) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, t, {}))
+    return dispatcher, events
+
+
+def test_answer_cites_the_source_and_searches_as_the_public(store: ConversationStore) -> None:
+    search = FakeSearch(SearchResult(hits=[PASSPORT], relevant=True))
+    install(store, search)
+    dispatcher, events = run(ActionAnswerQuestion(), tracker("wat kost een paspoort"))
+    assert dispatcher.messages[0]["response"] == "utter_answer_source"
+    assert dispatcher.messages[1]["text"] == PASSPORT.passage
+    assert dispatcher.messages[1]["custom"]["sources"][0]["url"] == "/documents/paspoort-aanvragen"
+    assert search.readers == [Reader.public()]
+    assert {"event": "slot", "name": "human_offered", "value": False, "timestamp": None} in events
+
+
+def test_no_relevant_answer_is_said_honestly_and_offers_a_person(store: ConversationStore) -> None:
+    install(store, FakeSearch(SearchResult(hits=[], relevant=False)))
+    dispatcher, events = run(ActionAnswerQuestion(), tracker("wie wint het WK"))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_no_answer"]
+    assert events[0]["name"] == "human_offered" and events[0]["value"] is True
+
+
+def test_request_human_opens_one_escalation_with_a_summary(store: ConversationStore) -> None:
+    install(store, FakeSearch(SearchResult(hits=[], relevant=False)))
+    conversation = store.start(language="nl")
+    dispatcher, _ = run(ActionRequestHuman(), tracker("ik wil een mens spreken", sender=conversation))
+    escalations = store.escalations(status="open")
+    assert len(escalations) == 1
+    assert escalations[0].conversation_id == conversation
+    assert escalations[0].summary == "ik wil een mens spreken"
+    assert dispatcher.messages[0]["response"] == "utter_handoff_now"
+
+
+def test_request_human_outside_hours_says_when(store: ConversationStore) -> None:
+    install(store, FakeSearch(SearchResult(hits=[], relevant=False)), hours="sun: '00:00-00:01'")
+    dispatcher, _ = run(ActionRequestHuman(), tracker("human please", language="en", sender="new-sender"))
+    assert dispatcher.messages[0]["response"] == "utter_handoff_later"
+    assert dispatcher.messages[0]["next_opening"].startswith("Sunday")
+
+
+def test_detect_language_follows_the_gateway(store: ConversationStore) -> None:
+    _, events = run(ActionDetectLanguage(), tracker("hello", language="nl", metadata={"language": "en"}))
+    assert events == [{"event": "slot", "name": "language", "value": "en", "timestamp": None}]
+    _, events = run(ActionDetectLanguage(), tracker("hallo", language="nl", metadata={"language": "xx"}))
+    assert events == []
+
+
+def test_formatting_helpers() -> None:
+    monday = datetime(2026, 11, 30, 9, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    assert format_opening(monday, "nl") == "maandag 09.00 uur"
+    assert format_opening(monday, "en") == "Monday 09:00"
+    assert shorten("a " * 200, max_words=3) == "a a a …"

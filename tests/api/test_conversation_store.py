@@ -1,0 +1,65 @@
+"""The conversation store on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+
+from api.services.conversations import ConversationStore, UnknownConversation
+from api.services.database import create_schema, make_engine, make_sessionmaker
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[ConversationStore]:
+    engine = make_engine(database_url)
+    create_schema(engine)
+    yield ConversationStore(sessions=make_sessionmaker(engine))
+    engine.dispose()
+
+
+def test_messages_are_persisted_in_order_with_sources(store: ConversationStore, database_url: str) -> None:
+    conversation = store.start(language="nl")
+    first = store.add_message(conversation_id=conversation, author="citizen", text="Wat kost een paspoort?", language="nl")
+    second = store.add_message(
+        conversation_id=conversation, author="bot", text="€ 84,20", language="nl",
+        sources=[{"title": "Paspoort aanvragen", "url": "/documents/paspoort-aanvragen"}],
+    )  # fmt: skip
+
+    messages = store.messages(conversation)
+    assert [m.text for m in messages] == ["Wat kost een paspoort?", "€ 84,20"]
+    assert messages[1].sources[0]["url"] == "/documents/paspoort-aanvragen"
+    assert store.messages(conversation, after_id=first.id) == [messages[1]]
+    assert second.id > first.id
+
+    # Really on disk / in the server: a new engine sees the rows.
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        count = connection.execute(
+            text("SELECT count(*) FROM messages WHERE conversation_id = :c"), {"c": conversation}
+        ).scalar_one()
+    engine.dispose()
+    assert count == 2
+
+
+def test_unknown_conversation_is_refused(store: ConversationStore) -> None:
+    with pytest.raises(UnknownConversation):
+        store.add_message(conversation_id="nope", author="citizen", text="hoi", language="nl")
+    assert not store.exists("nope")
+
+
+def test_one_open_escalation_per_conversation(store: ConversationStore) -> None:
+    conversation = store.start(language="en")
+    first = store.escalate(conversation_id=conversation, reason="requested_human", summary="passport")
+    again = store.escalate(conversation_id=conversation, reason="requested_human", summary="passport!")
+    assert again.id == first.id
+    assert [e.id for e in store.escalations(status="open")] == [first.id]
+
+
+def test_citizen_language_is_remembered(store: ConversationStore) -> None:
+    conversation = store.start(language="nl")
+    assert store.handled_by(conversation) == "bot"
+    store.add_message(conversation_id=conversation, author="citizen", text="hello", language="en")
+    engine_language = store.messages(conversation)[0].language
+    assert engine_language == "en"

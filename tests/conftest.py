@@ -1,0 +1,69 @@
+"""Shared fixtures: databases (SQLite and the machine's PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from api.settings import Settings
+
+# PostgreSQL server the persistence tests run against as well as SQLite.
+# LOKET_TEST_POSTGRES_URL overrides it; each test session gets its own database.
+POSTGRES_ADMIN_URL = os.environ.get(
+    "LOKET_TEST_POSTGRES_URL", "postgresql+psycopg://root@127.0.0.1:5432/postgres"
+)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"loket_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:  # noqa: BLE001 - reported as a failure with the cause
+        pytest.fail(f"PostgreSQL at {POSTGRES_ADMIN_URL} is required for the persistence tests: {error}")
+    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as connection:
+        connection.execute(
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"),
+            {"name": name},
+        )
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'loket.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture(scope="session")
+def project_settings() -> Settings:
+    """The project's own settings: its var/ caches (models, index) are shared with `make run`."""
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+def trained_model(project_settings: Settings) -> Path:
+    from api.services.rasa_model import ensure_model
+
+    return ensure_model(project_settings)
+
+
+@pytest.fixture(scope="session")
+def built_index(project_settings: Settings) -> Path:
+    from api.services.knowledge_service import ensure_index
+
+    ensure_index(project_settings, paths=project_settings.policies_dirs)
+    return project_settings.index_dir

@@ -1,0 +1,80 @@
+"""The real thing: a trained Rasa model, the real index, Rasa and the api as processes.
+
+The model and the index are the project's own caches (var/), exactly what
+`make run` uses, so a second run trains nothing; each stack gets its own
+data directory for databases and logs.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from api.services.stack import Stack, start_stack
+from api.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class RunningLoket:
+    settings: Settings
+    stack: Stack
+    client: httpx.Client
+
+    def new_conversation(self) -> str:
+        response = self.client.post("/api/chat/conversations", json={"language": "nl"})
+        response.raise_for_status()
+        return str(response.json()["conversation_id"])
+
+    def say(self, conversation: str, text: str, language: str | None = None) -> dict:
+        response = self.client.post(
+            f"/api/chat/conversations/{conversation}/messages", json={"text": text, "language": language}
+        )
+        response.raise_for_status()
+        return dict(response.json())
+
+    def bot_replies(self, conversation: str, text: str, language: str | None = None) -> list[dict]:
+        return [m for m in self.say(conversation, text, language)["messages"] if m["author"] == "bot"]
+
+
+def _start(tmp: Path, model: Path, index: Path, database_url: str | None = None) -> RunningLoket:
+    data_dir = tmp / "var"
+    data_dir.mkdir(parents=True)
+    (data_dir / "index").symlink_to(index.resolve(), target_is_directory=True)
+    settings = Settings(
+        data_dir=data_dir, api_port=free_port(), rasa_port=free_port(), database_url=database_url
+    )
+    stack = start_stack(settings, model=model)
+    return RunningLoket(settings, stack, httpx.Client(base_url=settings.api_url, timeout=60))
+
+
+@pytest.fixture(scope="session")
+def loket(tmp_path_factory: pytest.TempPathFactory, trained_model: Path, built_index: Path) -> Iterator[RunningLoket]:
+    """Loket on SQLite, the embedded default."""
+    running = _start(tmp_path_factory.mktemp("loket-sqlite"), trained_model, built_index)
+    yield running
+    running.client.close()
+    running.stack.stop()
+
+
+@pytest.fixture(scope="session")
+def loket_postgres(
+    tmp_path_factory: pytest.TempPathFactory, trained_model: Path, built_index: Path, postgres_url: str
+) -> Iterator[RunningLoket]:
+    """Loket with the api and Rasa's tracker store on PostgreSQL."""
+    running = _start(tmp_path_factory.mktemp("loket-pg"), trained_model, built_index, postgres_url)
+    yield running
+    running.client.close()
+    running.stack.stop()

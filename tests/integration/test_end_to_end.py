@@ -1,0 +1,120 @@
+"""Citizen → api gateway → Rasa (REST) → api /webhook (actions) → knowledge search → reply."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.integration.conftest import RunningLoket
+
+pytestmark = pytest.mark.integration
+
+
+def test_dutch_question_is_answered_from_a_policy_document_with_its_source(loket: RunningLoket) -> None:
+    conversation = loket.new_conversation()
+    replies = loket.bot_replies(conversation, "Wat kost een paspoort?")
+
+    answer = replies[-1]
+    assert "€" in answer["text"], answer
+    assert "paspoort" in " ".join(r["text"].lower() for r in replies)
+    source = answer["sources"][0]
+    assert source["url"] == "/documents/paspoort-aanvragen"
+    page = loket.client.get(source["url"])
+    assert page.status_code == 200 and "Paspoort" in page.text
+
+
+def test_english_question_gets_an_english_frame_and_a_dutch_source(loket: RunningLoket) -> None:
+    conversation = loket.new_conversation()
+    turn = loket.say(conversation, "How do I report my move to a new address?")
+    assert turn["language"] == "en"
+    bot = [m for m in turn["messages"] if m["author"] == "bot"]
+    assert bot[0]["text"].startswith("From ")
+    assert any("verhuiz" in s["doc_id"] for m in bot for s in m["sources"]), bot
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("Goedemorgen", "Hallo!"), ("hello", "Hello!"), ("doei", "Tot ziens"), ("bye", "Goodbye")],
+)
+def test_greeting_and_goodbye_in_both_languages(loket: RunningLoket, text: str, expected: str) -> None:
+    replies = loket.bot_replies(loket.new_conversation(), text)
+    assert replies and replies[0]["text"].startswith(expected), replies
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("Ik wil een medewerker spreken", "medewerker"), ("I want to talk to a person", "colleague")],
+)
+def test_asking_for_a_person_opens_an_escalation(loket: RunningLoket, text: str, expected: str) -> None:
+    conversation = loket.new_conversation()
+    replies = loket.bot_replies(conversation, text)
+    assert expected in replies[0]["text"], replies
+    with sqlite3.connect(loket.settings.data_dir / "loket.db") as db:
+        rows = db.execute(
+            "SELECT reason, status FROM escalations WHERE conversation_id = ?", (conversation,)
+        ).fetchall()
+    assert rows == [("requested_human", "open")]
+
+
+def test_unanswerable_question_is_admitted_and_a_person_offered(loket: RunningLoket) -> None:
+    conversation = loket.new_conversation()
+    replies = loket.bot_replies(conversation, "Wat is de hoofdstad van Australië?")
+    assert all(not r["sources"] for r in replies)
+    assert "€" not in " ".join(r["text"] for r in replies)
+
+
+def test_rasa_persists_the_conversation_in_its_sql_tracker_store(loket: RunningLoket) -> None:
+    conversation = loket.new_conversation()
+    loket.bot_replies(conversation, "hallo")
+    with sqlite3.connect(loket.settings.data_dir / "rasa_tracker.db") as db:
+        events = db.execute(
+            "SELECT type_name FROM events WHERE sender_id = ?", (conversation,)
+        ).fetchall()
+    assert ("user",) in events and ("bot",) in events
+
+
+def test_webhook_on_the_real_api_requires_rasas_token(loket: RunningLoket) -> None:
+    call = {"next_action": "action_answer_question", "sender_id": "x", "tracker": {}, "domain": {}}
+    assert loket.client.post("/webhook", json=call).status_code == 401
+    assert loket.client.post("/webhook?token=guess", json=call).status_code == 401
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """Local addresses with a socket listening on `port`, from /proc/net/tcp{,6}."""
+    found: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as handle:
+            for line in handle.readlines()[1:]:
+                fields = line.split()
+                address, hex_port = fields[1].rsplit(":", 1)
+                if int(hex_port, 16) == port and fields[3] == "0A":  # 0A = LISTEN
+                    found.add(address)
+    return found
+
+
+def test_rasa_listens_on_loopback_only(loket: RunningLoket) -> None:
+    addresses = _listening_addresses(loket.settings.rasa_port)
+    assert addresses == {"0100007F"}, addresses  # 127.0.0.1, little-endian hex
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(f"http://[::1]:{loket.settings.rasa_port}/", timeout=2)
+
+
+def test_postgres_holds_both_the_api_conversation_and_rasas_tracker(loket_postgres: RunningLoket) -> None:
+    conversation = loket_postgres.new_conversation()
+    replies = loket_postgres.bot_replies(conversation, "Wat kost een paspoort?")
+    assert replies[-1]["sources"][0]["url"] == "/documents/paspoort-aanvragen"
+
+    engine = create_engine(str(loket_postgres.settings.database_url))
+    with engine.connect() as connection:
+        authors = connection.execute(
+            text("SELECT author FROM messages WHERE conversation_id = :c ORDER BY id"), {"c": conversation}
+        ).scalars().all()
+        events = connection.execute(
+            text("SELECT count(*) FROM events WHERE sender_id = :c"), {"c": conversation}
+        ).scalar_one()
+    engine.dispose()
+    assert authors[0] == "citizen" and "bot" in authors
+    assert events > 0
