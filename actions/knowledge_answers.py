@@ -15,10 +15,22 @@ MAX_PASSAGE_WORDS = 90
 
 
 def shorten(passage: str, *, max_words: int = MAX_PASSAGE_WORDS) -> str:
-    words = passage.split()
-    if len(words) <= max_words:
-        return passage.strip()
-    return " ".join(words[:max_words]).rstrip(",;:") + " …"
+    """At most `max_words` words, line breaks kept, as one message.
+
+    Rasa's output channels split a text at blank lines into separate messages,
+    so paragraphs are joined with single line breaks.
+    """
+    lines = [line.strip() for line in passage.strip().splitlines() if line.strip()]
+    kept: list[str] = []
+    count = 0
+    for line in lines:
+        words = line.split()
+        if count + len(words) > max_words:
+            kept.append(" ".join(words[: max_words - count]).rstrip(",;:") + " …")
+            break
+        kept.append(line)
+        count += len(words)
+    return "\n".join(kept)
 
 
 class ActionAnswerQuestion(Action):

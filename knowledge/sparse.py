@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -23,10 +24,23 @@ MAX_QUERY_TERMS = 64  # bounds query cost whatever someone pastes into the chat 
 _HAS_ALNUM = re.compile(r"\w")
 
 
+@functools.lru_cache(maxsize=None)
+def _pipeline(lang: str) -> Language:
+    """A blank spaCy pipeline with the lookup lemmatizer, loaded once per process (~1 s each)."""
+    import spacy
+
+    nlp = spacy.blank(lang)
+    # Lookup mode needs no POS tags, which a blank pipeline cannot give; the tables come from
+    # spacy-lookups-data, installed locally (no download).
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()
+    return nlp
+
+
 class Analyzer:
     """Text → index terms: lowercase, lookup lemma, no stop words or punctuation, digits kept.
 
-    The spaCy pipelines load lazily (a second or so each), so importing this module is cheap.
+    The spaCy pipelines load on first use and are shared by all analyzers in the process.
     """
 
     def __init__(self, languages: Sequence[str] = ANALYZER_LANGUAGES) -> None:
@@ -34,18 +48,17 @@ class Analyzer:
         self._nlps: dict[str, Language] = {}
         self._stops: frozenset[str] | None = None
 
+    def _lang(self, language: str) -> str:
+        """Documents in a language without a pipeline here are analysed as the corpus default."""
+        if language in self.languages:
+            return language
+        return FALLBACK_LANGUAGE if FALLBACK_LANGUAGE in self.languages else self.languages[0]
+
     def _nlp(self, language: str) -> Language:
-        lang = language if language in self.languages else FALLBACK_LANGUAGE
+        lang = self._lang(language)
         nlp = self._nlps.get(lang)
         if nlp is None:
-            import spacy
-
-            nlp = spacy.blank(lang)
-            # Lookup mode needs no POS tags, which a blank pipeline cannot give; tables come
-            # from spacy-lookups-data, installed locally (no download).
-            nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-            nlp.initialize()
-            self._nlps[lang] = nlp
+            nlp = self._nlps[lang] = _pipeline(lang)
         return nlp
 
     @staticmethod
@@ -69,8 +82,7 @@ class Analyzer:
         out: list[list[str]] = [[] for _ in texts]
         by_lang: dict[str, list[int]] = {}
         for i, lang in enumerate(languages):
-            key = lang if lang in self.languages else FALLBACK_LANGUAGE
-            by_lang.setdefault(key, []).append(i)
+            by_lang.setdefault(self._lang(lang), []).append(i)
         for lang, idxs in by_lang.items():
             docs = self._nlp(lang).pipe((texts[i].lower() for i in idxs), batch_size=batch_size)
             for i, doc in zip(idxs, docs):

@@ -120,3 +120,4 @@ def test_formatting_helpers() -> None:
     assert format_opening(monday, "nl") == "maandag 09.00 uur"
     assert format_opening(monday, "en") == "Monday 09:00"
     assert shorten("a " * 200, max_words=3) == "a a a …"
+    assert shorten("Kosten:\n\n- € 84,20\n- € 66,30\n\nPinnen.") == "Kosten:\n- € 84,20\n- € 66,30\nPinnen."

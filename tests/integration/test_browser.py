@@ -1,0 +1,62 @@
+"""A citizen in a real (headless Chromium) browser: open the page, ask, see the answer."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, expect, sync_playwright
+
+from tests.integration.conftest import RunningLoket
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Flags for a closed network: without them Chromium keeps trying to reach Google's services.
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def test_citizen_asks_in_the_chat_page_and_sees_the_answer_with_its_source(
+    loket: RunningLoket, browser: Browser
+) -> None:
+    page = browser.new_page()
+    page.goto(f"{loket.settings.api_url}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Stel uw vraag aan de gemeente")
+
+    page.get_by_label("Uw bericht").fill("Wat kost een paspoort?")
+    page.get_by_role("button", name="Verstuur").click()
+
+    expect(page.locator(".message.citizen .text")).to_have_text("Wat kost een paspoort?")
+    answer = page.locator(".message.bot").last
+    expect(answer).to_contain_text("€", timeout=30_000)
+    link = answer.get_by_role("link")
+    expect(link.first).to_have_attribute("href", "/documents/paspoort-aanvragen")
+
+    # The source opens as a readable page.
+    with page.expect_popup() as popup:
+        link.first.click()
+    expect(popup.value.get_by_role("heading", level=1)).to_contain_text("Paspoort")
+    page.close()
+
+
+def test_language_switch_turns_the_page_and_the_bot_to_english(loket: RunningLoket, browser: Browser) -> None:
+    page = browser.new_page()
+    page.goto(f"{loket.settings.api_url}/")
+    page.get_by_role("button", name="EN").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ask the municipality")
+    page.get_by_label("Your message").fill("hoi")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator(".message.bot").last).to_contain_text("Hello!", timeout=30_000)
+    page.close()
