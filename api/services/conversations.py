@@ -34,6 +34,9 @@ class Escalation:
     team: str | None
     summary: str
     created_at: datetime
+    language: str = "nl"
+    routing: dict[str, Any] = field(default_factory=dict)
+    form_data: dict[str, Any] = field(default_factory=dict)
 
 
 class UnknownConversation(LookupError):
@@ -62,6 +65,9 @@ def _escalation(row: EscalationRow) -> Escalation:
         team=row.team,
         summary=row.summary,
         created_at=row.created_at,
+        language=row.language,
+        routing=dict(row.routing or {}),
+        form_data=dict(row.form_data or {}),
     )
 
 
@@ -138,8 +144,15 @@ class ConversationStore:
         summary: str,
         priority: str = "normal",
         team: str | None = None,
+        language: str = "nl",
+        routing: dict[str, Any] | None = None,
+        form_data: dict[str, Any] | None = None,
     ) -> Escalation:
-        """Open an escalation, or return the one already open for this conversation."""
+        """Open an escalation, or return the one already open for this conversation.
+
+        A form's case always gets its own escalation (it goes to a team's queue);
+        a second request for a person while one is open returns the open one.
+        """
         with self._sessions.begin() as session:
             if session.get(ConversationRow, conversation_id) is None:
                 raise UnknownConversation(conversation_id)
@@ -147,9 +160,12 @@ class ConversationStore:
                 select(EscalationRow).where(
                     EscalationRow.conversation_id == conversation_id,
                     EscalationRow.status != "resolved",
+                    EscalationRow.reason == reason,
                 )
             ).first()
-            if existing is not None:
+            if existing is not None and not form_data:
+                if priority == "high" and existing.priority != "high":
+                    existing.priority = "high"
                 return _escalation(existing)
             row = EscalationRow(
                 conversation_id=conversation_id,
@@ -157,6 +173,9 @@ class ConversationStore:
                 summary=summary,
                 priority=priority,
                 team=team,
+                language=language,
+                routing=routing or {},
+                form_data=form_data or {},
             )
             session.add(row)
             session.flush()

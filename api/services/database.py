@@ -61,6 +61,11 @@ class EscalationRow(Base):
     priority: Mapped[str] = mapped_column(String(16), default="normal")
     team: Mapped[str | None] = mapped_column(String(32), nullable=True)
     summary: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(8), default="nl")
+    # The routing decision (team, confidence, explanation, runners-up) when there was one.
+    routing: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # What a form collected (e.g. a public-space report), for the team that handles the case.
+    form_data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
