@@ -25,8 +25,7 @@ rasa-env: $(RASA_STAMP)
 # any other torch request would pull a multi-GB CUDA build.
 $(APP_STAMP): pyproject.toml
 	@echo "==> App environment: installing into $(VENV) (about 2 minutes the first time)"
-	rm -rf $(VENV)
-	$(PYTHON) -m venv $(VENV)
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet torch==2.13.0
 	$(VENV)/bin/pip install --quiet -e '.[dev]'

@@ -7,8 +7,9 @@ the actions call `current()`. Tests install fakes the same way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from api.services.conversations import ConversationStore
@@ -26,6 +27,10 @@ class ActionContext:
     search: Searcher
     store: ConversationStore
     office_hours: OfficeHours
+    # Text -> routing decision as a dict (team, confidence, explanation, ...). None: the
+    # dialogue uses its own first signal, the owning team of the best public documents
+    # (actions/case_routing.py). The api installs the routing service here when it has one.
+    route: Callable[[str], dict[str, Any]] | None = None
 
 
 _current: ActionContext | None = None

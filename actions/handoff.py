@@ -10,6 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context
+from actions.dialogue_config import FormConfig, dialogue_config
 from actions.language import tracker_language
 
 _DAY_NAMES = {
@@ -33,6 +34,17 @@ def conversation_summary(tracker: Tracker, *, max_messages: int = 3) -> str:
     return " | ".join(texts[-max_messages:])
 
 
+def paused_form(tracker: Tracker) -> tuple[FormConfig, dict[str, Any]] | None:
+    """The form the citizen was filling in, with the answers so far (kept for the person)."""
+    from actions.forms import form_values
+
+    for form in dialogue_config().forms.values():
+        values = form_values(tracker, form)
+        if any(value is not None for value in values.values()):
+            return form, values
+    return None
+
+
 class ActionRequestHuman(Action):
     def name(self) -> str:
         return "action_request_human"
@@ -43,10 +55,17 @@ class ActionRequestHuman(Action):
         services = context.current()
         language = tracker_language(tracker)
         services.store.ensure(tracker.sender_id, language=language)
+        # Asked mid-form: the person sees the answers so far and the form's team.
+        paused = paused_form(tracker)
+        team = paused[0].default_team if paused else None
+        form_data = {"form": paused[0].reason, "complete": False, **paused[1]} if paused else None
         services.store.escalate(
             conversation_id=tracker.sender_id,
             reason="requested_human",
             summary=conversation_summary(tracker),
+            team=team,
+            language=language,
+            form_data=form_data,
         )
         now = datetime.now(timezone.utc)
         if services.office_hours.is_open(now):

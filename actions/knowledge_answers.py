@@ -9,6 +9,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context
+from actions.dialogue_config import dialogue_config
+from actions.followup import search_query
 from actions.language import tracker_language
 
 MAX_PASSAGE_WORDS = 90
@@ -33,6 +35,51 @@ def shorten(passage: str, *, max_words: int = MAX_PASSAGE_WORDS) -> str:
     return "\n".join(kept)
 
 
+def answer_from_knowledge(dispatcher: CollectingDispatcher, tracker: Tracker, query: str) -> bool:
+    """Utter the best passage with its sources; False (and nothing said) when none is relevant."""
+    from knowledge.types import Reader
+
+    result = context.current().search.search(query, reader=Reader.public(), k=3)
+    if not result.relevant or not result.hits:
+        return False
+    best = result.hits[0]
+    dispatcher.utter_message(
+        response="utter_answer_source", title=best.title, section=best.section or best.title
+    )
+    sources = [
+        {"title": hit.title, "section": hit.section, "url": hit.url, "doc_id": hit.doc_id}
+        for hit in result.hits
+    ]
+    # Unique documents only, best first: the page shows them as links.
+    unique: dict[str, dict[str, Any]] = {}
+    for source in sources:
+        unique.setdefault(str(source["doc_id"]), source)
+    dispatcher.utter_message(
+        text=shorten(best.passage),
+        json_message={"sources": list(unique.values()), "language": tracker_language(tracker)},
+    )
+    return True
+
+
+def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+    """Answer the latest message, as a follow-up of the last topic when it is one."""
+    latest = tracker.latest_message or {}
+    text = latest.get("text") or ""
+    intent = (latest.get("intent") or {}).get("name")
+    last_topic = tracker.get_slot("last_topic")
+    query = search_query(text, last_topic=last_topic, intent=intent, config=dialogue_config())
+    # A follow-up keeps the topic it followed; a new question becomes the topic.
+    topic = last_topic if query != text else text
+    answered = answer_from_knowledge(dispatcher, tracker, query)
+    if not answered:
+        dispatcher.utter_message(response="utter_no_answer")
+    return [
+        SlotSet("human_offered", not answered),
+        SlotSet("last_topic", topic),
+        SlotSet("fallback_count", 0.0),
+    ]
+
+
 class ActionAnswerQuestion(Action):
     def name(self) -> str:
         return "action_answer_question"
@@ -40,27 +87,4 @@ class ActionAnswerQuestion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        from knowledge.types import Reader
-
-        question = (tracker.latest_message or {}).get("text") or ""
-        result = context.current().search.search(question, reader=Reader.public(), k=3)
-        if not result.relevant or not result.hits:
-            dispatcher.utter_message(response="utter_no_answer")
-            return [SlotSet("human_offered", True)]
-
-        best = result.hits[0]
-        dispatcher.utter_message(
-            response="utter_answer_source", title=best.title, section=best.section or best.title
-        )
-        sources = [
-            {"title": hit.title, "section": hit.section, "url": hit.url, "doc_id": hit.doc_id}
-            for hit in result.hits
-        ]
-        # Unique documents only, best first: the page shows them as links.
-        seen: set[str] = set()
-        unique = [s for s in sources if not (s["doc_id"] in seen or seen.add(s["doc_id"]))]
-        dispatcher.utter_message(
-            text=shorten(best.passage),
-            json_message={"sources": unique, "language": tracker_language(tracker)},
-        )
-        return [SlotSet("human_offered", False)]
+        return answer_turn(dispatcher, tracker)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -10,6 +11,19 @@ from rasa_sdk.executor import CollectingDispatcher
 
 SUPPORTED = ("nl", "en")
 
+# E-mail addresses, links and numbers say nothing about the citizen's language
+# ("piet@example.nl" looks English to a detector): answers like these keep it.
+_NOT_LANGUAGE = re.compile(r"\S+@\S+|https?://\S+|www\.\S+|\d[\d\s()+-]*")
+_MIN_WORDS_TO_SWITCH = 1
+
+
+def carries_language(text: str) -> bool:
+    """Enough real words to switch language on; "/intent" triggers always count (page choice)."""
+    if text.startswith("/"):
+        return True
+    words = re.findall(r"[^\W\d_]{2,}", _NOT_LANGUAGE.sub(" ", text))
+    return len(words) >= _MIN_WORDS_TO_SWITCH
+
 
 def tracker_language(tracker: Tracker) -> str:
     language = tracker.get_slot("language")
@@ -17,7 +31,11 @@ def tracker_language(tracker: Tracker) -> str:
 
 
 class ActionDetectLanguage(Action):
-    """Custom slot mapping of `language`: Rasa runs it after every user message."""
+    """Custom slot mapping of `language`: Rasa runs it after every user message.
+
+    Because it runs on every message it also ends a run of misunderstood
+    messages: any confidently understood message resets `fallback_count`.
+    """
 
     def name(self) -> str:
         return "action_detect_language"
@@ -25,8 +43,14 @@ class ActionDetectLanguage(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        metadata = (tracker.latest_message or {}).get("metadata") or {}
+        latest = tracker.latest_message or {}
+        metadata = latest.get("metadata") or {}
         language = metadata.get("language")
-        if language in SUPPORTED and language != tracker.get_slot("language"):
-            return [SlotSet("language", language)]
-        return []
+        events = []
+        text = latest.get("text") or ""
+        if language in SUPPORTED and language != tracker.get_slot("language") and carries_language(text):
+            events.append(SlotSet("language", language))
+        intent = (latest.get("intent") or {}).get("name")
+        if intent and intent != "nlu_fallback" and tracker.get_slot("fallback_count"):
+            events.append(SlotSet("fallback_count", 0.0))
+        return events

@@ -1,10 +1,14 @@
 """`loket`: the operators' command line.
 
-  loket run                      build/train what is stale, start Rasa and the api, print the URL
-  loket train                    train the Rasa model if its inputs changed
-  loket ingest [PATH ...]        (re)build the knowledge index (default: the configured policy folders)
-  loket search "question" [--json] [-k 5] [--role ROLE] [--team TEAM]
-  loket route "message" [--json]
+loket run                      build/train what is stale, start Rasa and the api, print the URL
+loket train                    train the Rasa model if its inputs changed
+loket ingest [PATH ...]        (re)build the knowledge index (default: the configured policy folders)
+loket search "question" [--json] [-k 5] [--role ROLE] [--team TEAM]
+loket route "message" [--json] [--context EARLIER ...] [--intent INTENT]
+loket eval routing [--set FILE] [--tune] [--json]
+loket eval retrieval [--set FILE] [--json] [--index-dir DIR] [--sources YAML ...]
+loket users create NAME --role moderator [--team T] [--password-stdin]
+loket users list
 """
 
 from __future__ import annotations
@@ -34,9 +38,14 @@ def cmd_train(settings: Settings, _args: argparse.Namespace) -> int:
 
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     from api.services.knowledge_service import ensure_index
+    from knowledge.progress import TqdmProgress
 
     paths = [Path(p) for p in args.paths] or settings.policies_dirs
-    report = ensure_index(settings, paths=paths, echo=_echo, force=bool(args.paths) or args.force)
+    bars = TqdmProgress(disable=True if args.no_progress else None)  # bars on a terminal only
+    try:
+        report = ensure_index(settings, paths=paths, echo=bars.echo(_echo), force=bool(args.paths) or args.force)
+    finally:
+        bars.close()
     return 1 if report.failed else 0
 
 
@@ -68,14 +77,105 @@ def cmd_search(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_route(settings: Settings, args: argparse.Namespace) -> int:
     from api.services.knowledge_service import open_knowledge
-    from api.services.routing import route_by_knowledge
+    from api.services.routing import router_for
 
-    decision = route_by_knowledge(args.message, search=open_knowledge(settings).search)
+    router = router_for(settings, search=open_knowledge(settings).search, cached_queries=True)
+    decision = router.route(args.message, conversation=args.context or None, intent=args.intent, language=args.language)
     if args.json:
-        print(json.dumps(asdict(decision), ensure_ascii=False, indent=2))
+        print(json.dumps(decision.to_dict(), ensure_ascii=False, indent=2))
     else:
-        print(f"{decision.team or 'null'} ({decision.confidence:.2f}): {decision.explanation}")
+        label = decision.team or ("triage" if decision.unsure else "null")
+        print(f"{label} [{decision.status}] ({decision.confidence:.2f}): {decision.explanation}")
     return 0
+
+
+RETRIEVAL_SET = Path("data/eval/retrieval_nl_en.jsonl")
+STATUTES_SET = Path("data/eval/statutes.jsonl")
+
+
+def cmd_eval_retrieval(settings: Settings, args: argparse.Namespace) -> int:
+    """`loket eval retrieval`: recall@1/@5 and MRR of the knowledge search on a labelled set.
+
+    The statute set (data/eval/statutes.jsonl, or --sources) runs on its own index of the
+    regelrecht YAML in --index-dir (default var/index-statutes), built here when missing.
+    """
+    from knowledge.evaluation import evaluate, load_questions
+    from knowledge.search import KnowledgeSearch
+
+    root = Path(__file__).resolve().parent.parent
+    set_path = Path(args.set) if args.set else root / RETRIEVAL_SET
+    statutes = set_path.name.startswith("statutes") or bool(args.sources)
+    index_dir = Path(args.index_dir) if args.index_dir else (
+        settings.data_dir / "index-statutes" if statutes else settings.index_dir
+    )  # fmt: skip
+    if statutes:
+        from knowledge.embedding import DEFAULT_EMBEDDER, make_embedder
+        from knowledge.index import build_index
+        from knowledge.ingest import load_documents
+        from knowledge.progress import TqdmProgress
+
+        sources = [Path(p) for p in args.sources] if args.sources else sorted(
+            (root.parent / "shared" / "data" / "regelrecht").glob("*.yaml")
+        )  # fmt: skip
+        if not sources:
+            print("loket: no statute YAML found (../shared/data/regelrecht); pass --sources", file=sys.stderr)
+            return 2
+        loaded = load_documents(sources)
+        for error in loaded.errors:
+            _echo(f"  skipped {error.path}: {error.reason}")
+        _echo(f"Statute index in {index_dir}: {len(loaded.documents)} articles (only changed ones are embedded) ...")
+        bars = TqdmProgress()
+        report = build_index(
+            loaded.documents, embedder=make_embedder(settings.embedder or DEFAULT_EMBEDDER), index_dir=index_dir,
+            progress=bars if not bars.disable else None,
+        )  # fmt: skip
+        bars.close()
+        _echo(f"  {report.chunks} chunks ({report.chunks_embedded} embedded, {report.chunks_reused} reused)")
+    search = KnowledgeSearch.open(index_dir)
+    search.warm_up()
+    questions = load_questions(set_path)
+
+    def progress(done: int, total: int) -> None:
+        if done % 50 == 0 or done == total:
+            print(f"  {done}/{total}", file=sys.stderr, flush=True)
+
+    result = evaluate(search, questions, name=str(set_path.name), progress=progress)
+    if args.json:
+        print(json.dumps(result.summary(), indent=2, ensure_ascii=False))
+    else:
+        print(result.format(show_errors=not args.quiet))
+    return 0 if result.meets_targets() else 1
+
+
+def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
+    if args.component == "retrieval":
+        return cmd_eval_retrieval(settings, args)
+    from api.services.knowledge_service import open_knowledge
+    from api.services.routing import router_for
+    from api.services.routing_eval import DEV_SET, TEST_SET, evaluate, load_examples, tune
+
+    router = router_for(settings, search=open_knowledge(settings).search, cached_queries=True)
+    _echo(f"Embedding the team examples with {router.embedder.name} (cached after the first run) ...")
+    router.warm_up()
+
+    def progress(done: int, total: int) -> None:
+        if done % 50 == 0 or done == total:
+            print(f"  {done}/{total}", file=sys.stderr, flush=True)
+
+    if args.tune:
+        examples = load_examples(Path(args.set) if args.set else DEV_SET)
+        params, report = tune(router, examples, max_triage=args.max_triage, progress=progress)
+        print(report.format(show_errors=not args.json))
+        print("\nbest parameters on the development set (put them in data/routing/routing.yml):")
+        print(json.dumps(params.__dict__, indent=2))
+        return 0
+    examples = load_examples(Path(args.set) if args.set else TEST_SET)
+    report = evaluate(router, examples, progress=progress)
+    if args.json:
+        print(json.dumps(report.summary(), indent=2))
+    else:
+        print(report.format())
+    return 0 if report.meets_targets() else 1
 
 
 def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
@@ -116,6 +216,48 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def _user_store(settings: Settings) -> Any:
+    from datetime import timedelta
+
+    from api.services.database import create_schema, make_engine, make_sessionmaker
+    from api.services.users import UserStore
+
+    engine = make_engine(settings.sqlalchemy_url)
+    create_schema(engine)
+    return UserStore(sessions=make_sessionmaker(engine), session_ttl=timedelta(hours=settings.session_ttl_hours))
+
+
+def cmd_users_create(settings: Settings, args: argparse.Namespace) -> int:
+    import getpass
+
+    from api.services.users import UserError
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"Password for {args.username}: ")
+        if getpass.getpass("Again: ") != password:
+            print("loket: the passwords differ", file=sys.stderr)
+            return 2
+    try:
+        user = _user_store(settings).create(
+            username=args.username, password=password, roles=args.role, teams=args.team or [],
+            display_name=args.name,
+        )  # fmt: skip
+    except UserError as error:
+        print(f"loket: {error}", file=sys.stderr)
+        return 2
+    teams = ", ".join(sorted(user.teams)) or "-"
+    print(f"Created {user.username} (roles: {', '.join(sorted(user.roles))}; teams: {teams})")
+    return 0
+
+
+def cmd_users_list(settings: Settings, _args: argparse.Namespace) -> int:
+    for user in _user_store(settings).all():
+        print(f"{user.username}\t{user.display_name}\t{','.join(sorted(user.roles))}\t{','.join(sorted(user.teams))}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="loket", description="Loket operators' command line")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -124,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = sub.add_parser("ingest", help="build the knowledge index from documents")
     ingest.add_argument("paths", nargs="*", help="files or folders (default: the configured policy folders)")
     ingest.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+    ingest.add_argument("--no-progress", action="store_true", help="plain progress lines, no bars")
     ingest.set_defaults(func=cmd_ingest)
     search = sub.add_parser("search", help="search the knowledge index")
     search.add_argument("question")
@@ -135,7 +278,43 @@ def build_parser() -> argparse.ArgumentParser:
     route = sub.add_parser("route", help="which team a citizen message belongs to")
     route.add_argument("message")
     route.add_argument("--json", action="store_true")
+    route.add_argument(
+        "--context", action="append", help="an earlier message of the citizen (repeatable, oldest first)"
+    )
+    route.add_argument("--intent", help="Rasa's intent for the message, if known (out_of_scope -> null)")
+    route.add_argument("--language", default="nl", choices=["nl", "en"])
     route.set_defaults(func=cmd_route)
+    evaluation = sub.add_parser("eval", help="evaluate a component on its labelled set")
+    evaluation.add_argument("component", choices=["routing", "retrieval"])
+    evaluation.add_argument(
+        "--set",
+        help="labelled JSONL file (routing: data/eval/routing.jsonl, with --tune routing_dev.jsonl; "
+        "retrieval: data/eval/retrieval_nl_en.jsonl, or data/eval/statutes.jsonl)",
+    )
+    evaluation.add_argument(
+        "--index-dir", help="retrieval: index to search (default var/index; statutes: var/index-statutes)"
+    )
+    evaluation.add_argument(
+        "--sources", nargs="+", help="retrieval: statute YAML files to index (default ../shared/data/regelrecht)"
+    )
+    evaluation.add_argument("--quiet", action="store_true", help="retrieval: do not list the misses")
+    evaluation.add_argument("--tune", action="store_true", help="grid-search the routing parameters on the set")
+    evaluation.add_argument(
+        "--max-triage", type=float, default=0.08, help="with --tune: the largest triage share allowed"
+    )
+    evaluation.add_argument("--json", action="store_true", help="print the summary figures as JSON")
+    evaluation.set_defaults(func=cmd_eval)
+    users = sub.add_parser("users", help="manage staff, moderator and admin accounts").add_subparsers(
+        dest="users_command", required=True
+    )
+    create = users.add_parser("create", help="create a user")
+    create.add_argument("username")
+    create.add_argument("--role", action="append", required=True, choices=["moderator", "staff", "admin"])
+    create.add_argument("--team", action="append", help="team id (repeatable), e.g. burgerzaken")
+    create.add_argument("--name", help="display name shown to citizens (default: the username)")
+    create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    create.set_defaults(func=cmd_users_create)
+    users.add_parser("list", help="list users").set_defaults(func=cmd_users_list)
     return parser
 
 

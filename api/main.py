@@ -5,23 +5,30 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
+import yaml
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from rasa_sdk.executor import ActionExecutor
 
 import actions
 from actions import context as action_context
-from api.routers import actions_webhook, citizen, health
+from api.routers import actions_webhook, admin, auth, citizen, health, moderator, routing, staff
+from api.routers.citizen import WEB_DIR
+from api.services.audit import AuditLog
 from api.services.chat import ChatGateway
 from api.services.conversations import ConversationStore
 from api.services.database import create_schema, make_engine, make_sessionmaker
 from api.services.documents import DocumentLibrary
 from api.services.knowledge_service import open_knowledge
+from api.services.moderation import ModerationService
 from api.services.office_hours import OfficeHours
 from api.services.rasa_client import RasaClient
+from api.services.staff_search import StaffSearch
+from api.services.teams import load_teams
+from api.services.users import UserStore
 from api.settings import PROJECT_ROOT, Settings, get_settings
-from api.routers.citizen import WEB_DIR
 
 log = logging.getLogger("loket.api")
 
@@ -33,7 +40,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.sqlalchemy_url)
         create_schema(engine)
-        store = ConversationStore(sessions=make_sessionmaker(engine))
+        sessions = make_sessionmaker(engine)
+        store = ConversationStore(sessions=sessions)
         knowledge = open_knowledge(settings)
         rasa = RasaClient(base_url=settings.rasa_url, timeout_s=settings.rasa_timeout_s)
         executor = ActionExecutor()
@@ -47,7 +55,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.settings = settings
         app.state.store = store
-        app.state.gateway = ChatGateway(store=store, bot=rasa)
+        app.state.users = UserStore(sessions=sessions, session_ttl=timedelta(hours=settings.session_ttl_hours))
+        app.state.audit = AuditLog(sessions=sessions)
+        app.state.staff_search = StaffSearch(search=knowledge.search, sessions=sessions)
+        app.state.moderation = ModerationService(
+            sessions=sessions,
+            teams=load_teams(PROJECT_ROOT / "data" / "routing" / "teams.yml"),
+            messages_path=PROJECT_ROOT / "data" / "handoff_messages.yml",
+        )
+        handoff_texts = yaml.safe_load((PROJECT_ROOT / "data" / "handoff_messages.yml").read_text(encoding="utf-8"))
+        app.state.gateway = ChatGateway(store=store, bot=rasa, no_reply=handoff_texts["no_reply"])
         app.state.documents = DocumentLibrary(knowledge.documents())
         app.state.executor = executor
         try:
@@ -62,4 +79,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(citizen.router)
     app.include_router(actions_webhook.router)
+    app.include_router(routing.router)
+    app.include_router(auth.router)
+    app.include_router(moderator.router)
+    app.include_router(moderator.page_router)
+    app.include_router(admin.router)
+    app.include_router(staff.router)
+    app.include_router(staff.page_router)
     return app

@@ -47,13 +47,20 @@ class Settings(BaseSettings):
 
     max_message_chars: int = 2000
 
+    # Staff and moderator logins.
+    session_ttl_hours: float = 8.0
+    # Send the session cookie over HTTPS only; on by default in production.
+    cookie_secure: bool | None = None
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
-        if self.environment == "production" and (
-            self.action_token.get_secret_value() == DEVELOPMENT_ACTION_TOKEN
-        ):
+        if self.environment == "production" and (self.action_token.get_secret_value() == DEVELOPMENT_ACTION_TOKEN):
             raise ValueError("LOKET_ACTION_TOKEN must be set to a secret value in production")
         return self
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.environment == "production" if self.cookie_secure is None else self.cookie_secure
 
     @property
     def rasa_url(self) -> str:

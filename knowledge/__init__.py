@@ -34,7 +34,27 @@ _LAZY = {
     "Thresholds": "knowledge.search",
 }
 
-__all__ = ["Chunk", "Document", "Embedder", "Hit", "Reader", "VectorIndex", *_LAZY]
+__all__ = [
+    "DEFAULT_EMBEDDER",
+    "BuildReport",
+    "Chunk",
+    "Document",
+    "Embedder",
+    "Hit",
+    "IngestError",
+    "IngestResult",
+    "KnowledgeIndex",
+    "KnowledgeSearch",
+    "Reader",
+    "SearchResult",
+    "Thresholds",
+    "VectorIndex",
+    "build_index",
+    "chunk_document",
+    "load_documents",
+    "load_index",
+    "make_embedder",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -24,7 +24,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -80,13 +80,13 @@ class KnowledgeIndex:
         rows: dict[tuple[str, tuple[str, ...]], list[int]] = {}
         first: dict[tuple[str, tuple[str, ...]], Chunk] = {}
         for i, chunk in enumerate(self.chunks):
-            key = (chunk.audience, tuple(sorted(chunk.allowed_teams)))
-            rows.setdefault(key, []).append(i)
-            first.setdefault(key, chunk)
-        for key, idx in rows.items():
+            rule = (str(chunk.audience), tuple(sorted(chunk.allowed_teams)))
+            rows.setdefault(rule, []).append(i)
+            first.setdefault(rule, chunk)
+        for rule, idx in rows.items():
             mask = np.zeros(len(self.chunks), dtype=bool)
             mask[idx] = True
-            self._groups.append((first[key], mask))
+            self._groups.append((first[rule], mask))
 
     @property
     def embedder_name(self) -> str:
@@ -172,7 +172,7 @@ def build_index(
 
         manifest = {
             "format": FORMAT_VERSION,
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "embedder": embedder.name,
             "dim": int(embeddings.shape[1]),
             "pipeline": PIPELINE_VERSION,
@@ -208,7 +208,9 @@ def _sparse_text(chunk: Chunk) -> str:
     return f"{chunk.section}\n{chunk.text}"
 
 
-def _resolve_previous(previous: KnowledgeIndex | Path | None, index_dir: Path, reuse: bool) -> KnowledgeIndex | None:
+def _resolve_previous(
+    previous: KnowledgeIndex | Path | None, index_dir: Path, reuse: bool
+) -> KnowledgeIndex | None:
     if isinstance(previous, KnowledgeIndex):
         return previous
     path = previous if previous is not None else (index_dir if reuse else None)
@@ -248,7 +250,9 @@ def _embeddings(
         batch = todo[start : start + EMBED_BATCH]
         vecs = embedder.embed_documents([chunks[i].embed_text() for i in batch])
         if vecs.shape != (len(batch), dim):
-            raise ValueError(f"embedder {embedder.name} returned shape {vecs.shape}, expected {(len(batch), dim)}")
+            raise ValueError(
+                f"embedder {embedder.name} returned shape {vecs.shape}, expected {(len(batch), dim)}"
+            )
         out[batch] = vecs
         notify("embed", start + len(batch), len(todo))
     report.chunks_embedded = len(todo)
@@ -280,7 +284,7 @@ def _write_version(
     embeddings: np.ndarray,
     bm25: BM25Index,
 ) -> Path:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     name = f"v-{stamp}-{secrets.token_hex(3)}"
     tmp = index_dir / f".tmp-{name}"
     tmp.mkdir()
@@ -289,7 +293,7 @@ def _write_version(
             for doc in documents:
                 fh.write(json.dumps(_doc_to_json(doc), ensure_ascii=False) + "\n")
         with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as fh:
-            for chunk, key in zip(chunks, embed_keys):
+            for chunk, key in zip(chunks, embed_keys, strict=True):
                 row = asdict(chunk)
                 row["allowed_teams"] = list(chunk.allowed_teams)
                 row["embed_key"] = key
@@ -298,7 +302,9 @@ def _write_version(
         FaissVectorIndex.from_embeddings(embeddings).save(tmp / "vectors.faiss")
         bm25.save(tmp)
         # The manifest goes last: a directory without one is never a valid build.
-        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        (tmp / "manifest.json").write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
         final = index_dir / name
         os.rename(tmp, final)
     except BaseException:
@@ -323,7 +329,9 @@ def _prune(index_dir: Path, keep: int = 2) -> None:
                 shutil.rmtree(entry, ignore_errors=True)
             else:
                 entry.unlink(missing_ok=True)
-    versions = sorted((e for e in index_dir.iterdir() if e.name.startswith("v-") and e.is_dir()), key=lambda e: e.name)
+    versions = sorted(
+        (e for e in index_dir.iterdir() if e.name.startswith("v-") and e.is_dir()), key=lambda e: e.name
+    )
     old = [v for v in versions if v.name != current][: max(0, len(versions) - keep)]
     for version in old:
         shutil.rmtree(version, ignore_errors=True)
@@ -362,7 +370,9 @@ def load_index(index_dir: Path) -> KnowledgeIndex:
     path = resolve_index_path(index_dir)
     manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
     if manifest.get("format") != FORMAT_VERSION:
-        raise ValueError(f"index format {manifest.get('format')} at {path}, expected {FORMAT_VERSION}: rebuild it")
+        raise ValueError(
+            f"index format {manifest.get('format')} at {path}, expected {FORMAT_VERSION}: rebuild it"
+        )
     documents: dict[str, Document] = {}
     with open(path / "documents.jsonl", encoding="utf-8") as fh:
         for line in fh:

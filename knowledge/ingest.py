@@ -1,9 +1,15 @@
-"""Read policy documents from disk: Markdown with YAML front matter, and plain text."""
+"""Read policy documents from disk.
+
+Formats: Markdown with YAML front matter, plain text, HTML, DOCX, PDF, and statutes in the
+regelrecht YAML format (one Document per article). Metadata comes from front matter (Markdown),
+from the file itself (HTML <title>/<meta>/lang, DOCX core properties, PDF info), and from an
+optional sidecar ``<file>.meta.yaml`` next to any file, which wins over both.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -11,11 +17,19 @@ from typing import Any
 
 import yaml
 
+from knowledge.formats import DOCX_SUFFIXES, HTML_SUFFIXES, PDF_SUFFIXES, FormatError, read_docx, read_html, read_pdf
+from knowledge.statutes import STATUTE_SUFFIXES, read_statute
 from knowledge.types import AUDIENCES, Audience, Document
 
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 TEXT_SUFFIXES = frozenset({".txt"})
-SUPPORTED_SUFFIXES = MARKDOWN_SUFFIXES | TEXT_SUFFIXES
+BINARY_READERS = {
+    **{s: read_html for s in HTML_SUFFIXES},
+    **{s: read_docx for s in DOCX_SUFFIXES},
+    **{s: read_pdf for s in PDF_SUFFIXES},
+}
+SUPPORTED_SUFFIXES = MARKDOWN_SUFFIXES | TEXT_SUFFIXES | frozenset(BINARY_READERS) | STATUTE_SUFFIXES
+SIDECAR_SUFFIXES = (".meta.yaml", ".meta.yml")
 DEFAULT_LANGUAGE = "nl"
 
 # Ids end up in URLs (/documents/{id}) and chunk ids ("{id}#{n}"): keep them plain.
@@ -40,16 +54,30 @@ class _Invalid(ValueError):
     """A file we refuse to ingest; the message becomes IngestError.reason."""
 
 
-def load_documents(paths: Iterable[Path | str]) -> IngestResult:
+FileProgress = Callable[[Path, int, int], None]  # (file just read, done, total)
+
+
+def list_files(paths: Iterable[Path | str]) -> tuple[list[tuple[Path, Path]], list[IngestError]]:
+    """The (file, root) pairs load_documents would read, and the errors for bad paths."""
+    result = IngestResult()
+    files = list(_iter_files(paths, result))
+    return files, result.errors
+
+
+def load_documents(paths: Iterable[Path | str], *, progress: FileProgress | None = None) -> IngestResult:
     """Load every supported file under the given files/directories (recursively, sorted).
 
     Broken files are reported in ``errors`` and skipped; they never stop the others.
+    ``progress`` is called after each file (for a progress bar on long runs).
     """
     result = IngestResult()
     seen: dict[str, str] = {}
-    for file, root in _iter_files(paths, result):
+    files, result.errors = list_files(paths)
+    for n, (file, root) in enumerate(files, 1):
+        if progress is not None:
+            progress(file, n, len(files))
         try:
-            doc = load_document(file, root=root)
+            docs = load_file(file, root=root)
         except _Invalid as exc:
             result.errors.append(IngestError(str(file), str(exc)))
             continue
@@ -59,11 +87,14 @@ def load_documents(paths: Iterable[Path | str]) -> IngestResult:
         except OSError as exc:
             result.errors.append(IngestError(str(file), f"cannot read: {exc.strerror or exc}"))
             continue
-        if doc.id in seen:
-            result.errors.append(IngestError(str(file), f"duplicate document id {doc.id!r} (also in {seen[doc.id]})"))
-            continue
-        seen[doc.id] = str(file)
-        result.documents.append(doc)
+        for doc in docs:
+            if doc.id in seen:
+                result.errors.append(
+                    IngestError(str(file), f"duplicate document id {doc.id!r} (also in {seen[doc.id]})")
+                )
+                continue
+            seen[doc.id] = str(file)
+            result.documents.append(doc)
     return result
 
 
@@ -75,6 +106,8 @@ def _iter_files(paths: Iterable[Path | str], result: IngestResult) -> Iterator[t
                 rel = file.relative_to(path)
                 if any(part.startswith(".") for part in rel.parts):
                     continue  # editor swap files, .git, ...
+                if _is_sidecar(file):
+                    continue
                 if file.is_file() and file.suffix.lower() in SUPPORTED_SUFFIXES:
                     yield file, path
         elif path.is_file():
@@ -86,13 +119,73 @@ def _iter_files(paths: Iterable[Path | str], result: IngestResult) -> Iterator[t
             result.errors.append(IngestError(str(path), "no such file or directory"))
 
 
+def _is_sidecar(path: Path) -> bool:
+    return path.name.lower().endswith(SIDECAR_SUFFIXES)
+
+
+def _sidecar(path: Path) -> dict[str, Any]:
+    for suffix in SIDECAR_SUFFIXES:
+        side = path.with_name(path.name + suffix)
+        if side.is_file():
+            try:
+                meta = yaml.safe_load(side.read_text(encoding="utf-8-sig"))
+            except yaml.YAMLError as exc:
+                raise _Invalid(f"invalid sidecar {side.name}: {_one_line(exc)}") from exc
+            if meta is None:
+                return {}
+            if not isinstance(meta, dict):
+                raise _Invalid(f"sidecar {side.name} must be a mapping of fields")
+            return meta
+    return {}
+
+
+def load_file(path: Path, *, root: Path | None = None) -> list[Document]:
+    """All documents in one file: one, or one per article for a statute."""
+    suffix = path.suffix.lower()
+    if suffix in STATUTE_SUFFIXES:
+        try:
+            docs = read_statute(path)
+        except ValueError as exc:
+            raise _Invalid(str(exc)) from exc
+        side = _sidecar(path)
+        if side:  # e.g. {team: ..., audience: internal, allowed_teams: [...]} for a whole law
+            docs = [_override(d, side, path, root or path.parent) for d in docs]
+        return docs
+    return [load_document(path, root=root)]
+
+
+def _override(doc: Document, side: dict[str, Any], path: Path, root: Path) -> Document:
+    from dataclasses import replace
+
+    meta = {"id": doc.id, "title": doc.title, "language": doc.language, "url": doc.url,
+            "effective_date": doc.effective_date, "version": doc.version, "team": doc.team}  # fmt: skip
+    meta.update({k: v for k, v in side.items() if k not in ("id", "title", "url")})
+    if "audience" not in meta:
+        meta["audience"] = doc.audience
+    built = _build(meta, doc.body, path, root)
+    return replace(built, source_path=doc.source_path)
+
+
 def load_document(path: Path, *, root: Path | None = None) -> Document:
-    """Parse one file. Raises _Invalid (a ValueError), UnicodeDecodeError or OSError."""
-    text = path.read_bytes().decode("utf-8-sig")  # strict: garbage is an error, not mojibake
+    """Parse one single-document file. Raises _Invalid (a ValueError), UnicodeDecodeError or OSError."""
+    suffix = path.suffix.lower()
     meta: dict[str, Any] = {}
-    body = text
-    if path.suffix.lower() in MARKDOWN_SUFFIXES:
-        meta, body = split_front_matter(text)
+    reader = BINARY_READERS.get(suffix)
+    if reader is not None:
+        try:
+            meta, body = reader(path)
+        except OSError:
+            raise
+        except FormatError as exc:
+            raise _Invalid(str(exc)) from exc
+        except Exception as exc:  # parser libraries raise all sorts on damaged files
+            raise _Invalid(f"cannot parse {suffix[1:].upper()} file: {_one_line(exc) or type(exc).__name__}") from exc
+    else:
+        text = path.read_bytes().decode("utf-8-sig")  # strict: garbage is an error, not mojibake
+        body = text
+        if suffix in MARKDOWN_SUFFIXES:
+            meta, body = split_front_matter(text)
+    meta.update(_sidecar(path))
     if not body.strip():
         raise _Invalid("empty document")
     return _build(meta, body, path, root or path.parent)
@@ -101,10 +194,9 @@ def load_document(path: Path, *, root: Path | None = None) -> Document:
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     match = _FRONT_MATTER.match(text)
     if match is None:
-        if text.startswith("---"):
-            # An opening fence without a closing one is a typo, not content.
-            if re.match(r"\A---[ \t]*\r?\n", text):
-                raise _Invalid("front matter is not closed with '---'")
+        # An opening fence without a closing one is a typo, not content.
+        if re.match(r"\A---[ \t]*\r?\n", text):
+            raise _Invalid("front matter is not closed with '---'")
         return {}, text
     try:
         meta = yaml.safe_load(match.group(1))
@@ -215,12 +307,95 @@ def _one_line(exc: Exception) -> str:
 
 # Frequent function words; enough to tell Dutch from English in a policy text.
 _NL_WORDS = frozenset(
-    "de het een en van in is dat op te zijn voor met niet aan er ook als bij of u uw wij we je"
-    " naar om dan wat wordt worden kunt moet heeft hebt deze die dit geen meer nog door over".split()
+    [
+        "de",
+        "het",
+        "een",
+        "en",
+        "van",
+        "in",
+        "is",
+        "dat",
+        "op",
+        "te",
+        "zijn",
+        "voor",
+        "met",
+        "niet",
+        "aan",
+        "er",
+        "ook",
+        "als",
+        "bij",
+        "of",
+        "u",
+        "uw",
+        "wij",
+        "we",
+        "je",
+        "naar",
+        "om",
+        "dan",
+        "wat",
+        "wordt",
+        "worden",
+        "kunt",
+        "moet",
+        "heeft",
+        "hebt",
+        "deze",
+        "die",
+        "dit",
+        "geen",
+        "meer",
+        "nog",
+        "door",
+        "over",
+    ]
 )
 _EN_WORDS = frozenset(
-    "the a an and of in is that on to be for with not at there also as by or you your we"
-    " from it this these can must has have are will which what when if more no about".split()
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "of",
+        "in",
+        "is",
+        "that",
+        "on",
+        "to",
+        "be",
+        "for",
+        "with",
+        "not",
+        "at",
+        "there",
+        "also",
+        "as",
+        "by",
+        "or",
+        "you",
+        "your",
+        "we",
+        "from",
+        "it",
+        "this",
+        "these",
+        "can",
+        "must",
+        "has",
+        "have",
+        "are",
+        "will",
+        "which",
+        "what",
+        "when",
+        "if",
+        "more",
+        "no",
+        "about",
+    ]
 )
 
 

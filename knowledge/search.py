@@ -97,7 +97,14 @@ class KnowledgeSearch:
         self._stats: dict[Reader, tuple[int, float]] = {}
 
     @classmethod
-    def open(cls, index_dir: Path | str, embedder_name: str | None = None, *, device: str | None = None, **options: Any) -> KnowledgeSearch:
+    def open(
+        cls,
+        index_dir: Path | str,
+        embedder_name: str | None = None,
+        *,
+        device: str | None = None,
+        **options: Any,
+    ) -> KnowledgeSearch:
         """Load the current index and the embedder it was built with (or the one named)."""
         from knowledge.embedding import make_embedder
 
@@ -125,6 +132,8 @@ class KnowledgeSearch:
             return SearchResult()
         stats = self._stats.get(reader)
         if stats is None:
+            if len(self._stats) > 1024:  # few distinct (roles, teams) pairs in practice; stay bounded
+                self._stats.clear()
             stats = self._stats[reader] = self.index.bm25.stats(allowed)
 
         groups = self.analyzer.analyze_query_groups(query)
@@ -138,8 +147,8 @@ class KnowledgeSearch:
         for ranked in (sparse_ids, dense_ids):
             for rank, row in enumerate(ranked.tolist()):
                 fused[row] = fused.get(row, 0.0) + 1.0 / (self.rrf_k + rank + 1)
-        bm25_of = dict(zip(sparse_ids.tolist(), sparse_scores.tolist()))
-        dense_of = dict(zip(dense_ids.tolist(), dense_scores.tolist()))
+        bm25_of = dict(zip(sparse_ids.tolist(), sparse_scores.tolist(), strict=True))
+        dense_of = dict(zip(dense_ids.tolist(), dense_scores.tolist(), strict=True))
 
         hits: list[Hit] = []
         per_doc: Counter[str] = Counter()

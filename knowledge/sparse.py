@@ -24,7 +24,7 @@ MAX_QUERY_TERMS = 64  # bounds query cost whatever someone pastes into the chat 
 _HAS_ALNUM = re.compile(r"\w")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _pipeline(lang: str) -> Language:
     """A blank spaCy pipeline with the lookup lemmatizer, loaded once per process (~1 s each)."""
     import spacy
@@ -77,7 +77,9 @@ class Analyzer:
         # initial "Verhuisd" should lemmatise like "verhuisd".
         return self._terms(self._nlp(language)(text.lower()))
 
-    def analyze_many(self, texts: Sequence[str], languages: Sequence[str], batch_size: int = 256) -> list[list[str]]:
+    def analyze_many(
+        self, texts: Sequence[str], languages: Sequence[str], batch_size: int = 256
+    ) -> list[list[str]]:
         """Analyze texts with their own languages, batched per language, results in input order."""
         out: list[list[str]] = [[] for _ in texts]
         by_lang: dict[str, list[int]] = {}
@@ -85,7 +87,7 @@ class Analyzer:
             by_lang.setdefault(self._lang(lang), []).append(i)
         for lang, idxs in by_lang.items():
             docs = self._nlp(lang).pipe((texts[i].lower() for i in idxs), batch_size=batch_size)
-            for i, doc in zip(idxs, docs):
+            for i, doc in zip(idxs, docs, strict=True):
                 out[i] = self._terms(doc)
         return out
 
@@ -240,10 +242,7 @@ class BM25Index:
             return SparseHits.empty()
         uniq, inverse = np.unique(np.concatenate(all_docs), return_inverse=True)
         scores = np.bincount(inverse, weights=np.concatenate(all_scores)).astype(np.float32)
-        if top_n < scores.shape[0]:
-            part = np.argpartition(-scores, top_n)[:top_n]
-        else:
-            part = np.arange(scores.shape[0])
+        part = np.argpartition(-scores, top_n)[:top_n] if top_n < scores.shape[0] else np.arange(scores.shape[0])
         best = part[np.lexsort((uniq[part], -scores[part]))]  # ties: lower id first, deterministic
         ids = uniq[best]
 

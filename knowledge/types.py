@@ -87,7 +87,11 @@ class Reader:
         return cls(frozenset(), frozenset())
 
     @classmethod
-    def staff(cls, teams: frozenset[str] | set[str] | tuple[str, ...] = (), roles: frozenset[str] | set[str] | tuple[str, ...] = ("staff",)) -> Reader:
+    def staff(
+        cls,
+        teams: frozenset[str] | set[str] | tuple[str, ...] = (),
+        roles: frozenset[str] | set[str] | tuple[str, ...] = ("staff",),
+    ) -> Reader:
         return cls(frozenset(roles), frozenset(teams))
 
     @property
@@ -125,7 +129,9 @@ class VectorIndex(Protocol):
     @property
     def size(self) -> int: ...
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """query: (dim,) float32; allowed: bool mask of length size or None for all.
 
         Returns (scores, ids), best first, only ids whose mask is True.

@@ -15,9 +15,7 @@ from api.settings import Settings
 
 # PostgreSQL server the persistence tests run against as well as SQLite.
 # LOKET_TEST_POSTGRES_URL overrides it; each test session gets its own database.
-POSTGRES_ADMIN_URL = os.environ.get(
-    "LOKET_TEST_POSTGRES_URL", "postgresql+psycopg://root@127.0.0.1:5432/postgres"
-)
+POSTGRES_ADMIN_URL = os.environ.get("LOKET_TEST_POSTGRES_URL", "postgresql+psycopg://root@127.0.0.1:5432/postgres")
 
 
 @pytest.fixture(scope="session")

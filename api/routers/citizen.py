@@ -71,9 +71,7 @@ def open_conversation(gateway: GatewayDep, body: NewConversation | None = None) 
 
 
 @router.post("/api/chat/conversations/{conversation_id}/messages")
-def send_message(
-    conversation_id: str, body: CitizenMessageIn, gateway: GatewayDep, settings: SettingsDep
-) -> TurnOut:
+def send_message(conversation_id: str, body: CitizenMessageIn, gateway: GatewayDep, settings: SettingsDep) -> TurnOut:
     text = body.text.strip()
     if not text:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "The message is empty.")
@@ -100,9 +98,7 @@ def send_message(
 
 
 @router.get("/api/chat/conversations/{conversation_id}/messages")
-def list_messages(
-    conversation_id: str, store: StoreDep, after: int = Query(0, ge=0)
-) -> list[MessageOut]:
+def list_messages(conversation_id: str, store: StoreDep, after: int = Query(0, ge=0)) -> list[MessageOut]:
     """Messages after id `after`: the page polls this for a moderator's replies."""
     if not store.exists(conversation_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Unknown conversation.")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from api.services.conversations import ConversationStore, Message
+from api.services.crisis import CRISIS_INTENT, crisis_signal
 from api.services.language import Language, detect_language, split_language_choice
 
 
@@ -59,9 +60,10 @@ def rasa_text(question: str) -> str:
 
 
 class ChatGateway:
-    def __init__(self, *, store: ConversationStore, bot: BotBackend) -> None:
+    def __init__(self, *, store: ConversationStore, bot: BotBackend, no_reply: dict[str, str]) -> None:
         self._store = store
         self._bot = bot
+        self._no_reply = no_reply  # language -> text, for a turn the bot left unanswered
 
     def open(self, *, language: Language = "nl") -> str:
         return self._store.start(language=language)
@@ -83,9 +85,13 @@ class ChatGateway:
         if handled_by != "bot":
             # A person has the conversation: they see the message in the console.
             return ChatTurn(conversation_id, detected, citizen, [], handled_by)
-        raw = self._bot.send(
-            sender=conversation_id, text=rasa_text(question), metadata={"language": detected}
-        )
+        metadata: dict[str, Any] = {"language": detected}
+        bot_text = rasa_text(question)
+        if crisis_signal(question):
+            # Deterministic: the crisis intent wins over whatever the NLU would predict.
+            bot_text = CRISIS_INTENT
+            metadata["crisis_text"] = question
+        raw = self._bot.send(sender=conversation_id, text=bot_text, metadata=metadata)
         replies = [
             self._store.add_message(
                 conversation_id=conversation_id,
@@ -94,7 +100,8 @@ class ChatGateway:
                 language=detected,
                 sources=message.sources,
             )
-            for message in merge_rasa_messages(raw)
+            for message in merge_rasa_messages(raw) or [BotMessage(self._no_reply.get(detected, ""))]
+            if message.text
         ]
         return ChatTurn(conversation_id, detected, citizen, replies, handled_by)
 

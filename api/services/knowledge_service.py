@@ -104,9 +104,7 @@ def open_knowledge(settings: Settings) -> Knowledge:
     try:
         resolve_index_path(settings.index_dir)
     except (FileNotFoundError, ValueError):
-        raise RuntimeError(
-            f"No knowledge index in {settings.index_dir}: run `loket ingest` (or `make run`)."
-        ) from None
+        raise RuntimeError(f"No knowledge index in {settings.index_dir}: run `loket ingest` (or `make run`).") from None
     search = KnowledgeSearch.open(settings.index_dir)
     search.warm_up()
     return Knowledge(search=search)

@@ -18,10 +18,27 @@ _CHOICE = re.compile(r"^\s*/(nl|en)\b\s*", re.IGNORECASE)
 
 # Short greetings carry too little text for a statistical detector.
 _SHORT_WORDS: dict[str, Language] = {
-    "hoi": "nl", "hallo": "nl", "hee": "nl", "doei": "nl", "dag": "nl", "bedankt": "nl",
-    "dankjewel": "nl", "ja": "nl", "nee": "nl", "goedemorgen": "nl", "goedemiddag": "nl",
-    "goedenavond": "nl", "hi": "en", "hello": "en", "hey": "en", "thanks": "en",
-    "yes": "en", "no": "en", "bye": "en", "goodbye": "en", "cheers": "en",
+    "hoi": "nl",
+    "hallo": "nl",
+    "hee": "nl",
+    "doei": "nl",
+    "dag": "nl",
+    "bedankt": "nl",
+    "dankjewel": "nl",
+    "ja": "nl",
+    "nee": "nl",
+    "goedemorgen": "nl",
+    "goedemiddag": "nl",
+    "goedenavond": "nl",
+    "hi": "en",
+    "hello": "en",
+    "hey": "en",
+    "thanks": "en",
+    "yes": "en",
+    "no": "en",
+    "bye": "en",
+    "goodbye": "en",
+    "cheers": "en",
 }
 
 
@@ -30,12 +47,13 @@ def split_language_choice(text: str) -> tuple[Language | None, str]:
     match = _CHOICE.match(text)
     if not match:
         return None, text
-    return match.group(1).lower(), text[match.end():]  # type: ignore[return-value]
+    return match.group(1).lower(), text[match.end() :]  # type: ignore[return-value]
 
 
 @lru_cache(maxsize=1)
 def _detector() -> LanguageDetector:
-    from lingua import Language as L, LanguageDetectorBuilder
+    from lingua import Language as L
+    from lingua import LanguageDetectorBuilder
 
     return LanguageDetectorBuilder.from_languages(L.DUTCH, L.ENGLISH).build()
 

@@ -56,18 +56,14 @@ def rasa_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def ensure_model(
-    settings: Settings, *, echo: Callable[[str], None] = print, root: Path = PROJECT_ROOT
-) -> Path:
+def ensure_model(settings: Settings, *, echo: Callable[[str], None] = print, root: Path = PROJECT_ROOT) -> Path:
     """The trained model for the current inputs, training it first when missing."""
     target = model_path(settings, root)
     if target.exists():
         echo(f"Rasa model is up to date ({target.name}).")
         return target
     if not settings.rasa_executable.exists():
-        raise RuntimeError(
-            f"Rasa is not installed at {settings.rasa_venv}: run `make rasa-env` (or `make run`)."
-        )
+        raise RuntimeError(f"Rasa is not installed at {settings.rasa_venv}: run `make rasa-env` (or `make run`).")
     echo("Training the Rasa model (the inputs changed; this takes a few minutes) ...")
     settings.models_dir.mkdir(parents=True, exist_ok=True)
     command = [

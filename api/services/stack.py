@@ -94,9 +94,7 @@ class ManagedProcess:
         started = time.monotonic()
         while True:
             if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"{self.name} exited with code {self.process.returncode}; see {self.log_path}"
-                )
+                raise RuntimeError(f"{self.name} exited with code {self.process.returncode}; see {self.log_path}")
             try:
                 if httpx.get(self.ready_url, timeout=2).status_code == 200:
                     return
@@ -170,8 +168,17 @@ def start_stack(
     api = ManagedProcess(
         name="api",
         command=[
-            sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory",
-            "--host", settings.api_host, "--port", str(settings.api_port), "--log-level", "warning",
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.main:create_app",
+            "--factory",
+            "--host",
+            settings.api_host,
+            "--port",
+            str(settings.api_port),
+            "--log-level",
+            "warning",
         ],  # fmt: skip
         env=env,
         log_path=logs / "api.log",
@@ -180,9 +187,18 @@ def start_stack(
     rasa = ManagedProcess(
         name="rasa",
         command=[
-            str(settings.rasa_executable), "run", "--model", str(model),
-            "--endpoints", str(endpoints), "--credentials", str(PROJECT_ROOT / "bot" / "credentials.yml"),
-            "--interface", "127.0.0.1", "--port", str(settings.rasa_port),
+            str(settings.rasa_executable),
+            "run",
+            "--model",
+            str(model),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            str(PROJECT_ROOT / "bot" / "credentials.yml"),
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(settings.rasa_port),
         ],  # fmt: skip
         env=rasa_env(settings) | {"LOKET_ACTION_TOKEN": token},
         log_path=logs / "rasa.log",

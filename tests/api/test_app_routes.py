@@ -2,73 +2,8 @@
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
-
-from api.main import create_app
-from api.settings import Settings
-
-PUBLIC = """---
-id: paspoort-aanvragen
-title: Paspoort aanvragen
-language: nl
-audience: public
-team: burgerzaken
----
-# Paspoort aanvragen
-
-## Kosten
-
-Een paspoort voor volwassenen kost € 84,20.
-"""
-
-INTERNAL = """---
-id: werkinstructie-spoed
-title: Werkinstructie spoedaanvraag
-language: nl
-audience: internal
-team: burgerzaken
-allowed_teams: [burgerzaken]
----
-# Werkinstructie spoedaanvraag
-
-Gebruik codewoord TULP-7 bij de spoedbalie.
-"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    from knowledge.embedding import make_embedder
-    from knowledge.index import build_index
-    from knowledge.ingest import load_documents
-
-    tmp_path = tmp_path_factory.mktemp("app")
-    corpus = tmp_path / "policies"
-    corpus.mkdir()
-    (corpus / "paspoort-aanvragen.md").write_text(PUBLIC, encoding="utf-8")
-    (corpus / "werkinstructie-spoed.md").write_text(INTERNAL, encoding="utf-8")
-    settings = Settings(
-        data_dir=tmp_path / "var",
-        rasa_port=free_port(),  # nothing listens: Rasa is "down"
-        action_token=SecretStr("secret-token"),
-        rasa_timeout_s=2,
-    )
-    build_index(
-        load_documents([corpus]).documents, embedder=make_embedder("hashing"), index_dir=settings.index_dir
-    )
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
 
 
 def new_conversation(client: TestClient) -> str:
@@ -116,7 +51,8 @@ ACTION_CALL = {
     "next_action": "action_detect_language",
     "sender_id": "abc",
     "tracker": {
-        "sender_id": "abc", "slots": {"language": "nl"}, "latest_message": {"text": "hello", "metadata": {"language": "en"}},
+        "sender_id": "abc", "slots": {"language": "nl"},
+        "latest_message": {"text": "hello", "metadata": {"language": "en"}},
         "events": [], "paused": False, "followup_action": None, "active_loop": {}, "latest_action_name": None,
     },
     "domain": {},

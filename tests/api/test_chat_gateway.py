@@ -16,7 +16,7 @@ from api.services.rasa_client import RasaUnavailable
 class FakeRasa:
     def __init__(self, reply: list[dict[str, Any]] | None = None, *, down: bool = False) -> None:
         self.calls: list[dict[str, Any]] = []
-        self.reply = reply or [{"recipient_id": "x", "text": "Hallo!"}]
+        self.reply = reply if reply is not None else [{"recipient_id": "x", "text": "Hallo!"}]
         self.down = down
 
     def send(self, *, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
@@ -24,6 +24,9 @@ class FakeRasa:
         if self.down:
             raise RasaUnavailable("connection refused")
         return self.reply
+
+
+NO_REPLY = {"nl": "Sorry, er ging iets mis.", "en": "Sorry, something went wrong."}
 
 
 @pytest.fixture
@@ -39,7 +42,7 @@ def test_forwards_with_detected_language_and_stores_both_sides(store: Conversati
         {"recipient_id": "x", "text": "Een paspoort kost € 84,20."},
         {"recipient_id": "x", "custom": {"sources": [{"title": "Paspoort", "url": "/documents/paspoort"}]}},
     ])  # fmt: skip
-    gateway = ChatGateway(store=store, bot=rasa)
+    gateway = ChatGateway(store=store, no_reply=NO_REPLY, bot=rasa)
     conversation = gateway.open()
 
     turn = gateway.handle(conversation_id=conversation, text="Wat kost een paspoort?", language=None)
@@ -52,7 +55,7 @@ def test_forwards_with_detected_language_and_stores_both_sides(store: Conversati
 
 def test_english_is_detected_and_page_choice_overrides(store: ConversationStore) -> None:
     rasa = FakeRasa()
-    gateway = ChatGateway(store=store, bot=rasa)
+    gateway = ChatGateway(store=store, no_reply=NO_REPLY, bot=rasa)
     conversation = gateway.open()
     gateway.handle(conversation_id=conversation, text="How much does a passport cost?", language=None)
     gateway.handle(conversation_id=conversation, text="How much does a passport cost?", language="nl")
@@ -61,7 +64,7 @@ def test_english_is_detected_and_page_choice_overrides(store: ConversationStore)
 
 def test_language_command_alone_greets_in_that_language(store: ConversationStore) -> None:
     rasa = FakeRasa()
-    gateway = ChatGateway(store=store, bot=rasa)
+    gateway = ChatGateway(store=store, no_reply=NO_REPLY, bot=rasa)
     conversation = gateway.open()
     turn = gateway.handle(conversation_id=conversation, text="/en", language=None)
     assert rasa.calls[0]["text"] == "/greet"
@@ -71,14 +74,14 @@ def test_language_command_alone_greets_in_that_language(store: ConversationStore
 
 def test_citizen_cannot_trigger_intents_directly(store: ConversationStore) -> None:
     rasa = FakeRasa()
-    gateway = ChatGateway(store=store, bot=rasa)
+    gateway = ChatGateway(store=store, no_reply=NO_REPLY, bot=rasa)
     conversation = gateway.open()
     gateway.handle(conversation_id=conversation, text="/request_human", language=None)
     assert rasa.calls[0]["text"] == "request_human"
 
 
 def test_rasa_outage_keeps_the_message(store: ConversationStore) -> None:
-    gateway = ChatGateway(store=store, bot=FakeRasa(down=True))
+    gateway = ChatGateway(store=store, no_reply=NO_REPLY, bot=FakeRasa(down=True))
     conversation = gateway.open()
     with pytest.raises(RasaUnavailable):
         gateway.handle(conversation_id=conversation, text="Wanneer wordt het grofvuil opgehaald?", language=None)
@@ -89,7 +92,7 @@ def test_bot_stays_silent_while_a_person_has_the_conversation(store: Conversatio
     from api.services.database import ConversationRow
 
     rasa = FakeRasa()
-    gateway = ChatGateway(store=store, bot=rasa)
+    gateway = ChatGateway(store=store, no_reply=NO_REPLY, bot=rasa)
     conversation = gateway.open()
     with store._sessions.begin() as session:  # what the moderator console will do
         row = session.get(ConversationRow, conversation)
@@ -102,7 +105,7 @@ def test_bot_stays_silent_while_a_person_has_the_conversation(store: Conversatio
 
 
 def test_unknown_conversation(store: ConversationStore) -> None:
-    gateway = ChatGateway(store=store, bot=FakeRasa())
+    gateway = ChatGateway(store=store, no_reply=NO_REPLY, bot=FakeRasa())
     with pytest.raises(UnknownConversation):
         gateway.handle(conversation_id="made-up", text="hoi", language=None)
 
@@ -112,3 +115,11 @@ def test_merge_attaches_custom_sources_to_the_preceding_text() -> None:
         {"text": "a"}, {"text": "b"}, {"custom": {"sources": [{"url": "/x"}]}}, {"image": "ignored"},
     ])  # fmt: skip
     assert [(m.text, m.sources) for m in merged] == [("a", []), ("b", [{"url": "/x"}])]
+
+
+def test_a_turn_the_bot_left_unanswered_gets_an_apology(store: ConversationStore) -> None:
+    gateway = ChatGateway(store=store, no_reply=NO_REPLY, bot=FakeRasa([]))
+    conversation = gateway.open()
+    turn = gateway.handle(conversation_id=conversation, text="Please help me with my passport", language=None)
+    assert [m.text for m in turn.replies] == ["Sorry, something went wrong."]
+    assert [m.author for m in store.messages(conversation)] == ["citizen", "bot"]

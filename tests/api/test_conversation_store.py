@@ -21,7 +21,9 @@ def store(database_url: str) -> Iterator[ConversationStore]:
 
 def test_messages_are_persisted_in_order_with_sources(store: ConversationStore, database_url: str) -> None:
     conversation = store.start(language="nl")
-    first = store.add_message(conversation_id=conversation, author="citizen", text="Wat kost een paspoort?", language="nl")
+    first = store.add_message(
+        conversation_id=conversation, author="citizen", text="Wat kost een paspoort?", language="nl"
+    )
     second = store.add_message(
         conversation_id=conversation, author="bot", text="€ 84,20", language="nl",
         sources=[{"title": "Paspoort aanvragen", "url": "/documents/paspoort-aanvragen"}],

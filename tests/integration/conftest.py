@@ -7,13 +7,16 @@ data directory for databases and logs.
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
+from playwright.sync_api import Page, expect
 
 from api.services.stack import Stack, start_stack
 from api.settings import Settings
@@ -45,6 +48,30 @@ class RunningLoket:
         response.raise_for_status()
         return dict(response.json())
 
+    def create_user(
+        self, username: str, password: str, *roles: str, name: str | None = None, teams: list[str] | None = None
+    ) -> None:
+        """With the operators' CLI, as an admin would."""
+        import subprocess
+        import sys
+
+        env = {**os.environ, "LOKET_DATA_DIR": str(self.settings.data_dir)}
+        if self.settings.database_url:
+            env["LOKET_DATABASE_URL"] = self.settings.database_url
+        command = [sys.executable, "-m", "api.cli", "users", "create", username, "--password-stdin"]
+        command += [f"--role={role}" for role in roles] + ([f"--name={name}"] if name else [])
+        command += [f"--team={team}" for team in teams or []]
+        subprocess.run(command, input=password + "\n", text=True, env=env, check=True, capture_output=True)
+
+    def log_in_through_page(self, page: Page, path: str, username: str, password: str) -> None:
+        """Open a protected page, get sent to the login page, log in and come back."""
+        page.goto(f"{self.settings.api_url}{path}")
+        expect(page).to_have_url(f"{self.settings.api_url}/login?next={quote(path, safe='')}")
+        page.get_by_label("Gebruikersnaam").fill(username)
+        page.get_by_label("Wachtwoord").fill(password)
+        page.get_by_role("button", name="Inloggen").click()
+        expect(page).to_have_url(f"{self.settings.api_url}{path}")
+
     def bot_replies(self, conversation: str, text: str, language: str | None = None) -> list[dict]:
         return [m for m in self.say(conversation, text, language)["messages"] if m["author"] == "bot"]
 
@@ -53,9 +80,7 @@ def _start(tmp: Path, model: Path, index: Path, database_url: str | None = None)
     data_dir = tmp / "var"
     data_dir.mkdir(parents=True)
     (data_dir / "index").symlink_to(index.resolve(), target_is_directory=True)
-    settings = Settings(
-        data_dir=data_dir, api_port=free_port(), rasa_port=free_port(), database_url=database_url
-    )
+    settings = Settings(data_dir=data_dir, api_port=free_port(), rasa_port=free_port(), database_url=database_url)
     stack = start_stack(settings, model=model)
     return RunningLoket(settings, stack, httpx.Client(base_url=settings.api_url, timeout=60))
 

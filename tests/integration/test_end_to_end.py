@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import httpx
@@ -70,9 +71,7 @@ def test_rasa_persists_the_conversation_in_its_sql_tracker_store(loket: RunningL
     conversation = loket.new_conversation()
     loket.bot_replies(conversation, "hallo")
     with sqlite3.connect(loket.settings.data_dir / "rasa_tracker.db") as db:
-        events = db.execute(
-            "SELECT type_name FROM events WHERE sender_id = ?", (conversation,)
-        ).fetchall()
+        events = db.execute("SELECT type_name FROM events WHERE sender_id = ?", (conversation,)).fetchall()
     assert ("user",) in events and ("bot",) in events
 
 
@@ -109,12 +108,89 @@ def test_postgres_holds_both_the_api_conversation_and_rasas_tracker(loket_postgr
 
     engine = create_engine(str(loket_postgres.settings.database_url))
     with engine.connect() as connection:
-        authors = connection.execute(
-            text("SELECT author FROM messages WHERE conversation_id = :c ORDER BY id"), {"c": conversation}
-        ).scalars().all()
+        authors = (
+            connection.execute(
+                text("SELECT author FROM messages WHERE conversation_id = :c ORDER BY id"), {"c": conversation}
+            )
+            .scalars()
+            .all()
+        )
         events = connection.execute(
             text("SELECT count(*) FROM events WHERE sender_id = :c"), {"c": conversation}
         ).scalar_one()
     engine.dispose()
     assert authors[0] == "citizen" and "bot" in authors
     assert events > 0
+
+
+def _escalations(loket: RunningLoket, conversation: str) -> list[dict]:
+    with sqlite3.connect(loket.settings.data_dir / "loket.db") as db:
+        db.row_factory = sqlite3.Row
+        rows = db.execute("SELECT * FROM escalations WHERE conversation_id = ? ORDER BY id", (conversation,)).fetchall()
+    return [dict(row) for row in rows]
+
+
+def test_public_space_report_is_completed_and_becomes_a_case_for_the_team(loket: RunningLoket) -> None:
+    conversation = loket.new_conversation()
+    asked = loket.bot_replies(conversation, "Ik wil een kapotte lantaarnpaal melden")
+    assert "probleem" in asked[-1]["text"], asked
+    loket.bot_replies(conversation, "De lantaarnpaal voor ons huis brandt niet meer")
+    assert "foto" in loket.bot_replies(conversation, "Kerkstraat 12")[-1]["text"].lower()
+    loket.bot_replies(conversation, "nee")
+    summary = loket.bot_replies(conversation, "piet@example.nl")[-1]["text"]
+    assert "Kerkstraat 12" in summary and "(geen)" in summary, summary
+    assert _escalations(loket, conversation) == []  # nothing is sent before the citizen confirms
+
+    done = loket.bot_replies(conversation, "ja")[-1]["text"]
+    [case] = _escalations(loket, conversation)
+    assert (case["reason"], case["team"]) == ("public_space_report", "openbare_ruimte")
+    assert case["status"] == "open"
+    form = json.loads(case["form_data"])
+    assert form["where"] == "Kerkstraat 12" and form["photo"] is None and form["contact"] == "piet@example.nl"
+    assert f"kenmerk {case['id']}" in done and "werkdag" in done, done
+
+
+def test_person_in_the_middle_of_a_report_pauses_it_and_keeps_the_answers(loket: RunningLoket) -> None:
+    conversation = loket.new_conversation()
+    loket.bot_replies(conversation, "I want to report a pothole")
+    loket.bot_replies(conversation, "there is a deep hole in the cycle path")
+    replies = loket.bot_replies(conversation, "I want to talk to a person")
+    assert "colleague" in replies[0]["text"], replies
+    [case] = _escalations(loket, conversation)
+    assert case["reason"] == "requested_human" and case["team"] == "openbare_ruimte"
+    assert json.loads(case["form_data"])["what"] == "there is a deep hole in the cycle path"
+
+
+@pytest.mark.parametrize("text", ["Ik wil niet meer leven", "I keep thinking about ending my life"])
+def test_crisis_message_shows_113_at_once_and_escalates_with_priority(loket: RunningLoket, text: str) -> None:
+    conversation = loket.new_conversation()
+    replies = loket.bot_replies(conversation, text)
+    first = replies[0]["text"]
+    assert "113" in first and "0800-0113" in first and "112" in first, replies
+    [case] = _escalations(loket, conversation)
+    assert (case["reason"], case["priority"], case["team"]) == ("crisis", "high", "crisis")
+
+
+def test_crisis_wins_in_the_middle_of_a_form(loket: RunningLoket) -> None:
+    conversation = loket.new_conversation()
+    loket.bot_replies(conversation, "Ik wil een klacht indienen")
+    replies = loket.bot_replies(conversation, "ik zie het leven niet meer zitten")
+    assert "113" in replies[0]["text"], replies
+    assert [c["reason"] for c in _escalations(loket, conversation)] == ["crisis"]
+
+
+def test_follow_up_question_keeps_the_context_of_the_previous_one(loket: RunningLoket) -> None:
+    conversation = loket.new_conversation()
+    loket.bot_replies(conversation, "Wat kost een paspoort?")
+    replies = loket.bot_replies(conversation, "En voor mijn kind?")
+    sources = [s["doc_id"] for r in replies for s in r["sources"]]
+    # On its own "en voor mijn kind?" finds youth care; after the passport question, passports.
+    assert sources and sources[0] == "paspoort-aanvragen", replies
+
+
+def test_out_of_scope_gets_a_refusal_and_no_case(loket: RunningLoket) -> None:
+    conversation = loket.new_conversation()
+    for message in ("Zet de lampen in de woonkamer aan", "mijn wasmachine is kapot", "write python code"):
+        replies = loket.bot_replies(conversation, message)
+        assert not any(r["sources"] for r in replies), replies
+    assert _escalations(loket, conversation) == []

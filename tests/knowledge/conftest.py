@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -61,9 +62,10 @@ def analyzer() -> Analyzer:
     return Analyzer()
 
 
-def make_doc(doc_id: str, body: str, **fields: object) -> Document:
+def make_doc(doc_id: str, body: str, **fields: Any) -> Document:
     fields.setdefault("url", f"/documents/{doc_id}")  # what ingest gives a document without url
-    return Document(id=doc_id, title=str(fields.pop("title", doc_id.replace("-", " ").title())), body=body, **fields)  # type: ignore[arg-type]
+    fields.setdefault("title", doc_id.replace("-", " ").title())
+    return Document(id=doc_id, body=body, **fields)
 
 
 @pytest.fixture
@@ -78,13 +80,15 @@ def small_corpus() -> list[Document]:
         make_doc(
             "paspoort",
             "# Paspoort aanvragen\n\nU vraagt een paspoort aan bij de balie van het stadhuis.\n\n"
-            "## Kosten\n\nEen paspoort kost € 86,55 voor volwassenen. Voor kinderen kost het paspoort € 66,30.",
+            "## Kosten\n\nEen paspoort kost € 86,55 voor volwassenen. "
+            "Voor kinderen kost het paspoort € 66,30.",
             title="Paspoort aanvragen",
             team="burgerzaken",
         ),
         make_doc(
             "verhuizing",
-            "# Verhuizing doorgeven\n\nGaat u verhuizen? Geef uw nieuwe adres binnen 5 dagen door aan de gemeente.",
+            "# Verhuizing doorgeven\n\n"
+            "Gaat u verhuizen? Geef uw nieuwe adres binnen 5 dagen door aan de gemeente.",
             title="Verhuizing doorgeven",
             team="burgerzaken",
         ),

@@ -54,7 +54,13 @@ def test_empty_sections_are_skipped() -> None:
 
 
 def test_chunks_carry_document_metadata_and_numbered_ids() -> None:
-    d = doc(BODY, audience="internal", team="burgerzaken", allowed_teams=("burgerzaken",), url="/documents/paspoort")
+    d = doc(
+        BODY,
+        audience="internal",
+        team="burgerzaken",
+        allowed_teams=("burgerzaken",),
+        url="/documents/paspoort",
+    )
     chunks = chunk_document(d)
     assert [c.chunk_id for c in chunks] == [f"paspoort#{i}" for i in range(len(chunks))]
     kosten = next(c for c in chunks if c.section == "Paspoort aanvragen › Kosten")
@@ -62,7 +68,9 @@ def test_chunks_carry_document_metadata_and_numbered_ids() -> None:
     assert kosten.audience == "internal" and kosten.allowed_teams == ("burgerzaken",)
     assert kosten.team == "burgerzaken" and kosten.url == "/documents/paspoort"
     # The title and section are not in the passage but are what the embedder sees first.
-    assert kosten.embed_text() == "Paspoort aanvragen — Paspoort aanvragen › Kosten: Een paspoort kost € 86,55."
+    assert (
+        kosten.embed_text() == "Paspoort aanvragen — Paspoort aanvragen › Kosten: Een paspoort kost € 86,55."
+    )
     intro = chunks[0]
     assert intro.embed_text() == "Paspoort aanvragen: Intro over het paspoort."
 

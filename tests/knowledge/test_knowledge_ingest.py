@@ -53,7 +53,10 @@ def test_internal_document_teams_and_explicit_url(write_doc, tmp_path: Path) -> 
 
 
 def test_defaults_without_front_matter(write_doc, tmp_path: Path) -> None:
-    write_doc("afval-kalender.md", "Inleiding.\n\n# Afvalkalender 2026\n\nDe groene container wordt op dinsdag geleegd.")
+    write_doc(
+        "afval-kalender.md",
+        "Inleiding.\n\n# Afvalkalender 2026\n\nDe groene container wordt op dinsdag geleegd.",
+    )
     write_doc("geen_kop.md", "Alleen wat tekst zonder kop, en die is niet lang.")
     write_doc(
         "english.txt",
@@ -123,6 +126,12 @@ def test_files_under_an_internal_folder_default_to_internal(write_doc, tmp_path:
 
 
 def test_detect_language() -> None:
-    assert detect_language("De gemeente haalt het afval op maandag op en u zet de container aan de straat.") == "nl"
-    assert detect_language("The municipality collects the waste on Monday and you put the bin on the street.") == "en"
+    assert (
+        detect_language("De gemeente haalt het afval op maandag op en u zet de container aan de straat.")
+        == "nl"
+    )
+    assert (
+        detect_language("The municipality collects the waste on Monday and you put the bin on the street.")
+        == "en"
+    )
     assert detect_language("Paspoort") == "nl"  # too little to tell: the default

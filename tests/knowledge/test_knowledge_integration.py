@@ -38,7 +38,9 @@ def corpus() -> list[Document]:
 
 
 @pytest.fixture(scope="module")
-def search(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, corpus: list[Document]) -> KnowledgeSearch:
+def search(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, corpus: list[Document]
+) -> KnowledgeSearch:
     cache: Any = getattr(request.config, "cache", None)
     index_dir = Path(cache.mkdir("knowledge-policies-index")) if cache else tmp_path_factory.mktemp("index")
     build_index(corpus, embedder=make_embedder(DEFAULT_EMBEDDER), index_dir=index_dir)

@@ -57,7 +57,9 @@ def test_only_documents_containing_query_terms_are_scored(analyzer: Analyzer, in
     assert len(index.search(["zeppelin"])) == 0
 
 
-def _reference_bm25(docs: list[list[str]], query: list[str], k1: float = 1.2, b: float = 0.75) -> dict[int, float]:
+def _reference_bm25(
+    docs: list[list[str]], query: list[str], k1: float = 1.2, b: float = 0.75
+) -> dict[int, float]:
     n = len(docs)
     avgdl = sum(map(len, docs)) / n
     scores: dict[int, float] = {}
@@ -69,7 +71,9 @@ def _reference_bm25(docs: list[list[str]], query: list[str], k1: float = 1.2, b:
         for i, d in enumerate(docs):
             tf = Counter(d)[term]
             if tf:
-                scores[i] = scores.get(i, 0.0) + idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len(d) / avgdl))
+                scores[i] = scores.get(i, 0.0) + idf * tf * (k1 + 1) / (
+                    tf + k1 * (1 - b + b * len(d) / avgdl)
+                )
     return scores
 
 
@@ -82,7 +86,7 @@ def test_scores_match_a_brute_force_bm25() -> None:
     hits = index.search(query, top_n=500)
     expected = _reference_bm25(docs, query)
     assert set(hits.ids.tolist()) == set(expected)
-    for doc, score in zip(hits.ids.tolist(), hits.scores.tolist()):
+    for doc, score in zip(hits.ids.tolist(), hits.scores.tolist(), strict=True):
         assert score == pytest.approx(expected[doc], rel=1e-5)
     assert list(hits.scores) == sorted(hits.scores, reverse=True)
     top = index.search(query, top_n=5)
@@ -109,7 +113,7 @@ def test_allowed_mask_scores_as_if_the_rest_did_not_exist() -> None:
 def test_coverage_counts_each_query_word_once() -> None:
     index = BM25Index.build([["paspoort", "kosten"], ["paspoort"], ["afval"]])
     hits = index.search([("paspoort",), ("kosten", "kost")])
-    coverage = dict(zip(hits.ids.tolist(), hits.coverage.tolist()))
+    coverage = dict(zip(hits.ids.tolist(), hits.coverage.tolist(), strict=True))
     assert coverage[0] == pytest.approx(1.0)  # both words, "kost" variant not needed
     assert 0.0 < coverage[1] < 1.0
     unseen = index.search([("paspoort",), ("frankrijk",)])

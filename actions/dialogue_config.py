@@ -1,0 +1,88 @@
+"""The dialogue's thresholds, word lists and defaults, read once from actions/dialogue.yml."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CONFIG_PATH = Path(__file__).with_name("dialogue.yml")
+TEAMS_PATH = Path(__file__).resolve().parent.parent / "data" / "routing" / "teams.yml"
+
+
+@dataclass(frozen=True)
+class FormConfig:
+    name: str
+    reason: str
+    default_team: str
+    routable_teams: tuple[str, ...]
+    min_routing_confidence: float
+    slots: tuple[str, ...]
+
+    @property
+    def confirm_slot(self) -> str:
+        return f"{self.name}_confirmed"
+
+
+@dataclass(frozen=True)
+class DialogueConfig:
+    follow_up_max_words: int
+    follow_up_starts: dict[str, tuple[str, ...]]
+    max_rephrase: int
+    forms: dict[str, FormConfig]
+    skip_words: frozenset[str]
+    yes_words: frozenset[str]
+    no_words: frozenset[str]
+    contact_patterns: tuple[re.Pattern[str], ...]
+    photo_pattern: re.Pattern[str]
+    min_answer_chars: int
+    response_time_fallback: dict[str, Any]
+
+
+def _words(values: list[Any]) -> frozenset[str]:
+    return frozenset(str(value).lower() for value in values)
+
+
+def parse(data: dict[str, Any]) -> DialogueConfig:
+    forms = {
+        name: FormConfig(
+            name=name,
+            reason=str(spec["reason"]),
+            default_team=str(spec["default_team"]),
+            routable_teams=tuple(spec.get("routable_teams") or ()),
+            min_routing_confidence=float(spec.get("min_routing_confidence", 1.1)),
+            slots=tuple(spec["slots"]),
+        )
+        for name, spec in data["forms"].items()
+    }
+    words = data["words"]
+    return DialogueConfig(
+        follow_up_max_words=int(data["follow_up"]["max_words"]),
+        follow_up_starts={k: tuple(v) for k, v in data["follow_up"]["starts"].items()},
+        max_rephrase=int(data["fallback"]["max_rephrase"]),
+        forms=forms,
+        skip_words=_words(words["skip"]),
+        yes_words=_words(words["affirm"]),
+        no_words=_words(words["negate"]),
+        contact_patterns=tuple(re.compile(p) for p in data["contact_patterns"]),
+        photo_pattern=re.compile(data["photo_pattern"]),
+        min_answer_chars=int(data["min_answer_chars"]),
+        response_time_fallback=dict(data["response_time_fallback"]),
+    )
+
+
+@lru_cache(maxsize=1)
+def dialogue_config() -> DialogueConfig:
+    return parse(yaml.safe_load(CONFIG_PATH.read_text(encoding="utf-8")))
+
+
+@lru_cache(maxsize=1)
+def teams_data() -> dict[str, Any]:
+    """data/routing/teams.yml (names, optional response_time); empty when absent."""
+    if not TEAMS_PATH.exists():
+        return {}
+    return dict((yaml.safe_load(TEAMS_PATH.read_text(encoding="utf-8")) or {}).get("teams") or {})

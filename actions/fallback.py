@@ -1,0 +1,33 @@
+"""Two-stage fallback on low NLU confidence: ask to rephrase once, then search or offer a person."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.dialogue_config import dialogue_config
+from actions.followup import is_follow_up
+from actions.knowledge_answers import answer_turn
+
+
+class ActionFallback(Action):
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        config = dialogue_config()
+        text = (tracker.latest_message or {}).get("text") or ""
+        # "en voor mijn kind?" after a question is a follow-up, not a misunderstanding.
+        if tracker.get_slot("last_topic") and is_follow_up(text, config=config):
+            return answer_turn(dispatcher, tracker)
+        count = int(tracker.get_slot("fallback_count") or 0)
+        if count < config.max_rephrase:
+            dispatcher.utter_message(response="utter_rephrase")
+            return [SlotSet("fallback_count", float(count + 1))]
+        # Second miss in a row: stop asking; search, and offer a person if search has nothing.
+        return answer_turn(dispatcher, tracker)

@@ -1,0 +1,284 @@
+"""The public-space report and complaint forms: validation, confirmation, submission, cancelling.
+
+Both forms share one shape (free-text answers, optional ones that can be
+skipped, a yes/no confirmation, a case for a team), so one abstract base per
+concern holds the logic and the concrete classes only name the form.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import context
+from actions.case_routing import choose_team, route_case
+from actions.dialogue_config import DialogueConfig, FormConfig, dialogue_config
+from actions.language import tracker_language
+from actions.teams_info import response_time, team_name
+
+SKIPPED = "-"  # an optional question the citizen chose not to answer
+YES, NO = "yes", "no"
+_NONE_SHOWN = {"nl": "(geen)", "en": "(none)"}
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"[^\w\s@:/.+-]", "", text.strip().lower()).strip(" .")
+
+
+def _intent(tracker: Tracker) -> str | None:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+
+
+def is_skip(text: str, tracker: Tracker, config: DialogueConfig) -> bool:
+    cleaned = _normalise(text)
+    first = cleaned.split(" ", 1)[0] if cleaned else ""
+    return (
+        cleaned in config.skip_words or first in ("nee", "no", "geen", "none") or _intent(tracker) == "deny"
+    )
+
+
+def yes_or_no(text: str, tracker: Tracker, config: DialogueConfig) -> str | None:
+    cleaned = _normalise(text)
+    if _intent(tracker) == "affirm" or cleaned in config.yes_words:
+        return YES
+    if _intent(tracker) == "deny" or cleaned in config.no_words:
+        return NO
+    return None
+
+
+def form_field(slot: str, form: FormConfig) -> str:
+    """report_what -> what: the key a team sees in the case's form data."""
+    return slot.removeprefix(f"{form.name}_")
+
+
+def form_values(tracker: Tracker, form: FormConfig) -> dict[str, Any]:
+    """The answers so far, skipped ones as None."""
+    values: dict[str, Any] = {}
+    for slot in form.slots:
+        value = tracker.get_slot(slot)
+        values[form_field(slot, form)] = None if value in (None, SKIPPED) else value
+    return values
+
+
+def reset_events(form: FormConfig) -> list[dict[str, Any]]:
+    return [SlotSet(slot, None) for slot in (*form.slots, form.confirm_slot)] + [
+        SlotSet("requested_slot", None)
+    ]
+
+
+class CaseFormValidation(FormValidationAction, ABC):
+    """Checks each answer; returning None for a slot makes the form ask again."""
+
+    form_key: str
+
+    @abstractmethod
+    def name(self) -> str: ...
+
+    @property
+    def form(self) -> FormConfig:
+        return dialogue_config().forms[self.form_key]
+
+    def _text(self, value: Any, dispatcher: CollectingDispatcher, slot: str) -> dict[str, Any]:
+        text = str(value or "").strip()
+        if len(text) < dialogue_config().min_answer_chars:
+            dispatcher.utter_message(response="utter_answer_too_short")
+            return {slot: None}
+        return {slot: text}
+
+    def _optional(self, value: Any, tracker: Tracker, slot: str) -> dict[str, Any]:
+        text = str(value or "").strip()
+        return {slot: SKIPPED if is_skip(text, tracker, dialogue_config()) else text}
+
+    def _confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        answer = yes_or_no(str(value or ""), tracker, dialogue_config())
+        if answer is None:
+            dispatcher.utter_message(response="utter_yes_or_no")
+        return {self.form.confirm_slot: answer}
+
+
+class ValidateReportForm(CaseFormValidation):
+    form_key = "report"
+
+    def name(self) -> str:
+        return "validate_report_form"
+
+    async def validate_report_what(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:  # noqa: E501
+        return self._text(value, dispatcher, "report_what")
+
+    async def validate_report_where(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:  # noqa: E501
+        return self._text(value, dispatcher, "report_where")
+
+    async def validate_report_photo(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:  # noqa: E501
+        config = dialogue_config()
+        text = str(value or "").strip()
+        if is_skip(text, tracker, config):
+            return {"report_photo": SKIPPED}
+        link = config.photo_pattern.search(text)
+        if link is None:
+            dispatcher.utter_message(response="utter_invalid_photo")
+            return {"report_photo": None}
+        return {"report_photo": link.group(0)}
+
+    async def validate_report_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:  # noqa: E501
+        return self._optional(value, tracker, "report_contact")
+
+    async def validate_report_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:  # noqa: E501
+        return self._confirmed(value, dispatcher, tracker)
+
+
+class ValidateComplaintForm(CaseFormValidation):
+    form_key = "complaint"
+
+    def name(self) -> str:
+        return "validate_complaint_form"
+
+    async def validate_complaint_what(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:  # noqa: E501
+        return self._text(value, dispatcher, "complaint_what")
+
+    async def validate_complaint_when(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:  # noqa: E501
+        return self._text(value, dispatcher, "complaint_when")
+
+    async def validate_complaint_desired_outcome(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:  # noqa: E501
+        return self._text(value, dispatcher, "complaint_desired_outcome")
+
+    async def validate_complaint_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:  # noqa: E501
+        text = str(value or "").strip()
+        if not any(pattern.search(text) for pattern in dialogue_config().contact_patterns):
+            dispatcher.utter_message(response="utter_invalid_contact")
+            return {"complaint_contact": None}
+        return {"complaint_contact": text}
+
+    async def validate_complaint_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:  # noqa: E501
+        return self._confirmed(value, dispatcher, tracker)
+
+
+class AskConfirmation(Action, ABC):
+    """Reads the answers back before anything is sent (`action_ask_<form>_confirmed`)."""
+
+    form_key: str
+
+    @abstractmethod
+    def name(self) -> str: ...
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:  # noqa: E501
+        form = dialogue_config().forms[self.form_key]
+        none = _NONE_SHOWN[tracker_language(tracker)]
+        values = {key: value or none for key, value in form_values(tracker, form).items()}
+        dispatcher.utter_message(response=f"utter_confirm_{form.name}", **values)
+        return []
+
+
+class ActionAskReportConfirmed(AskConfirmation):
+    form_key = "report"
+
+    def name(self) -> str:
+        return "action_ask_report_confirmed"
+
+
+class ActionAskComplaintConfirmed(AskConfirmation):
+    form_key = "complaint"
+
+    def name(self) -> str:
+        return "action_ask_complaint_confirmed"
+
+
+def case_summary(form: FormConfig, values: dict[str, Any]) -> str:
+    """One line for the team's queue: the answers in the form's order."""
+    parts = [str(value) for value in values.values() if value]
+    return f"{form.reason}: " + " | ".join(parts)
+
+
+class SubmitCase(Action, ABC):
+    """Creates the case for the routed team and says what happens next, or drops it on "no"."""
+
+    form_key: str
+
+    @abstractmethod
+    def name(self) -> str: ...
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:  # noqa: E501
+        form = dialogue_config().forms[self.form_key]
+        if tracker.get_slot(form.confirm_slot) != YES:
+            dispatcher.utter_message(response="utter_case_not_sent")
+            return reset_events(form)
+        language = tracker_language(tracker)
+        values = form_values(tracker, form)
+        decision = route_case(" ".join(str(v) for v in values.values() if v))
+        team = choose_team(form, decision)
+        services = context.current()
+        services.store.ensure(tracker.sender_id, language=language)
+        case = services.store.escalate(
+            conversation_id=tracker.sender_id,
+            reason=form.reason,
+            summary=case_summary(form, values),
+            team=team,
+            language=language,
+            routing=decision,
+            form_data={"form": form.reason, **values},
+        )
+        dispatcher.utter_message(
+            response="utter_case_created",
+            reference=case.id,
+            team=team_name(team, language),
+            response_time=response_time(team, language),
+        )
+        return reset_events(form)
+
+
+class ActionSubmitReport(SubmitCase):
+    form_key = "report"
+
+    def name(self) -> str:
+        return "action_submit_report"
+
+
+class ActionSubmitComplaint(SubmitCase):
+    form_key = "complaint"
+
+    def name(self) -> str:
+        return "action_submit_complaint"
+
+
+class ActionCancelForm(Action):
+    """The citizen stopped a form: nothing is sent and the answers are forgotten."""
+
+    def name(self) -> str:
+        return "action_cancel_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:  # noqa: E501
+        dispatcher.utter_message(response="utter_form_cancelled")
+        events: list[dict[str, Any]] = []
+        for form in dialogue_config().forms.values():
+            events.extend(reset_events(form)[:-1])
+        return [*events, SlotSet("requested_slot", None)]

@@ -1,0 +1,59 @@
+"""Login and logout for staff, moderators and admins (session cookie)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+
+from api.deps import SESSION_COOKIE, CurrentUser, SettingsDep, UsersDep
+from api.routers.citizen import WEB_DIR
+
+router = APIRouter(tags=["auth"])
+
+
+class Credentials(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class Me(BaseModel):
+    username: str
+    display_name: str
+    roles: list[str]
+    teams: list[str]
+
+
+@router.get("/login", include_in_schema=False)
+def login_page() -> FileResponse:
+    return FileResponse(WEB_DIR / "login.html", media_type="text/html")
+
+
+@router.post("/api/auth/login")
+def login(body: Credentials, response: Response, users: UsersDep, settings: SettingsDep) -> Me:
+    user = users.authenticate(username=body.username, password=body.password)
+    if user is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Unknown username or wrong password.")
+    token = users.open_session(user)
+    response.set_cookie(
+        SESSION_COOKIE, token, max_age=int(settings.session_ttl_hours * 3600), httponly=True,
+        samesite="strict", secure=settings.secure_cookies, path="/",
+    )  # fmt: skip
+    return Me(
+        username=user.username, display_name=user.display_name, roles=sorted(user.roles), teams=sorted(user.teams)
+    )
+
+
+@router.post("/api/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(request: Request, response: Response, users: UsersDep) -> None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        users.close_session(token)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+@router.get("/api/auth/me")
+def me(user: CurrentUser) -> Me:
+    return Me(
+        username=user.username, display_name=user.display_name, roles=sorted(user.roles), teams=sorted(user.teams)
+    )

@@ -1,0 +1,169 @@
+"""Moderator console API: queue, handoff packet, claim, live reply, notes, reassign, close."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+
+from api.deps import CurrentUser, ModerationDep, require_role
+from api.routers.citizen import WEB_DIR, MessageOut
+from api.services.conversations import Escalation
+from api.services.moderation import ConflictError, EscalationNotFound
+
+router = APIRouter(
+    prefix="/api/moderator", tags=["moderator"], dependencies=[Depends(require_role("moderator", "admin"))]
+)
+page_router = APIRouter(tags=["moderator"])
+
+
+@page_router.get("/moderator", include_in_schema=False)
+def console_page() -> FileResponse:
+    # The page is static; its script asks /api/auth/me and sends visitors without a session to /login.
+    return FileResponse(WEB_DIR / "moderator.html", media_type="text/html")
+
+
+class EscalationOut(BaseModel):
+    id: int
+    conversation_id: str
+    reason: str
+    status: str
+    priority: str
+    team: str | None
+    summary: str
+    language: str
+    created_at: datetime
+    routing: dict[str, Any]
+    form_data: dict[str, Any]
+
+    @classmethod
+    def of(cls, e: Escalation) -> EscalationOut:
+        return cls(
+            id=e.id, conversation_id=e.conversation_id, reason=e.reason, status=e.status, priority=e.priority,
+            team=e.team, summary=e.summary, language=e.language, created_at=e.created_at, routing=e.routing,
+            form_data=e.form_data,
+        )  # fmt: skip
+
+
+class QueueItemOut(EscalationOut):
+    waiting_minutes: int
+    expected_minutes: int
+    overdue: bool
+    claimed_by: str | None
+
+
+class NoteOut(BaseModel):
+    id: int
+    author: str
+    text: str
+    created_at: datetime
+
+
+class PacketOut(BaseModel):
+    escalation: EscalationOut
+    claimed_by: str | None
+    transcript: list[MessageOut]
+    sources_shown: list[dict[str, Any]]
+    notes: list[NoteOut]
+
+
+class TextIn(BaseModel):
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class ReassignIn(BaseModel):
+    team: str = Field(min_length=1)
+
+
+def _not_found() -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, "No such escalation.")
+
+
+@router.get("/escalations")
+def queue(
+    moderation: ModerationDep,
+    team: str | None = None,
+    status_: Literal["open", "claimed", "resolved", "returned"] | None = Query(None, alias="status"),
+    priority: Literal["high", "normal"] | None = None,
+    min_waiting_minutes: int | None = Query(None, ge=0),
+) -> list[QueueItemOut]:
+    return [
+        QueueItemOut(
+            **EscalationOut.of(item.escalation).model_dump(),
+            waiting_minutes=item.waiting_minutes,
+            expected_minutes=item.expected_minutes,
+            overdue=item.overdue,
+            claimed_by=item.claimed_by_name,
+        )  # fmt: skip
+        for item in moderation.queue(
+            team=team, status=status_, priority=priority, min_waiting_minutes=min_waiting_minutes
+        )
+    ]
+
+
+@router.get("/escalations/{escalation_id}")
+def packet(escalation_id: int, moderation: ModerationDep) -> PacketOut:
+    try:
+        p = moderation.packet(escalation_id)
+    except EscalationNotFound:
+        raise _not_found() from None
+    return PacketOut(
+        escalation=EscalationOut.of(p.escalation),
+        claimed_by=p.claimed_by_name,
+        transcript=[MessageOut.of(m) for m in p.transcript],
+        sources_shown=p.sources_shown,
+        notes=[NoteOut(id=n.id, author=n.author, text=n.text, created_at=n.created_at) for n in p.notes],
+    )
+
+
+def _act(action: Any) -> Any:
+    try:
+        return action()
+    except EscalationNotFound:
+        raise _not_found() from None
+    except ConflictError as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+    except ValueError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
+
+
+@router.post("/escalations/{escalation_id}/claim")
+def claim(escalation_id: int, moderation: ModerationDep, user: CurrentUser) -> EscalationOut:
+    return EscalationOut.of(_act(lambda: moderation.claim(escalation_id, moderator=user)))
+
+
+@router.post("/escalations/{escalation_id}/messages", status_code=status.HTTP_201_CREATED)
+def reply(escalation_id: int, body: TextIn, moderation: ModerationDep, user: CurrentUser) -> MessageOut:
+    text = body.text.strip()
+    if not text:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "The message is empty.")
+    return MessageOut.of(_act(lambda: moderation.reply(escalation_id, moderator=user, text=text)))
+
+
+@router.post("/escalations/{escalation_id}/notes", status_code=status.HTTP_201_CREATED)
+def add_note(escalation_id: int, body: TextIn, moderation: ModerationDep, user: CurrentUser) -> NoteOut:
+    note = _act(lambda: moderation.add_note(escalation_id, moderator=user, text=body.text.strip()))
+    return NoteOut(id=note.id, author=note.author, text=note.text, created_at=note.created_at)
+
+
+@router.post("/escalations/{escalation_id}/reassign")
+def reassign(escalation_id: int, body: ReassignIn, moderation: ModerationDep, user: CurrentUser) -> EscalationOut:
+    return EscalationOut.of(_act(lambda: moderation.reassign(escalation_id, moderator=user, team=body.team)))
+
+
+@router.post("/escalations/{escalation_id}/resolve")
+def resolve(escalation_id: int, moderation: ModerationDep, user: CurrentUser) -> EscalationOut:
+    return EscalationOut.of(_act(lambda: moderation.resolve(escalation_id, moderator=user)))
+
+
+@router.post("/escalations/{escalation_id}/hand-back")
+def hand_back(escalation_id: int, moderation: ModerationDep, user: CurrentUser) -> EscalationOut:
+    return EscalationOut.of(_act(lambda: moderation.hand_back(escalation_id, moderator=user)))
+
+
+@router.get("/teams")
+def teams(moderation: ModerationDep) -> list[dict[str, str]]:
+    return moderation.team_choices()

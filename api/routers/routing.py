@@ -1,0 +1,96 @@
+"""Routing API: which team (or external organisation) a citizen's message belongs to.
+
+For moderators, staff and admins (and integrations with a staff API token); citizens'
+messages are routed inside the conversation, never through this endpoint.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field, field_validator
+
+from api.deps import require_role
+from api.services.routing import Router, router_for
+
+router = APIRouter(
+    prefix="/api", tags=["routing"], dependencies=[Depends(require_role("moderator", "staff", "admin"))]
+)
+
+_lock = threading.Lock()
+
+
+def get_router(request: Request) -> Router:
+    """One Router per app, built on first use (the example embeddings load once, cached on disk),
+    sharing the knowledge search the actions use."""
+    state = request.app.state
+    existing = getattr(state, "routing_service", None)
+    if existing is not None:
+        return existing  # type: ignore[no-any-return]
+    with _lock:
+        if getattr(state, "routing_service", None) is None:
+            from actions import context as action_context
+
+            try:
+                search = action_context.current().search
+            except RuntimeError:
+                from api.services.knowledge_service import open_knowledge
+
+                search = open_knowledge(state.settings).search
+            built = router_for(state.settings, search=search)
+            built.warm_up()
+            state.routing_service = built
+    return state.routing_service  # type: ignore[no-any-return]
+
+
+RouterDep = Annotated[Router, Depends(get_router)]
+
+
+class Turn(BaseModel):
+    role: Literal["user", "bot", "moderator"] = "user"
+    text: str = Field(max_length=4000)
+
+
+class RouteRequest(BaseModel):
+    text: str = Field(min_length=1, max_length=2000, description="The citizen's message")
+    conversation: list[Turn] = Field(
+        default_factory=list, max_length=50, description="Earlier turns, oldest first"
+    )
+    intent: str | None = Field(default=None, description="Rasa's intent for the message, if known")
+    intent_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    language: Literal["nl", "en"] = "nl"
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("text is empty")
+        return value
+
+
+class RouteResponse(BaseModel):
+    team: str | None = Field(description="team id; null when out of scope or unsure")
+    status: Literal["routed", "out_of_scope", "unsure", "crisis"]
+    confidence: float
+    unsure: bool
+    triage: bool = Field(description="true when the case goes to moderator triage")
+    best_guess: str | None
+    kind: str | None
+    runners_up: list[str]
+    explanation: str
+    scores: dict[str, float]
+    evidence: dict[str, Any]
+
+
+@router.post("/route", response_model=RouteResponse)
+def route(body: RouteRequest, routing: RouterDep) -> RouteResponse:
+    decision = routing.route(
+        body.text,
+        conversation=[turn.model_dump() for turn in body.conversation],
+        intent=body.intent,
+        intent_confidence=body.intent_confidence,
+        language=body.language,
+    )
+    return RouteResponse(**decision.to_dict())

@@ -1,0 +1,289 @@
+"""The router's signals: keywords, similarity to the team examples, the knowledge index."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from actions.context import Searcher
+    from api.services.routing_config import TeamProfile
+    from knowledge.types import Embedder
+
+
+# ---------------------------------------------------------------- keywords
+
+
+def normalise(text: str) -> str:
+    """Lower case, accents and punctuation removed (apostrophes dropped), whitespace collapsed."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.replace("'", "").replace("\u2019", "")
+    text = re.sub(r"[^\w]+", " ", text)
+    return " ".join(text.split())
+
+
+def _edit_distance_at_most(a: str, b: str, limit: int) -> bool:
+    """Levenshtein distance(a, b) <= limit, with an early exit."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+        if min(current) > limit:
+            return False
+        previous = current
+    return previous[-1] <= limit
+
+
+WEAK = 0.5  # marks a weak keyword in KeywordHit.weight; its score weight is a routing parameter
+
+
+@dataclass(frozen=True)
+class KeywordHit:
+    team: str
+    keyword: str
+    found: str  # the citizen's word(s)
+    weight: float
+
+
+class KeywordMatcher:
+    """Words that point to a team. A keyword of 5+ letters also matches at the start or end of
+    a Dutch compound ("paspoort" in "paspoortfoto") and with one typo (two in long words).
+    When one word of the message matches keywords of several teams, the longest keyword wins
+    ("afvalstoffenheffing" is a tax, not "afval")."""
+
+    def __init__(self, teams: Iterable[TeamProfile]) -> None:
+        self.words: dict[str, list[tuple[str, float]]] = {}
+        self.phrases: dict[str, list[tuple[str, float]]] = {}
+        for team in teams:
+            for keywords, weight in ((team.keywords, 1.0), (team.weak_keywords, WEAK)):
+                for raw in keywords:
+                    keyword = normalise(raw)
+                    if not keyword:
+                        continue
+                    target = self.phrases if " " in keyword else self.words
+                    target.setdefault(keyword, []).append((team.id, weight))
+
+    def _word_matches(self, token: str) -> list[tuple[str, str, float]]:
+        found: list[tuple[str, str, float]] = []
+        if token in self.words:
+            found += [(kw, team, w) for kw in (token,) for team, w in self.words[kw]]
+        if len(token) < 5:
+            return found
+        for keyword, owners in self.words.items():
+            if keyword == token or len(keyword) < 5:
+                continue
+            compound = len(token) > len(keyword) and (token.startswith(keyword) or token.endswith(keyword))
+            typo = not compound and _edit_distance_at_most(token, keyword, 2 if len(keyword) >= 9 else 1)
+            if compound or typo:
+                found += [(keyword, team, w) for team, w in owners]
+        return found
+
+    def match(self, text: str) -> list[KeywordHit]:
+        norm = normalise(text)
+        padded = f" {norm} "
+        hits: dict[tuple[str, str], KeywordHit] = {}
+        covered: set[int] = set()
+        tokens = norm.split()
+        for phrase, owners in self.phrases.items():
+            if f" {phrase} " in padded:
+                for team, weight in owners:
+                    hits.setdefault((team, phrase), KeywordHit(team, phrase, phrase, weight))
+                # the phrase's words are spoken for (e.g. "id kaart" is not also "kaart")
+                n = len(phrase.split())
+                for i in range(len(tokens) - n + 1):
+                    if " ".join(tokens[i : i + n]) == phrase:
+                        covered.update(range(i, i + n))
+        for position, token in enumerate(tokens):
+            if position in covered:
+                continue
+            matches = self._word_matches(token)
+            if not matches:
+                continue
+            longest = max(len(kw) for kw, _, _ in matches)
+            for keyword, team, weight in matches:
+                if len(keyword) == longest:
+                    hits.setdefault((team, keyword), KeywordHit(team, keyword, token, weight))
+        return list(hits.values())
+
+
+def keyword_scores(hits: Sequence[KeywordHit], cap: float, *, weak_weight: float = 0.4) -> dict[str, float]:
+    """Per team: strong keywords count 1, weak ones weak_weight; capped."""
+    scores: dict[str, float] = {}
+    for hit in hits:
+        scores[hit.team] = scores.get(hit.team, 0.0) + (1.0 if hit.weight >= 1.0 else weak_weight)
+    return {team: min(score, cap) for team, score in scores.items()}
+
+
+# ---------------------------------------------------------------- embeddings
+
+
+class QueryCache:
+    """Wraps an Embedder and remembers the last query vectors (the router and the knowledge
+    search embed the same message; this embeds it once)."""
+
+    def __init__(self, inner: Embedder, size: int = 512) -> None:
+        self.inner = inner
+        self._size = size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        return self.inner.embed_documents(texts)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            vectors = self.inner.embed_queries(missing)
+            with self._lock:
+                for text, vector in zip(missing, vectors, strict=True):
+                    self._cache[text] = vector
+                    while len(self._cache) > self._size:
+                        self._cache.popitem(last=False)
+        with self._lock:
+            rows = [self._cache.get(t) for t in texts]
+        if any(row is None for row in rows):  # evicted meanwhile: embed directly
+            return self.inner.embed_queries(texts)
+        return np.stack([row for row in rows if row is not None]) if rows else self.inner.embed_queries([])
+
+
+@dataclass(frozen=True)
+class SimilarExample:
+    label: str
+    text: str
+    similarity: float
+
+
+class ExampleIndex:
+    """The team (and out-of-scope) examples, embedded once and cached on disk per embedder.
+
+    Examples are embedded like queries: a citizen's message is compared with other citizen
+    messages (e5 models use the "query: " prefix on both sides of a symmetric comparison).
+    """
+
+    def __init__(
+        self, embedder: Embedder, examples: Sequence[tuple[str, str]], *, cache_dir: Path | None = None
+    ) -> None:
+        self.embedder = embedder
+        self.labels = [label for label, _ in examples]
+        self.texts = [text for _, text in examples]
+        self.label_ids = sorted(set(self.labels))
+        self._rows = {
+            label: np.array([i for i, lab in enumerate(self.labels) if lab == label])
+            for label in self.label_ids
+        }
+        self.cache_dir = cache_dir
+        self._vectors: np.ndarray | None = None
+        self._lock = threading.Lock()
+
+    def _cache_path(self) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        digest = hashlib.sha256(
+            json.dumps([self.embedder.name, self.texts], ensure_ascii=False).encode()
+        ).hexdigest()[:16]
+        safe = "".join(c if c.isalnum() else "-" for c in self.embedder.name)[-40:]
+        return self.cache_dir / f"examples-{safe}-{digest}.npy"
+
+    @property
+    def vectors(self) -> np.ndarray:
+        with self._lock:
+            if self._vectors is None:
+                path = self._cache_path()
+                if path is not None and path.exists():
+                    vectors = np.load(path)
+                    if vectors.shape[0] == len(self.texts):
+                        self._vectors = vectors
+                if self._vectors is None:
+                    self._vectors = np.asarray(self.embedder.embed_queries(self.texts), dtype=np.float32)
+                    if path is not None:
+                        path.parent.mkdir(parents=True, exist_ok=True)
+                        tmp = path.with_suffix(".tmp.npy")
+                        np.save(tmp, self._vectors)
+                        tmp.replace(path)
+            return self._vectors
+
+    def warm_up(self) -> None:
+        _ = self.vectors
+
+    def similarities(self, query: np.ndarray) -> np.ndarray:
+        return self.vectors @ np.asarray(query, dtype=np.float32)
+
+    def label_scores(self, sims: np.ndarray, top_k: int) -> dict[str, float]:
+        """Per label: the mean of its top_k example similarities."""
+        scores: dict[str, float] = {}
+        for label, rows in self._rows.items():
+            values = np.sort(sims[rows])[::-1][:top_k]
+            scores[label] = float(values.mean()) if len(values) else 0.0
+        return scores
+
+    def nearest(self, sims: np.ndarray, n: int = 3) -> list[SimilarExample]:
+        order = np.argsort(-sims)[:n]
+        return [SimilarExample(self.labels[i], self.texts[i], round(float(sims[i]), 4)) for i in order]
+
+
+# ---------------------------------------------------------------- knowledge index
+
+
+@dataclass(frozen=True)
+class MatchingDocument:
+    doc_id: str
+    title: str
+    team: str | None
+    url: str | None
+    score: float
+
+
+def knowledge_votes(
+    search: Searcher | None, text: str, k: int = 5
+) -> tuple[dict[str, float], list[MatchingDocument], bool]:
+    """Share of the relevant public documents (rank-weighted) owned by each team."""
+    if search is None:
+        return {}, [], False
+    from knowledge.types import Reader
+
+    result = search.search(text, reader=Reader.public(), k=k)
+    if not result.relevant:
+        return {}, [], False
+    documents: list[MatchingDocument] = []
+    votes: dict[str, float] = {}
+    seen: set[str] = set()
+    for rank, hit in enumerate(result.hits):
+        if hit.doc_id in seen:
+            continue
+        seen.add(hit.doc_id)
+        documents.append(
+            MatchingDocument(hit.doc_id, hit.title, hit.team, hit.url, round(float(hit.dense_score), 4))
+        )
+        if hit.team:
+            votes[hit.team] = votes.get(hit.team, 0.0) + 1.0 / (rank + 1)
+    total = sum(votes.values())
+    return ({team: v / total for team, v in votes.items()} if total else {}), documents, True
+
+
+def to_jsonable(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 4)
+    return value

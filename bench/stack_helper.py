@@ -1,0 +1,42 @@
+"""Starts Loket (api + Rasa) on free ports with its own data dir, like the integration tests."""
+
+from __future__ import annotations
+
+import socket
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from api.services.knowledge_service import ensure_index  # noqa: E402
+from api.services.rasa_model import ensure_model  # noqa: E402
+from api.services.stack import start_stack  # noqa: E402
+from api.settings import Settings  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def running_loket() -> Iterator[Settings]:
+    """The project's trained model and index (var/), fresh databases in a temporary dir."""
+    project = Settings()
+    model = ensure_model(project)
+    ensure_index(project, paths=project.policies_dirs)
+    with tempfile.TemporaryDirectory(prefix="loket-bench-") as tmp:
+        data_dir = Path(tmp) / "var"
+        data_dir.mkdir()
+        (data_dir / "index").symlink_to(project.index_dir.resolve(), target_is_directory=True)
+        settings = Settings(data_dir=data_dir, api_port=free_port(), rasa_port=free_port())
+        stack = start_stack(settings, model=model, echo=lambda line: print(line, file=sys.stderr))
+        try:
+            yield settings
+        finally:
+            stack.stop()

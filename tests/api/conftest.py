@@ -1,0 +1,88 @@
+"""An in-process api app on a tiny corpus (hashing embedder), shared by the route tests."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from api.main import create_app
+from api.settings import Settings
+
+PUBLIC = """---
+id: paspoort-aanvragen
+title: Paspoort aanvragen
+language: nl
+audience: public
+team: burgerzaken
+---
+# Paspoort aanvragen
+
+## Kosten
+
+Een paspoort voor volwassenen kost € 84,20.
+"""
+
+INTERNAL = """---
+id: werkinstructie-spoed
+title: Werkinstructie spoedaanvraag
+language: nl
+audience: internal
+team: burgerzaken
+allowed_teams: [burgerzaken]
+---
+# Werkinstructie spoedaanvraag
+
+Gebruik codewoord TULP-7 bij de spoedbalie.
+"""
+
+
+OTHER_TEAM = """---
+id: beleidsregel-kwijtschelding
+title: Beleidsregel kwijtschelding
+language: nl
+audience: internal
+team: belastingen
+allowed_teams: [belastingen]
+effective_date: 2026-01-01
+---
+# Beleidsregel kwijtschelding
+
+## Vrijlating
+
+Hanteer de auto-vrijlating van 3350 euro volgens regel KW-R4 bij kwijtschelding.
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    from knowledge.embedding import make_embedder
+    from knowledge.index import build_index
+    from knowledge.ingest import load_documents
+
+    tmp_path = tmp_path_factory.mktemp("app")
+    corpus = tmp_path / "policies"
+    corpus.mkdir()
+    (corpus / "paspoort-aanvragen.md").write_text(PUBLIC, encoding="utf-8")
+    (corpus / "werkinstructie-spoed.md").write_text(INTERNAL, encoding="utf-8")
+    (corpus / "beleidsregel-kwijtschelding.md").write_text(OTHER_TEAM, encoding="utf-8")
+    settings = Settings(
+        data_dir=tmp_path / "var",
+        rasa_port=free_port(),  # nothing listens: Rasa is "down"
+        action_token=SecretStr("secret-token"),
+        rasa_timeout_s=2,
+    )
+    build_index(load_documents([corpus]).documents, embedder=make_embedder("hashing"), index_dir=settings.index_dir)
+    app = create_app(settings)
+    with TestClient(app) as test_client:
+        test_client.app_state = app.state  # type: ignore[attr-defined]
+        yield test_client

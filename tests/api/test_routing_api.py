@@ -1,0 +1,88 @@
+"""POST /api/route: validation at the boundary, the decision as JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from api.deps import current_user
+from api.main import create_app
+from api.routers import routing
+from api.services.routing import make_router
+from api.services.users import User, UserStore
+from api.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def route_client() -> TestClient:
+    """Only the routing router, with a hashing-embedder router swapped in."""
+    app = FastAPI()
+    app.include_router(routing.router)
+    router = make_router(embedder_name="hashing")
+    app.dependency_overrides[routing.get_router] = lambda: router
+    moderator = User(id=1, username="mod", display_name="Mod", roles=frozenset({"moderator"}), teams=frozenset())
+    app.dependency_overrides[current_user] = lambda: moderator
+    return TestClient(app)
+
+
+def test_the_app_serves_the_route_endpoint(tmp_path: Path) -> None:
+    app = create_app(Settings(data_dir=tmp_path))
+    assert "post" in app.openapi()["paths"]["/api/route"]
+
+
+def test_a_message_is_routed(route_client: TestClient) -> None:
+    response = route_client.post("/api/route", json={"text": "Mijn kliko is niet geleegd"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["team"] == "afval" and body["status"] == "routed" and body["triage"] is False
+    assert body["kind"] == "team"
+    assert 0 <= body["confidence"] <= 1
+    assert "afval" in body["explanation"]
+    assert {"similar_examples", "documents", "keywords"} <= set(body["evidence"])
+
+
+def test_crisis_and_out_of_scope(route_client: TestClient) -> None:
+    crisis = route_client.post("/api/route", json={"text": "ik wil dood", "language": "nl"}).json()
+    assert crisis["team"] == "crisis" and crisis["status"] == "crisis"
+    oos = route_client.post("/api/route", json={"text": "wie wint het WK", "intent": "out_of_scope"}).json()
+    assert oos["team"] is None and oos["status"] == "out_of_scope"
+
+
+def test_the_conversation_is_accepted(route_client: TestClient) -> None:
+    body = {
+        "text": "en hoe lang duurt dat?",
+        "conversation": [{"role": "user", "text": "mijn kliko is niet geleegd"}],
+    }
+    response = route_client.post("/api/route", json=body)
+    assert response.status_code == 200
+    assert response.json()["evidence"]["context_used"] is True
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [({"text": ""}, "text"), ({"text": "   "}, "empty"), ({}, "text"), ({"text": "x" * 2001}, "text"),
+     ({"text": "hoi", "language": "de"}, "language"),
+     ({"text": "hoi", "intent_confidence": 2}, "intent_confidence"),
+     ({"text": "hoi", "conversation": [{"role": "alien", "text": "x"}]}, "role")],
+)  # fmt: skip
+def test_bad_requests_get_a_422(route_client: TestClient, body: dict[str, object], fragment: str) -> None:
+    response = route_client.post("/api/route", json=body)
+    assert response.status_code == 422
+    assert fragment in response.text
+
+
+def test_the_real_app_builds_its_router_on_first_use(client: TestClient) -> None:
+    """The conftest app (hashing index): the router is built lazily from the app's search."""
+    client.cookies.clear()
+    assert client.post("/api/route", json={"text": "Mijn paspoort is verlopen"}).status_code == 401
+    users: UserStore = client.app_state.users  # type: ignore[attr-defined]
+    users.create(username="router-user", password="correct horse battery", roles=["moderator"])
+    client.post("/api/auth/login", json={"username": "router-user", "password": "correct horse battery"})
+    response = client.post("/api/route", json={"text": "Mijn paspoort is verlopen"})
+    assert response.status_code == 200, response.text
+    assert response.json()["team"] == "burgerzaken"
+    assert client.app_state.routing_service is not None  # type: ignore[attr-defined]
+    client.cookies.clear()

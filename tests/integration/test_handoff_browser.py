@@ -1,0 +1,58 @@
+"""Live handoff in two browsers: a citizen asks for a person, a moderator takes over and hands back."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.integration.conftest import RunningLoket
+from tests.integration.test_browser import browser  # noqa: F401 - the shared browser fixture
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+PASSWORD = "moderator password 1"
+
+
+def test_moderator_takes_over_replies_live_and_hands_back(loket: RunningLoket, browser: Browser) -> None:  # noqa: F811
+    username = f"mod-{uuid.uuid4().hex[:6]}"
+    loket.create_user(username, PASSWORD, "moderator", name="Sanne")
+
+    citizen = browser.new_context().new_page()
+    citizen.goto(f"{loket.settings.api_url}/")
+    citizen.get_by_label("Uw bericht").fill("Ik wil een medewerker spreken")
+    citizen.get_by_role("button", name="Verstuur").click()
+    expect(citizen.locator(".message.bot").last).to_contain_text("medewerker", timeout=30_000)
+
+    moderator = browser.new_context().new_page()
+    loket.log_in_through_page(moderator, "/moderator", username, PASSWORD)
+    expect(moderator.get_by_role("heading", name="Moderatorconsole")).to_be_visible()
+
+    row = moderator.locator("#queue tr", has_text="vraagt om medewerker").last
+    row.get_by_role("button", name="Bekijk").click()
+    expect(moderator.locator("#transcript")).to_contain_text("Ik wil een medewerker spreken")
+    moderator.get_by_role("button", name="Oppakken").click()
+    expect(moderator.locator('[data-fact="Status"]')).to_contain_text("claimed (Sanne)")
+
+    # The citizen sees the person join without reloading.
+    expect(citizen.locator(".message.system").last).to_contain_text("Sanne", timeout=15_000)
+
+    moderator.get_by_label("Antwoord aan inwoner").fill("Goedemiddag, u spreekt met Sanne. Waarmee kan ik helpen?")
+    moderator.get_by_role("button", name="Stuur antwoord").click()
+    expect(citizen.locator(".message.moderator").last).to_contain_text("u spreekt met Sanne", timeout=15_000)
+
+    # While the person has the conversation, the bot stays silent.
+    citizen.get_by_label("Uw bericht").fill("Ik heb een vraag over mijn paspoort")
+    citizen.get_by_role("button", name="Verstuur").click()
+    expect(moderator.locator("#transcript")).to_contain_text("vraag over mijn paspoort", timeout=15_000)
+    assert citizen.locator(".message.bot").count() == 1
+
+    moderator.get_by_role("button", name="Terug naar bot").click()
+    expect(citizen.locator(".message.system").last).to_contain_text("digitale assistent", timeout=15_000)
+
+    citizen.get_by_label("Uw bericht").fill("Wat kost een paspoort?")
+    citizen.get_by_role("button", name="Verstuur").click()
+    expect(citizen.locator(".message.bot").last).to_contain_text("€", timeout=30_000)
+    citizen.context.close()
+    moderator.context.close()

@@ -1,0 +1,43 @@
+"""A civil servant in a real browser: finds their team's internal instruction, not another team's."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.integration.conftest import RunningLoket
+from tests.integration.test_browser import browser  # noqa: F401 - the shared browser fixture
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+PASSWORD = "staff password 123"
+
+
+def test_staff_member_sees_own_team_instruction_with_citation_only(loket: RunningLoket, browser: Browser) -> None:  # noqa: F811
+    username = f"bz-{uuid.uuid4().hex[:6]}"
+    loket.create_user(username, PASSWORD, "staff", teams=["burgerzaken"], name="Bas")
+
+    page = browser.new_context().new_page()
+    loket.log_in_through_page(page, "/staff", username, PASSWORD)
+    expect(page.get_by_role("heading", name="Zoeken in beleid en regelgeving")).to_be_visible()
+
+    page.get_by_label("Vraag of zoekwoorden").fill("tot hoe laat kan ik een spoedaanvraag paspoort autoriseren?")
+    page.get_by_role("button", name="Zoek").click()
+    own = page.locator('li.result[data-doc="werkinstructie-spoedaanvraag-paspoort"]')
+    expect(own).to_be_visible(timeout=30_000)
+    expect(own.locator(".meta")).to_contain_text("intern")
+    expect(own.locator("mark").first).to_be_visible()
+    own.locator("a.citation").first.click()
+    expect(page.locator("#document-body")).to_contain_text("BZ-SPOED-14")
+
+    page.get_by_label("Vraag of zoekwoorden").fill("KWT-AUTO batch kwijtschelding inlichtingenbureau")
+    with page.expect_response(lambda r: "/api/staff/search" in r.url, timeout=30_000) as searched:
+        page.get_by_role("button", name="Zoek").click()
+    found = [doc["doc_id"] for doc in searched.value.json()]
+    assert "beleidsregel-kwijtschelding" not in found
+    expect(page.locator("#results li.result")).to_have_count(len(found))
+    expect(page.locator('li.result[data-doc="beleidsregel-kwijtschelding"]')).to_have_count(0)
+    expect(page.locator("#results")).not_to_contain_text("KWT-AUTO")
+    page.context.close()
