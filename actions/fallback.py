@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dialogue_config import dialogue_config
 from actions.followup import is_follow_up
+from actions.handoff import hand_over
 from actions.knowledge_answers import answer_turn
 
 
@@ -29,5 +30,11 @@ class ActionFallback(Action):
         if count < config.max_rephrase:
             dispatcher.utter_message(response="utter_rephrase")
             return [SlotSet("fallback_count", float(count + 1))]
-        # Second miss in a row: stop asking; search, and offer a person if search has nothing.
-        return answer_turn(dispatcher, tracker)
+        # Second miss in a row: stop asking and search; if search has nothing either,
+        # a person takes over rather than a third round of "sorry?".
+        attempt = CollectingDispatcher()
+        events = answer_turn(attempt, tracker)
+        if any(e.get("name") == "human_offered" and e.get("value") for e in events):
+            return [*hand_over(dispatcher, tracker, reason="repeated_fallback"), SlotSet("fallback_count", 0.0)]
+        dispatcher.messages.extend(attempt.messages)
+        return events

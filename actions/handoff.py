@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -10,8 +11,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context
+from actions.case_routing import route_case
 from actions.dialogue_config import FormConfig, dialogue_config
 from actions.language import tracker_language
+
+log = logging.getLogger(__name__)
 
 _DAY_NAMES = {
     "nl": ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
@@ -26,11 +30,7 @@ def format_opening(moment: datetime, language: str) -> str:
 
 def conversation_summary(tracker: Tracker, *, max_messages: int = 3) -> str:
     """The citizen's last few messages: what a moderator reads first."""
-    texts = [
-        event.get("text") or ""
-        for event in tracker.events
-        if event.get("event") == "user" and event.get("text")
-    ]
+    texts = [event.get("text") or "" for event in tracker.events if event.get("event") == "user" and event.get("text")]
     return " | ".join(texts[-max_messages:])
 
 
@@ -45,6 +45,17 @@ def paused_form(tracker: Tracker) -> tuple[FormConfig, dict[str, Any]] | None:
     return None
 
 
+def routing_for(summary: str) -> dict[str, Any]:
+    """Routing's view of what the citizen asked, for the moderator; never blocks the handoff."""
+    if not summary.strip():
+        return {}
+    try:
+        return route_case(summary)
+    except Exception:  # noqa: BLE001 - a person must be reachable even if routing fails
+        log.exception("routing failed while escalating")
+        return {}
+
+
 class ActionRequestHuman(Action):
     def name(self) -> str:
         return "action_request_human"
@@ -52,29 +63,39 @@ class ActionRequestHuman(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        services = context.current()
-        language = tracker_language(tracker)
-        services.store.ensure(tracker.sender_id, language=language)
-        # Asked mid-form: the person sees the answers so far and the form's team.
-        paused = paused_form(tracker)
-        team = paused[0].default_team if paused else None
-        form_data = {"form": paused[0].reason, "complete": False, **paused[1]} if paused else None
-        services.store.escalate(
-            conversation_id=tracker.sender_id,
-            reason="requested_human",
-            summary=conversation_summary(tracker),
-            team=team,
-            language=language,
-            form_data=form_data,
-        )
-        now = datetime.now(timezone.utc)
-        if services.office_hours.is_open(now):
-            dispatcher.utter_message(response="utter_handoff_now")
-        else:
-            opening = services.office_hours.next_opening(now)
-            when = format_opening(opening, language) if opening else "?"
-            dispatcher.utter_message(response="utter_handoff_later", next_opening=when)
-        return [SlotSet("human_offered", False)]
+        return hand_over(dispatcher, tracker, reason="requested_human")
+
+
+def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, *, reason: str) -> list[dict[str, Any]]:
+    """Open an escalation for a person and tell the citizen when someone will be there."""
+    services = context.current()
+    language = tracker_language(tracker)
+    services.store.ensure(tracker.sender_id, language=language)
+    # Asked mid-form: the person sees the answers so far and the form's team.
+    paused = paused_form(tracker)
+    team = paused[0].default_team if paused else None
+    form_data = {"form": paused[0].reason, "complete": False, **paused[1]} if paused else None
+    summary = conversation_summary(tracker)
+    routing = routing_for(summary)
+    if team is None and routing.get("status") == "routed":
+        team = routing.get("team")  # unsure or out of scope: no team, moderator triage
+    services.store.escalate(
+        conversation_id=tracker.sender_id,
+        reason=reason,
+        summary=summary,
+        team=team,
+        language=language,
+        form_data=form_data,
+        routing=routing,
+    )
+    now = datetime.now(UTC)
+    if services.office_hours.is_open(now):
+        dispatcher.utter_message(response="utter_handoff_now")
+    else:
+        opening = services.office_hours.next_opening(now)
+        when = format_opening(opening, language) if opening else "?"
+        dispatcher.utter_message(response="utter_handoff_later", next_opening=when)
+    return [SlotSet("human_offered", False)]
 
 
 class ActionResetOffer(Action):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -21,10 +22,11 @@ from api.services.chat import ChatGateway
 from api.services.conversations import ConversationStore
 from api.services.database import create_schema, make_engine, make_sessionmaker
 from api.services.documents import DocumentLibrary
-from api.services.knowledge_service import open_knowledge
+from api.services.knowledge_service import open_knowledge, open_statutes
 from api.services.moderation import ModerationService
 from api.services.office_hours import OfficeHours
 from api.services.rasa_client import RasaClient
+from api.services.routing import LazyRouter
 from api.services.staff_search import StaffSearch
 from api.services.teams import load_teams
 from api.services.users import UserStore
@@ -46,8 +48,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rasa = RasaClient(base_url=settings.rasa_url, timeout_s=settings.rasa_timeout_s)
         executor = ActionExecutor()
         executor.register_package(actions)
+        lazy_router = LazyRouter(settings, search=knowledge.search)
+        app.state.lazy_router = lazy_router
+        # Build the router in the background so the first case does not wait for it.
+        threading.Thread(target=lazy_router.get, name="routing-warm-up", daemon=True).start()
         action_context.install(
             action_context.ActionContext(
+                route=lazy_router.route_dict,
                 search=knowledge.search,
                 store=store,
                 office_hours=OfficeHours.from_yaml(PROJECT_ROOT / "data" / "routing" / "teams.yml"),
@@ -57,7 +64,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.store = store
         app.state.users = UserStore(sessions=sessions, session_ttl=timedelta(hours=settings.session_ttl_hours))
         app.state.audit = AuditLog(sessions=sessions)
-        app.state.staff_search = StaffSearch(search=knowledge.search, sessions=sessions)
+        app.state.staff_search = StaffSearch(
+            search=knowledge.search, sessions=sessions, statutes=open_statutes(settings, like=knowledge.search)
+        )
         app.state.moderation = ModerationService(
             sessions=sessions,
             teams=load_teams(PROJECT_ROOT / "data" / "routing" / "teams.yml"),

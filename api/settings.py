@@ -79,6 +79,11 @@ class Settings(BaseSettings):
         return self.rasa_venv / "bin" / "rasa"
 
     @property
+    def statutes_index_dir(self) -> Path:
+        """The statutes' own index (staff only), built by `loket eval retrieval --set data/eval/statutes.jsonl`."""
+        return self.data_dir / "index-statutes"
+
+    @property
     def models_dir(self) -> Path:
         return self.data_dir / "models"
 

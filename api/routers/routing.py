@@ -6,43 +6,21 @@ messages are routed inside the conversation, never through this endpoint.
 
 from __future__ import annotations
 
-import threading
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, field_validator
 
 from api.deps import require_role
-from api.services.routing import Router, router_for
+from api.services.routing import Router
 
 router = APIRouter(
     prefix="/api", tags=["routing"], dependencies=[Depends(require_role("moderator", "staff", "admin"))]
 )
 
-_lock = threading.Lock()
-
-
 def get_router(request: Request) -> Router:
-    """One Router per app, built on first use (the example embeddings load once, cached on disk),
-    sharing the knowledge search the actions use."""
-    state = request.app.state
-    existing = getattr(state, "routing_service", None)
-    if existing is not None:
-        return existing  # type: ignore[no-any-return]
-    with _lock:
-        if getattr(state, "routing_service", None) is None:
-            from actions import context as action_context
-
-            try:
-                search = action_context.current().search
-            except RuntimeError:
-                from api.services.knowledge_service import open_knowledge
-
-                search = open_knowledge(state.settings).search
-            built = router_for(state.settings, search=search)
-            built.warm_up()
-            state.routing_service = built
-    return state.routing_service  # type: ignore[no-any-return]
+    """The app's one router (api.services.routing.LazyRouter), shared with the actions."""
+    return request.app.state.lazy_router.get()  # type: ignore[no-any-return]
 
 
 RouterDep = Annotated[Router, Depends(get_router)]

@@ -108,3 +108,17 @@ def open_knowledge(settings: Settings) -> Knowledge:
     search = KnowledgeSearch.open(settings.index_dir)
     search.warm_up()
     return Knowledge(search=search)
+
+
+def open_statutes(settings: Settings, *, like: KnowledgeSearch) -> KnowledgeSearch | None:
+    """The statutes' own index for staff, if it has been built; shares `like`'s embedder when it can."""
+    from knowledge.index import load_index
+    from knowledge.search import KnowledgeSearch
+
+    try:
+        index = load_index(settings.statutes_index_dir)
+    except (FileNotFoundError, ValueError):
+        return None
+    if index.embedder_name == like.embedder.name:
+        return KnowledgeSearch(index, like.embedder)
+    return KnowledgeSearch.open(settings.statutes_index_dir)

@@ -16,6 +16,7 @@ unsure and the case goes to moderator triage instead of a guess.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -366,3 +367,27 @@ def route_by_knowledge(message: str, *, search: Searcher, router: Router | None 
 
         router = router_for(get_settings(), search=search)
     return router.route(message)
+
+
+class LazyRouter:
+    """One Router per process, built on first use: its warm-up embeds the team examples
+    (cached on disk after the first time), which must not delay the api's start."""
+
+    def __init__(self, settings: Settings, *, search: Searcher) -> None:
+        self._settings = settings
+        self._search = search
+        self._router: Router | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Router:
+        if self._router is None:
+            with self._lock:
+                if self._router is None:
+                    router = router_for(self._settings, search=self._search)
+                    router.warm_up()
+                    self._router = router
+        return self._router
+
+    def route_dict(self, text: str) -> dict[str, Any]:
+        """The decision as a plain dict: what actions store in an escalation's packet."""
+        return self.get().route(text).to_dict()

@@ -113,21 +113,43 @@ class Highlighter:
 
 
 class StaffSearch:
-    def __init__(self, *, search: KnowledgeSearch, sessions: sessionmaker[Session]) -> None:
+    """Searches the main index (public and internal documents) and, when built, the statutes'
+    own index (`loket eval retrieval --set data/eval/statutes.jsonl` or `loket ingest-statutes`)."""
+
+    def __init__(
+        self, *, search: KnowledgeSearch, sessions: sessionmaker[Session], statutes: KnowledgeSearch | None = None
+    ) -> None:
         self._search = search
+        self._statutes = statutes
         self._sessions = sessions
         self._highlighter = Highlighter(search.analyzer)
         self._markdown = MarkdownIt("commonmark", {"html": False})
 
+    def _indexes(self, filters: Filters) -> list[KnowledgeSearch]:
+        if filters.doc_type == "statute":
+            return [self._statutes] if self._statutes else []
+        if filters.doc_type in ("public", "internal") or self._statutes is None:
+            return [self._search]
+        return [self._search, self._statutes]
+
+    def _hits(self, query: str, *, reader: Reader, filters: Filters, k: int) -> list[tuple[KnowledgeSearch, Hit]]:
+        """Hits of every index that applies, best first (RRF scores are rank-based, so comparable)."""
+        # Ask for more than k: the optional filters narrow the list further.
+        narrowed = filters.team or filters.doc_type or filters.effective_from or filters.effective_until
+        wanted = k * 4 if narrowed else k
+        found = [
+            (index, hit)
+            for index in self._indexes(filters)
+            for hit in index.search(query, reader=reader, k=wanted).hits
+        ]
+        return sorted(found, key=lambda pair: -pair[1].score)
+
     def search(self, query: str, *, user: User, filters: Filters = Filters(), k: int = 10) -> list[DocumentResult]:
         reader = reader_for(user)
-        # Ask for more than k: the optional filters below narrow the list further.
-        wanted = k * 4 if (filters.team or filters.doc_type or filters.effective_from or filters.effective_until) else k
-        result = self._search.search(query, reader=reader, k=wanted)
         terms = set(self._search.analyzer.analyze_query(query))
         grouped: dict[str, DocumentResult] = {}
-        for hit in result.hits:
-            document = self._search.document(hit.doc_id, reader=reader)
+        for index, hit in self._hits(query, reader=reader, filters=filters, k=k):
+            document = index.document(hit.doc_id, reader=reader)
             if document is None or not filters.accept(document):
                 continue
             if hit.doc_id not in grouped:
@@ -162,7 +184,10 @@ class StaffSearch:
 
     def open_document(self, doc_id: str, *, user: User) -> tuple[Document, str] | None:
         """The document and its body as HTML (headings get anchors), or None if not readable."""
-        document = self._search.document(doc_id, reader=reader_for(user))
+        reader = reader_for(user)
+        document = self._search.document(doc_id, reader=reader)
+        if document is None and self._statutes is not None:
+            document = self._statutes.document(doc_id, reader=reader)
         if document is None:
             return None
         if document.audience == "internal":

@@ -121,3 +121,31 @@ def test_formatting_helpers() -> None:
     assert format_opening(monday, "en") == "Monday 09:00"
     assert shorten("a " * 200, max_words=3) == "a a a …"
     assert shorten("Kosten:\n\n- € 84,20\n- € 66,30\n\nPinnen.") == "Kosten:\n- € 84,20\n- € 66,30\nPinnen."
+
+
+def test_request_human_carries_routings_decision_for_the_moderator(store: ConversationStore) -> None:
+    install(store, FakeSearch(SearchResult(hits=[], relevant=False)))
+    decisions = {
+        "mijn container is niet geleegd": {"team": "afval", "status": "routed", "confidence": 0.91},
+        "ik weet het niet precies": {"team": None, "status": "unsure", "confidence": 0.3},
+    }
+    context.current().route = lambda text: decisions[text]
+    for text, team in (("mijn container is niet geleegd", "afval"), ("ik weet het niet precies", None)):
+        conversation = store.start(language="nl")
+        run(ActionRequestHuman(), tracker(text, sender=conversation))
+        escalation = [e for e in store.escalations() if e.conversation_id == conversation][0]
+        assert escalation.team == team  # unsure: no team, the case waits in moderator triage
+        assert escalation.routing == decisions[text]
+
+
+def test_request_human_still_escalates_when_routing_fails(store: ConversationStore) -> None:
+    install(store, FakeSearch(SearchResult(hits=[], relevant=False)))
+
+    def broken(text: str) -> dict[str, Any]:
+        raise RuntimeError("embedder not available")
+
+    context.current().route = broken
+    conversation = store.start(language="nl")
+    dispatcher, _ = run(ActionRequestHuman(), tracker("een mens graag", sender=conversation))
+    assert [e.conversation_id for e in store.escalations()] == [conversation]
+    assert dispatcher.messages

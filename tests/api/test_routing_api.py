@@ -84,5 +84,5 @@ def test_the_real_app_builds_its_router_on_first_use(client: TestClient) -> None
     response = client.post("/api/route", json={"text": "Mijn paspoort is verlopen"})
     assert response.status_code == 200, response.text
     assert response.json()["team"] == "burgerzaken"
-    assert client.app_state.routing_service is not None  # type: ignore[attr-defined]
+    assert client.app_state.lazy_router.get() is not None  # type: ignore[attr-defined]
     client.cookies.clear()
