@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     # model name or local path, or "hashing" (tests only). Empty: the package default.
     embedder: str = ""
 
+    # The dense part of the knowledge index: "flat" (exact) or "ivf"/"hnsw" (approximate,
+    # for about a million chunks and more; docs/knowledge.md has the recall each costs).
+    vector_index: Literal["flat", "ivf", "hnsw"] = "flat"
+
     max_message_chars: int = 2000
 
     # Staff and moderator logins.

@@ -33,7 +33,7 @@ import numpy as np
 from knowledge.chunking import MAX_WORDS, chunk_document
 from knowledge.sparse import Analyzer, BM25Index
 from knowledge.types import Chunk, Document, Embedder, Reader, VectorIndex
-from knowledge.vectors import FaissVectorIndex
+from knowledge.vectors import ApproximateVectorIndex, FaissVectorIndex, make_vector_index
 
 FORMAT_VERSION = 1
 CURRENT = "current"
@@ -124,8 +124,12 @@ def build_index(
     reuse_existing: bool = True,
     analyzer: Analyzer | None = None,
     progress: Progress | None = None,
+    vector_index: str = "flat",
 ) -> BuildReport:
     """Build a new index version under index_dir and make it current atomically.
+
+    ``vector_index``: "flat" (exact, the default) or "ivf"/"hnsw" (approximate, for corpora
+    of roughly a million chunks and more; see docs/knowledge.md for the recall it costs).
 
     Embeddings are reused for every chunk whose embedded text is unchanged since ``previous``
     (by default the current build in index_dir, if any, and only if it used the same
@@ -176,6 +180,7 @@ def build_index(
             "embedder": embedder.name,
             "dim": int(embeddings.shape[1]),
             "pipeline": PIPELINE_VERSION,
+            "vector_index": vector_index,
             "analyzer_languages": list(analyzer.languages),
             "chunk_count": len(chunks),
             "documents": doc_meta,
@@ -299,7 +304,7 @@ def _write_version(
                 row["embed_key"] = key
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
         np.save(tmp / "embeddings.npy", embeddings)
-        FaissVectorIndex.from_embeddings(embeddings).save(tmp / "vectors.faiss")
+        make_vector_index(embeddings, manifest.get("vector_index", "flat")).save(tmp / "vectors.faiss")
         bm25.save(tmp)
         # The manifest goes last: a directory without one is never a valid build.
         (tmp / "manifest.json").write_text(
@@ -387,7 +392,8 @@ def load_index(index_dir: Path) -> KnowledgeIndex:
             row["allowed_teams"] = tuple(row.get("allowed_teams") or ())
             chunks.append(Chunk(**row))
     embeddings = np.load(path / "embeddings.npy", mmap_mode="r")
-    vectors = FaissVectorIndex.load(path / "vectors.faiss")
+    exact = manifest.get("vector_index", "flat") == "flat"
+    vectors = (FaissVectorIndex if exact else ApproximateVectorIndex).load(path / "vectors.faiss")
     bm25 = BM25Index.load(path)
     if not (len(chunks) == embeddings.shape[0] == vectors.size == bm25.size == manifest["chunk_count"]):
         raise ValueError(f"index at {path} is inconsistent: chunk, vector and BM25 counts differ")

@@ -107,7 +107,7 @@ class ApproximateVectorIndex(FaissVectorIndex):
         if kind == "ivf":
             nlist = nlist or max(1, min(n // 39, int(4 * np.sqrt(max(n, 1)))))
             quantizer = faiss.IndexFlatIP(dim)
-            index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+            index: Any = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
             rng = np.random.default_rng(seed)
             sample = embeddings if n <= train_size else embeddings[rng.choice(n, train_size, replace=False)]
             index.train(sample)
@@ -137,7 +137,7 @@ class ApproximateVectorIndex(FaissVectorIndex):
             return np.zeros(0, np.float32), np.zeros(0, np.int64)
         q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
         if self.kind == "hnsw":
-            params: Any = faiss.SearchParametersHNSW()
+            params: Any = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
             params.efSearch = max(self.ef_search, k)
         else:
             params = faiss.SearchParametersIVF()

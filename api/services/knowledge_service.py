@@ -72,7 +72,7 @@ def ensure_index(
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise RuntimeError(f"No such file or folder: {', '.join(missing)}")
-    fingerprint = sources_fingerprint(paths, embedder_name)
+    fingerprint = sources_fingerprint(paths, f"{embedder_name}|{settings.vector_index}")
     stamp = settings.index_dir / FINGERPRINT_FILE
     if not force and stamp.exists() and stamp.read_text().strip() == fingerprint:
         echo("Knowledge index is up to date.")
@@ -88,6 +88,7 @@ def ensure_index(
         embedder=make_embedder(embedder_name),
         index_dir=settings.index_dir,
         progress=_progress_printer(echo),
+        vector_index=settings.vector_index,
     )
     echo(
         f"Index ready: {report.documents} documents, {report.chunks} chunks "

@@ -56,7 +56,9 @@ def store(tmp_path: Path) -> ConversationStore:
     return ConversationStore(sessions=make_sessionmaker(engine))
 
 
-ALWAYS_OPEN = "\n  ".join(f"{day}: '00:00-23:59:59.999999'" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
+ALWAYS_OPEN = "\n  ".join(
+    f"{day}: '00:00-23:59:59.999999'" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+)
 
 
 def install(store: ConversationStore, search: FakeSearch, hours: str = ALWAYS_OPEN) -> None:

@@ -47,7 +47,9 @@ def staff_client(statutes_data_dir: Path) -> Iterator[TestClient]:
         yield client
 
 
-def test_statute_questions_score_the_same_through_the_staff_api(staff_client: TestClient, statutes_data_dir: Path) -> None:
+def test_statute_questions_score_the_same_through_the_staff_api(
+    staff_client: TestClient, statutes_data_dir: Path
+) -> None:
     from knowledge.search import KnowledgeSearch
 
     questions = load_questions(PROJECT_ROOT / "data" / "eval" / "statutes.jsonl")

@@ -190,3 +190,19 @@ def test_empty_corpus_builds_and_searches(tmp_path: Path) -> None:
     search = KnowledgeSearch(load_index(tmp_path / "index"), HashingEmbedder())
     result = search.search("paspoort", reader=Reader.public())
     assert result.hits == [] and not result.relevant
+
+
+@pytest.mark.parametrize("kind", ["ivf", "hnsw"])  # "flat" is the default of the tests above
+def test_an_approximate_vector_index_is_built_loaded_and_filtered(tmp_path: Path, small_corpus, kind: str) -> None:
+    from knowledge.vectors import ApproximateVectorIndex
+
+    build_index(small_corpus, embedder=HashingEmbedder(), index_dir=tmp_path / "index", vector_index=kind)
+    index = load_index(tmp_path / "index")
+    assert isinstance(index.vectors, ApproximateVectorIndex) and index.vectors.kind == kind
+    assert index.manifest["vector_index"] == kind
+    search = KnowledgeSearch(index, HashingEmbedder())
+    query = "spoedaanvraag baliemedewerker controleert"
+    public_hits = search.search(query, reader=Reader.public(), k=10).hits
+    assert all(hit.audience == "public" for hit in public_hits)
+    staff_hits = search.search(query, reader=Reader.staff(teams={"burgerzaken"}), k=10).hits
+    assert "spoed-intern" in {hit.doc_id for hit in staff_hits}

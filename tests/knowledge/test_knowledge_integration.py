@@ -80,10 +80,11 @@ def test_examples_from_the_brief(search: KnowledgeSearch) -> None:
 
 
 def test_few_off_topic_questions_count_as_relevant(search: KnowledgeSearch) -> None:
-    questions = list(QUESTIONS["irrelevant"])
-    if CLINC.exists():
-        data = json.loads(CLINC.read_text(encoding="utf-8"))
-        questions += [q for q, _ in data["oos_train"] + data["oos_val"]]
+    if not CLINC.exists():
+        # The bar is set on the 218 questions together; the 18 small-talk ones alone are too few.
+        pytest.skip(f"{CLINC} is absent: the out-of-scope set comes from ../shared/data/clinc150")
+    data = json.loads(CLINC.read_text(encoding="utf-8"))
+    questions = list(QUESTIONS["irrelevant"]) + [q for q, _ in data["oos_train"] + data["oos_val"]]
     judged = [q for q in questions if search.search(q, reader=Reader.public()).relevant]
     # e5 similarities bunch together; measured 29/218 with the defaults.
     assert len(judged) / len(questions) <= 0.2, judged
