@@ -6,7 +6,7 @@ Every action is written to the audit log in the same transaction as the change.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from api.services.database import (
     EscalationRow,
     MessageRow,
     UserRow,
+    as_utc,
     utcnow,
 )
 from api.services.teams import DEFAULT_RESPONSE_MINUTES, Team
@@ -66,10 +67,6 @@ class Packet:
     claimed_by_name: str | None = None
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 class ModerationService:
     def __init__(
         self,
@@ -109,7 +106,7 @@ class ModerationService:
                 query = query.where(EscalationRow.priority == priority)
             items = []
             for row, claimer in session.execute(query):
-                waiting = int((now - _aware(row.created_at)).total_seconds() // 60)
+                waiting = int((now - as_utc(row.created_at)).total_seconds() // 60)
                 if min_waiting_minutes is not None and waiting < min_waiting_minutes:
                     continue
                 expected = (

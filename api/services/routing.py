@@ -360,15 +360,6 @@ def router_for(settings: Settings, *, search: Searcher | None = None, cached_que
     )
 
 
-def route_by_knowledge(message: str, *, search: Searcher, router: Router | None = None) -> RoutingDecision:
-    """Kept for callers of the first version: now the full router (knowledge index included)."""
-    if router is None:
-        from api.settings import get_settings
-
-        router = router_for(get_settings(), search=search)
-    return router.route(message)
-
-
 class LazyRouter:
     """One Router per process, built on first use: its warm-up embeds the team examples
     (cached on disk after the first time), which must not delay the api's start."""

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 DEFAULT_RESPONSE_MINUTES = 5 * 8 * 60  # five working days, when a team states none
 
 
@@ -34,15 +32,15 @@ def _response_minutes(value: Any) -> int:
 
 
 def load_teams(path: Path) -> dict[str, Team]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    teams: dict[str, Team] = {}
-    for team_id, info in (data.get("teams") or {}).items():
-        info = info or {}
-        names = info.get("name") or {}
-        teams[team_id] = Team(
+    """The console's view of the teams, from the routing service's reading of teams.yml."""
+    from api.services.routing_config import load_teams as load_profiles
+
+    return {
+        team_id: Team(
             id=team_id,
-            kind=str(info.get("kind", "team")),
-            names=names if isinstance(names, dict) else {"nl": str(names)},
-            response_minutes=_response_minutes(info.get("response_time")),
+            kind=profile.kind,
+            names=profile.names,
+            response_minutes=_response_minutes(profile.response_time or None),
         )
-    return teams
+        for team_id, profile in load_profiles(path).items()
+    }

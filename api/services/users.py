@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.services.database import ApiTokenRow, SessionRow, UserRow, utcnow
+from api.services.database import ApiTokenRow, SessionRow, UserRow, as_utc, utcnow
 
 ROLES = ("moderator", "staff", "admin")
 MIN_PASSWORD_LENGTH = 12
@@ -50,11 +50,6 @@ def _user(row: UserRow) -> User:
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite returns naive datetimes for timezone-aware columns; they were stored as UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class UserStore:
@@ -128,7 +123,7 @@ class UserStore:
         now = now or utcnow()
         with self._sessions() as session:
             row = session.get(SessionRow, _token_hash(token))
-            if row is None or _aware(row.expires_at) <= now:
+            if row is None or as_utc(row.expires_at) <= now:
                 return None
             user = session.get(UserRow, row.user_id)
             return _user(user) if user is not None and user.active else None

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import yaml
 
-from api.services.routing import Router, make_router, route_by_knowledge
+from api.services.routing import Router, make_router
 from api.services.routing_config import ROUTING_DIR, load_routing_config
 from api.services.routing_eval import TRIAGE, EvalReport, Example, Prediction, load_examples
 from api.services.routing_signals import ExampleIndex, KeywordMatcher
@@ -189,14 +189,6 @@ def test_example_embeddings_are_computed_once_and_cached(config_dir: Path, tmp_p
     second = CountingEmbedder()
     small_router(config_dir, embedder=second, cache_dir=cache).route("container niet geleegd")
     assert second.calls == [1]  # only the message itself
-
-
-def test_route_by_knowledge_still_works(config_dir: Path) -> None:
-    search = FakeSearch([hit("afvalkalender", "Afvalkalender", "afval")])
-    decision = route_by_knowledge(
-        "container niet geleegd", search=search, router=small_router(config_dir, search)
-    )
-    assert decision.team == "afval"
 
 
 def test_example_index_scores_by_label() -> None:
