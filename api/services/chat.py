@@ -7,6 +7,7 @@ conversation the bot stays silent.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -59,6 +60,14 @@ def rasa_text(question: str) -> str:
     return cleaned or "/greet"
 
 
+def with_language(text: str, language: Language) -> str:
+    """An intent trigger ("/greet") skips Rasa's NLU, so the metadata's language would not
+    reach the `language` slot: the trigger carries it as an entity instead."""
+    if not text.startswith("/"):
+        return text
+    return f"{text}{json.dumps({'language': language})}"
+
+
 class ChatGateway:
     def __init__(self, *, store: ConversationStore, bot: BotBackend, no_reply: dict[str, str]) -> None:
         self._store = store
@@ -91,7 +100,7 @@ class ChatGateway:
             # Deterministic: the crisis intent wins over whatever the NLU would predict.
             bot_text = CRISIS_INTENT
             metadata["crisis_text"] = question
-        raw = self._bot.send(sender=conversation_id, text=bot_text, metadata=metadata)
+        raw = self._bot.send(sender=conversation_id, text=with_language(bot_text, detected), metadata=metadata)
         replies = [
             self._store.add_message(
                 conversation_id=conversation_id,

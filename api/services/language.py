@@ -58,8 +58,14 @@ def _detector() -> LanguageDetector:
     return LanguageDetectorBuilder.from_languages(L.DUTCH, L.ENGLISH).build()
 
 
+# E-mail addresses, links and numbers say nothing about the citizen's language
+# ("piet@example.nl" looks English to a detector): an answer like that keeps it.
+_NOT_LANGUAGE = re.compile(r"\S+@\S+|https?://\S+|www\.\S+|\d[\d\s()+-]*")
+
+
 def detect_language(text: str, *, previous: Language = "nl") -> Language:
     """Language of `text`; `previous` wins when the text gives too little evidence."""
+    text = _NOT_LANGUAGE.sub(" ", text)
     words = re.findall(r"[^\W\d_]+", text.lower())
     if not words:
         return previous

@@ -1,7 +1,7 @@
 """Training the Rasa model only when its inputs changed.
 
 The model file is named after a hash of everything that shapes it (config,
-domain, training data, the Rasa environment lock), so an unchanged project
+domain, training data, the custom NLU components, the Rasa environment lock), so an unchanged project
 reuses the model it already has, and switching branches back and forth does
 not retrain either.
 """
@@ -17,13 +17,14 @@ from pathlib import Path
 from api.settings import PROJECT_ROOT, Settings
 
 TRAINING_DATA = ("data/nlu", "data/rules", "data/stories")
-MODEL_INPUTS = ("config.yml", "domain.yml", *TRAINING_DATA, "bot/requirements-rasa.lock")
+# bot/nlu holds the custom NLU components: their code shapes the features the model learns.
+MODEL_INPUTS = ("config.yml", "domain.yml", *TRAINING_DATA, "bot/nlu", "bot/requirements-rasa.lock")
 
 
 def _files(root: Path, relative: str) -> list[Path]:
     path = root / relative
     if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in (".yml", ".yaml"))
+        return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in (".yml", ".yaml", ".py"))
     return [path] if path.exists() else []
 
 

@@ -187,7 +187,9 @@ def start_stack(
     rasa = ManagedProcess(
         name="rasa",
         command=[
-            str(settings.rasa_executable),
+            str(settings.rasa_python),
+            "-m",
+            "bot.rasa_server",  # `rasa` with a faster action-response check (bot/rasa_server.py)
             "run",
             "--model",
             str(model),

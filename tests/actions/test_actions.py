@@ -15,7 +15,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import context
 from actions.handoff import ActionRequestHuman, format_opening
 from actions.knowledge_answers import ActionAnswerQuestion, shorten
-from actions.language import ActionDetectLanguage
 from api.services.conversations import ConversationStore
 from api.services.database import create_schema, make_engine, make_sessionmaker
 from api.services.office_hours import OfficeHours
@@ -28,7 +27,7 @@ class FakeSearch:
         self.result = result
         self.readers: list[Reader] = []
 
-    def search(self, query: str, *, reader: Reader, k: int = 5) -> SearchResult:
+    def search(self, query: str, *, reader: Reader, k: int = 5, query_vector: Any = None) -> SearchResult:
         self.readers.append(reader)
         return self.result
 
@@ -108,13 +107,6 @@ def test_request_human_outside_hours_says_when(store: ConversationStore) -> None
     dispatcher, _ = run(ActionRequestHuman(), tracker("human please", language="en", sender="new-sender"))
     assert dispatcher.messages[0]["response"] == "utter_handoff_later"
     assert dispatcher.messages[0]["next_opening"].startswith("Sunday")
-
-
-def test_detect_language_follows_the_gateway(store: ConversationStore) -> None:
-    _, events = run(ActionDetectLanguage(), tracker("hello", language="nl", metadata={"language": "en"}))
-    assert events == [{"event": "slot", "name": "language", "value": "en", "timestamp": None}]
-    _, events = run(ActionDetectLanguage(), tracker("hallo", language="nl", metadata={"language": "xx"}))
-    assert events == []
 
 
 def test_formatting_helpers() -> None:

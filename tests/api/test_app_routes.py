@@ -48,7 +48,7 @@ def test_rasa_down_is_503_and_the_message_is_kept(client: TestClient) -> None:
 
 
 ACTION_CALL = {
-    "next_action": "action_detect_language",
+    "next_action": "action_cancel_form",
     "sender_id": "abc",
     "tracker": {
         "sender_id": "abc", "slots": {"language": "nl"},
@@ -69,7 +69,9 @@ def test_webhook_refuses_calls_without_the_token(client: TestClient, query: str)
 def test_webhook_runs_actions_with_the_token(client: TestClient) -> None:
     response = client.post("/webhook?token=secret-token", json=ACTION_CALL)
     assert response.status_code == 200
-    assert response.json()["events"] == [{"event": "slot", "timestamp": None, "name": "language", "value": "en"}]
+    body = response.json()
+    assert [message["response"] for message in body["responses"]] == ["utter_form_cancelled"]
+    assert {"event": "slot", "timestamp": None, "name": "requested_slot", "value": None} in body["events"]
 
 
 def test_webhook_rejects_a_body_that_is_no_action_call(client: TestClient) -> None:

@@ -67,7 +67,7 @@ def test_language_command_alone_greets_in_that_language(store: ConversationStore
     gateway = ChatGateway(store=store, no_reply=NO_REPLY, bot=rasa)
     conversation = gateway.open()
     turn = gateway.handle(conversation_id=conversation, text="/en", language=None)
-    assert rasa.calls[0]["text"] == "/greet"
+    assert rasa.calls[0]["text"] == '/greet{"language": "en"}'
     assert rasa.calls[0]["metadata"] == {"language": "en"}
     assert turn.language == "en"
 

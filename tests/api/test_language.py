@@ -25,6 +25,14 @@ def test_too_little_evidence_keeps_the_previous_language() -> None:
     assert detect_language("123", previous="en") == "en"
 
 
+@pytest.mark.parametrize(
+    "text", ["piet@example.nl", "06-12345678", "https://www.example.com/foto.jpg", "www.vlietstad.nl"]
+)
+def test_addresses_and_numbers_keep_the_previous_language(text: str) -> None:
+    assert detect_language(text, previous="nl") == "nl"
+    assert detect_language(text, previous="en") == "en"
+
+
 def test_language_choice_prefix() -> None:
     assert split_language_choice("/en how much is a passport") == ("en", "how much is a passport")
     assert split_language_choice("/NL") == ("nl", "")

@@ -47,6 +47,16 @@ def test_model_fingerprint_changes_with_training_data(tmp_path: Path) -> None:
     assert model_fingerprint(tmp_path) != before
 
 
+def test_model_fingerprint_changes_with_the_custom_nlu_components(tmp_path: Path) -> None:
+    (tmp_path / "config.yml").write_text((PROJECT_ROOT / "config.yml").read_text())
+    component = tmp_path / "bot" / "nlu" / "featurizer.py"
+    component.parent.mkdir(parents=True)
+    component.write_text("DIM = 384\n")
+    before = model_fingerprint(tmp_path)
+    component.write_text("DIM = 768\n")
+    assert model_fingerprint(tmp_path) != before
+
+
 def test_production_refuses_the_placeholder_token() -> None:
     import pytest
 

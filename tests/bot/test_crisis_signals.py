@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 import pytest
@@ -21,6 +20,8 @@ from api.services.database import create_schema, make_engine, make_sessionmaker
         "Ik wil dood",
         "ik wil mezelf iets aandoen",
         "ik wil een einde aan mijn leven maken",
+        "mijn vriend zei dat hij zich van kant gaat maken",
+        "ze dreigt zich van kant te maken",
         "I want to kill myself",
         "I don't want to live anymore",
         "thinking about suicide",
@@ -39,6 +40,7 @@ def test_crisis_phrases_are_recognised(text: str) -> None:
         "mijn kat is dood, moet ik dat melden?",
         "wat kost een paspoort?",
         "I'm dying to know the opening hours",
+        "ik zet de bank aan de kant, maken jullie hem schoon?",
         "the street light is dead",
         "ik wil leven in een groene stad",
     ],
@@ -60,14 +62,10 @@ def test_gateway_sends_the_crisis_intent_with_the_original_text(tmp_path) -> Non
     engine = make_engine(f"sqlite:///{tmp_path / 'loket.db'}")
     create_schema(engine)
     bot = RecordingBot()
-    # `no_reply` is newer than this test: pass it only where the gateway takes it.
-    extra: dict[str, Any] = (
-        {"no_reply": {}} if "no_reply" in inspect.signature(ChatGateway).parameters else {}
-    )
-    gateway = ChatGateway(store=ConversationStore(sessions=make_sessionmaker(engine)), bot=bot, **extra)
+    gateway = ChatGateway(store=ConversationStore(sessions=make_sessionmaker(engine)), bot=bot, no_reply={})
     conversation = gateway.open()
     gateway.handle(conversation_id=conversation, text="ik wil niet meer leven", language=None)
     gateway.handle(conversation_id=conversation, text="wat kost een paspoort", language=None)
-    assert bot.calls[0]["text"] == "/crisis"
+    assert bot.calls[0]["text"] == '/crisis{"language": "nl"}'
     assert bot.calls[0]["metadata"]["crisis_text"] == "ik wil niet meer leven"
     assert bot.calls[1]["text"] == "wat kost een paspoort" and "crisis_text" not in bot.calls[1]["metadata"]

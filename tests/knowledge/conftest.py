@@ -16,15 +16,20 @@ from knowledge.types import Document
 
 
 class CountingEmbedder(HashingEmbedder):
-    """The hashing fake, recording every text it is asked to embed as a document."""
+    """The hashing fake, recording every text it is asked to embed (documents and queries)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.embedded: list[str] = []
+        self.queries: list[str] = []
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         self.embedded.extend(texts)
         return super().embed_documents(texts)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        self.queries.extend(texts)
+        return super().embed_queries(texts)
 
 
 WriteDoc = Callable[..., Path]

