@@ -23,6 +23,7 @@ from api.services.conversations import ConversationStore
 from api.services.database import create_schema, make_engine, make_sessionmaker
 from api.services.documents import DocumentLibrary
 from api.services.knowledge_service import open_knowledge, open_statutes
+from api.services.language import detect_language
 from api.services.moderation import ModerationService
 from api.services.office_hours import OfficeHours
 from api.services.rasa_client import RasaClient
@@ -52,6 +53,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.lazy_router = lazy_router
         # Build the router in the background so the first case does not wait for it.
         threading.Thread(target=lazy_router.get, name="routing-warm-up", daemon=True).start()
+        # The language detector loads its models on first use (~1 s): not on a citizen's turn.
+        threading.Thread(target=detect_language, args=("warm up",), name="language-warm-up", daemon=True).start()
         action_context.install(
             action_context.ActionContext(
                 route=lazy_router.route_dict,
