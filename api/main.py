@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from functools import partial
 
 import yaml
 from fastapi import FastAPI
@@ -31,6 +31,7 @@ from api.services.routing import LazyRouter
 from api.services.staff_search import StaffSearch
 from api.services.teams import load_teams
 from api.services.users import UserStore
+from api.services.warm_up import warm_up_in_background
 from api.settings import PROJECT_ROOT, Settings, get_settings
 
 log = logging.getLogger("loket.api")
@@ -51,10 +52,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         executor.register_package(actions)
         lazy_router = LazyRouter(settings, search=knowledge.search)
         app.state.lazy_router = lazy_router
-        # Build the router in the background so the first case does not wait for it.
-        threading.Thread(target=lazy_router.get, name="routing-warm-up", daemon=True).start()
-        # The language detector loads its models on first use (~1 s): not on a citizen's turn.
-        threading.Thread(target=detect_language, args=("warm up",), name="language-warm-up", daemon=True).start()
+        # The language detector loads its models on first use (~1 s) and the router builds on
+        # first use: both before a citizen's turn needs them.
+        warm_up_in_background([partial(detect_language, "warm up"), lazy_router.get])
         action_context.install(
             action_context.ActionContext(
                 route=lazy_router.route_dict,

@@ -9,8 +9,11 @@ other (a knowledge-answer turn: gateway -> Rasa NLU/policies -> /webhook -> know
 after discarding each conversation's warm-up turns.
 
 --think-time S: each conversation waits a random 0.5*S..1.5*S seconds between turns (a
-citizen reads and types); 0 (the default) sends the next turn as soon as the reply is
-there, which measures the server saturated: latency then is mostly queueing.
+citizen reads and types), and starts at a random moment within the first S seconds (citizens
+do not all open the chat in the same second; without it the first turns of all conversations
+arrive together, every time); 0 (the default) sends the next turn as soon as the reply is
+there and starts all at once, which measures the server saturated: latency then is mostly
+queueing.
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ def conversation(
     api: str, turns: int, warmup: int, offset: int, out: list[float], errors: list[str], think_s: float = 0.0
 ) -> None:
     pause = random.Random(offset)
+    if think_s:
+        time.sleep(think_s * pause.random())
     with httpx.Client(base_url=api, timeout=60) as client:
         conversation_id = client.post("/api/chat/conversations", json={}).json()["conversation_id"]
         for turn in range(warmup + turns):

@@ -75,6 +75,15 @@ def test_rasa_persists_the_conversation_in_its_sql_tracker_store(loket: RunningL
     assert ("user",) in events and ("bot",) in events
 
 
+def test_rasa_runs_with_its_per_turn_fixes(loket: RunningLoket) -> None:
+    """bot/rasa_server.py: the tracker database in WAL mode, start-up objects frozen."""
+    loket.bot_replies(loket.new_conversation(), "hallo")
+    with sqlite3.connect(loket.settings.data_dir / "rasa_tracker.db") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    log = (loket.settings.data_dir / "logs" / "rasa.log").read_text(encoding="utf-8")
+    assert "objects kept out of garbage collection" in log
+
+
 def test_webhook_on_the_real_api_requires_rasas_token(loket: RunningLoket) -> None:
     call = {"next_action": "action_answer_question", "sender_id": "x", "tracker": {}, "domain": {}}
     assert loket.client.post("/webhook", json=call).status_code == 401
