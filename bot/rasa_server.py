@@ -17,6 +17,8 @@ every message; together they took ~80 ms of CPU off a knowledge-answer turn on t
   and uses the write-ahead log, which syncs at checkpoints (a crash of the process loses
   nothing; a power cut can lose the last turns' tracker events, which the api's own
   conversation store also holds). PostgreSQL is untouched;
+* the SQL tracker store reads the whole session back on every turn and counts its events
+  again on every save: `bot/tracker_cache.py` keeps a write-through copy in this process;
 * garbage collection pauses: the loaded model (TensorFlow, the policies, the domain) is
   millions of objects that every full collection walked again, 200-500 ms in which no message
   was answered; once the server has started they are moved out of the collector's view
@@ -36,6 +38,8 @@ from rasa.core import tracker_store
 from rasa.core.actions import action as rasa_action
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
+
+from bot import tracker_cache
 
 
 @lru_cache(maxsize=1)
@@ -130,6 +134,7 @@ def apply_fixes() -> None:
     Event.resolve_by_type = staticmethod(resolve_event_type)  # type: ignore[assignment]
     tracker_store.create_engine_kwargs = tracker_store_engine_kwargs
     rasa_run.configure_app = configure_app
+    tracker_cache.apply()
 
 
 def main() -> None:
