@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from api.services.conversations import ConversationStore
+    from api.services.escalations import EscalationWorkflow
     from api.services.office_hours import OfficeHours
     from knowledge.query_vectors import QueryVector
     from knowledge.search import SearchResult
@@ -29,6 +30,7 @@ class Searcher(Protocol):
 class ActionContext:
     search: Searcher
     store: ConversationStore
+    escalations: EscalationWorkflow
     office_hours: OfficeHours
     # Text -> routing decision as a dict (team, confidence, explanation, ...). None: the
     # dialogue uses its own first signal, the owning team of the best public documents

@@ -37,7 +37,7 @@ class ActionCrisis(Action):
         try:
             services = context.current()
             services.store.ensure(tracker.sender_id, language=language)
-            services.store.escalate(
+            services.escalations.escalate(
                 conversation_id=tracker.sender_id,
                 reason="crisis",
                 priority="high",

@@ -236,7 +236,7 @@ class SubmitCase(Action, ABC):
         team = choose_team(form, decision)
         services = context.current()
         services.store.ensure(tracker.sender_id, language=language)
-        case = services.store.escalate(
+        case = services.escalations.escalate(
             conversation_id=tracker.sender_id,
             reason=form.reason,
             summary=case_summary(form, values),

@@ -79,7 +79,7 @@ def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, *, reason: str
     routing = routing_for(summary)
     if team is None and routing.get("status") == "routed":
         team = routing.get("team")  # unsure or out of scope: no team, moderator triage
-    services.store.escalate(
+    services.escalations.escalate(
         conversation_id=tracker.sender_id,
         reason=reason,
         summary=summary,

@@ -22,6 +22,7 @@ from api.services.chat import ChatGateway
 from api.services.conversations import ConversationStore
 from api.services.database import create_schema, make_engine, make_sessionmaker
 from api.services.documents import DocumentLibrary
+from api.services.escalations import EscalationWorkflow
 from api.services.knowledge_service import open_knowledge, open_statutes
 from api.services.language import detect_language
 from api.services.moderation import ModerationService
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         create_schema(engine)
         sessions = make_sessionmaker(engine)
         store = ConversationStore(sessions=sessions)
+        escalations = EscalationWorkflow(sessions=sessions)
         knowledge = open_knowledge(settings)
         rasa = RasaClient(base_url=settings.rasa_url, timeout_s=settings.rasa_timeout_s)
         executor = ActionExecutor()
@@ -60,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 route=lazy_router.route_dict,
                 search=knowledge.search,
                 store=store,
+                escalations=escalations,
                 office_hours=OfficeHours.from_yaml(PROJECT_ROOT / "data" / "routing" / "teams.yml"),
             )
         )
@@ -72,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.moderation = ModerationService(
             sessions=sessions,
+            workflow=escalations,
             teams=load_teams(PROJECT_ROOT / "data" / "routing" / "teams.yml"),
             messages_path=PROJECT_ROOT / "data" / "handoff_messages.yml",
         )

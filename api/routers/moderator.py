@@ -11,8 +11,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import CurrentUser, ModerationDep, require_role
 from api.routers.citizen import WEB_DIR, MessageOut
-from api.services.conversations import Escalation
-from api.services.moderation import ConflictError, EscalationNotFound
+from api.services.escalations import ConflictError, Escalation, EscalationNotFound
 
 router = APIRouter(
     prefix="/api/moderator", tags=["moderator"], dependencies=[Depends(require_role("moderator", "admin"))]

@@ -7,13 +7,17 @@ and escalations to a person.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, create_engine, event
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, create_engine, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+log = logging.getLogger("loket.api")
 
 
 def utcnow() -> datetime:
@@ -54,6 +58,16 @@ class MessageRow(Base):
 
 class EscalationRow(Base):
     __tablename__ = "escalations"
+    __table_args__ = (
+        # At most one active escalation per conversation (api/services/escalations.py).
+        Index(
+            "one_active_escalation_per_conversation",
+            "conversation_id",
+            unique=True,
+            sqlite_where=text("status IN ('open', 'claimed')"),
+            postgresql_where=text("status IN ('open', 'claimed')"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
@@ -157,6 +171,13 @@ def make_engine(url: str) -> Engine:
 
 def create_schema(engine: Engine) -> None:
     Base.metadata.create_all(engine)
+    # create_all skips the indexes of tables that already exist: add ones introduced later.
+    for table in Base.metadata.sorted_tables:
+        for index in table.indexes:
+            try:
+                index.create(engine, checkfirst=True)
+            except DBAPIError as error:  # e.g. older data that breaks a new unique rule
+                log.warning("Index %s not created: %s", index.name, error.orig)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:

@@ -1,6 +1,8 @@
 """The moderators' side of an escalation: queue, handoff packet, claim, live replies, close.
 
-Every action is written to the audit log in the same transaction as the change.
+The state changes themselves are the escalation workflow's (api/services/escalations.py) and
+the messages the conversation store's; this service composes them with the audit record, so
+every action, what the citizen is told and its audit entry commit in one transaction.
 """
 
 from __future__ import annotations
@@ -11,34 +13,22 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.services.audit import AuditLog
-from api.services.conversations import Escalation, Message, _escalation, _message
-from api.services.database import (
-    ConversationRow,
-    EscalationNoteRow,
-    EscalationRow,
-    MessageRow,
-    UserRow,
-    as_utc,
-    utcnow,
+from api.services.conversations import ConversationStore, Message
+from api.services.database import EscalationNoteRow, EscalationRow, MessageRow, UserRow, as_utc, utcnow
+from api.services.escalations import (
+    ACTIVE,
+    RESOLVED,
+    RETURNED,
+    Escalation,
+    EscalationNotFound,
+    EscalationWorkflow,
 )
 from api.services.teams import DEFAULT_RESPONSE_MINUTES, Team
 from api.services.users import User
-
-OPEN, CLAIMED, RESOLVED, RETURNED = "open", "claimed", "resolved", "returned"
-STATUSES = (OPEN, CLAIMED, RESOLVED, RETURNED)
-PRIORITIES = ("high", "normal")
-
-
-class EscalationNotFound(LookupError):
-    pass
-
-
-class ConflictError(RuntimeError):
-    """The escalation is not in a state that allows this (e.g. claimed by someone else)."""
 
 
 @dataclass(frozen=True)
@@ -72,10 +62,12 @@ class ModerationService:
         self,
         *,
         sessions: sessionmaker[Session],
+        workflow: EscalationWorkflow,
         teams: dict[str, Team],
         messages_path: Path,
     ) -> None:
         self._sessions = sessions
+        self._workflow = workflow
         self._teams = teams
         self._texts: dict[str, dict[str, str]] = yaml.safe_load(messages_path.read_text(encoding="utf-8"))
 
@@ -101,7 +93,7 @@ class ModerationService:
             if status:
                 query = query.where(EscalationRow.status == status)
             else:
-                query = query.where(EscalationRow.status.in_((OPEN, CLAIMED)))
+                query = query.where(EscalationRow.status.in_(ACTIVE))
             if priority:
                 query = query.where(EscalationRow.priority == priority)
             items = []
@@ -112,7 +104,7 @@ class ModerationService:
                 expected = (
                     self._teams[row.team].response_minutes if row.team in self._teams else DEFAULT_RESPONSE_MINUTES
                 )
-                items.append(QueueItem(_escalation(row), waiting, expected, waiting > expected, claimer))
+                items.append(QueueItem(Escalation.from_row(row), waiting, expected, waiting > expected, claimer))
         items.sort(key=lambda item: (item.escalation.priority != "high", -item.waiting_minutes))
         return items
 
@@ -120,7 +112,7 @@ class ModerationService:
         with self._sessions() as session:
             row = self._get(session, escalation_id)
             messages = [
-                _message(m)
+                Message.from_row(m)
                 for m in session.scalars(
                     select(MessageRow).where(MessageRow.conversation_id == row.conversation_id).order_by(MessageRow.id)
                 )
@@ -143,7 +135,7 @@ class ModerationService:
                     if key not in seen:
                         seen.add(key)
                         sources.append(source)
-            return Packet(_escalation(row), messages, sources, notes, claimer.display_name if claimer else None)
+            return Packet(Escalation.from_row(row), messages, sources, notes, claimer.display_name if claimer else None)
 
     def team_choices(self) -> list[dict[str, str]]:
         return [{"id": t.id, "name": t.name("nl"), "kind": t.kind} for t in self._teams.values()]
@@ -153,35 +145,23 @@ class ModerationService:
     def claim(self, escalation_id: int, *, moderator: User) -> Escalation:
         """Atomic: of any number of simultaneous claims exactly one succeeds."""
         with self._sessions.begin() as session:
-            now = utcnow()
-            result = session.execute(
-                update(EscalationRow)
-                .where(EscalationRow.id == escalation_id, EscalationRow.status == OPEN)
-                .values(status=CLAIMED, claimed_by=moderator.id, claimed_at=now)
-            )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
-                row = session.get(EscalationRow, escalation_id)
-                if row is None:
-                    raise EscalationNotFound(escalation_id)
-                raise ConflictError(f"Escalation {escalation_id} is {row.status}, not open.")
-            row = self._get(session, escalation_id)
-            conversation = session.get(ConversationRow, row.conversation_id)
-            assert conversation is not None
-            conversation.handled_by = "human"  # the bot stays silent from now on
-            self._tell_citizen(session, row, "joined", name=moderator.display_name)
-            self._audit(session, moderator, "claim", row)
-            return _escalation(row)
+            escalation = self._workflow.claim(session, escalation_id, actor=moderator)
+            self._tell_citizen(session, escalation, "joined", name=moderator.display_name)
+            self._audit(session, moderator, "claim", escalation)
+            return escalation
 
     def reply(self, escalation_id: int, *, moderator: User, text: str) -> Message:
         with self._sessions.begin() as session:
-            row = self._owned(session, escalation_id, moderator)
-            message = MessageRow(
-                conversation_id=row.conversation_id, author="moderator", text=text, language=row.language
+            escalation = self._workflow.held(session, escalation_id, actor=moderator)
+            message = ConversationStore.append(
+                session,
+                conversation_id=escalation.conversation_id,
+                author="moderator",
+                text=text,
+                language=escalation.language,
             )
-            session.add(message)
-            session.flush()
-            self._audit(session, moderator, "reply", row, {"message_id": message.id})
-            return _message(message)
+            self._audit(session, moderator, "reply", escalation, {"message_id": message.id})
+            return message
 
     def add_note(self, escalation_id: int, *, moderator: User, text: str) -> Note:
         with self._sessions.begin() as session:
@@ -189,24 +169,17 @@ class ModerationService:
             note = EscalationNoteRow(escalation_id=row.id, author_id=moderator.id, text=text)
             session.add(note)
             session.flush()
-            self._audit(session, moderator, "note", row, {"note_id": note.id})
+            self._audit(session, moderator, "note", Escalation.from_row(row), {"note_id": note.id})
             return Note(note.id, moderator.display_name, note.text, note.created_at)
 
     def reassign(self, escalation_id: int, *, moderator: User, team: str) -> Escalation:
         if team not in self._teams:
             raise ValueError(f"Unknown team {team!r}.")
         with self._sessions.begin() as session:
-            row = self._get(session, escalation_id)
-            if row.status in (RESOLVED, RETURNED):
-                raise ConflictError(f"Escalation {escalation_id} is closed.")
-            if row.status == CLAIMED and row.claimed_by != moderator.id and not moderator.has_role("admin"):
-                raise ConflictError("Another moderator has this escalation.")
-            previous = row.team
-            row.team, row.status, row.claimed_by, row.claimed_at = team, OPEN, None, None
-            self._release_conversation(session, row)
-            self._tell_citizen(session, row, "reassigned", team=self._teams[team].name(row.language))
-            self._audit(session, moderator, "reassign", row, {"from": previous, "to": team})
-            return _escalation(row)
+            escalation, previous = self._workflow.reassign(session, escalation_id, actor=moderator, team=team)
+            self._tell_citizen(session, escalation, "reassigned", team=self._teams[team].name(escalation.language))
+            self._audit(session, moderator, "reassign", escalation, {"from": previous, "to": team})
+            return escalation
 
     def resolve(self, escalation_id: int, *, moderator: User) -> Escalation:
         return self._close(escalation_id, moderator, RESOLVED, "resolved")
@@ -216,14 +189,12 @@ class ModerationService:
 
     # --- internals -----------------------------------------------------------------------
 
-    def _close(self, escalation_id: int, moderator: User, status: str, text_key: str) -> Escalation:
+    def _close(self, escalation_id: int, moderator: User, outcome: str, text_key: str) -> Escalation:
         with self._sessions.begin() as session:
-            row = self._owned(session, escalation_id, moderator)
-            row.status, row.closed_at = status, utcnow()
-            self._release_conversation(session, row)
-            self._tell_citizen(session, row, text_key)
-            self._audit(session, moderator, "resolve" if status == RESOLVED else "hand_back", row)
-            return _escalation(row)
+            escalation = self._workflow.close(session, escalation_id, actor=moderator, outcome=outcome)
+            self._tell_citizen(session, escalation, text_key)
+            self._audit(session, moderator, "resolve" if outcome == RESOLVED else "hand_back", escalation)
+            return escalation
 
     @staticmethod
     def _get(session: Session, escalation_id: int) -> EscalationRow:
@@ -232,28 +203,24 @@ class ModerationService:
             raise EscalationNotFound(escalation_id)
         return row
 
-    def _owned(self, session: Session, escalation_id: int, moderator: User) -> EscalationRow:
-        row = self._get(session, escalation_id)
-        if row.status != CLAIMED:
-            raise ConflictError(f"Escalation {escalation_id} is {row.status}: claim it first.")
-        if row.claimed_by != moderator.id and not moderator.has_role("admin"):
-            raise ConflictError("Another moderator has this escalation.")
-        return row
-
-    @staticmethod
-    def _release_conversation(session: Session, row: EscalationRow) -> None:
-        conversation = session.get(ConversationRow, row.conversation_id)
-        if conversation is not None:
-            conversation.handled_by = "bot"
-
-    def _tell_citizen(self, session: Session, row: EscalationRow, key: str, **values: str) -> None:
+    def _tell_citizen(self, session: Session, escalation: Escalation, key: str, **values: str) -> None:
         texts = self._texts[key]
-        text = (texts.get(row.language) or texts["nl"]).format(**values)
-        session.add(MessageRow(conversation_id=row.conversation_id, author="system", text=text, language=row.language))
+        text = (texts.get(escalation.language) or texts["nl"]).format(**values)
+        ConversationStore.append(
+            session,
+            conversation_id=escalation.conversation_id,
+            author="system",
+            text=text,
+            language=escalation.language,
+        )
 
     @staticmethod
     def _audit(
-        session: Session, moderator: User, action: str, row: EscalationRow, details: dict[str, Any] | None = None
+        session: Session,
+        moderator: User,
+        action: str,
+        escalation: Escalation,
+        details: dict[str, Any] | None = None,
     ) -> None:
         AuditLog.add(
             session,
@@ -261,6 +228,6 @@ class ModerationService:
             actor=moderator.username,
             action=f"escalation.{action}",
             target_type="escalation",
-            target_id=row.id,
-            details={"conversation_id": row.conversation_id, **(details or {})},
+            target_id=escalation.id,
+            details={"conversation_id": escalation.conversation_id, **(details or {})},
         )

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.deps import SESSION_COOKIE
+from api.services.escalations import EscalationWorkflow
 from api.services.users import UserError, UserStore
 
 PASSWORD = "correct horse battery"
@@ -84,7 +85,7 @@ def test_moderator_flow_over_http_and_the_audit_export(client: TestClient) -> No
     store = client.app_state.store  # type: ignore[attr-defined]
     conversation = store.start(language="en")
     store.add_message(conversation_id=conversation, author="citizen", text="human please", language="en")
-    escalation = store.escalate(
+    escalation = EscalationWorkflow(sessions=store._sessions).escalate(
         conversation_id=conversation, reason="requested_human", summary="human please", language="en"
     )
 

@@ -51,14 +51,6 @@ def test_unknown_conversation_is_refused(store: ConversationStore) -> None:
     assert not store.exists("nope")
 
 
-def test_one_open_escalation_per_conversation(store: ConversationStore) -> None:
-    conversation = store.start(language="en")
-    first = store.escalate(conversation_id=conversation, reason="requested_human", summary="passport")
-    again = store.escalate(conversation_id=conversation, reason="requested_human", summary="passport!")
-    assert again.id == first.id
-    assert [e.id for e in store.escalations(status="open")] == [first.id]
-
-
 def test_citizen_language_is_remembered(store: ConversationStore) -> None:
     conversation = store.start(language="nl")
     assert store.handled_by(conversation) == "bot"

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.services.audit import AuditLog
 from api.services.conversations import ConversationStore
 from api.services.database import create_schema, make_engine, make_sessionmaker
-from api.services.moderation import ConflictError, ModerationService
+from api.services.escalations import ConflictError, EscalationWorkflow
+from api.services.moderation import ModerationService
 from api.services.teams import load_teams
 from api.services.users import User, UserStore
 from api.settings import PROJECT_ROOT
@@ -32,6 +33,7 @@ def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
 def moderation(sessions: sessionmaker[Session]) -> ModerationService:
     return ModerationService(
         sessions=sessions,
+        workflow=EscalationWorkflow(sessions=sessions),
         teams=load_teams(PROJECT_ROOT / "data" / "routing" / "teams.yml"),
         messages_path=PROJECT_ROOT / "data" / "handoff_messages.yml",
     )
@@ -46,7 +48,7 @@ def escalate(sessions: sessionmaker[Session], **kwargs: object) -> tuple[Convers
     store = ConversationStore(sessions=sessions)
     conversation = store.start(language="nl")
     store.add_message(conversation_id=conversation, author="citizen", text="Ik wil een mens", language="nl")
-    escalation = store.escalate(
+    escalation = EscalationWorkflow(sessions=sessions).escalate(
         conversation_id=conversation, reason="requested_human", summary="Ik wil een mens", **kwargs
     )  # type: ignore[arg-type]
     return store, conversation, escalation.id
@@ -74,7 +76,8 @@ def test_claim_reply_and_hand_back(sessions: sessionmaker[Session], moderation: 
     assert store.handled_by(conversation) == "bot"
     assert store.messages(conversation)[-1].author == "system"
 
-    actions = [e.action for e in AuditLog(sessions=sessions).entries()]
+    # The PostgreSQL database is shared by the session's tests: only this escalation's entries.
+    actions = [e.action for e in AuditLog(sessions=sessions).entries() if e.target_id == str(escalation)]
     assert actions == ["escalation.hand_back", "escalation.note", "escalation.reply", "escalation.claim"]
 
 
@@ -129,6 +132,7 @@ def test_two_moderators_can_never_claim_the_same_escalation(postgres_url: str) -
     sessions = make_sessionmaker(engine)
     moderation = ModerationService(
         sessions=sessions,
+        workflow=EscalationWorkflow(sessions=sessions),
         teams=load_teams(PROJECT_ROOT / "data" / "routing" / "teams.yml"),
         messages_path=PROJECT_ROOT / "data" / "handoff_messages.yml",
     )
