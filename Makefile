@@ -15,7 +15,7 @@ CHROMIUM := /usr/bin/chromium
 run: env rasa-env
 	$(VENV)/bin/loket run
 
-test: env rasa-env browser
+test: env rasa-env browser lint
 	$(VENV)/bin/python -m pytest
 
 env: $(APP_STAMP)
@@ -48,8 +48,8 @@ ingest: env
 	$(VENV)/bin/loket ingest
 
 lint: env
-	$(VENV)/bin/ruff check api actions knowledge bot tests bench
-	$(VENV)/bin/mypy api actions knowledge
+	$(VENV)/bin/ruff check api actions knowledge routing bot tests bench
+	$(VENV)/bin/mypy api actions knowledge routing
 
 clean:
 	rm -rf var .rasa

@@ -8,32 +8,9 @@ from actions import context
 from actions.dialogue_config import FormConfig
 
 
-def knowledge_vote(text: str) -> dict[str, Any]:
-    """The first routing signal: the owning team of the best matching public documents.
-
-    Used until the api installs the routing service as `context.route` (cheap: one
-    knowledge search, no model of its own to warm up in the middle of a turn).
-    """
-    from knowledge.types import Reader
-
-    result = context.current().search.search(text, reader=Reader.public(), k=5)
-    teams = [hit.team for hit in result.hits if hit.team] if result.relevant else []
-    if not teams:
-        return {"team": None, "confidence": 0.0, "explanation": "No relevant public document with a team."}
-    best = teams[0]
-    share = teams.count(best) / len(teams)
-    return {
-        "team": best,
-        "confidence": round(share, 2),
-        "explanation": f"{teams.count(best)} of {len(teams)} best matching public documents are {best}'s.",
-        "runners_up": [team for team in dict.fromkeys(teams) if team != best],
-    }
-
-
 def route_case(text: str) -> dict[str, Any]:
     """Routing's decision for `text` as a plain dict (team, confidence, explanation, ...)."""
-    route = context.current().route
-    return route(text) if route is not None else knowledge_vote(text)
+    return context.current().route(text)
 
 
 def choose_team(form: FormConfig, decision: dict[str, Any]) -> str:

@@ -15,27 +15,40 @@ if TYPE_CHECKING:
     from api.services.conversations import ConversationStore
     from api.services.escalations import EscalationWorkflow
     from api.services.office_hours import OfficeHours
+    from knowledge.answers import Answer, Topic
     from knowledge.query_vectors import QueryVector
-    from knowledge.search import SearchResult
-    from knowledge.types import Reader
+    from routing.teams import TeamDirectory
 
 
-class Searcher(Protocol):
-    def search(
-        self, query: str, *, reader: Reader, k: int = 5, query_vector: QueryVector | None = None
-    ) -> SearchResult: ...
+class CitizenAnswerer(Protocol):
+    """Answers from the public documents only (api.services.citizen_answers.CitizenAnswers)."""
+
+    def answer(
+        self,
+        question: str,
+        *,
+        language: str | None = None,
+        topic: Topic | None = None,
+        follow_up: bool = False,
+        query_vector: QueryVector | None = None,
+        intent: str | None = None,
+        intent_confidence: float | None = None,
+    ) -> Answer: ...
+
+    def document_language(self, doc_id: str) -> str: ...
 
 
 @dataclass
 class ActionContext:
-    search: Searcher
+    answers: CitizenAnswerer
     store: ConversationStore
     escalations: EscalationWorkflow
     office_hours: OfficeHours
-    # Text -> routing decision as a dict (team, confidence, explanation, ...). None: the
-    # dialogue uses its own first signal, the owning team of the best public documents
-    # (actions/case_routing.py). The api installs the routing service here when it has one.
-    route: Callable[[str], dict[str, Any]] | None = None
+    # Team names and expected response times (data/routing/teams.yml, read once by the api).
+    teams: TeamDirectory
+    # Text -> the router's decision as a dict (team, status, confidence, explanation, ...):
+    # the api installs its router's `route_dict` (routing.router.LazyRouter).
+    route: Callable[[str], dict[str, Any]]
 
 
 _current: ActionContext | None = None

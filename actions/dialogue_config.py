@@ -11,7 +11,6 @@ from typing import Any
 import yaml
 
 CONFIG_PATH = Path(__file__).with_name("dialogue.yml")
-TEAMS_PATH = Path(__file__).resolve().parent.parent / "data" / "routing" / "teams.yml"
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,9 @@ class DialogueConfig:
     contact_patterns: tuple[re.Pattern[str], ...]
     photo_pattern: re.Pattern[str]
     min_answer_chars: int
-    response_time_fallback: dict[str, Any]
+    # A question the router sends to a national organisation at least this confidently gets a
+    # referral to it instead of a municipal page.
+    referral_min_confidence: float = 0.8
 
 
 def _words(values: list[Any]) -> frozenset[str]:
@@ -60,7 +61,9 @@ def parse(data: dict[str, Any]) -> DialogueConfig:
         for name, spec in data["forms"].items()
     }
     words = data["words"]
+    referral = data.get("referral") or {}
     return DialogueConfig(
+        referral_min_confidence=float(referral.get("min_confidence", 0.8)),
         follow_up_max_words=int(data["follow_up"]["max_words"]),
         follow_up_starts={k: tuple(v) for k, v in data["follow_up"]["starts"].items()},
         max_rephrase=int(data["fallback"]["max_rephrase"]),
@@ -71,18 +74,9 @@ def parse(data: dict[str, Any]) -> DialogueConfig:
         contact_patterns=tuple(re.compile(p) for p in data["contact_patterns"]),
         photo_pattern=re.compile(data["photo_pattern"]),
         min_answer_chars=int(data["min_answer_chars"]),
-        response_time_fallback=dict(data["response_time_fallback"]),
     )
 
 
 @lru_cache(maxsize=1)
 def dialogue_config() -> DialogueConfig:
     return parse(yaml.safe_load(CONFIG_PATH.read_text(encoding="utf-8")))
-
-
-@lru_cache(maxsize=1)
-def teams_data() -> dict[str, Any]:
-    """data/routing/teams.yml (names, optional response_time); empty when absent."""
-    if not TEAMS_PATH.exists():
-        return {}
-    return dict((yaml.safe_load(TEAMS_PATH.read_text(encoding="utf-8")) or {}).get("teams") or {})

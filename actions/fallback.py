@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.dialogue_config import dialogue_config
 from actions.followup import is_follow_up
 from actions.handoff import hand_over
-from actions.knowledge_answers import answer_turn
+from actions.knowledge_answers import answer_turn, answered
 
 
 class ActionFallback(Action):
@@ -26,15 +26,17 @@ class ActionFallback(Action):
         # "en voor mijn kind?" after a question is a follow-up, not a misunderstanding.
         if tracker.get_slot("last_topic") and is_follow_up(text, config=config):
             return answer_turn(dispatcher, tracker)
+        # Not understood as a dialogue move, but the documents may answer it clearly (the engine
+        # is stricter after this intent): then that is the best reply.
+        attempt = CollectingDispatcher()
+        events = answer_turn(attempt, tracker, decline=None)
+        if answered(events):
+            dispatcher.messages.extend(attempt.messages)
+            return events
         count = int(tracker.get_slot("fallback_count") or 0)
         if count < config.max_rephrase:
             dispatcher.utter_message(response="utter_rephrase")
             return [SlotSet("fallback_count", float(count + 1))]
-        # Second miss in a row: stop asking and search; if search has nothing either,
-        # a person takes over rather than a third round of "sorry?".
-        attempt = CollectingDispatcher()
-        events = answer_turn(attempt, tracker)
-        if any(e.get("name") == "human_offered" and e.get("value") for e in events):
-            return [*hand_over(dispatcher, tracker, reason="repeated_fallback"), SlotSet("fallback_count", 0.0)]
-        dispatcher.messages.extend(attempt.messages)
-        return events
+        # Second miss in a row, and the documents have nothing: a person takes over rather than
+        # a third round of "sorry?".
+        return [*hand_over(dispatcher, tracker, reason="repeated_fallback"), SlotSet("fallback_count", 0.0)]

@@ -37,9 +37,7 @@ def _intent(tracker: Tracker) -> str | None:
 def is_skip(text: str, tracker: Tracker, config: DialogueConfig) -> bool:
     cleaned = _normalise(text)
     first = cleaned.split(" ", 1)[0] if cleaned else ""
-    return (
-        cleaned in config.skip_words or first in ("nee", "no", "geen", "none") or _intent(tracker) == "deny"
-    )
+    return cleaned in config.skip_words or first in ("nee", "no", "geen", "none") or _intent(tracker) == "deny"
 
 
 def yes_or_no(text: str, tracker: Tracker, config: DialogueConfig) -> str | None:
@@ -66,9 +64,7 @@ def form_values(tracker: Tracker, form: FormConfig) -> dict[str, Any]:
 
 
 def reset_events(form: FormConfig) -> list[dict[str, Any]]:
-    return [SlotSet(slot, None) for slot in (*form.slots, form.confirm_slot)] + [
-        SlotSet("requested_slot", None)
-    ]
+    return [SlotSet(slot, None) for slot in (*form.slots, form.confirm_slot)] + [SlotSet("requested_slot", None)]
 
 
 class CaseFormValidation(FormValidationAction, ABC):
@@ -248,8 +244,8 @@ class SubmitCase(Action, ABC):
         dispatcher.utter_message(
             response="utter_case_created",
             reference=case.id,
-            team=team_name(team, language),
-            response_time=response_time(team, language),
+            team=team_name(services.teams, team, language),
+            response_time=response_time(services.teams, team, language),
         )
         return reset_events(form)
 

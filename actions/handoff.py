@@ -66,6 +66,33 @@ class ActionRequestHuman(Action):
         return hand_over(dispatcher, tracker, reason="requested_human")
 
 
+def escalate_urgently(tracker: Tracker, *, reason: str, team: str, text_key: str) -> bool:
+    """A high-priority escalation of what the citizen just wrote (crisis, threat).
+
+    `text_key`: the metadata key in which the gateway passes the original message along with
+    the intent it triggered. False (and logged) when the escalation could not be made: the
+    caller has already answered the citizen and must not fail because of it.
+    """
+    language = tracker_language(tracker)
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    summary = str(metadata.get(text_key) or conversation_summary(tracker, max_messages=1))
+    try:
+        services = context.current()
+        services.store.ensure(tracker.sender_id, language=language)
+        services.escalations.escalate(
+            conversation_id=tracker.sender_id,
+            reason=reason,
+            priority="high",
+            team=team,
+            language=language,
+            summary=summary,
+        )
+    except Exception:  # noqa: BLE001 - what the citizen needs was said first, whatever fails here
+        log.exception("%s escalation failed for %s", reason, tracker.sender_id)
+        return False
+    return True
+
+
 def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, *, reason: str) -> list[dict[str, Any]]:
     """Open an escalation for a person and tell the citizen when someone will be there."""
     services = context.current()

@@ -1,8 +1,10 @@
-"""Answers a citizen's question from the knowledge index, with its source."""
+"""Answers a citizen's question from the public pages: the section that answers, with its source,
+or an honest "I have no information on that"."""
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from typing import TYPE_CHECKING, Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -10,78 +12,152 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context
 from actions.dialogue_config import dialogue_config
-from actions.followup import search_query
+from actions.followup import is_follow_up
 from actions.language import tracker_language
 
-MAX_PASSAGE_WORDS = 90
+if TYPE_CHECKING:
+    from knowledge.answers import Answer
+    from knowledge.types import Hit
+
+log = logging.getLogger("loket.actions")
+
+# Rasa's output channels split a text at blank lines into separate messages: one answer is one
+# message, so its paragraphs are joined with single line breaks (Markdown still sees lists).
+MAX_ANSWER_WORDS = 120
+# Intents after which the message is treated as a question (the engine's normal threshold).
+QUESTION_INTENTS = ("ask_question", "ask_followup")
 
 
-def shorten(passage: str, *, max_words: int = MAX_PASSAGE_WORDS) -> str:
-    """At most `max_words` words, line breaks kept, as one message.
-
-    Rasa's output channels split a text at blank lines into separate messages,
-    so paragraphs are joined with single line breaks.
-    """
-    lines = [line.strip() for line in passage.strip().splitlines() if line.strip()]
+def shorten(passage: str, *, max_words: int = MAX_ANSWER_WORDS) -> str:
+    """At most `max_words` words in whole lines (a list item is never cut in half), as one message."""
+    lines = [line.rstrip() for line in passage.strip().splitlines() if line.strip()]
     kept: list[str] = []
     count = 0
     for line in lines:
-        words = line.split()
-        if count + len(words) > max_words:
-            kept.append(" ".join(words[: max_words - count]).rstrip(",;:") + " …")
+        words = len(line.split())
+        if kept and count + words > max_words:
             break
         kept.append(line)
-        count += len(words)
+        count += words
     return "\n".join(kept)
 
 
-def answer_from_knowledge(dispatcher: CollectingDispatcher, tracker: Tracker, query: str) -> bool:
-    """Utter the best passage with its sources; False (and nothing said) when none is relevant."""
+def source_of(hit: Hit, *, language: str) -> dict[str, Any]:
+    """The link under an answer: the page, opened at the section that answered."""
+    from knowledge.chunking import SECTION_SEP, section_url
+
+    heading = hit.section.split(SECTION_SEP)[-1] if SECTION_SEP in hit.section else ""
+    return {
+        "title": hit.title,
+        "section": hit.section,
+        "heading": heading,
+        "url": section_url(hit.url, hit.section),
+        "doc_id": hit.doc_id,
+        "language": language,
+    }
+
+
+def utter_answer(dispatcher: CollectingDispatcher, answer: Answer, *, language: str, document_language: str) -> None:
+    """One message: the section's text, its source, and a note when the page is in another language."""
+    assert answer.hit is not None
+    response = "utter_answer" if document_language == language else "utter_answer_other_language"
+    dispatcher.utter_message(
+        response=response,
+        answer=shorten(answer.hit.passage),
+        json_message={
+            "sources": [source_of(hit, language=document_language) for hit in answer.sources],
+            "language": language,
+        },
+    )
+
+
+def referral_for(text: str, *, language: str) -> dict[str, Any] | None:
+    """The national organisation this question belongs to, when the router is sure of it."""
+    services = context.current()
+    try:
+        decision = services.route(text)
+    except Exception:  # noqa: BLE001 - without routing the question is simply answered or declined
+        log.exception("Routing failed; answering without a referral")
+        return None
+    team_id = decision.get("team")
+    if decision.get("status") != "routed" or not team_id or team_id not in services.teams:
+        return None
+    team = services.teams[team_id]
+    if team.kind != "external" or not team.referral:
+        return None
+    if float(decision.get("confidence") or 0.0) < dialogue_config().referral_min_confidence:
+        return None
+    texts = team.referral.get("text") or {}
+    return {
+        "org": team_id,
+        "name": team.name(language),
+        "text": texts.get(language) or texts.get("nl") or "",
+        "website": team.referral.get("website"),
+        "phone": team.referral.get("phone"),
+    }
+
+
+def is_short(text: str) -> bool:
+    return len(text.split()) <= dialogue_config().follow_up_max_words
+
+
+def answer_turn(
+    dispatcher: CollectingDispatcher, tracker: Tracker, *, decline: str | None = "utter_no_answer"
+) -> list[dict[str, Any]]:
+    """Answer the latest message, as a follow-up of the last topic when it is one.
+
+    `decline`: the response when the documents do not answer (None: say nothing, the caller
+    decides); the events still record whether an answer was given (`human_offered`).
+    """
+    from knowledge.answers import Topic
     from knowledge.query_vectors import PARSE_KEY, QueryVector
-    from knowledge.types import Reader
 
-    # Rasa's NLU already embedded the message with the index's model: the search reuses that
-    # vector when the query is the message itself (not for a follow-up joined with its topic).
-    query_vector = QueryVector.from_json((tracker.latest_message or {}).get(PARSE_KEY))
-    result = context.current().search.search(query, reader=Reader.public(), k=3, query_vector=query_vector)
-    if not result.relevant or not result.hits:
-        return False
-    best = result.hits[0]
-    dispatcher.utter_message(
-        response="utter_answer_source", title=best.title, section=best.section or best.title
-    )
-    sources = [
-        {"title": hit.title, "section": hit.section, "url": hit.url, "doc_id": hit.doc_id}
-        for hit in result.hits
-    ]
-    # Unique documents only, best first: the page shows them as links.
-    unique: dict[str, dict[str, Any]] = {}
-    for source in sources:
-        unique.setdefault(str(source["doc_id"]), source)
-    dispatcher.utter_message(
-        text=shorten(best.passage),
-        json_message={"sources": list(unique.values()), "language": tracker_language(tracker)},
-    )
-    return True
-
-
-def answer_turn(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
-    """Answer the latest message, as a follow-up of the last topic when it is one."""
     latest = tracker.latest_message or {}
     text = latest.get("text") or ""
-    intent = (latest.get("intent") or {}).get("name")
-    last_topic = tracker.get_slot("last_topic")
-    query = search_query(text, last_topic=last_topic, intent=intent, config=dialogue_config())
-    # A follow-up keeps the topic it followed; a new question becomes the topic.
-    topic = last_topic if query != text else text
-    answered = answer_from_knowledge(dispatcher, tracker, query)
-    if not answered:
-        dispatcher.utter_message(response="utter_no_answer")
+    intent = latest.get("intent") or {}
+    intent_name = intent.get("name")
+    topic = Topic.from_json(tracker.get_slot("last_topic"))
+    follow_up = topic is not None and (intent_name == "ask_followup" or is_follow_up(text, config=dialogue_config()))
+    # Rasa's NLU already embedded the message with the index's model: the engine reuses that vector.
+    query_vector = QueryVector.from_json(latest.get(PARSE_KEY))
+    services = context.current()
+    language = tracker_language(tracker)
+    referral = None if follow_up else referral_for(text, language=language)
+    if referral is not None:
+        dispatcher.utter_message(
+            response="utter_referral", referral_text=referral["text"], json_message={"referral": referral}
+        )
+        return [SlotSet("human_offered", False), SlotSet("last_topic", None), SlotSet("fallback_count", 0.0)]
+    answer = services.answers.answer(
+        text,
+        language=language,
+        topic=topic,
+        follow_up=follow_up,
+        query_vector=query_vector,
+        intent=intent_name if intent_name not in QUESTION_INTENTS else None,
+        intent_confidence=intent.get("confidence"),
+    )
+    if not answer.answerable and topic is not None and not follow_up and is_short(text):
+        # "duurt dat lang?" after an answer: too little to find a page of its own, so it is
+        # read as a question about the page the citizen was just shown.
+        answer = services.answers.answer(text, language=language, topic=topic, follow_up=True)
+    if answer.answerable and answer.hit is not None:
+        document = services.answers.document_language(answer.hit.doc_id)
+        utter_answer(dispatcher, answer, language=language, document_language=document)
+    elif decline is not None:
+        dispatcher.utter_message(response=decline)
+    # A declined question still sets the topic when a page came up: "en wat kost dat?" may follow.
+    new_topic = answer.topic if answer.answerable else topic
     return [
-        SlotSet("human_offered", not answered),
-        SlotSet("last_topic", topic),
+        SlotSet("human_offered", not answer.answerable),
+        SlotSet("last_topic", new_topic.to_json() if new_topic else None),
         SlotSet("fallback_count", 0.0),
     ]
+
+
+def answered(events: list[dict[str, Any]]) -> bool:
+    """Whether `answer_turn`'s events say an answer was shown."""
+    return not any(e.get("name") == "human_offered" and e.get("value") for e in events)
 
 
 class ActionAnswerQuestion(Action):
@@ -92,3 +168,20 @@ class ActionAnswerQuestion(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         return answer_turn(dispatcher, tracker)
+
+
+class ActionOutOfScope(Action):
+    """The NLU took the message for something a municipality does not do. A strong match in the
+    documents still answers it (the engine is stricter after this intent); else a polite refusal."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        events = answer_turn(dispatcher, tracker, decline=None)
+        if answered(events):
+            return events
+        dispatcher.utter_message(response="utter_out_of_scope")
+        return [SlotSet("fallback_count", 0.0)]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from actions.dialogue_config import dialogue_config, teams_data
+if TYPE_CHECKING:
+    from routing.teams import ResponseTime, TeamDirectory
 
 _UNITS = {
     "days": {"nl": ("werkdag", "werkdagen"), "en": ("working day", "working days")},
@@ -13,36 +14,16 @@ _UNITS = {
 }
 
 
-def team_name(team: str | None, language: str) -> str:
-    info = teams_data().get(team or "") or {}
-    names = info.get("name") or {}
-    if isinstance(names, dict):
-        return str(names.get(language) or names.get("nl") or team or "")
-    return str(names or team or "")
+def team_name(teams: TeamDirectory, team: str | None, language: str) -> str:
+    return teams.name(team, language)
 
 
-def _format(value: Any, language: str) -> str | None:
-    """`response_time` as {days|hours|minutes: n}, or a number of hours (teams.yml's format)."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, float)):
-        value = {"hours": value}
-    if not isinstance(value, dict):
-        return str(value)
-    for unit, names in _UNITS.items():
-        if unit in value:
-            amount = float(value[unit])
-            shown = f"{amount:g}"
-            return f"{shown} {names[language][0 if amount == 1 else 1]}"
-    return None
+def describe(expected: ResponseTime, language: str) -> str:
+    """The amount with its unit: "2 werkdagen", "1 hour", ..."""
+    names = _UNITS[expected.unit][language]
+    return f"{expected.amount:g} {names[0 if expected.amount == 1 else 1]}"
 
 
-def response_time(team: str | None, language: str) -> str:
-    """How long `team` usually takes, from teams.yml, else the dialogue config's fallback."""
-    info = teams_data().get(team or "") or {}
-    fallback = dialogue_config().response_time_fallback
-    for value in (info.get("response_time"), fallback.get(team or ""), fallback.get("default")):
-        text = _format(value, language)
-        if text:
-            return text
-    return "5 werkdagen" if language == "nl" else "5 working days"
+def response_time(teams: TeamDirectory, team: str | None, language: str) -> str:
+    """How long `team` usually takes (teams.yml; its default when it states none)."""
+    return describe(teams.response_time(team), language)

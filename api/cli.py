@@ -7,6 +7,7 @@ loket search "question" [--json] [-k 5] [--role ROLE] [--team TEAM]
 loket route "message" [--json] [--context EARLIER ...] [--intent INTENT]
 loket eval routing [--set FILE] [--tune] [--json]
 loket eval retrieval [--set FILE] [--json] [--index-dir DIR] [--sources YAML ...]
+loket eval answers [--set FILE] [--json] [--show-misses] [--fit]   (--fit: the dev split only)
 loket users create NAME --role moderator [--team T] [--password-stdin]
 loket users list
 """
@@ -77,9 +78,9 @@ def cmd_search(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_route(settings: Settings, args: argparse.Namespace) -> int:
     from api.services.knowledge_service import open_knowledge
-    from api.services.routing import router_for
+    from api.services.routing_service import open_router
 
-    router = router_for(settings, search=open_knowledge(settings).search, cached_queries=True)
+    router = open_router(settings, search=open_knowledge(settings).search, cached_queries=True)
     decision = router.route(args.message, conversation=args.context or None, intent=args.intent, language=args.language)
     if args.json:
         print(json.dumps(decision.to_dict(), ensure_ascii=False, indent=2))
@@ -147,14 +148,76 @@ def cmd_eval_retrieval(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if result.meets_targets() else 1
 
 
+def cmd_eval_answers(settings: Settings, args: argparse.Namespace) -> int:
+    """`loket eval answers`: the real chat path (api + Rasa) on a labelled set of questions."""
+    from api.operations.answer_eval import (
+        TEST_SET,
+        AnswerSetError,
+        check_set,
+        load_cases,
+        progress_printer,
+        run_answer_eval,
+    )
+
+    if args.fit:
+        return cmd_fit_answers(settings, args)
+    set_path = Path(args.set) if args.set else TEST_SET
+    try:
+        cases = load_cases(set_path)
+    except AnswerSetError as error:
+        print(f"loket: {error}", file=sys.stderr)
+        return 2
+    problems = check_set(cases, settings, name=str(set_path))
+    if problems:
+        print("loket: the set expects pages or sections the policy documents do not have:", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    print(f"{len(cases)} cases from {set_path}; starting Rasa and the api ...", file=sys.stderr, flush=True)
+    report = run_answer_eval(cases, settings=settings, name=set_path.name, progress=progress_printer())
+    if args.json:
+        print(json.dumps(report.summary(), indent=2, ensure_ascii=False))
+    else:
+        print(report.format(show_misses=args.show_misses))
+    return 1 if report.errors else 0
+
+
+def cmd_fit_answers(settings: Settings, args: argparse.Namespace) -> int:
+    """`loket eval answers --fit`: fit the answer engine on the dev split (never the test split)."""
+    from api.operations.answer_eval import DEV_SET, TEST_SET, load_cases, running_stack
+    from api.operations.answer_fitting import fit, write_models
+    from api.services.citizen_answers import MODEL_FILE, CitizenAnswers
+    from knowledge.search import KnowledgeSearch
+
+    set_path = Path(args.set) if args.set else DEV_SET
+    if set_path.resolve() == TEST_SET.resolve():
+        print("loket: the test split is for reporting only; fit on the dev split.", file=sys.stderr)
+        return 2
+    cases = load_cases(set_path)
+    questions = {(turn.question, case.lang) for case in cases for turn in case.turns}
+    print(f"Reading the NLU's intent for {len(questions)} messages ...", file=sys.stderr, flush=True)
+    with running_stack(settings, echo=lambda line: print(line, file=sys.stderr)) as driver:
+        intents = {text: driver.parse(text, language=language)[0] for text, language in sorted(questions)}
+    search = KnowledgeSearch.open(settings.index_dir)
+    answers = CitizenAnswers.open(search, answers_dir=settings.answers_dir)
+    report = fit(answers, cases, intents, echo=_echo)
+    path = settings.answers_dir / MODEL_FILE
+    write_models(path, embedder=search.embedder.name, report=report, source=set_path.name, cases=len(cases))
+    figures = ", ".join(f"{name} {value:.3f}" for name, value in report.figures.items())
+    _echo(f"Wrote {path}: thresholds {report.thresholds}; {figures}")
+    return 0
+
+
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     if args.component == "retrieval":
         return cmd_eval_retrieval(settings, args)
+    if args.component == "answers":
+        return cmd_eval_answers(settings, args)
     from api.services.knowledge_service import open_knowledge
-    from api.services.routing import router_for
-    from api.services.routing_eval import DEV_SET, TEST_SET, evaluate, load_examples, tune
+    from api.services.routing_service import open_router
+    from routing.evaluation import DEV_SET, TEST_SET, evaluate, load_examples, tune
 
-    router = router_for(settings, search=open_knowledge(settings).search, cached_queries=True)
+    router = open_router(settings, search=open_knowledge(settings).search, cached_queries=True)
     _echo(f"Embedding the team examples with {router.embedder.name} (cached after the first run) ...")
     router.warm_up()
 
@@ -285,11 +348,12 @@ def build_parser() -> argparse.ArgumentParser:
     route.add_argument("--language", default="nl", choices=["nl", "en"])
     route.set_defaults(func=cmd_route)
     evaluation = sub.add_parser("eval", help="evaluate a component on its labelled set")
-    evaluation.add_argument("component", choices=["routing", "retrieval"])
+    evaluation.add_argument("component", choices=["routing", "retrieval", "answers"])
     evaluation.add_argument(
         "--set",
         help="labelled JSONL file (routing: data/eval/routing.jsonl, with --tune routing_dev.jsonl; "
-        "retrieval: data/eval/retrieval_nl_en.jsonl, or data/eval/statutes.jsonl)",
+        "retrieval: data/eval/retrieval_nl_en.jsonl, or data/eval/statutes.jsonl; "
+        "answers: data/eval/answers_test.jsonl, or answers_dev.jsonl)",
     )
     evaluation.add_argument(
         "--index-dir", help="retrieval: index to search (default var/index; statutes: var/index-statutes)"
@@ -298,6 +362,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--sources", nargs="+", help="retrieval: statute YAML files to index (default ../shared/data/regelrecht)"
     )
     evaluation.add_argument("--quiet", action="store_true", help="retrieval: do not list the misses")
+    evaluation.add_argument("--show-misses", action="store_true", help="answers: list each miss")
+    evaluation.add_argument(
+        "--fit",
+        action="store_true",
+        help="answers: fit the answer engine on the dev split (data/answers/answer_model.yml)",
+    )
     evaluation.add_argument("--tune", action="store_true", help="grid-search the routing parameters on the set")
     evaluation.add_argument(
         "--max-triage", type=float, default=0.08, help="with --tune: the largest triage share allowed"

@@ -15,6 +15,7 @@ from api.services.moderation import ModerationService
 from api.services.staff_search import StaffSearch
 from api.services.users import User, UserStore
 from api.settings import Settings
+from routing.router import Router
 
 SESSION_COOKIE = "loket_session"
 
@@ -50,6 +51,11 @@ def get_staff_search(request: Request) -> StaffSearch:
 
 def get_audit(request: Request) -> AuditLog:
     return request.app.state.audit  # type: ignore[no-any-return]
+
+
+def get_router(request: Request) -> Router:
+    """The app's one router (routing.router.LazyRouter, built on first use), shared with the actions."""
+    return request.app.state.lazy_router.get()  # type: ignore[no-any-return]
 
 
 def current_user(request: Request, users: Annotated[UserStore, Depends(get_users)]) -> User:
@@ -88,3 +94,4 @@ ModerationDep = Annotated[ModerationService, Depends(get_moderation)]
 AuditDep = Annotated[AuditLog, Depends(get_audit)]
 CurrentUser = Annotated[User, Depends(current_user)]
 StaffSearchDep = Annotated[StaffSearch, Depends(get_staff_search)]
+RouterDep = Annotated[Router, Depends(get_router)]

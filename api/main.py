@@ -19,6 +19,7 @@ from api.routers import actions_webhook, admin, auth, citizen, health, moderator
 from api.routers.citizen import WEB_DIR
 from api.services.audit import AuditLog
 from api.services.chat import ChatGateway
+from api.services.citizen_answers import CitizenAnswers
 from api.services.conversations import ConversationStore
 from api.services.database import create_schema, make_engine, make_sessionmaker
 from api.services.documents import DocumentLibrary
@@ -28,12 +29,13 @@ from api.services.language import detect_language
 from api.services.moderation import ModerationService
 from api.services.office_hours import OfficeHours
 from api.services.rasa_client import RasaClient
-from api.services.routing import LazyRouter
+from api.services.routing_service import open_router
 from api.services.staff_search import StaffSearch
-from api.services.teams import load_teams
 from api.services.users import UserStore
 from api.services.warm_up import warm_up_in_background
 from api.settings import PROJECT_ROOT, Settings, get_settings
+from routing.router import LazyRouter
+from routing.teams import TeamDirectory
 
 log = logging.getLogger("loket.api")
 
@@ -52,18 +54,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rasa = RasaClient(base_url=settings.rasa_url, timeout_s=settings.rasa_timeout_s)
         executor = ActionExecutor()
         executor.register_package(actions)
-        lazy_router = LazyRouter(settings, search=knowledge.search)
+        teams = TeamDirectory.load(PROJECT_ROOT / "data" / "routing" / "teams.yml")
+        lazy_router = LazyRouter(partial(open_router, settings, search=knowledge.search, teams=teams))
         app.state.lazy_router = lazy_router
         # The language detector loads its models on first use (~1 s) and the router builds on
         # first use: both before a citizen's turn needs them.
-        warm_up_in_background([partial(detect_language, "warm up"), lazy_router.get])
+        answers = CitizenAnswers.open(knowledge.search, answers_dir=settings.answers_dir)
+        warm_up_in_background([partial(detect_language, "warm up"), lazy_router.get, answers.engine.warm_up])
         action_context.install(
             action_context.ActionContext(
                 route=lazy_router.route_dict,
-                search=knowledge.search,
+                answers=answers,
                 store=store,
                 escalations=escalations,
-                office_hours=OfficeHours.from_yaml(PROJECT_ROOT / "data" / "routing" / "teams.yml"),
+                office_hours=OfficeHours.from_teams(teams),
+                teams=teams,
             )
         )
         app.state.settings = settings
@@ -76,7 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.moderation = ModerationService(
             sessions=sessions,
             workflow=escalations,
-            teams=load_teams(PROJECT_ROOT / "data" / "routing" / "teams.yml"),
+            teams=teams,
             messages_path=PROJECT_ROOT / "data" / "handoff_messages.yml",
         )
         handoff_texts = yaml.safe_load((PROJECT_ROOT / "data" / "handoff_messages.yml").read_text(encoding="utf-8"))

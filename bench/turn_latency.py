@@ -61,9 +61,7 @@ def conversation(
         for turn in range(warmup + turns):
             question = QUESTIONS[(offset + turn) % len(QUESTIONS)]
             started = time.perf_counter()
-            response = client.post(
-                f"/api/chat/conversations/{conversation_id}/messages", json={"text": question}
-            )
+            response = client.post(f"/api/chat/conversations/{conversation_id}/messages", json={"text": question})
             elapsed = time.perf_counter() - started
             bot = [m for m in response.json().get("messages", []) if m["author"] == "bot"]
             if response.status_code != 200 or not any(m["sources"] for m in bot):
@@ -75,9 +73,7 @@ def conversation(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--conversations", type=int, default=20)
     parser.add_argument("--turns", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=2)

@@ -29,8 +29,10 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
+import sys
 from functools import lru_cache
-from typing import Any, Dict, Optional, Text, Type
+from typing import Any, Dict, List, Mapping, Optional, Text, Type
 
 from jsonschema import ValidationError, validators
 from rasa.core import run as rasa_run
@@ -137,10 +139,27 @@ def apply_fixes() -> None:
     tracker_cache.apply()
 
 
+# Set by api/services/stack.py (start_stack(rasa_http_api=True)) for evaluations that read trackers.
+RASA_API_TOKEN_ENV = "LOKET_RASA_API_TOKEN"
+
+
+def http_api_arguments(argv: List[Text], environ: Mapping[Text, Text]) -> List[Text]:
+    """`rasa run` with Rasa's HTTP API behind the token from the environment, when one is set.
+
+    The token is added to this process's own argument list only, so it does not show in the
+    process list (`ps`), which any local user can read. Without a token: no HTTP API.
+    """
+    token = environ.get(RASA_API_TOKEN_ENV)
+    if not token or argv[1:2] != ["run"]:
+        return list(argv)
+    return [*argv, "--enable-api", "--auth-token", token]
+
+
 def main() -> None:
     apply_fixes()
     from rasa.__main__ import main as rasa_main
 
+    sys.argv = http_api_arguments(sys.argv, os.environ)
     rasa_main()
 
 

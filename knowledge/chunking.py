@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 
 from knowledge.types import Chunk, Document
@@ -15,6 +16,22 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 # A sentence ends at . ! ? (optionally closed by a quote/bracket) followed by whitespace and
 # something that can start a sentence. Good enough for policy prose; "9.00 uur" stays intact.
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"')\]]))\s+(?=[\"'(\[]?[A-ZÀ-Ý0-9€])")
+
+
+def section_anchor(heading: str) -> str:
+    """The id of a heading on the rendered page ("Hoe lang duurt het" → "hoe-lang-duurt-het"), so a
+    link can open the exact section an answer came from."""
+    folded = unicodedata.normalize("NFKD", heading.lower())
+    ascii_only = "".join(c for c in folded if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")
+
+
+def section_url(url: str | None, section: str) -> str | None:
+    """`url` opened at the last heading of a section path; the page itself for its opening text."""
+    if url is None:
+        return None
+    parts = section.split(SECTION_SEP)
+    return url if len(parts) <= 1 else f"{url}#{section_anchor(parts[-1])}"
 
 
 def iter_sections(body: str, title: str) -> Iterator[tuple[tuple[str, ...], str]]:

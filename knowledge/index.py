@@ -73,6 +73,7 @@ class KnowledgeIndex:
     vectors: VectorIndex
     _groups: list[tuple[Chunk, np.ndarray]] = field(default_factory=list, repr=False)
     _masks: dict[Reader, np.ndarray | None] = field(default_factory=dict, repr=False)
+    _doc_rows: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         # One representative chunk per distinct access rule: the mask for a reader is the OR of
@@ -105,6 +106,14 @@ class KnowledgeIndex:
             self._masks.clear()
         self._masks[reader] = result
         return result
+
+    def document_mask(self, doc_id: str) -> np.ndarray:
+        """Bool mask of one document's chunks (all false for an unknown id)."""
+        if not self._doc_rows:
+            for i, chunk in enumerate(self.chunks):
+                self._doc_rows.setdefault(chunk.doc_id, np.zeros(len(self.chunks), dtype=bool))[i] = True
+        rows = self._doc_rows.get(doc_id)
+        return rows if rows is not None else np.zeros(len(self.chunks), dtype=bool)
 
     def get_document(self, doc_id: str, reader: Reader) -> Document | None:
         """The document if it exists *and* the reader may read it (the same None either way)."""
@@ -213,9 +222,7 @@ def _sparse_text(chunk: Chunk) -> str:
     return f"{chunk.section}\n{chunk.text}"
 
 
-def _resolve_previous(
-    previous: KnowledgeIndex | Path | None, index_dir: Path, reuse: bool
-) -> KnowledgeIndex | None:
+def _resolve_previous(previous: KnowledgeIndex | Path | None, index_dir: Path, reuse: bool) -> KnowledgeIndex | None:
     if isinstance(previous, KnowledgeIndex):
         return previous
     path = previous if previous is not None else (index_dir if reuse else None)
@@ -255,9 +262,7 @@ def _embeddings(
         batch = todo[start : start + EMBED_BATCH]
         vecs = embedder.embed_documents([chunks[i].embed_text() for i in batch])
         if vecs.shape != (len(batch), dim):
-            raise ValueError(
-                f"embedder {embedder.name} returned shape {vecs.shape}, expected {(len(batch), dim)}"
-            )
+            raise ValueError(f"embedder {embedder.name} returned shape {vecs.shape}, expected {(len(batch), dim)}")
         out[batch] = vecs
         notify("embed", start + len(batch), len(todo))
     report.chunks_embedded = len(todo)
@@ -307,9 +312,7 @@ def _write_version(
         make_vector_index(embeddings, manifest.get("vector_index", "flat")).save(tmp / "vectors.faiss")
         bm25.save(tmp)
         # The manifest goes last: a directory without one is never a valid build.
-        (tmp / "manifest.json").write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8"
-        )
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         final = index_dir / name
         os.rename(tmp, final)
     except BaseException:
@@ -334,9 +337,7 @@ def _prune(index_dir: Path, keep: int = 2) -> None:
                 shutil.rmtree(entry, ignore_errors=True)
             else:
                 entry.unlink(missing_ok=True)
-    versions = sorted(
-        (e for e in index_dir.iterdir() if e.name.startswith("v-") and e.is_dir()), key=lambda e: e.name
-    )
+    versions = sorted((e for e in index_dir.iterdir() if e.name.startswith("v-") and e.is_dir()), key=lambda e: e.name)
     old = [v for v in versions if v.name != current][: max(0, len(versions) - keep)]
     for version in old:
         shutil.rmtree(version, ignore_errors=True)
@@ -375,9 +376,7 @@ def load_index(index_dir: Path) -> KnowledgeIndex:
     path = resolve_index_path(index_dir)
     manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
     if manifest.get("format") != FORMAT_VERSION:
-        raise ValueError(
-            f"index format {manifest.get('format')} at {path}, expected {FORMAT_VERSION}: rebuild it"
-        )
+        raise ValueError(f"index format {manifest.get('format')} at {path}, expected {FORMAT_VERSION}: rebuild it")
     documents: dict[str, Document] = {}
     with open(path / "documents.jsonl", encoding="utf-8") as fh:
         for line in fh:

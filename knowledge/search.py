@@ -87,7 +87,7 @@ class KnowledgeSearch:
             bm25=defaults.bm25 if bm25_threshold is None else bm25_threshold,
             dense=defaults.dense if dense_threshold is None else dense_threshold,
         )
-        self.candidates = candidates
+        self.candidates_per_retriever = candidates
         self.rrf_k = rrf_k
         self.max_per_document = max_per_document
         # A BM25 candidate only votes in the fusion if it contains at least this idf-weighted
@@ -126,15 +126,114 @@ class KnowledgeSearch:
     ) -> SearchResult:
         """`query_vector`: the query's embedding when the caller already has it (see
         knowledge.query_vectors); used only when it is this embedder's vector of this query."""
-        query = " ".join(query.split())
-        if not query or k <= 0:
+        if k <= 0:
             return SearchResult()
+        hits: list[Hit] = []
+        per_doc: Counter[str] = Counter()
+        for hit in self.candidates(query, reader=reader, query_vector=query_vector):
+            if hit.bm25_score < self.thresholds.bm25 and hit.dense_score < self.thresholds.dense:
+                continue
+            if per_doc[hit.doc_id] >= self.max_per_document:
+                continue
+            per_doc[hit.doc_id] += 1
+            hits.append(hit)
+            if len(hits) >= k:
+                break
+        return SearchResult(hits=hits, relevant=bool(hits))
+
+    def passages_of(
+        self,
+        query: str,
+        *,
+        reader: Reader,
+        doc_ids: list[str],
+        query_vector: QueryVector | None = None,
+    ) -> list[Hit]:
+        """Every passage of these documents that the reader may see, scored for `query` (dense
+        similarity, BM25 and its coverage), in index order: the evidence for choosing a section."""
+        query = " ".join(query.split())
+        allowed = self.index.allowed_mask(reader)
+        mask = np.zeros(len(self.index.chunks), dtype=bool)
+        for doc_id in doc_ids:
+            mask |= self.index.document_mask(doc_id)
+        if allowed is not None:
+            mask &= allowed
+        rows = np.flatnonzero(mask)
+        if not query or rows.size == 0:
+            return []
+        stats = self._stats.get(reader)
+        if stats is None:
+            stats = self._stats[reader] = self.index.bm25.stats(allowed)
+        sparse = self.index.bm25.search(
+            self.analyzer.analyze_query_groups(query), int(rows.size), allowed=mask, stats=stats
+        )
+        bm25_of = dict(zip(sparse.ids.tolist(), sparse.scores.tolist(), strict=True))
+        coverage_of = dict(zip(sparse.ids.tolist(), sparse.coverage.tolist(), strict=True))
+        qvec = self._query_embedding(query, query_vector)
+        dense = self.index.embeddings[rows] @ qvec
+        return [
+            self._hit(
+                row, reader, score=0.0, bm25=bm25_of.get(row, 0.0), dense=similarity, coverage=coverage_of.get(row, 0.0)
+            )
+            for row, similarity in zip(rows.tolist(), dense.tolist(), strict=True)
+        ]
+
+    def _hit(self, row: int, reader: Reader, *, score: float, bm25: float, dense: float, coverage: float) -> Hit:
+        chunk = self.index.chunks[row]
+        if not reader.may_read(chunk):  # unreachable by construction; kept as a tripwire
+            raise RuntimeError(f"access filter let through {chunk.chunk_id}")
+        return Hit(
+            doc_id=chunk.doc_id,
+            title=chunk.title,
+            section=chunk.section,
+            url=chunk.url,
+            audience=chunk.audience,
+            team=chunk.team,
+            score=round(score, 6),
+            passage=chunk.text,
+            chunk_id=chunk.chunk_id,
+            bm25_score=round(bm25, 4),
+            dense_score=round(float(dense), 4),
+            coverage=round(coverage, 4),
+        )
+
+    def _query_embedding(self, query: str, query_vector: QueryVector | None) -> np.ndarray:
+        if query_vector is not None and query_vector.usable_for(self.embedder.name, self.embedder.dim, query):
+            return query_vector.vector
+        return self.embedder.embed_queries([query])[0]
+
+    def query_vector(self, query: str, given: QueryVector | None = None) -> QueryVector:
+        """`query`'s embedding (`given` when it is usable), to pass to several searches of one query."""
+        query = " ".join(query.split())
+        return QueryVector(self.embedder.name, query, self._query_embedding(query, given))
+
+    def candidates(
+        self,
+        query: str,
+        *,
+        reader: Reader,
+        query_vector: QueryVector | None = None,
+        within_document: str | None = None,
+    ) -> list[Hit]:
+        """Every fused candidate passage for `query`, best first, with no relevance threshold and
+        no cap per document: the raw evidence for callers that decide relevance themselves.
+        `within_document`: rank only that document's passages (e.g. to pick its section)."""
+        query = " ".join(query.split())
+        if not query:
+            return []
         # Access control first: both retrievers only ever see the reader's allowed rows, and
         # BM25 statistics are computed over that subset, so nothing about other chunks can
         # leak through ranks, scores, counts or the relevance decision.
         allowed = self.index.allowed_mask(reader)
         if allowed is not None and not allowed.any():
-            return SearchResult()
+            return []
+        # BM25 statistics stay the reader's (below); only the candidates are narrowed.
+        candidates_mask = allowed
+        if within_document is not None:
+            document = self.index.document_mask(within_document)
+            candidates_mask = document if allowed is None else document & allowed
+            if not candidates_mask.any():
+                return []
         stats = self._stats.get(reader)
         if stats is None:
             if len(self._stats) > 1024:  # few distinct (roles, teams) pairs in practice; stay bounded
@@ -142,14 +241,13 @@ class KnowledgeSearch:
             stats = self._stats[reader] = self.index.bm25.stats(allowed)
 
         groups = self.analyzer.analyze_query_groups(query)
-        sparse = self.index.bm25.search(groups, self.candidates, allowed=allowed, stats=stats)
+        sparse = self.index.bm25.search(groups, self.candidates_per_retriever, allowed=candidates_mask, stats=stats)
         gate = sparse.coverage >= self.min_coverage
         sparse_ids, sparse_scores = sparse.ids[gate], sparse.scores[gate]
-        if query_vector is not None and query_vector.usable_for(self.embedder.name, self.embedder.dim, query):
-            qvec = query_vector.vector
-        else:
-            qvec = self.embedder.embed_queries([query])[0]
-        dense_scores, dense_ids = self.index.vectors.search(qvec, self.candidates, allowed=allowed)
+        qvec = self._query_embedding(query, query_vector)
+        dense_scores, dense_ids = self.index.vectors.search(
+            qvec, self.candidates_per_retriever, allowed=candidates_mask
+        )
 
         fused: dict[int, float] = {}
         for ranked in (sparse_ids, dense_ids):
@@ -158,36 +256,20 @@ class KnowledgeSearch:
         bm25_of = dict(zip(sparse_ids.tolist(), sparse_scores.tolist(), strict=True))
         dense_of = dict(zip(dense_ids.tolist(), dense_scores.tolist(), strict=True))
 
+        coverage_of = dict(zip(sparse.ids.tolist(), sparse.coverage.tolist(), strict=True))
         hits: list[Hit] = []
-        per_doc: Counter[str] = Counter()
         for row in sorted(fused, key=lambda r: (-fused[r], r)):
-            chunk = self.index.chunks[row]
-            if not reader.may_read(chunk):  # unreachable by construction; kept as a tripwire
-                raise RuntimeError(f"access filter let through {chunk.chunk_id}")
-            bm25 = bm25_of.get(row, 0.0)
             dense = dense_of.get(row)
             if dense is None:
                 dense = float(np.dot(self.index.embeddings[row], qvec))
-            if bm25 < self.thresholds.bm25 and dense < self.thresholds.dense:
-                continue
-            if per_doc[chunk.doc_id] >= self.max_per_document:
-                continue
-            per_doc[chunk.doc_id] += 1
             hits.append(
-                Hit(
-                    doc_id=chunk.doc_id,
-                    title=chunk.title,
-                    section=chunk.section,
-                    url=chunk.url,
-                    audience=chunk.audience,
-                    team=chunk.team,
-                    score=round(fused[row], 6),
-                    passage=chunk.text,
-                    chunk_id=chunk.chunk_id,
-                    bm25_score=round(bm25, 4),
-                    dense_score=round(dense, 4),
+                self._hit(
+                    row,
+                    reader,
+                    score=fused[row],
+                    bm25=bm25_of.get(row, 0.0),
+                    dense=dense,
+                    coverage=coverage_of.get(row, 0.0),
                 )
             )
-            if len(hits) >= k:
-                break
-        return SearchResult(hits=hits, relevant=bool(hits))
+        return hits

@@ -77,9 +77,7 @@ class Analyzer:
         # initial "Verhuisd" should lemmatise like "verhuisd".
         return self._terms(self._nlp(language)(text.lower()))
 
-    def analyze_many(
-        self, texts: Sequence[str], languages: Sequence[str], batch_size: int = 256
-    ) -> list[list[str]]:
+    def analyze_many(self, texts: Sequence[str], languages: Sequence[str], batch_size: int = 256) -> list[list[str]]:
         """Analyze texts with their own languages, batched per language, results in input order."""
         out: list[list[str]] = [[] for _ in texts]
         by_lang: dict[str, list[int]] = {}

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 if TYPE_CHECKING:  # numpy is cheap, but keep the import graph obvious
     import numpy as np
 
+    from knowledge.query_vectors import QueryVector
+    from knowledge.search import SearchResult
+
 Audience = Literal["public", "internal"]
 AUDIENCES: tuple[Audience, ...] = ("public", "internal")
 ADMIN_ROLE = "admin"
@@ -64,6 +67,7 @@ class Hit:
     chunk_id: str = ""
     bm25_score: float = 0.0  # 0.0 when the passage came from dense retrieval only
     dense_score: float = 0.0  # cosine similarity between query and passage
+    coverage: float = 0.0  # idf-weighted share of the query's words the passage contains
 
 
 class _Guarded(Protocol):
@@ -129,11 +133,17 @@ class VectorIndex(Protocol):
     @property
     def size(self) -> int: ...
 
-    def search(
-        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """query: (dim,) float32; allowed: bool mask of length size or None for all.
 
         Returns (scores, ids), best first, only ids whose mask is True.
         """
         ...
+
+
+class Searcher(Protocol):
+    """What routing and the dialogue need from the knowledge search (knowledge.search.KnowledgeSearch)."""
+
+    def search(
+        self, query: str, *, reader: Reader, k: int = 5, query_vector: QueryVector | None = None
+    ) -> SearchResult: ...

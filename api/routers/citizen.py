@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import DocumentsDep, GatewayDep, SettingsDep, StoreDep
 from api.services.conversations import Message, UnknownConversation
+from api.services.message_html import message_html
 from api.services.rasa_client import RasaUnavailable
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -37,6 +38,8 @@ class MessageOut(BaseModel):
     id: int
     author: str
     text: str
+    # The bot's Markdown as safe HTML (lists, bold, links); None for what a person typed.
+    html: str | None = None
     language: str | None
     sources: list[dict[str, Any]]
     created_at: datetime | None
@@ -47,6 +50,7 @@ class MessageOut(BaseModel):
             id=message.id,
             author=message.author,
             text=message.text,
+            html=message_html(message.author, message.text),
             language=message.language,
             sources=message.sources,
             created_at=message.created_at,

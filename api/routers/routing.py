@@ -6,24 +6,14 @@ messages are routed inside the conversation, never through this endpoint.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field, field_validator
 
-from api.deps import require_role
-from api.services.routing import Router
+from api.deps import RouterDep, require_role
 
-router = APIRouter(
-    prefix="/api", tags=["routing"], dependencies=[Depends(require_role("moderator", "staff", "admin"))]
-)
-
-def get_router(request: Request) -> Router:
-    """The app's one router (api.services.routing.LazyRouter), shared with the actions."""
-    return request.app.state.lazy_router.get()  # type: ignore[no-any-return]
-
-
-RouterDep = Annotated[Router, Depends(get_router)]
+router = APIRouter(prefix="/api", tags=["routing"], dependencies=[Depends(require_role("moderator", "staff", "admin"))])
 
 
 class Turn(BaseModel):
@@ -33,9 +23,7 @@ class Turn(BaseModel):
 
 class RouteRequest(BaseModel):
     text: str = Field(min_length=1, max_length=2000, description="The citizen's message")
-    conversation: list[Turn] = Field(
-        default_factory=list, max_length=50, description="Earlier turns, oldest first"
-    )
+    conversation: list[Turn] = Field(default_factory=list, max_length=50, description="Earlier turns, oldest first")
     intent: str | None = Field(default=None, description="Rasa's intent for the message, if known")
     intent_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
     language: Literal["nl", "en"] = "nl"

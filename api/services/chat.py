@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from api.services.conversations import ConversationStore, Message
-from api.services.crisis import CRISIS_INTENT, crisis_signal
+from api.services.crisis import CRISIS_INTENT, THREAT_INTENT, crisis_signal, threat_signal
 from api.services.language import Language, detect_language, split_language_choice
 
 
@@ -100,6 +100,10 @@ class ChatGateway:
             # Deterministic: the crisis intent wins over whatever the NLU would predict.
             bot_text = CRISIS_INTENT
             metadata["crisis_text"] = question
+        elif threat_signal(question):
+            # Deterministic too: a threat never starts the complaint form.
+            bot_text = THREAT_INTENT
+            metadata["threat_text"] = question
         raw = self._bot.send(sender=conversation_id, text=with_language(bot_text, detected), metadata=metadata)
         replies = [
             self._store.add_message(

@@ -1,8 +1,9 @@
-"""Crisis signals in a citizen's message, checked by the gateway before the NLU.
+"""Crisis and threat signals in a citizen's message, checked by the gateway before the NLU.
 
-A match makes the gateway send Rasa the `/crisis` intent itself, so the help
-lines are shown deterministically, whatever the model would have predicted.
-The phrases are data (data/crisis/signals.yml), not code.
+A crisis match makes the gateway send Rasa the `/crisis` intent itself, so the help lines are
+shown deterministically, whatever the model would have predicted; a threat match sends
+`/threat` (a calm answer, no form, a flagged escalation). The phrases are data
+(data/crisis/signals.yml, data/crisis/threats.yml), not code.
 """
 
 from __future__ import annotations
@@ -16,19 +17,28 @@ import yaml
 from api.settings import PROJECT_ROOT
 
 SIGNALS_PATH = PROJECT_ROOT / "data" / "crisis" / "signals.yml"
+THREATS_PATH = PROJECT_ROOT / "data" / "crisis" / "threats.yml"
 CRISIS_INTENT = "/crisis"
+THREAT_INTENT = "/threat"
 
 
 @lru_cache(maxsize=4)
 def _patterns(path: Path = SIGNALS_PATH) -> tuple[re.Pattern[str], ...]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return tuple(
-        re.compile(pattern, re.IGNORECASE) for phrases in data.values() for pattern in (phrases or [])
-    )
+    return tuple(re.compile(pattern, re.IGNORECASE) for phrases in data.values() for pattern in (phrases or []))
 
 
 def crisis_signal(text: str, *, path: Path = SIGNALS_PATH) -> str | None:
     """The phrase in `text` that signals a crisis, or None."""
+    return _first_match(text, path)
+
+
+def threat_signal(text: str, *, path: Path = THREATS_PATH) -> str | None:
+    """The phrase in `text` that threatens staff or buildings, or None."""
+    return _first_match(text, path)
+
+
+def _first_match(text: str, path: Path) -> str | None:
     lowered = " ".join(text.lower().split())
     for pattern in _patterns(path):
         match = pattern.search(lowered)

@@ -44,5 +44,16 @@ class DocumentLibrary:
             lang=html.escape(document.language),
             title=html.escape(document.title),
             meta=meta,
-            body=self._markdown.render(body),
+            body=self._render_with_anchors(body),
         )
+
+    def _render_with_anchors(self, body: str) -> str:
+        """Markdown to HTML with an id on every heading (knowledge.chunking.section_anchor), the
+        targets of the section links in the bot's answers."""
+        from knowledge.chunking import section_anchor
+
+        tokens = self._markdown.parse(body)
+        for opening, inline in zip(tokens, tokens[1:], strict=False):
+            if opening.type == "heading_open" and inline.type == "inline":
+                opening.attrSet("id", section_anchor(inline.content))
+        return str(self._markdown.renderer.render(tokens, self._markdown.options, {}))

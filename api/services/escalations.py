@@ -96,7 +96,7 @@ def _higher(priority: str, other: str) -> str:
 
 
 # When requests join, the queue shows the one that asks most of a moderator.
-_REASON_WEIGHT = {"crisis": 2, "requested_human": 1}
+_REASON_WEIGHT = {"crisis": 3, "threat": 2, "requested_human": 1}
 
 
 def _join(

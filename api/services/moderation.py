@@ -27,8 +27,8 @@ from api.services.escalations import (
     EscalationNotFound,
     EscalationWorkflow,
 )
-from api.services.teams import DEFAULT_RESPONSE_MINUTES, Team
 from api.services.users import User
+from routing.teams import TeamDirectory
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class ModerationService:
         *,
         sessions: sessionmaker[Session],
         workflow: EscalationWorkflow,
-        teams: dict[str, Team],
+        teams: TeamDirectory,
         messages_path: Path,
     ) -> None:
         self._sessions = sessions
@@ -101,9 +101,7 @@ class ModerationService:
                 waiting = int((now - as_utc(row.created_at)).total_seconds() // 60)
                 if min_waiting_minutes is not None and waiting < min_waiting_minutes:
                     continue
-                expected = (
-                    self._teams[row.team].response_minutes if row.team in self._teams else DEFAULT_RESPONSE_MINUTES
-                )
+                expected = self._teams.response_minutes(row.team)
                 items.append(QueueItem(Escalation.from_row(row), waiting, expected, waiting > expected, claimer))
         items.sort(key=lambda item: (item.escalation.priority != "high", -item.waiting_minutes))
         return items

@@ -1,15 +1,14 @@
-"""When a person can take over a chat, from data/routing/teams.yml (`chat_hours`)."""
+"""When a person can take over a chat: the team directory's `chat_hours` (data/routing/teams.yml)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import yaml
-
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+if TYPE_CHECKING:
+    from routing.teams import TeamDirectory
 
 
 @dataclass(frozen=True)
@@ -18,13 +17,8 @@ class OfficeHours:
     hours: dict[int, tuple[time, time]]  # weekday (0 = Monday) -> (open, close)
 
     @classmethod
-    def from_yaml(cls, path: Path) -> OfficeHours:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        hours: dict[int, tuple[time, time]] = {}
-        for day, span in (data.get("chat_hours") or {}).items():
-            start, end = (time.fromisoformat(part.strip()) for part in str(span).split("-"))
-            hours[DAYS.index(day)] = (start, end)
-        return cls(timezone=ZoneInfo(data.get("timezone", "Europe/Amsterdam")), hours=hours)
+    def from_teams(cls, teams: TeamDirectory) -> OfficeHours:
+        return cls(timezone=teams.timezone, hours=dict(teams.chat_hours))
 
     def is_open(self, moment: datetime) -> bool:
         local = moment.astimezone(self.timezone)

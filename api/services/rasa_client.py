@@ -26,13 +26,5 @@ class RasaClient:
             raise RasaUnavailable(str(error)) from error
         return list(response.json() or [])
 
-    def is_ready(self) -> bool:
-        try:
-            return self._client.get("/status", timeout=2).status_code == 200 or (
-                self._client.get("/", timeout=2).status_code == 200
-            )
-        except httpx.HTTPError:
-            return False
-
     def close(self) -> None:
         self._client.close()

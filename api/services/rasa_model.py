@@ -17,8 +17,17 @@ from pathlib import Path
 from api.settings import PROJECT_ROOT, Settings
 
 TRAINING_DATA = ("data/nlu", "data/rules", "data/stories")
-# bot/nlu holds the custom NLU components: their code shapes the features the model learns.
-MODEL_INPUTS = ("config.yml", "domain.yml", *TRAINING_DATA, "bot/nlu", "bot/requirements-rasa.lock")
+# bot/nlu holds the custom NLU components: their code shapes the features the model learns, and
+# they embed with the knowledge package's embedder, so that code shapes the features too.
+SHARED_EMBEDDING_CODE = ("knowledge/embedding.py", "knowledge/query_vectors.py", "knowledge/openmp.py")
+MODEL_INPUTS = (
+    "config.yml",
+    "domain.yml",
+    *TRAINING_DATA,
+    "bot/nlu",
+    *SHARED_EMBEDDING_CODE,
+    "bot/requirements-rasa.lock",
+)
 
 
 def _files(root: Path, relative: str) -> list[Path]:

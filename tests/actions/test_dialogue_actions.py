@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,22 +25,36 @@ from actions.forms import (
 )
 from actions.handoff import ActionRequestHuman
 from actions.knowledge_answers import ActionAnswerQuestion
+from actions.threat import ActionThreat
 from api.services.conversations import ConversationStore
+from api.services.crisis import crisis_signal
 from api.services.database import create_schema, make_engine, make_sessionmaker
 from api.services.escalations import Escalation, EscalationWorkflow
 from api.services.office_hours import OfficeHours
-from knowledge.search import SearchResult
-from knowledge.types import Hit, Reader
+from knowledge.answers import Answer, Topic
+from knowledge.types import Hit
+from routing.config import ROUTING_DIR
+from routing.router import LazyRouter, make_router
+from routing.teams import TeamDirectory
 
 
-class RecordingSearch:
-    def __init__(self, result: SearchResult) -> None:
+class RecordingAnswers:
+    """The citizen answer service's Protocol, recording each question and how it was asked."""
+
+    def __init__(self, result: Answer) -> None:
         self.result = result
-        self.queries: list[str] = []
+        self.calls: list[dict[str, Any]] = []
 
-    def search(self, query: str, *, reader: Reader, k: int = 5, query_vector: Any = None) -> SearchResult:
-        self.queries.append(query)
+    @property
+    def queries(self) -> list[str]:
+        return [call["question"] for call in self.calls]
+
+    def answer(self, question: str, **kwargs: Any) -> Answer:
+        self.calls.append({"question": question, **kwargs})
         return self.result
+
+    def document_language(self, doc_id: str) -> str:
+        return "nl"
 
 
 def hit(team: str, doc_id: str = "doc") -> Hit:
@@ -49,7 +64,13 @@ def hit(team: str, doc_id: str = "doc") -> Hit:
     )  # fmt: skip
 
 
-NOTHING = SearchResult(hits=[], relevant=False)
+NOTHING = Answer(answerable=False, score=0.0, hit=None)
+PASSPORT_TOPIC = Topic("paspoort-aanvragen", "wat kost een paspoort?", ("costs",))
+
+
+def answered(doc_id: str = "paspoort-aanvragen", topic: Topic = PASSPORT_TOPIC) -> Answer:
+    passage = hit("burgerzaken", doc_id)
+    return Answer(answerable=True, score=0.9, hit=passage, sources=[passage], topic=topic)
 
 
 @pytest.fixture
@@ -63,16 +84,33 @@ def escalations_of(store: ConversationStore, **filters: Any) -> list[Escalation]
     return EscalationWorkflow(sessions=store._sessions).escalations(**filters)
 
 
-def install(store: ConversationStore, search: Any, tmp_path: Path) -> None:
+def unsure(text: str) -> dict[str, Any]:
+    """A route service that is never sure: the case waits in moderator triage."""
+    return {"team": None, "status": "unsure", "confidence": 0.0, "explanation": "test"}
+
+
+def decides(team: str, confidence: float = 1.0) -> Callable[[str], dict[str, Any]]:
+    """A route service that sends everything to `team`."""
+    return lambda text: {"team": team, "status": "routed", "confidence": confidence, "explanation": "test"}
+
+
+SHIPPED_TEAMS = TeamDirectory.load(ROUTING_DIR / "teams.yml")
+
+
+def install(
+    store: ConversationStore, answers: Any, tmp_path: Path, route: Callable[[str], dict[str, Any]] = unsure
+) -> None:
     hours = tmp_path / "teams.yml"
     days = "\n".join(f"  {d}: '00:00-23:59:59.999999'" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
     hours.write_text(f"timezone: Europe/Amsterdam\nchat_hours:\n{days}\n")
     context.install(
         context.ActionContext(
-            search=search,
+            answers=answers,
             store=store,
             escalations=EscalationWorkflow(sessions=store._sessions),
-            office_hours=OfficeHours.from_yaml(hours),
+            office_hours=OfficeHours.from_teams(TeamDirectory.load(hours)),
+            teams=SHIPPED_TEAMS,
+            route=route,
         )
     )
 
@@ -114,7 +152,7 @@ def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def test_crisis_shows_the_help_lines_first_and_escalates_with_high_priority(store, tmp_path) -> None:
-    install(store, RecordingSearch(NOTHING), tmp_path)
+    install(store, RecordingAnswers(NOTHING), tmp_path)
     conversation = store.start(language="nl")
     t = tracker("/crisis", intent="crisis", sender=conversation, metadata={"crisis_text": "ik wil niet meer leven"})
     dispatcher, _ = run(ActionCrisis(), t)
@@ -133,49 +171,59 @@ def test_crisis_help_lines_survive_a_failing_store(tmp_path) -> None:
 # --- follow-ups and fallback -------------------------------------------------------------------
 
 
-def test_follow_up_is_searched_with_the_last_topic(store, tmp_path) -> None:
-    search = RecordingSearch(SearchResult(hits=[hit("burgerzaken", "paspoort-aanvragen")], relevant=True))
-    install(store, search, tmp_path)
+def test_a_follow_up_is_answered_on_the_topic_of_the_last_answer(store, tmp_path) -> None:
+    answers = RecordingAnswers(answered())
+    install(store, answers, tmp_path)
     _, events = run(ActionAnswerQuestion(), tracker("wat kost een paspoort?", intent="ask_question"))
-    assert slot_events(events)["last_topic"] == "wat kost een paspoort?"
+    topic = slot_events(events)["last_topic"]
+    assert topic == PASSPORT_TOPIC.to_json() and answers.calls[0]["follow_up"] is False
     _, events = run(
-        ActionAnswerQuestion(),
-        tracker("en voor mijn kind?", intent="ask_followup", slots={"last_topic": "wat kost een paspoort?"}),
+        ActionAnswerQuestion(), tracker("en voor mijn kind?", intent="ask_followup", slots={"last_topic": topic})
     )
-    assert search.queries[-1] == "wat kost een paspoort? en voor mijn kind?"
-    assert slot_events(events)["last_topic"] == "wat kost een paspoort?"
+    assert answers.calls[-1]["follow_up"] is True and answers.calls[-1]["topic"] == PASSPORT_TOPIC
+    assert answers.queries[-1] == "en voor mijn kind?"
 
 
-def test_a_new_question_is_not_mixed_with_the_old_topic(store, tmp_path) -> None:
-    search = RecordingSearch(NOTHING)
-    install(store, search, tmp_path)
+def test_a_new_question_is_not_a_follow_up_of_the_old_topic(store, tmp_path) -> None:
+    answers = RecordingAnswers(NOTHING)
+    install(store, answers, tmp_path)
     run(ActionAnswerQuestion(), tracker("hoe vraag ik een parkeervergunning aan?", intent="ask_question",
-                                        slots={"last_topic": "wat kost een paspoort?"}))  # fmt: skip
-    assert search.queries == ["hoe vraag ik een parkeervergunning aan?"]
+                                        slots={"last_topic": PASSPORT_TOPIC.to_json()}))  # fmt: skip
+    assert answers.calls[0]["follow_up"] is False
 
 
-def test_fallback_asks_to_rephrase_once_then_searches(store, tmp_path) -> None:
-    search = RecordingSearch(NOTHING)
-    install(store, search, tmp_path)
+def test_fallback_asks_to_rephrase_once_then_hands_over(store, tmp_path) -> None:
+    answers = RecordingAnswers(NOTHING)
+    install(store, answers, tmp_path)
     dispatcher, events = run(ActionFallback(), tracker("blabla", intent="nlu_fallback"))
-    assert dispatcher.messages[0]["response"] == "utter_rephrase" and not search.queries
+    assert dispatcher.messages[0]["response"] == "utter_rephrase"
+    assert answers.calls[0]["intent"] == "nlu_fallback"  # the engine's stricter threshold applies
     assert slot_events(events) == {"fallback_count": 1.0}
     dispatcher, events = run(ActionFallback(), tracker("qwerty", intent="nlu_fallback", slots={"fallback_count": 1.0}))
     # Twice not understood and nothing found: a person takes over (no third "sorry?").
     assert dispatcher.messages[0]["response"] in ("utter_handoff_now", "utter_handoff_later")
-    assert search.queries[0] == "qwerty"  # (routing for the packet may search again)
+    assert answers.queries[-1] == "qwerty"
     assert slot_events(events)["human_offered"] is False and slot_events(events)["fallback_count"] == 0.0
     assert [e.reason for e in escalations_of(store)] == ["repeated_fallback"]
 
 
+def test_fallback_answers_when_the_documents_clearly_do(store, tmp_path) -> None:
+    install(store, RecordingAnswers(answered()), tmp_path)
+    dispatcher, events = run(ActionFallback(), tracker("paspoort prijs volwassene", intent="nlu_fallback"))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_answer"]
+    assert slot_events(events)["human_offered"] is False
+
+
 def test_unsure_follow_up_is_still_a_follow_up(store, tmp_path) -> None:
-    search = RecordingSearch(SearchResult(hits=[hit("burgerzaken")], relevant=True))
-    install(store, search, tmp_path)
+    answers = RecordingAnswers(answered())
+    install(store, answers, tmp_path)
     run(
         ActionFallback(),
-        tracker("and for my kid?", intent="nlu_fallback", slots={"last_topic": "passport cost"}),
+        tracker("and for my kid?", intent="nlu_fallback", slots={"last_topic": PASSPORT_TOPIC.to_json()}),
     )
-    assert search.queries == ["passport cost and for my kid?"]
+    assert answers.calls == [
+        {**answers.calls[0], "question": "and for my kid?", "follow_up": True, "topic": PASSPORT_TOPIC}
+    ]
 
 
 # --- forms ---------------------------------------------------------------------------------------
@@ -225,7 +273,7 @@ def test_confirmation_reads_the_answers_back_with_skipped_ones_as_none() -> None
 
 
 def test_report_creates_a_case_for_public_space_with_the_form_data(store, tmp_path) -> None:
-    install(store, RecordingSearch(SearchResult(hits=[hit("burgerzaken")], relevant=True)), tmp_path)
+    install(store, RecordingAnswers(NOTHING), tmp_path, route=decides("burgerzaken"))
     conversation = store.start(language="nl")
     dispatcher, events = run(ActionSubmitReport(), tracker("ja", intent="affirm", sender=conversation, slots=REPORT))
     [case] = escalations_of(store)
@@ -242,7 +290,7 @@ def test_report_creates_a_case_for_public_space_with_the_form_data(store, tmp_pa
 
 
 def test_report_goes_to_enforcement_when_routing_is_sure(store, tmp_path) -> None:
-    install(store, RecordingSearch(SearchResult(hits=[hit("handhaving")] * 3, relevant=True)), tmp_path)
+    install(store, RecordingAnswers(NOTHING), tmp_path, route=decides("handhaving"))
     conversation = store.start(language="en")
     run(
         ActionSubmitReport(),
@@ -252,7 +300,7 @@ def test_report_goes_to_enforcement_when_routing_is_sure(store, tmp_path) -> Non
 
 
 def test_complaint_goes_to_complaints_team(store, tmp_path) -> None:
-    install(store, RecordingSearch(SearchResult(hits=[hit("burgerzaken")] * 3, relevant=True)), tmp_path)
+    install(store, RecordingAnswers(NOTHING), tmp_path, route=decides("burgerzaken"))
     conversation = store.start(language="en")
     slots = {"complaint_what": "rude", "complaint_when": "yesterday", "complaint_desired_outcome": "apology",
              "complaint_contact": "a@b.nl", "complaint_confirmed": "yes"}  # fmt: skip
@@ -267,7 +315,7 @@ def test_complaint_goes_to_complaints_team(store, tmp_path) -> None:
 
 
 def test_unconfirmed_report_is_not_sent(store, tmp_path) -> None:
-    install(store, RecordingSearch(NOTHING), tmp_path)
+    install(store, RecordingAnswers(NOTHING), tmp_path)
     dispatcher, events = run(
         ActionSubmitReport(), tracker("nee", intent="deny", slots={**REPORT, "report_confirmed": "no"})
     )
@@ -276,7 +324,7 @@ def test_unconfirmed_report_is_not_sent(store, tmp_path) -> None:
 
 
 def test_a_person_asked_for_mid_form_gets_the_answers_so_far(store, tmp_path) -> None:
-    install(store, RecordingSearch(NOTHING), tmp_path)
+    install(store, RecordingAnswers(NOTHING), tmp_path)
     conversation = store.start(language="nl")
     slots = {"report_what": "gat in de weg", "report_where": None}
     run(
@@ -295,8 +343,98 @@ def test_cancel_forgets_the_answers() -> None:
 
 
 def test_an_installed_routing_service_is_used(store, tmp_path) -> None:
-    install(store, RecordingSearch(NOTHING), tmp_path)
-    context.current().route = lambda text: {"team": "afval", "confidence": 0.95, "explanation": "test"}
+    install(store, RecordingAnswers(NOTHING), tmp_path, route=decides("afval", 0.95))
     conversation = store.start(language="nl")
     run(ActionSubmitReport(), tracker("ja", intent="affirm", sender=conversation, slots=REPORT))
     assert escalations_of(store)[0].team == "afval"
+
+
+ROUTER_TEAMS = """
+teams:
+  afval:
+    name: {nl: Afval, en: Waste}
+    keywords: [container, grofvuil]
+    examples: {nl: [de container is niet geleegd, grofvuil laten ophalen]}
+  openbare_ruimte:
+    name: {nl: Openbare ruimte, en: Public Space}
+    keywords: [lantaarnpaal, stoeptegel]
+    examples: {nl: [lantaarnpaal kapot, losse stoeptegel]}
+"""
+
+
+def test_a_report_routed_by_the_real_router(store, tmp_path) -> None:
+    """What the api installs: a LazyRouter's route_dict (here on a small teams file and the hashing embedder)."""
+    config = tmp_path / "routing"
+    config.mkdir()
+    (config / "teams.yml").write_text(ROUTER_TEAMS, encoding="utf-8")
+    (config / "out_of_scope.yml").write_text("examples:\n  nl: [wat voor weer wordt het morgen]\n", encoding="utf-8")
+    (config / "routing.yml").write_text("params:\n  default: {temperature: 0.1, top_k: 1}\n", encoding="utf-8")
+    router = LazyRouter(lambda: make_router(embedder_name="hashing", crisis=crisis_signal, directory=config))
+    install(store, RecordingAnswers(NOTHING), tmp_path, route=router.route_dict)
+    conversation = store.start(language="nl")
+    slots = {**REPORT, "report_what": "de container is niet geleegd"}
+    run(ActionSubmitReport(), tracker("ja", intent="affirm", sender=conversation, slots=slots))
+    [case] = escalations_of(store)
+    assert (case.routing["team"], case.routing["status"]) == ("afval", "routed")
+    assert case.routing["confidence"] >= 0.8 and case.team == "afval"  # sure enough to move a report
+
+
+# --- referrals to national organisations ---------------------------------------------------------
+
+
+def test_a_question_for_a_national_organisation_gets_its_referral_not_a_page(store, tmp_path) -> None:
+    answers = RecordingAnswers(answered())
+    install(store, answers, tmp_path, route=decides("belastingdienst", 0.95))
+    dispatcher, events = run(ActionAnswerQuestion(), tracker("ik wil huurtoeslag", intent="ask_question"))
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_referral"
+    assert message["custom"]["referral"]["org"] == "belastingdienst"
+    assert "belastingdienst.nl" in message["referral_text"] and message["custom"]["referral"]["phone"]
+    assert answers.calls == []  # no municipal page is looked for
+    assert slot_events(events)["human_offered"] is False
+
+
+def test_an_unsure_or_municipal_route_does_not_refer(store, tmp_path) -> None:
+    for route in (decides("belastingdienst", 0.5), decides("belastingen", 0.99), unsure):
+        answers = RecordingAnswers(answered())
+        install(store, answers, tmp_path, route=route)
+        dispatcher, _ = run(ActionAnswerQuestion(), tracker("aanslag gemeentelijke belastingen", intent="ask_question"))
+        assert [m["response"] for m in dispatcher.messages] == ["utter_answer"]
+
+
+def test_routing_failure_still_answers(store, tmp_path) -> None:
+    def broken(text: str) -> dict[str, Any]:
+        raise RuntimeError("router not available")
+
+    install(store, RecordingAnswers(answered()), tmp_path, route=broken)
+    dispatcher, _ = run(ActionAnswerQuestion(), tracker("wat kost een paspoort", intent="ask_question"))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_answer"]
+
+
+def test_a_threat_gets_a_calm_answer_no_form_and_a_flagged_escalation(store, tmp_path) -> None:
+    install(store, RecordingAnswers(NOTHING), tmp_path)
+    conversation = store.start(language="nl")
+    t = tracker("/threat", intent="threat", sender=conversation)
+    t.latest_message["metadata"] = {"threat_text": "ik kom jullie halen"}
+    dispatcher, events = run(ActionThreat(), t)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_threat"]
+    [escalation] = escalations_of(store)
+    assert (escalation.reason, escalation.priority, escalation.summary) == ("threat", "high", "ik kom jullie halen")
+    assert not any(e.get("event") == "active_loop" for e in events)
+
+
+def test_a_short_message_without_a_page_of_its_own_is_read_as_a_follow_up(store, tmp_path) -> None:
+    class FirstDeclines(RecordingAnswers):
+        def answer(self, question: str, **kwargs: Any) -> Answer:
+            super().answer(question, **kwargs)
+            return answered() if kwargs.get("follow_up") else NOTHING
+
+    answers = FirstDeclines(NOTHING)
+    install(store, answers, tmp_path)
+    dispatcher, _ = run(
+        ActionAnswerQuestion(),
+        tracker("duurt dat lang?", intent="ask_question", slots={"last_topic": PASSPORT_TOPIC.to_json()}),
+    )
+    assert [call["follow_up"] for call in answers.calls] == [False, True]
+    assert answers.calls[1]["topic"] == PASSPORT_TOPIC
+    assert [m["response"] for m in dispatcher.messages] == ["utter_answer"]

@@ -1,39 +1,47 @@
-"""Team names and expected response times: teams.yml first, the dialogue config's fallback after."""
+"""Team names and expected response times, as the citizen is told them, from the team directory."""
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
 from actions import dialogue_config as config_module
 from actions.teams_info import response_time, team_name
+from routing.config import ROUTING_DIR
+from routing.teams import TeamDirectory
 
 
-@pytest.fixture
-def teams(monkeypatch: pytest.MonkeyPatch):
-    def use(data: dict) -> None:
-        monkeypatch.setattr(config_module, "teams_data", lambda: data)
-        monkeypatch.setattr("actions.teams_info.teams_data", lambda: data)
-
-    return use
+def directory(tmp_path: Path, teams: str) -> TeamDirectory:
+    path = tmp_path / "teams.yml"
+    path.write_text(f"teams:\n{teams}", encoding="utf-8")
+    return TeamDirectory.load(path)
 
 
-def test_response_time_from_teams_yml_wins(teams) -> None:
-    teams({"afval": {"name": {"nl": "Afval", "en": "Waste"}, "response_time": {"days": 2}}})
-    assert response_time("afval", "nl") == "2 werkdagen"
-    assert response_time("afval", "en") == "2 working days"
-    assert team_name("afval", "en") == "Waste"
+def test_response_time_from_teams_yml(tmp_path: Path) -> None:
+    teams = directory(tmp_path, "  afval: {name: {nl: Afval, en: Waste}, response_time: {days: 2}}\n")
+    assert response_time(teams, "afval", "nl") == "2 werkdagen"
+    assert response_time(teams, "afval", "en") == "2 working days"
+    assert team_name(teams, "afval", "en") == "Waste"
 
 
-def test_a_number_means_hours(teams) -> None:
-    teams({"crisis": {"response_time": 1}})
-    assert response_time("crisis", "en") == "1 hour"
+def test_a_number_means_hours(tmp_path: Path) -> None:
+    teams = directory(tmp_path, "  crisis: {response_time: 1}\n")
+    assert response_time(teams, "crisis", "en") == "1 hour"
 
 
-def test_fallback_from_the_dialogue_config(teams) -> None:
-    teams({})
-    assert response_time("openbare_ruimte", "nl") == "3 werkdagen"
-    assert response_time("unknown", "en") == "5 working days"
-    assert team_name("unknown", "nl") == "unknown"
+def test_the_default_when_a_team_states_none(tmp_path: Path) -> None:
+    teams = directory(tmp_path, "  afval: {name: Afval}\n")
+    assert response_time(teams, "afval", "nl") == "5 werkdagen"
+    assert response_time(teams, "unknown", "en") == "5 working days"
+    assert team_name(teams, "unknown", "nl") == "unknown"
+
+
+def test_the_shipped_teams() -> None:
+    teams = TeamDirectory.load(ROUTING_DIR / "teams.yml")
+    assert (team_name(teams, "openbare_ruimte", "nl"), response_time(teams, "openbare_ruimte", "nl")) == (
+        "Openbare ruimte", "3 werkdagen"
+    )  # fmt: skip
+    assert response_time(teams, "crisis", "en") == "15 minutes"
+    assert response_time(teams, "klachten_bezwaar", "en") == "5 working days"
 
 
 def test_the_shipped_config_parses() -> None:

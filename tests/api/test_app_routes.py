@@ -83,7 +83,7 @@ def test_webhook_rejects_a_body_that_is_no_action_call(client: TestClient) -> No
 def test_public_documents_are_served_and_internal_ones_do_not_exist(client: TestClient) -> None:
     page = client.get("/documents/paspoort-aanvragen")
     assert page.status_code == 200
-    assert "€ 84,20" in page.text and "<h2>Kosten</h2>" in page.text
+    assert "€ 84,20" in page.text and '<h2 id="kosten">Kosten</h2>' in page.text  # the section link target
     internal = client.get("/documents/werkinstructie-spoed")
     assert internal.status_code == 404
     assert "TULP-7" not in internal.text

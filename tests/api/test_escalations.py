@@ -4,6 +4,7 @@ conversation, who may move it, and who handles the conversation as a result."""
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -15,9 +16,9 @@ from api.services.conversations import ConversationStore, UnknownConversation
 from api.services.database import EscalationRow, create_schema, make_engine, make_sessionmaker
 from api.services.escalations import ConflictError, EscalationWorkflow
 from api.services.moderation import ModerationService
-from api.services.teams import load_teams
 from api.services.users import User, UserStore
 from api.settings import PROJECT_ROOT
+from routing.teams import TeamDirectory
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def moderation(sessions: sessionmaker[Session], workflow: EscalationWorkflow) ->
     return ModerationService(
         sessions=sessions,
         workflow=workflow,
-        teams=load_teams(PROJECT_ROOT / "data" / "routing" / "teams.yml"),
+        teams=TeamDirectory.load(PROJECT_ROOT / "data" / "routing" / "teams.yml"),
         messages_path=PROJECT_ROOT / "data" / "handoff_messages.yml",
     )
 
@@ -51,7 +52,10 @@ def moderation(sessions: sessionmaker[Session], workflow: EscalationWorkflow) ->
 def user(sessions: sessionmaker[Session], name: str, *roles: str) -> User:
     users = UserStore(sessions=sessions, session_ttl=timedelta(hours=1))
     return users.create(
-        username=f"{name}-{id(sessions)}", password="correct horse battery", roles=list(roles), display_name=name
+        username=f"{name}-{uuid.uuid4().hex[:8]}",
+        password="correct horse battery",
+        roles=list(roles),
+        display_name=name,
     )
 
 

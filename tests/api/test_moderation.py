@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, timedelta
 
@@ -14,9 +15,9 @@ from api.services.conversations import ConversationStore
 from api.services.database import create_schema, make_engine, make_sessionmaker
 from api.services.escalations import ConflictError, EscalationWorkflow
 from api.services.moderation import ModerationService
-from api.services.teams import load_teams
 from api.services.users import User, UserStore
 from api.settings import PROJECT_ROOT
+from routing.teams import TeamDirectory
 
 PASSWORD = "correct horse battery"
 
@@ -34,14 +35,16 @@ def moderation(sessions: sessionmaker[Session]) -> ModerationService:
     return ModerationService(
         sessions=sessions,
         workflow=EscalationWorkflow(sessions=sessions),
-        teams=load_teams(PROJECT_ROOT / "data" / "routing" / "teams.yml"),
+        teams=TeamDirectory.load(PROJECT_ROOT / "data" / "routing" / "teams.yml"),
         messages_path=PROJECT_ROOT / "data" / "handoff_messages.yml",
     )
 
 
 def make_user(sessions: sessionmaker[Session], name: str, *roles: str) -> User:
     users = UserStore(sessions=sessions, session_ttl=timedelta(hours=1))
-    return users.create(username=f"{name}-{id(sessions)}", password=PASSWORD, roles=list(roles), display_name=name)
+    return users.create(
+        username=f"{name}-{uuid.uuid4().hex[:8]}", password=PASSWORD, roles=list(roles), display_name=name
+    )
 
 
 def escalate(sessions: sessionmaker[Session], **kwargs: object) -> tuple[ConversationStore, str, int]:
@@ -133,7 +136,7 @@ def test_two_moderators_can_never_claim_the_same_escalation(postgres_url: str) -
     moderation = ModerationService(
         sessions=sessions,
         workflow=EscalationWorkflow(sessions=sessions),
-        teams=load_teams(PROJECT_ROOT / "data" / "routing" / "teams.yml"),
+        teams=TeamDirectory.load(PROJECT_ROOT / "data" / "routing" / "teams.yml"),
         messages_path=PROJECT_ROOT / "data" / "handoff_messages.yml",
     )
     moderators = [make_user(sessions, f"m{i}", "moderator") for i in range(8)]

@@ -6,9 +6,10 @@ from zoneinfo import ZoneInfo
 
 from api.services.office_hours import OfficeHours
 from api.settings import PROJECT_ROOT
+from routing.teams import TeamDirectory
 
 AMS = ZoneInfo("Europe/Amsterdam")
-HOURS = OfficeHours.from_yaml(PROJECT_ROOT / "data" / "routing" / "teams.yml")
+HOURS = OfficeHours.from_teams(TeamDirectory.load(PROJECT_ROOT / "data" / "routing" / "teams.yml"))
 
 
 def test_open_on_a_weekday_morning_and_thursday_evening() -> None:
@@ -25,6 +26,6 @@ def test_next_opening_after_friday_evening_is_monday_morning() -> None:
 def test_hours_come_from_the_yaml(tmp_path: Path) -> None:
     config = tmp_path / "teams.yml"
     config.write_text("timezone: Europe/Amsterdam\nchat_hours:\n  sat: '10:00-12:00'\n")
-    hours = OfficeHours.from_yaml(config)
+    hours = OfficeHours.from_teams(TeamDirectory.load(config))
     assert hours.is_open(datetime(2026, 11, 28, 11, 0, tzinfo=AMS))
     assert not hours.is_open(datetime(2026, 11, 23, 11, 0, tzinfo=AMS))

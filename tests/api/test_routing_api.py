@@ -8,12 +8,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.deps import current_user
+from api.deps import current_user, get_router
 from api.main import create_app
 from api.routers import routing
-from api.services.routing import make_router
+from api.services.crisis import crisis_signal
 from api.services.users import User, UserStore
 from api.settings import Settings
+from routing.router import make_router
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +22,8 @@ def route_client() -> TestClient:
     """Only the routing router, with a hashing-embedder router swapped in."""
     app = FastAPI()
     app.include_router(routing.router)
-    router = make_router(embedder_name="hashing")
-    app.dependency_overrides[routing.get_router] = lambda: router
+    router = make_router(embedder_name="hashing", crisis=crisis_signal)
+    app.dependency_overrides[get_router] = lambda: router
     moderator = User(id=1, username="mod", display_name="Mod", roles=frozenset({"moderator"}), teams=frozenset())
     app.dependency_overrides[current_user] = lambda: moderator
     return TestClient(app)

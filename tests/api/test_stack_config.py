@@ -62,3 +62,14 @@ def test_production_refuses_the_placeholder_token() -> None:
 
     with pytest.raises(ValueError, match="LOKET_ACTION_TOKEN"):
         Settings(environment="production")
+
+
+def test_model_fingerprint_changes_with_the_shared_embedding_code(tmp_path: Path) -> None:
+    """bot/nlu embeds with knowledge/embedding.py: changing it must retrain the model."""
+    (tmp_path / "config.yml").write_text((PROJECT_ROOT / "config.yml").read_text())
+    embedding = tmp_path / "knowledge" / "embedding.py"
+    embedding.parent.mkdir(parents=True)
+    embedding.write_text("PREFIX = 'query: '\n")
+    before = model_fingerprint(tmp_path)
+    embedding.write_text("PREFIX = ''\n")
+    assert model_fingerprint(tmp_path) != before

@@ -41,13 +41,14 @@ def test_citizen_asks_in_the_chat_page_and_sees_the_answer_with_its_source(
     expect(page.locator(".message.citizen .text")).to_have_text("Wat kost een paspoort?")
     answer = page.locator(".message.bot").last
     expect(answer).to_contain_text("€", timeout=30_000)
-    link = answer.get_by_role("link")
-    expect(link.first).to_have_attribute("href", "/documents/paspoort-aanvragen")
+    link = answer.get_by_role("link", name="Bron: Paspoort aanvragen › Kosten")
+    expect(link).to_have_attribute("href", "/documents/paspoort-aanvragen#kosten")
 
-    # The source opens as a readable page.
+    # The source opens as a readable page, at the section that answered.
     with page.expect_popup() as popup:
-        link.first.click()
+        link.click()
     expect(popup.value.get_by_role("heading", level=1)).to_contain_text("Paspoort")
+    expect(popup.value.locator("h2#kosten")).to_have_text("Kosten")
     page.close()
 
 

@@ -22,18 +22,51 @@ def test_dutch_question_is_answered_from_a_policy_document_with_its_source(loket
     assert "€" in answer["text"], answer
     assert "paspoort" in " ".join(r["text"].lower() for r in replies)
     source = answer["sources"][0]
-    assert source["url"] == "/documents/paspoort-aanvragen"
-    page = loket.client.get(source["url"])
-    assert page.status_code == 200 and "Paspoort" in page.text
+    assert source["url"] == "/documents/paspoort-aanvragen#kosten"  # opens the section that answered
+    page = loket.client.get(source["url"].split("#")[0])
+    assert page.status_code == 200 and "Paspoort" in page.text and 'id="kosten"' in page.text
+    assert len(answer["sources"]) == 1  # only the page that answers
 
 
-def test_english_question_gets_an_english_frame_and_a_dutch_source(loket: RunningLoket) -> None:
+def test_english_question_is_answered_and_a_dutch_source_is_announced(loket: RunningLoket) -> None:
     conversation = loket.new_conversation()
     turn = loket.say(conversation, "How do I report my move to a new address?")
     assert turn["language"] == "en"
+    [answer] = [m for m in turn["messages"] if m["author"] == "bot"]
+    [source] = answer["sources"]
+    assert "verhuiz" in source["doc_id"], answer
+    if source["language"] == "nl":
+        assert answer["text"].startswith("This information is only available in Dutch")
+    turn = loket.say(conversation, "Where can I drop off an old fridge and tins of paint?")
+    [answer] = [m for m in turn["messages"] if m["author"] == "bot"]
+    assert answer["sources"] and answer["sources"][0]["language"] == "nl", answer  # no English page exists
+    assert answer["text"].startswith("This information is only available in Dutch"), answer
+
+
+def test_asking_for_english_switches_the_language(loket: RunningLoket) -> None:
+    conversation = loket.new_conversation()
+    loket.say(conversation, "hallo")
+    turn = loket.say(conversation, "Sorry, could you reply in English please?")
+    assert turn["language"] == "en"
     bot = [m for m in turn["messages"] if m["author"] == "bot"]
-    assert bot[0]["text"].startswith("From ")
-    assert any("verhuiz" in s["doc_id"] for m in bot for s in m["sources"]), bot
+    assert bot and "can't help" not in bot[0]["text"] and bot[0]["language"] == "en", bot
+
+
+def test_a_question_for_the_tax_office_gets_a_referral_not_a_municipal_page(loket: RunningLoket) -> None:
+    replies = loket.bot_replies(loket.new_conversation(), "Ik wil zorgtoeslag aanvragen, hoe doe ik dat?")
+    assert any("belastingdienst.nl" in r["text"] for r in replies), replies
+    assert not any(r["sources"] for r in replies), replies
+
+
+def test_a_threat_gets_a_calm_answer_no_form_and_a_flagged_escalation(loket: RunningLoket) -> None:
+    conversation = loket.new_conversation()
+    replies = loket.bot_replies(conversation, "als jullie niet betalen kom ik jullie halen")
+    assert "112" in replies[0]["text"], replies
+    with sqlite3.connect(loket.settings.data_dir / "loket.db") as db:
+        rows = db.execute(
+            "SELECT reason, priority FROM escalations WHERE conversation_id = ?", (conversation,)
+        ).fetchall()
+    assert rows == [("threat", "high")]
 
 
 @pytest.mark.parametrize(
@@ -113,7 +146,7 @@ def test_rasa_listens_on_loopback_only(loket: RunningLoket) -> None:
 def test_postgres_holds_both_the_api_conversation_and_rasas_tracker(loket_postgres: RunningLoket) -> None:
     conversation = loket_postgres.new_conversation()
     replies = loket_postgres.bot_replies(conversation, "Wat kost een paspoort?")
-    assert replies[-1]["sources"][0]["url"] == "/documents/paspoort-aanvragen"
+    assert replies[-1]["sources"][0]["url"].startswith("/documents/paspoort-aanvragen#")
 
     engine = create_engine(str(loket_postgres.settings.database_url))
     with engine.connect() as connection:

@@ -92,8 +92,7 @@ def small_corpus() -> list[Document]:
         ),
         make_doc(
             "verhuizing",
-            "# Verhuizing doorgeven\n\n"
-            "Gaat u verhuizen? Geef uw nieuwe adres binnen 5 dagen door aan de gemeente.",
+            "# Verhuizing doorgeven\n\nGaat u verhuizen? Geef uw nieuwe adres binnen 5 dagen door aan de gemeente.",
             title="Verhuizing doorgeven",
             team="burgerzaken",
         ),

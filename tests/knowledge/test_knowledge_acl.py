@@ -10,8 +10,7 @@ from knowledge.search import KnowledgeSearch
 from knowledge.types import Chunk, Reader
 
 SECRET = (
-    "Bij een spoedaanvraag controleert de baliemedewerker "
-    "de kwartiercode zeppelinblauw in het reisdocumentensysteem."
+    "Bij een spoedaanvraag controleert de baliemedewerker de kwartiercode zeppelinblauw in het reisdocumentensysteem."
 )
 BURGERZAKEN = Reader.staff(teams={"burgerzaken"})
 HANDHAVING = Reader.staff(teams={"handhaving"})
@@ -38,9 +37,7 @@ def test_may_read_rules() -> None:
 def search(tmp_path: Path, small_corpus) -> KnowledgeSearch:
     build_index(small_corpus, embedder=HashingEmbedder(), index_dir=tmp_path / "index")
     # Thresholds off: every candidate a reader can get is returned, so the test sees all of them.
-    return KnowledgeSearch(
-        load_index(tmp_path / "index"), HashingEmbedder(), bm25_threshold=-1, dense_threshold=-1
-    )
+    return KnowledgeSearch(load_index(tmp_path / "index"), HashingEmbedder(), bm25_threshold=-1, dense_threshold=-1)
 
 
 @pytest.mark.parametrize(
@@ -68,12 +65,8 @@ def test_results_do_not_depend_on_documents_the_reader_cannot_see(tmp_path: Path
     public_only = [d for d in small_corpus if d.audience == "public"]
     build_index(small_corpus, embedder=HashingEmbedder(), index_dir=tmp_path / "mixed")
     build_index(public_only, embedder=HashingEmbedder(), index_dir=tmp_path / "public")
-    mixed = KnowledgeSearch(
-        load_index(tmp_path / "mixed"), HashingEmbedder(), bm25_threshold=-1, dense_threshold=-1
-    )
-    alone = KnowledgeSearch(
-        load_index(tmp_path / "public"), HashingEmbedder(), bm25_threshold=-1, dense_threshold=-1
-    )
+    mixed = KnowledgeSearch(load_index(tmp_path / "mixed"), HashingEmbedder(), bm25_threshold=-1, dense_threshold=-1)
+    alone = KnowledgeSearch(load_index(tmp_path / "public"), HashingEmbedder(), bm25_threshold=-1, dense_threshold=-1)
     for query in (SECRET, "paspoort kosten", "spoedaanvraag paspoort balie", "dwangsom"):
         a = mixed.search(query, reader=Reader.public(), k=50)
         b = alone.search(query, reader=Reader.public(), k=50)
@@ -95,8 +88,6 @@ def test_documents_are_served_only_to_readers_who_may_read_them(search: Knowledg
 def test_reader_without_any_readable_chunk_gets_nothing(tmp_path: Path, small_corpus) -> None:
     internal_only = [d for d in small_corpus if d.audience == "internal"]
     build_index(internal_only, embedder=HashingEmbedder(), index_dir=tmp_path / "index")
-    search = KnowledgeSearch(
-        load_index(tmp_path / "index"), HashingEmbedder(), bm25_threshold=-1, dense_threshold=-1
-    )
+    search = KnowledgeSearch(load_index(tmp_path / "index"), HashingEmbedder(), bm25_threshold=-1, dense_threshold=-1)
     result = search.search("zeppelinblauw", reader=Reader.public())
     assert result.hits == [] and result.relevant is False

@@ -68,9 +68,7 @@ def test_chunks_carry_document_metadata_and_numbered_ids() -> None:
     assert kosten.audience == "internal" and kosten.allowed_teams == ("burgerzaken",)
     assert kosten.team == "burgerzaken" and kosten.url == "/documents/paspoort"
     # The title and section are not in the passage but are what the embedder sees first.
-    assert (
-        kosten.embed_text() == "Paspoort aanvragen — Paspoort aanvragen › Kosten: Een paspoort kost € 86,55."
-    )
+    assert kosten.embed_text() == "Paspoort aanvragen — Paspoort aanvragen › Kosten: Een paspoort kost € 86,55."
     intro = chunks[0]
     assert intro.embed_text() == "Paspoort aanvragen: Intro over het paspoort."
 

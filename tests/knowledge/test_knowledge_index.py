@@ -47,25 +47,19 @@ def test_build_writes_a_complete_index(tmp_path: Path, small_corpus) -> None:
     assert np.allclose(np.linalg.norm(index.embeddings, axis=1), 1.0, atol=1e-5)
 
 
-def test_only_changed_documents_are_re_embedded(
-    tmp_path: Path, small_corpus, doc_factory, counting_embedder
-) -> None:
+def test_only_changed_documents_are_re_embedded(tmp_path: Path, small_corpus, doc_factory, counting_embedder) -> None:
     index_dir = tmp_path / "index"
     build_index(small_corpus, embedder=counting_embedder, index_dir=index_dir)
     first_total = len(counting_embedder.embedded)
     counting_embedder.embedded.clear()
 
     paspoort, verhuizing, grofvuil, *internal = small_corpus
-    changed = dataclasses.replace(
-        verhuizing, body=verhuizing.body + "\n\nU kunt dit ook online doen met DigiD."
-    )
+    changed = dataclasses.replace(verhuizing, body=verhuizing.body + "\n\nU kunt dit ook online doen met DigiD.")
     added = doc_factory(
         "hond", "# Hondenbelasting\n\nVoor een hond betaalt u hondenbelasting.", title="Hondenbelasting"
     )
     # grofvuil is removed.
-    report = build_index(
-        [paspoort, changed, added, *internal], embedder=counting_embedder, index_dir=index_dir
-    )
+    report = build_index([paspoort, changed, added, *internal], embedder=counting_embedder, index_dir=index_dir)
 
     assert report.added == ["hond"] and report.changed == ["verhuizing"] and report.removed == ["grofvuil"]
     assert sorted(report.unchanged) == sorted(["paspoort", *(d.id for d in internal)])
@@ -83,31 +77,23 @@ def test_only_changed_documents_are_re_embedded(
     fresh = HashingEmbedder().embed_documents([c.embed_text() for c in index.chunks])
     np.testing.assert_allclose(np.asarray(index.embeddings), fresh, atol=1e-6)
     search = KnowledgeSearch(index, HashingEmbedder())
-    assert all(
-        h.doc_id != "grofvuil" for h in search.search("matras grofvuil", reader=Reader.public(), k=20).hits
-    )
+    assert all(h.doc_id != "grofvuil" for h in search.search("matras grofvuil", reader=Reader.public(), k=20).hits)
     assert search.search("hondenbelasting", reader=Reader.public()).hits[0].doc_id == "hond"
 
     # A rebuild with nothing changed embeds nothing.
     counting_embedder.embedded.clear()
-    again = build_index(
-        [paspoort, changed, added, *internal], embedder=counting_embedder, index_dir=index_dir
-    )
+    again = build_index([paspoort, changed, added, *internal], embedder=counting_embedder, index_dir=index_dir)
     assert counting_embedder.embedded == [] and again.chunks_embedded == 0
     assert sorted(again.unchanged) == sorted(d.id for d in [paspoort, changed, added, *internal])
 
 
-def test_metadata_change_reuses_vectors_but_updates_access(
-    tmp_path: Path, small_corpus, counting_embedder
-) -> None:
+def test_metadata_change_reuses_vectors_but_updates_access(tmp_path: Path, small_corpus, counting_embedder) -> None:
     index_dir = tmp_path / "index"
     build_index(small_corpus, embedder=counting_embedder, index_dir=index_dir)
     counting_embedder.embedded.clear()
     secret = small_corpus[3]
     opened = dataclasses.replace(secret, allowed_teams=("burgerzaken", "klantcontact"))
-    report = build_index(
-        [*small_corpus[:3], opened, small_corpus[4]], embedder=counting_embedder, index_dir=index_dir
-    )
+    report = build_index([*small_corpus[:3], opened, small_corpus[4]], embedder=counting_embedder, index_dir=index_dir)
     assert report.changed == [secret.id] and counting_embedder.embedded == []
     search = KnowledgeSearch(load_index(index_dir), HashingEmbedder(), bm25_threshold=-1, dense_threshold=-1)
     klantcontact = Reader.staff(teams={"klantcontact"})
@@ -133,12 +119,8 @@ def test_readers_see_the_old_index_until_the_swap(tmp_path: Path, small_corpus, 
         # Mid-build (new vectors computed, files being written), a fresh reader still gets the old build.
         seen_during_build.append(set(load_index(index_dir).documents))
 
-    build_index(
-        [*public(small_corpus), new_doc], embedder=HashingEmbedder(), index_dir=index_dir, progress=progress
-    )
-    assert seen_during_build and all(
-        ids == {"paspoort", "verhuizing", "grofvuil"} for ids in seen_during_build[:-1]
-    )
+    build_index([*public(small_corpus), new_doc], embedder=HashingEmbedder(), index_dir=index_dir, progress=progress)
+    assert seen_during_build and all(ids == {"paspoort", "verhuizing", "grofvuil"} for ids in seen_during_build[:-1])
     # Afterwards new readers get the new build ...
     assert "hond" in load_index(index_dir).documents
     # ... and one that loaded the old build keeps working on it (its files are kept).
@@ -175,9 +157,7 @@ def test_old_builds_are_pruned(tmp_path: Path, small_corpus) -> None:
 
 def test_duplicate_ids_are_refused(tmp_path: Path, small_corpus) -> None:
     with pytest.raises(ValueError, match="duplicate"):
-        build_index(
-            [small_corpus[0], small_corpus[0]], embedder=HashingEmbedder(), index_dir=tmp_path / "index"
-        )
+        build_index([small_corpus[0], small_corpus[0]], embedder=HashingEmbedder(), index_dir=tmp_path / "index")
 
 
 def test_missing_index_is_a_clear_error(tmp_path: Path) -> None:

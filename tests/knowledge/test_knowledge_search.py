@@ -27,9 +27,7 @@ def test_relevant_query_finds_the_right_passage(index_dir: Path) -> None:
     assert [h.score for h in result.hits] == sorted((h.score for h in result.hits), reverse=True)
 
 
-@pytest.mark.parametrize(
-    "query", ["wat is de hoofdstad van Frankrijk", "tell me a joke", "wie won het WK voetbal"]
-)
+@pytest.mark.parametrize("query", ["wat is de hoofdstad van Frankrijk", "tell me a joke", "wie won het WK voetbal"])
 def test_irrelevant_query_is_not_relevant(index_dir: Path, query: str) -> None:
     result = KnowledgeSearch.open(index_dir).search(query, reader=Reader.public())
     assert result.relevant is False and result.hits == []
@@ -55,9 +53,7 @@ def test_at_most_two_passages_per_document(tmp_path: Path) -> None:
     )
     docs = [
         Document(id="afval", title="Afval", body=body),
-        Document(
-            id="milieu", title="Milieustraat", body="# Milieustraat\n\nAfval dat niet in de container past."
-        ),
+        Document(id="milieu", title="Milieustraat", body="# Milieustraat\n\nAfval dat niet in de container past."),
     ]
     build_index(docs, embedder=HashingEmbedder(), index_dir=tmp_path / "index")
     search = KnowledgeSearch.open(tmp_path / "index", bm25_threshold=-1, dense_threshold=-1)

@@ -57,9 +57,7 @@ def test_only_documents_containing_query_terms_are_scored(analyzer: Analyzer, in
     assert len(index.search(["zeppelin"])) == 0
 
 
-def _reference_bm25(
-    docs: list[list[str]], query: list[str], k1: float = 1.2, b: float = 0.75
-) -> dict[int, float]:
+def _reference_bm25(docs: list[list[str]], query: list[str], k1: float = 1.2, b: float = 0.75) -> dict[int, float]:
     n = len(docs)
     avgdl = sum(map(len, docs)) / n
     scores: dict[int, float] = {}
@@ -71,9 +69,7 @@ def _reference_bm25(
         for i, d in enumerate(docs):
             tf = Counter(d)[term]
             if tf:
-                scores[i] = scores.get(i, 0.0) + idf * tf * (k1 + 1) / (
-                    tf + k1 * (1 - b + b * len(d) / avgdl)
-                )
+                scores[i] = scores.get(i, 0.0) + idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len(d) / avgdl))
     return scores
 
 

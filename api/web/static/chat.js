@@ -41,7 +41,8 @@ function render(message) {
   author.textContent = TEXT[state.language][message.author] || message.author;
   const body = document.createElement("span");
   body.className = "text";
-  body.textContent = message.text;
+  if (message.html) body.innerHTML = message.html;  // rendered and escaped by the server
+  else body.textContent = message.text;
   item.append(author, body);
   if (message.sources && message.sources.length) {
     const sources = document.createElement("ul");
@@ -52,7 +53,8 @@ function render(message) {
       link.href = source.url;
       link.target = "_blank";
       link.rel = "noopener";
-      link.textContent = `${TEXT[state.language].sources}: ${source.title}`;
+      const where = source.heading ? `${source.title} › ${source.heading}` : source.title;
+      link.textContent = `${TEXT[state.language].sources}: ${where}`;
       li.append(link);
       sources.append(li);
     }

@@ -1,7 +1,7 @@
 // Moderator console: queue, handoff packet, live replies. Talks to /api/moderator/*.
 "use strict";
 
-const REASONS = { requested_human: "vraagt om medewerker", no_answer: "geen antwoord", crisis: "CRISIS",
+const REASONS = { requested_human: "vraagt om medewerker", no_answer: "geen antwoord", crisis: "CRISIS", threat: "DREIGING",
   public_space_report: "melding openbare ruimte", complaint: "klacht", routing_unsure: "routering onzeker" };
 const state = { selected: null, lastMessageId: 0 };
 const $ = (id) => document.getElementById(id);

@@ -11,14 +11,13 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:
-    from actions.context import Searcher
-    from api.services.routing_config import TeamProfile
-    from knowledge.types import Embedder
+    from knowledge.types import Embedder, Searcher
+    from routing.teams import Team
 
 
 # ---------------------------------------------------------------- keywords
@@ -65,7 +64,7 @@ class KeywordMatcher:
     When one word of the message matches keywords of several teams, the longest keyword wins
     ("afvalstoffenheffing" is a tax, not "afval")."""
 
-    def __init__(self, teams: Iterable[TeamProfile]) -> None:
+    def __init__(self, teams: Iterable[Team]) -> None:
         self.words: dict[str, list[tuple[str, float]]] = {}
         self.phrases: dict[str, list[tuple[str, float]]] = {}
         for team in teams:
@@ -191,8 +190,7 @@ class ExampleIndex:
         self.texts = [text for _, text in examples]
         self.label_ids = sorted(set(self.labels))
         self._rows = {
-            label: np.array([i for i, lab in enumerate(self.labels) if lab == label])
-            for label in self.label_ids
+            label: np.array([i for i, lab in enumerate(self.labels) if lab == label]) for label in self.label_ids
         }
         self.cache_dir = cache_dir
         self._vectors: np.ndarray | None = None
@@ -201,9 +199,9 @@ class ExampleIndex:
     def _cache_path(self) -> Path | None:
         if self.cache_dir is None:
             return None
-        digest = hashlib.sha256(
-            json.dumps([self.embedder.name, self.texts], ensure_ascii=False).encode()
-        ).hexdigest()[:16]
+        digest = hashlib.sha256(json.dumps([self.embedder.name, self.texts], ensure_ascii=False).encode()).hexdigest()[
+            :16
+        ]
         safe = "".join(c if c.isalnum() else "-" for c in self.embedder.name)[-40:]
         return self.cache_dir / f"examples-{safe}-{digest}.npy"
 
@@ -274,16 +272,8 @@ def knowledge_votes(
         if hit.doc_id in seen:
             continue
         seen.add(hit.doc_id)
-        documents.append(
-            MatchingDocument(hit.doc_id, hit.title, hit.team, hit.url, round(float(hit.dense_score), 4))
-        )
+        documents.append(MatchingDocument(hit.doc_id, hit.title, hit.team, hit.url, round(float(hit.dense_score), 4)))
         if hit.team:
             votes[hit.team] = votes.get(hit.team, 0.0) + 1.0 / (rank + 1)
     total = sum(votes.values())
     return ({team: v / total for team, v in votes.items()} if total else {}), documents, True
-
-
-def to_jsonable(value: Any) -> Any:
-    if isinstance(value, float):
-        return round(value, 4)
-    return value

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from api.services.routing_config import CRISIS, OUT_OF_SCOPE, RoutingParams
+from routing.config import CRISIS, OUT_OF_SCOPE, RoutingParams
+from routing.signals import keyword_scores
 
 if TYPE_CHECKING:
-    from api.services.routing import Router, Signals
+    from routing.router import Router, Signals
 
 TRIAGE = "triage"
-EVAL_DIR = Path(__file__).resolve().parents[2] / "data" / "eval"
+EVAL_DIR = Path(__file__).resolve().parents[1] / "data" / "eval"
 TEST_SET = EVAL_DIR / "routing.jsonl"
 DEV_SET = EVAL_DIR / "routing_dev.jsonl"
 TARGET_ACCURACY = 0.92
@@ -83,9 +84,7 @@ class EvalReport:
     @property
     def accuracy_all(self) -> float:
         """Triage counted as wrong."""
-        return (
-            sum(p.predicted == p.example.label for p in self.predictions) / self.total if self.total else 0.0
-        )
+        return sum(p.predicted == p.example.label for p in self.predictions) / self.total if self.total else 0.0
 
     @property
     def guess_accuracy_triage(self) -> float:
@@ -137,8 +136,7 @@ class EvalReport:
 
     def format(self, *, show_errors: bool = True) -> str:
         lines = [
-            f"messages: {self.total}   decided: {len(self.decided)}   "
-            f"triage: {self.total - len(self.decided)}",
+            f"messages: {self.total}   decided: {len(self.decided)}   triage: {self.total - len(self.decided)}",
             f"accuracy on decided messages: {self.accuracy_decided:.3f}   (target >= {TARGET_ACCURACY})",
             f"share sent to triage:         {self.triage_share:.3f}   (target <= {TARGET_TRIAGE})",
             f"accuracy, triage as wrong:    {self.accuracy_all:.3f}",
@@ -174,9 +172,7 @@ def _label_order(router: Router) -> list[str]:
     return [*router.config.teams, OUT_OF_SCOPE]
 
 
-def _predict(
-    router: Router, text: str, signals: Signals | None, params: RoutingParams
-) -> tuple[str, str, float]:
+def _predict(router: Router, text: str, signals: Signals | None, params: RoutingParams) -> tuple[str, str, float]:
     if router.crisis(text) is not None:
         return CRISIS, CRISIS, 1.0
     assert signals is not None
@@ -230,8 +226,6 @@ DEFAULT_GRID: dict[str, Iterable[Any]] = {
 def _matrices(router: Router, signals: Sequence[Signals | None], top_ks: Iterable[int]) -> dict[str, Any]:
     """The signals as arrays (messages x labels) so a parameter grid is cheap to search."""
     import numpy as np
-
-    from api.services.routing_signals import keyword_scores
 
     labels = _label_order(router)
     index = {label: i for i, label in enumerate(labels)}

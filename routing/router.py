@@ -2,7 +2,8 @@
 
 The decision combines the signals the router has (see data/routing/routing.yml for weights):
 
-* crisis phrases (api/services/crisis.py, shared with the chat gateway): `crisis` whatever else matches;
+* crisis phrases (a `crisis` check the caller passes in: the api's, shared with the chat
+  gateway): `crisis` whatever else matches;
 * Rasa's intent when the caller has one: `out_of_scope` -> null;
 * similarity to the example messages of every team and of out-of-scope messages (teams.yml,
   out_of_scope.yml), embedded once with the knowledge package's embedder;
@@ -22,8 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from api.services.crisis import crisis_signal
-from api.services.routing_config import (
+from routing.config import (
     CRISIS,
     OUT_OF_SCOPE,
     ROUTING_DIR,
@@ -31,7 +31,7 @@ from api.services.routing_config import (
     RoutingParams,
     load_routing_config,
 )
-from api.services.routing_signals import (
+from routing.signals import (
     ExampleIndex,
     KeywordHit,
     KeywordMatcher,
@@ -43,12 +43,13 @@ from api.services.routing_signals import (
 )
 
 if TYPE_CHECKING:
-    from actions.context import Searcher
-    from api.settings import Settings
-    from knowledge.types import Embedder
+    from knowledge.types import Embedder, Searcher
+    from routing.teams import TeamDirectory
 
 Status = Literal["routed", "out_of_scope", "unsure", "crisis"]
 Turn = str | Mapping[str, Any]
+# Text -> the crisis phrase it contains, or None.
+CrisisCheck = Callable[[str], str | None]
 
 
 @dataclass(frozen=True)
@@ -66,10 +67,6 @@ class RoutingDecision:
     kind: str | None = None  # team | external | special (None when no team)
     scores: dict[str, float] = field(default_factory=dict)  # probability per label ("null" = out of scope)
     evidence: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def triage(self) -> bool:
-        return self.unsure
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -123,12 +120,13 @@ class Router:
         *,
         config: RoutingConfig,
         embedder: Embedder,
+        crisis: CrisisCheck,
         search: Searcher | None = None,
-        crisis: Callable[[str], str | None] = crisis_signal,
         cache_dir: Path | None = None,
+        params: RoutingParams | None = None,
     ) -> None:
         self.config = config
-        self.params = config.params
+        self.params = params if params is not None else config.params
         self.embedder = embedder
         self.search = search
         self.crisis = crisis
@@ -138,13 +136,6 @@ class Router:
 
     def warm_up(self) -> None:
         self.examples.warm_up()
-
-    def with_params(self, params: RoutingParams) -> Router:
-        """The same router (sharing embeddings) with other parameters: used by tuning."""
-        clone = object.__new__(Router)
-        clone.__dict__.update(self.__dict__)
-        clone.params = params
-        return clone
 
     # ------------------------------------------------------------ scoring
 
@@ -175,9 +166,7 @@ class Router:
             signals.documents, signals.relevant,
         )  # fmt: skip
 
-    def decide(
-        self, logits: Mapping[str, float], params: RoutingParams | None = None
-    ) -> tuple[str, float, Status]:
+    def decide(self, logits: Mapping[str, float], params: RoutingParams | None = None) -> tuple[str, float, Status]:
         """(best label, its probability, status) from the scores."""
         params = params or self.params
         probabilities = _softmax(logits)
@@ -224,9 +213,7 @@ class Router:
         context_used = False
         if context and (len(text.split()) < 4 or max(_softmax(logits).values()) < params.threshold):
             earlier = self._score(" ".join(context), params)
-            logits = {
-                label: logits[label] + params.context_weight * earlier.logits[label] for label in logits
-            }
+            logits = {label: logits[label] + params.context_weight * earlier.logits[label] for label in logits}
             context_used = True
         probabilities = _softmax(logits)
         best, confidence, status = self.decide(logits, params)
@@ -281,9 +268,7 @@ class Router:
         profile = self.config.teams.get(label)
         return f"{profile.name('en')} ({label})" if profile else label
 
-    def _reason(
-        self, best: str, confidence: float, status: Status, scored: _Scored, context_used: bool
-    ) -> str:
+    def _reason(self, best: str, confidence: float, status: Status, scored: _Scored, context_used: bool) -> str:
         parts: list[str] = []
         if status == "unsure":
             parts.append(
@@ -301,9 +286,7 @@ class Router:
             parts.append(f"Routed to {self._label_name(best)} with confidence {confidence:.2f}.")
         words = [h for h in scored.keywords if h.team == best]
         if words:
-            shown = ", ".join(
-                f'"{h.found}"' + (f" (~{h.keyword})" if h.found != h.keyword else "") for h in words[:5]
-            )
+            shown = ", ".join(f'"{h.found}"' + (f" (~{h.keyword})" if h.found != h.keyword else "") for h in words[:5])
             parts.append(f"Words that point to {best}: {shown}.")
         other = sorted({h.team for h in scored.keywords if h.team != best})
         if other:
@@ -327,46 +310,57 @@ class Router:
 def make_router(
     *,
     embedder_name: str,
+    crisis: CrisisCheck,
     search: Searcher | None = None,
     cache_dir: Path | None = None,
     directory: Path = ROUTING_DIR,
     embedder: Embedder | None = None,
+    teams: TeamDirectory | None = None,
+    params: RoutingParams | None = None,
 ) -> Router:
-    """A router for `embedder_name`, sharing the knowledge search's model when it is the same."""
+    """A router for `embedder_name`, sharing the knowledge search's model when it is the same.
+
+    directory: the routing data (out_of_scope.yml, routing.yml, and teams.yml unless `teams`
+    is given); params: instead of routing.yml's parameters for the embedder.
+    """
     from knowledge.embedding import make_embedder
 
     if embedder is None:
-        shared = getattr(search, "embedder", None)
-        embedder = (
-            shared if shared is not None and shared.name == embedder_name else make_embedder(embedder_name)
-        )
-    config = load_routing_config(embedder.name, directory)
-    return Router(config=config, embedder=embedder, search=search, cache_dir=cache_dir)
+        shared: Embedder | None = getattr(search, "embedder", None)
+        embedder = shared if shared is not None and shared.name == embedder_name else make_embedder(embedder_name)
+    config = load_routing_config(embedder.name, directory, teams=teams)
+    return Router(config=config, embedder=embedder, crisis=crisis, search=search, cache_dir=cache_dir, params=params)
 
 
-def router_for(settings: Settings, *, search: Searcher | None = None, cached_queries: bool = False) -> Router:
-    """The router the CLI and the api use: the configured embedder, example vectors cached
-    under the data dir. cached_queries: let the router and `search` share query vectors
-    (replaces search.embedder with a caching wrapper of the same model)."""
-    from knowledge.embedding import DEFAULT_EMBEDDER
-
-    name = getattr(getattr(search, "embedder", None), "name", None) or settings.embedder or DEFAULT_EMBEDDER
+def router_for(
+    *,
+    embedder_name: str,
+    crisis: CrisisCheck,
+    search: Searcher | None = None,
+    cache_dir: Path | None = None,
+    teams: TeamDirectory | None = None,
+    cached_queries: bool = False,
+) -> Router:
+    """The router the CLI and the api use: the search's embedder when it has one (else
+    `embedder_name`), example vectors cached in `cache_dir`. cached_queries: let the router and
+    `search` share query vectors (replaces search.embedder with a caching wrapper of the same model)."""
+    search_embedder: Embedder | None = getattr(search, "embedder", None)
+    name = getattr(search_embedder, "name", None) or embedder_name
     embedder = None
-    if cached_queries and search is not None and hasattr(search, "embedder"):
-        embedder = QueryCache(search.embedder)
+    if cached_queries and search is not None and search_embedder is not None:
+        embedder = QueryCache(search_embedder)
         search.embedder = embedder  # type: ignore[attr-defined]
     return make_router(
-        embedder_name=name, search=search, cache_dir=settings.data_dir / "routing", embedder=embedder
+        embedder_name=name, crisis=crisis, search=search, cache_dir=cache_dir, embedder=embedder, teams=teams
     )
 
 
 class LazyRouter:
-    """One Router per process, built on first use: its warm-up embeds the team examples
-    (cached on disk after the first time), which must not delay the api's start."""
+    """One Router per process, built on first use by `build`: its warm-up embeds the team
+    examples (cached on disk after the first time), which must not delay the api's start."""
 
-    def __init__(self, settings: Settings, *, search: Searcher) -> None:
-        self._settings = settings
-        self._search = search
+    def __init__(self, build: Callable[[], Router]) -> None:
+        self._build = build
         self._router: Router | None = None
         self._lock = threading.Lock()
 
@@ -374,7 +368,7 @@ class LazyRouter:
         if self._router is None:
             with self._lock:
                 if self._router is None:
-                    router = router_for(self._settings, search=self._search)
+                    router = self._build()
                     router.warm_up()
                     self._router = router
         return self._router

@@ -1,0 +1,1 @@
+"""Operations: commands that drive the running system (evaluations over the real chat path)."""

@@ -1,0 +1,190 @@
+"""`loket eval answers --fit`: fit the answer engine's section ranker and answerability model on
+the dev split, and choose the answer thresholds per NLU intent. Never run on the test split.
+
+The engine runs directly (no Rasa) on every dev question; the NLU's intent for each question
+comes from the trained Rasa model (its parse endpoint), because the thresholds depend on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from api.operations.answer_eval import Case, Expected
+from api.services.citizen_answers import CitizenAnswers
+from knowledge.answerability import EVIDENCE_FEATURES, LinearModel, fit_linear, fit_pairwise
+from knowledge.answers import PAGE_FEATURES, SECTION_FEATURES, Answer, section_heading
+
+# Intents whose messages the NLU took for something other than a question: each gets its own
+# threshold; every other intent (questions, follow-ups, ...) shares "default".
+THRESHOLD_INTENTS = ("out_of_scope", "nlu_fallback")
+NEGATIVE_KINDS = ("uncovered", "out_of_scope", "external")
+# How much worse a wrong kind of answer is than a refused answerable question: showing a
+# passage for chit-chat or for a national organisation's question costs the citizen more.
+COSTS = {"answerable": 1.0, "uncovered": 1.0, "out_of_scope": 3.0, "external": 1.5}
+GRID = tuple(round(0.05 * i, 2) for i in range(1, 20))
+
+
+@dataclass
+class Observation:
+    case_id: str
+    kind: str
+    question: str
+    answer: Answer
+    expected: tuple[Expected, ...]
+    intent: str | None
+    follow_up: bool = False
+
+    @property
+    def right_page(self) -> bool:
+        return self.answer.hit is not None and any(e.page == self.answer.hit.doc_id for e in self.expected)
+
+    @property
+    def right_section(self) -> bool:
+        hit = self.answer.hit
+        return hit is not None and any(
+            e.page == hit.doc_id and e.section == section_heading(hit) for e in self.expected
+        )
+
+
+@dataclass
+class FitReport:
+    page_ranker: LinearModel
+    section_ranker: LinearModel
+    answerability: LinearModel
+    thresholds: dict[str, float]
+    figures: dict[str, float] = field(default_factory=dict)
+
+
+def observe(answers: CitizenAnswers, cases: Sequence[Case], intents: Mapping[str, str | None]) -> list[Observation]:
+    """Every dev turn through the engine; follow-up turns keep the engine's own previous topic."""
+    observations = []
+    for case in cases:
+        topic = None
+        for index, turn in enumerate(case.turns):
+            follow_up = index > 0
+            intent = intents.get(turn.question)
+            answer = answers.answer(
+                turn.question,
+                language=case.lang,
+                topic=topic if follow_up else None,
+                follow_up=follow_up,
+                intent=intent if intent in THRESHOLD_INTENTS else None,
+            )
+            topic = answer.topic or topic
+            observations.append(
+                Observation(case.id, case.kind, turn.question, answer, turn.expected, intent, follow_up)
+            )
+    return observations
+
+
+Group = tuple[list[dict[str, float]], list[bool]]
+
+
+def ranker_examples(observations: Sequence[Observation]) -> tuple[list[Group], list[Group]]:
+    """Per answerable question: its candidate pages labelled right or wrong, and the sections
+    of each right page labelled right or wrong (questions without a right candidate teach nothing)."""
+    page_groups: list[Group] = []
+    section_groups: list[Group] = []
+    for obs in observations:
+        if not obs.expected:
+            continue
+        pages = obs.answer.ranked
+        right_pages = [any(e.page == page.doc_id for e in obs.expected) for page in pages]
+        if any(right_pages) and not all(right_pages):
+            page_groups.append(([page.features for page in pages], right_pages))
+        for page, is_right in zip(pages, right_pages, strict=True):
+            if not is_right:
+                continue
+            right = [
+                any(e.page == page.doc_id and e.section == section_heading(s.hit) for e in obs.expected)
+                for s in page.sections
+            ]
+            if any(right) and not all(right):
+                section_groups.append(([s.features for s in page.sections], right))
+    return page_groups, section_groups
+
+
+def choose_thresholds(observations: Sequence[Observation], probabilities: Sequence[float]) -> dict[str, float]:
+    """Per intent group, the threshold with the lowest weighted error on the dev questions."""
+    groups: dict[str, list[tuple[Observation, float]]] = {}
+    for obs, p in zip(observations, probabilities, strict=True):
+        key = obs.intent if obs.intent in THRESHOLD_INTENTS else "default"
+        groups.setdefault(str(key), []).append((obs, p))
+    thresholds = {}
+    for key, members in groups.items():
+
+        def cost(threshold: float, members: list[tuple[Observation, float]] = members) -> float:
+            total = 0.0
+            for obs, p in members:
+                shown = p >= threshold
+                if obs.kind in NEGATIVE_KINDS:
+                    total += COSTS[obs.kind] * shown
+                else:  # answerable or follow-up: refusing costs, and so does a wrong page shown
+                    total += COSTS["answerable"] * (not shown or not obs.right_page)
+            return total
+
+        thresholds[key] = min(GRID, key=lambda t: (cost(t), abs(t - 0.5)))
+    thresholds.setdefault("default", 0.5)
+    return thresholds
+
+
+def fit(
+    answers: CitizenAnswers,
+    cases: Sequence[Case],
+    intents: Mapping[str, str | None],
+    *,
+    echo: Callable[[str], None] = print,
+) -> FitReport:
+    """Ranker first (it decides the evidence), then answerability on the new ranker's evidence."""
+    engine = answers.engine
+    engine.decision = engine.decision.__class__(None, {"default": 0.0}, engine.decision.fallback)
+    observations = observe(answers, cases, intents)
+    page_groups, section_groups = ranker_examples(observations)
+    engine.page_ranker = fit_pairwise(page_groups, PAGE_FEATURES, c=1.0)
+    engine.section_ranker = fit_pairwise(section_groups, SECTION_FEATURES, c=1.0)
+    echo(f"rankers fitted: pages on {len(page_groups)} questions, sections on {len(section_groups)}")
+
+    observations = observe(answers, cases, intents)
+    evidence = [o.answer.evidence.values for o in observations if o.answer.evidence is not None]
+    usable = [o for o in observations if o.answer.evidence is not None]
+    labels = [o.kind not in NEGATIVE_KINDS for o in usable]
+    answerability = fit_linear(evidence, labels, EVIDENCE_FEATURES, c=1.0)
+    probabilities = [answerability.probability(e) for e in evidence]
+    thresholds = choose_thresholds(usable, probabilities)
+    asked = [o for o in observations if o.expected]
+    figures = {
+        "dev right page": sum(o.right_page for o in asked) / max(1, len(asked)),
+        "dev right section": sum(o.right_section for o in asked) / max(1, len(asked)),
+    }
+    return FitReport(
+        page_ranker=engine.page_ranker,
+        section_ranker=engine.section_ranker,
+        answerability=answerability,
+        thresholds=thresholds,
+        figures=figures,
+    )
+
+
+def write_models(path: Path, *, embedder: str, report: FitReport, source: str, cases: int) -> None:
+    """Store the fitted models for `embedder`, keeping other embedders' entries."""
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+    data = data or {}
+    models = data.setdefault("models", {})
+    models[embedder] = {
+        "fitted_on": f"{source} ({cases} cases, {date.today().isoformat()})",
+        "page_ranker": report.page_ranker.to_json(),
+        "section_ranker": report.section_ranker.to_json(),
+        "answerability": {**report.answerability.to_json(), "thresholds": report.thresholds},
+    }
+    header = (
+        "# The answer engine's fitted models per embedding model (knowledge/answers.py,\n"
+        "# knowledge/answerability.py). Written by `loket eval answers --fit` from the dev split;\n"
+        "# do not edit by hand, refit after changing the corpus, the features or the dev set.\n"
+    )
+    path.write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")

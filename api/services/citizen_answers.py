@@ -1,0 +1,73 @@
+"""The citizens' answer service: the answer engine over public documents only.
+
+Actions get this service instead of the search itself, so no action can choose a reader: what
+a citizen is shown is public by construction.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from knowledge.answerability import AnswerModels
+from knowledge.answers import PAGE_FEATURES, SECTION_FEATURES, Answer, AnswerEngine, Topic
+from knowledge.aspects import AspectLexicon
+from knowledge.types import Reader
+
+if TYPE_CHECKING:
+    from knowledge.query_vectors import QueryVector
+    from knowledge.search import KnowledgeSearch
+
+ASPECTS_FILE = "aspects.yml"
+MODEL_FILE = "answer_model.yml"
+
+
+class CitizenAnswers:
+    def __init__(self, engine: AnswerEngine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, search: KnowledgeSearch, *, answers_dir: Path) -> CitizenAnswers:
+        """The engine with the aspect lexicon and the answerability model fitted for `search`'s embedder."""
+        models = AnswerModels.load(
+            answers_dir / MODEL_FILE,
+            embedder=search.embedder.name,
+            fallback=search.thresholds,
+            page_features=PAGE_FEATURES,
+            section_features=SECTION_FEATURES,
+        )
+        aspects = AspectLexicon.from_yaml(answers_dir / ASPECTS_FILE)
+        engine = AnswerEngine(
+            search,
+            aspects=aspects,
+            decision=models.answerability,
+            page_ranker=models.page_ranker,
+            section_ranker=models.section_ranker,
+        )
+        return cls(engine)
+
+    def document_language(self, doc_id: str) -> str:
+        document = self.engine.search.document(doc_id, reader=Reader.public())
+        return document.language if document is not None else "nl"
+
+    def answer(
+        self,
+        question: str,
+        *,
+        language: str | None = None,
+        topic: Topic | None = None,
+        follow_up: bool = False,
+        query_vector: QueryVector | None = None,
+        intent: str | None = None,
+        intent_confidence: float | None = None,
+    ) -> Answer:
+        return self.engine.answer(
+            question,
+            reader=Reader.public(),
+            language=language,
+            topic=topic,
+            follow_up=follow_up,
+            query_vector=query_vector,
+            intent=intent,
+            intent_confidence=intent_confidence,
+        )

@@ -1,0 +1,293 @@
+"""The answer engine: which page, which section of it, and whether to answer at all.
+
+A citizen's question is answered from one section of one page, or declined:
+
+1. candidates: the hybrid search ranks passages; the best few pages are kept, and every section
+               of those pages is scored for the question (a follow-up — "en voor mijn kind?" —
+               keeps the previous answer's page and is scored together with its question).
+2. ranking:    a small linear ranker over features of each section (similarity, BM25 coverage,
+               the page's rank, whether its heading answers the aspect asked — costs, duration,
+               documents, ... (knowledge/aspects.py) — and words shared with heading and title)
+               picks the section; its page is the answer's page.
+3. decision:   a calibrated answerability score from the same evidence (and a threshold that
+               depends on what the NLU thought the message was) says whether to show it or to say
+               honestly that there is no information (knowledge/answerability.py).
+
+Ranker and decision are fitted on the dev split of the answers set (`loket eval answers --fit`)
+and stored per embedding model in data/answers/answer_model.yml.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from knowledge.answerability import AnswerabilityModel, Evidence, LinearModel
+from knowledge.aspects import AspectLexicon
+from knowledge.chunking import SECTION_SEP
+
+if TYPE_CHECKING:
+    from knowledge.query_vectors import QueryVector
+    from knowledge.search import KnowledgeSearch
+    from knowledge.types import Hit, Reader
+
+PAGE_POOL = 5  # pages whose sections compete; the right page is in the top 5 for ~0.97 of questions
+
+# Two rankers, both linear and fitted on the dev split: the page first, then the section within it.
+# Page and section evidence are kept apart so that similarity between pages does not drown the
+# small differences between sections of one page.
+PAGE_FEATURES = (
+    "dense",
+    "dense_gap",
+    "bm25",
+    "coverage",
+    "page_rank",
+    "title_overlap",
+    "heading_dense",
+    "language_match",
+)
+SECTION_FEATURES = (
+    "dense_gap",
+    "heading_dense_gap",
+    "bm25_gap",
+    "coverage",
+    "opening",
+    "aspect_match",
+    "aspect_miss",
+    "heading_overlap",
+)
+
+# Before rankers are fitted for an embedder: similarity, nudged towards the aspect's section.
+DEFAULT_PAGE_RANKER = LinearModel(PAGE_FEATURES, {"dense": 1.0, "page_rank": 0.02})
+DEFAULT_SECTION_RANKER = LinearModel(SECTION_FEATURES, {"dense_gap": 1.0, "aspect_match": 0.06})
+
+
+@dataclass(frozen=True)
+class Topic:
+    """What a conversation is about after an answer: the page and the question that found it."""
+
+    doc_id: str
+    question: str
+    aspects: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return {"doc_id": self.doc_id, "question": self.question, "aspects": list(self.aspects)}
+
+    @classmethod
+    def from_json(cls, data: object) -> Topic | None:
+        if not isinstance(data, dict) or not isinstance(data.get("doc_id"), str):
+            return None
+        aspects = data.get("aspects")
+        return cls(
+            doc_id=data["doc_id"],
+            question=str(data.get("question") or ""),
+            aspects=tuple(str(a) for a in aspects) if isinstance(aspects, list) else (),
+        )
+
+
+@dataclass(frozen=True)
+class ScoredPassage:
+    hit: Hit
+    features: dict[str, float]
+    score: float
+
+
+@dataclass(frozen=True)
+class RankedPage:
+    doc_id: str
+    features: dict[str, float]
+    score: float
+    sections: tuple[ScoredPassage, ...]  # best first
+
+    @property
+    def best(self) -> ScoredPassage:
+        return self.sections[0]
+
+
+@dataclass(frozen=True)
+class Answer:
+    answerable: bool
+    score: float  # calibrated probability that the documents answer this question
+    hit: Hit | None  # the passage that answers (its page and section), None when nothing came up
+    sources: list[Hit] = field(default_factory=list)  # relevant pages only, the answering one first
+    aspects: tuple[str, ...] = ()
+    topic: Topic | None = None  # what a follow-up refers to
+    evidence: Evidence | None = None
+    ranked: tuple[RankedPage, ...] = ()  # the candidate pages with their sections, best first
+
+    @property
+    def heading(self) -> str:
+        """The section heading of the answer ("" for a page's opening text)."""
+        return section_heading(self.hit) if self.hit is not None else ""
+
+
+def section_heading(hit: Hit) -> str:
+    """Last part of the heading path; "" when the passage is the page's opening text."""
+    parts = hit.section.split(SECTION_SEP)
+    return "" if len(parts) <= 1 else parts[-1]
+
+
+class AnswerEngine:
+    def __init__(
+        self,
+        search: KnowledgeSearch,
+        *,
+        aspects: AspectLexicon,
+        decision: AnswerabilityModel,
+        page_ranker: LinearModel | None = None,
+        section_ranker: LinearModel | None = None,
+    ) -> None:
+        self.search = search
+        self.aspects = aspects
+        self.decision = decision
+        self.page_ranker = page_ranker or DEFAULT_PAGE_RANKER
+        self.section_ranker = section_ranker or DEFAULT_SECTION_RANKER
+        # "Title — heading" embeddings, computed on first use: how well a heading alone matches
+        # the question separates sections of one page better than their whole text does.
+        self._heading_vectors: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        """Embed every section heading now rather than during the first questions."""
+        self._heading_vectors_for([chunk.section for chunk in self.search.index.chunks])
+
+    def _heading_vectors_for(self, sections: list[str]) -> dict[str, np.ndarray]:
+        missing = sorted({s for s in sections if s not in self._heading_vectors})
+        if missing:
+            texts = [" — ".join(section.split(SECTION_SEP)) for section in missing]
+            vectors = self.search.embedder.embed_documents(texts)
+            with self._lock:
+                self._heading_vectors.update(zip(missing, vectors, strict=True))
+        return self._heading_vectors
+
+    def answer(
+        self,
+        question: str,
+        *,
+        reader: Reader,
+        language: str | None = None,
+        topic: Topic | None = None,
+        follow_up: bool = False,
+        query_vector: QueryVector | None = None,
+        intent: str | None = None,
+        intent_confidence: float | None = None,
+    ) -> Answer:
+        """`follow_up`: the caller judged the message elliptical; `topic` is what it refers to.
+        `language`: the citizen's language (a page in it is not preferred, only noted)."""
+        asked = self.aspects.asked(question)
+        if follow_up and topic is not None:
+            # The follow-up's own words with the page's title: the earlier question's words
+            # would pull the section back to the aspect asked before.
+            document = self.search.index.documents.get(topic.doc_id)
+            query = f"{question} {document.title}" if document is not None else f"{topic.question} {question}"
+            aspects = asked or topic.aspects
+            vector = self.search.query_vector(query)
+            pages = [topic.doc_id]
+        else:
+            query, aspects = question, asked
+            vector = self.search.query_vector(question, query_vector)
+            candidates = self.search.candidates(question, reader=reader, query_vector=vector)
+            pages = list(dict.fromkeys(hit.doc_id for hit in candidates))[:PAGE_POOL]
+        ranked = self.rank(query, reader=reader, pages=pages, aspects=aspects, language=language, vector=vector)
+        if not ranked:
+            return Answer(answerable=False, score=0.0, hit=None, aspects=aspects)
+        page, section = ranked[0], ranked[0].best
+        evidence = Evidence.of(
+            page=page.features,
+            section=section.features,
+            page_score=page.score,
+            page_margin=page.score - ranked[1].score if len(ranked) > 1 else 1.0,
+            section_score=section.score,
+            query_terms=len(self.search.analyzer.analyze_query(question)),
+            follow_up=follow_up and topic is not None,
+            intent=intent,
+            intent_confidence=intent_confidence,
+        )
+        probability = self.decision.probability(evidence)
+        # A follow-up stays on the page the citizen is already reading: its section is answered.
+        answerable = (follow_up and topic is not None) or probability >= self.decision.threshold_for(intent)
+        return Answer(
+            answerable=answerable,
+            score=probability,
+            hit=section.hit,
+            sources=[section.hit] if answerable else [],
+            aspects=aspects,
+            topic=Topic(page.doc_id, topic.question if follow_up and topic else question, aspects),
+            evidence=evidence,
+            ranked=tuple(ranked),
+        )
+
+    def rank(
+        self,
+        query: str,
+        *,
+        reader: Reader,
+        pages: list[str],
+        aspects: tuple[str, ...],
+        language: str | None,
+        vector: QueryVector,
+    ) -> list[RankedPage]:
+        """`pages` (in the search's order) with their sections, each ranked by its ranker, best first."""
+        passages = self.search.passages_of(query, reader=reader, doc_ids=pages, query_vector=vector)
+        if not passages:
+            return []
+        analyzer = self.search.analyzer
+        query_terms = set(analyzer.analyze_query(query))
+        heading_vectors = self._heading_vectors_for([p.section for p in passages])
+        by_page: dict[str, list[Hit]] = {}
+        for passage in passages:
+            by_page.setdefault(passage.doc_id, []).append(passage)
+        heading_dense = {p.chunk_id: float(np.dot(heading_vectors[p.section], vector.vector)) for p in passages}
+        top_dense = max(p.dense_score for p in passages)
+        ranked = []
+        for rank, doc_id in enumerate(pages):
+            members = by_page.get(doc_id)
+            if not members:
+                continue
+            best_dense = max(p.dense_score for p in members)
+            best_heading = max(heading_dense[p.chunk_id] for p in members)
+            best_bm25 = max(p.bm25_score for p in members)
+            sections = []
+            for passage in members:
+                heading = section_heading(passage)
+                answers_aspect = bool(aspects) and self.aspects.answers(aspects, heading)
+                features = {
+                    "dense_gap": passage.dense_score - best_dense,
+                    "heading_dense_gap": heading_dense[passage.chunk_id] - best_heading,
+                    "bm25_gap": math.log1p(passage.bm25_score) - math.log1p(best_bm25),
+                    "coverage": passage.coverage,
+                    "opening": 0.0 if heading else 1.0,
+                    "aspect_match": 1.0 if answers_aspect else 0.0,
+                    "aspect_miss": 1.0 if aspects and not answers_aspect else 0.0,
+                    "heading_overlap": self._overlap(query_terms, heading) if heading else 0.0,
+                }
+                sections.append(ScoredPassage(passage, features, self.section_ranker.score(features)))
+            sections.sort(key=lambda p: (-p.score, p.hit.chunk_id))
+            document = self.search.index.documents.get(doc_id)
+            page_features = {
+                "dense": best_dense,
+                "dense_gap": best_dense - top_dense,
+                "bm25": math.log1p(best_bm25),
+                "coverage": max(p.coverage for p in members),
+                "page_rank": 1.0 / (1.0 + rank),
+                "title_overlap": self._overlap(query_terms, members[0].title),
+                "heading_dense": best_heading,
+                "language_match": 1.0 if language and document is not None and document.language == language else 0.0,
+            }
+            ranked.append(RankedPage(doc_id, page_features, self.page_ranker.score(page_features), tuple(sections)))
+        ranked.sort(key=lambda page: -page.score)
+        return ranked
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - one engine per process; headings and titles repeat
+    def _terms(self, text: str) -> frozenset[str]:
+        return frozenset(self.search.analyzer.analyze_query(text))
+
+    def _overlap(self, query_terms: set[str], text: str) -> float:
+        """Share of `text`'s words (a heading or a title) that the question contains."""
+        terms = self._terms(text)
+        return len(query_terms & terms) / len(terms) if terms else 0.0

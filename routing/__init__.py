@@ -1,0 +1,1 @@
+"""Loket routing: which team (or external organisation) a citizen's message belongs to."""

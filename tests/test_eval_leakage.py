@@ -1,0 +1,386 @@
+"""Held-out evaluation data must not leak into training or tuning data.
+
+Held out (what the figures are measured on): the user turns of the Rasa test stories in
+tests/conversations, and the test splits in data/eval (routing.jsonl, retrieval_nl_en.jsonl,
+statutes_test.jsonl, answers_test.jsonl, out_of_scope_nl.txt).
+Training/tuning (what the bot and the router learn or are tuned from): the NLU examples in
+data/nlu, the examples and keywords in data/routing/teams.yml, the router's out-of-scope
+examples (data/routing/out_of_scope.yml), and the dev splits in data/eval (routing_dev.jsonl,
+answers_dev.jsonl, statutes_dev.jsonl).
+
+Checks, all on normalised text (lower case, accents and punctuation removed, whitespace
+collapsed):
+(a) no held-out phrase equals a training/tuning phrase;
+(b) every teams.yml keyword that occurs in a held-out message (multi-word keywords and single
+    words of 5+ letters, matched as teams.yml describes: whole words on word boundaries, and a
+    5+ letter word also at the start or end of a compound; the router's typo tolerance is left
+    out, it would let near-misses justify a keyword) also occurs in data/nlu, a teams.yml example or
+    routing_dev.jsonl: a keyword is justified by training/dev data, never by the test set alone;
+(c) a test split shares no phrase with its dev split.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+EVAL = DATA / "eval"
+CONVERSATIONS = ROOT / "tests" / "conversations"
+TEAMS = DATA / "routing" / "teams.yml"
+
+
+# ---------------------------------------------------------------- text
+
+
+def normalise(text: str) -> str:
+    """Lower case, accents stripped, punctuation removed (apostrophes dropped, as the router
+    does: "driver's" -> "drivers"), whitespace collapsed."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.replace("'", "").replace("\u2019", "")
+    text = re.sub(r"[\W_]+", " ", text)
+    return " ".join(text.split())
+
+
+# Rasa entity annotations: [text](entity), [text](entity:value), [text]{"entity": ...}
+_ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
+
+
+def strip_annotations(text: str) -> str:
+    return _ANNOTATION.sub(r"\1", text)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    text: str
+    where: str  # file and position, for the failure message
+
+    @property
+    def norm(self) -> str:
+        return normalise(self.text)
+
+
+# ---------------------------------------------------------------- loaders
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def story_user_turns(path: Path) -> list[Phrase]:
+    """The user turns of a Rasa test-story file (stories and rules), annotations stripped."""
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    found: list[Phrase] = []
+    for kind in ("stories", "rules"):
+        for block in document.get(kind) or []:
+            name = block.get("story") or block.get("rule") or "?"
+            for step in block.get("steps") or []:
+                if isinstance(step, dict) and step.get("user") is not None:
+                    text = strip_annotations(str(step["user"])).strip()
+                    found.append(Phrase(text, f"{_rel(path)} ({name})"))
+    return found
+
+
+def conversation_turns(folder: Path = CONVERSATIONS) -> list[Phrase]:
+    return [turn for path in sorted(folder.glob("*.yml")) for turn in story_user_turns(path)]
+
+
+def nlu_examples(folder: Path = DATA / "nlu") -> list[Phrase]:
+    """Every example in data/nlu/**/*.yml (intents, synonyms, lookups), annotations stripped."""
+    found: list[Phrase] = []
+    for path in sorted(folder.rglob("*.yml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for block in document.get("nlu") or []:
+            label = next((f"{k} {block[k]}" for k in ("intent", "synonym", "lookup", "regex") if k in block), "?")
+            examples = block.get("examples") or []
+            if isinstance(examples, str):
+                lines = [line.strip()[2:] for line in examples.splitlines() if line.strip().startswith("- ")]
+            else:  # the list form with metadata: [{text: ...}, ...]
+                lines = [str(item["text"] if isinstance(item, dict) else item) for item in examples]
+            found += [Phrase(strip_annotations(line).strip(), f"{_rel(path)} ({label})") for line in lines]
+    return found
+
+
+def team_examples(path: Path = TEAMS) -> list[Phrase]:
+    found: list[Phrase] = []
+    teams = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("teams") or {}
+    for team_id, team in teams.items():
+        examples = team.get("examples") or {}
+        groups = examples.items() if isinstance(examples, dict) else [("-", examples)]
+        for lang, items in groups:
+            found += [Phrase(str(item), f"{_rel(path)} ({team_id} examples {lang})") for item in items or []]
+    return found
+
+
+def router_out_of_scope_examples(path: Path) -> list[Phrase]:
+    examples = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("examples") or {}
+    groups = examples.items() if isinstance(examples, dict) else [("-", examples)]
+    return [Phrase(str(item), f"{_rel(path)} (examples {lang})") for lang, items in groups for item in items or []]
+
+
+def team_keywords(path: Path = TEAMS) -> list[Phrase]:
+    found: list[Phrase] = []
+    teams = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("teams") or {}
+    for team_id, team in teams.items():
+        for field in ("keywords", "weak_keywords"):
+            found += [Phrase(str(item), f"{_rel(path)} ({team_id} {field})") for item in team.get(field) or []]
+    return found
+
+
+def jsonl_questions(path: Path) -> list[Phrase]:
+    """The citizen's text in an eval set: "text" (routing), "question", and for follow-up
+    items the "question" of every turn in "turns"."""
+    found: list[Phrase] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        item = json.loads(line)
+        where = f"{_rel(path)}:{number}"
+        for field in ("text", "question"):
+            if isinstance(item.get(field), str):
+                found.append(Phrase(item[field], where))
+        for turn in item.get("turns") or []:
+            if isinstance(turn, dict) and isinstance(turn.get("question"), str):
+                found.append(Phrase(turn["question"], where))
+    return found
+
+
+def text_lines(path: Path) -> list[Phrase]:
+    return [
+        Phrase(line.strip(), f"{_rel(path)}:{number}")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    path: Path  # a missing file skips (held-out) or counts as empty (training/tuning)
+    load: Callable[[Path], list[Phrase]]
+
+    def phrases(self) -> list[Phrase]:
+        return self.load(self.path) if self.path.exists() else []
+
+
+HELD_OUT = [
+    Source("test stories", CONVERSATIONS, conversation_turns),
+    Source("routing test set", EVAL / "routing.jsonl", jsonl_questions),
+    Source("retrieval test set", EVAL / "retrieval_nl_en.jsonl", jsonl_questions),
+    Source("statutes test split", EVAL / "statutes_test.jsonl", jsonl_questions),
+    Source("answers test split", EVAL / "answers_test.jsonl", jsonl_questions),
+    Source("out-of-scope test set", EVAL / "out_of_scope_nl.txt", text_lines),
+]
+NLU = Source("NLU training data", DATA / "nlu", nlu_examples)
+TEAM_EXAMPLES = Source("teams.yml examples", TEAMS, team_examples)
+TEAM_KEYWORDS = Source("teams.yml keywords", TEAMS, team_keywords)
+ROUTING_DEV = Source("routing dev set", EVAL / "routing_dev.jsonl", jsonl_questions)
+# Keywords are vocabulary, not example messages: check (b) covers them.
+TRAINING = [
+    NLU,
+    TEAM_EXAMPLES,
+    Source("router out-of-scope examples", DATA / "routing" / "out_of_scope.yml", router_out_of_scope_examples),
+    ROUTING_DEV,
+    Source("answers dev split", EVAL / "answers_dev.jsonl", jsonl_questions),
+    Source("statutes dev split", EVAL / "statutes_dev.jsonl", jsonl_questions),
+]
+# (test split, dev split)
+SPLITS = [
+    (EVAL / "routing.jsonl", EVAL / "routing_dev.jsonl"),
+    (EVAL / "answers_test.jsonl", EVAL / "answers_dev.jsonl"),
+    (EVAL / "statutes_test.jsonl", EVAL / "statutes_dev.jsonl"),
+]
+
+
+# ---------------------------------------------------------------- checks
+
+
+def shared_phrases(held_out: Iterable[Phrase], training: Iterable[Phrase]) -> list[str]:
+    """Held-out phrases equal (after normalisation) to a training/tuning phrase."""
+    index: dict[str, list[Phrase]] = {}
+    for phrase in training:
+        if phrase.norm:
+            index.setdefault(phrase.norm, []).append(phrase)
+    leaks = []
+    for phrase in held_out:
+        if phrase.norm in index:
+            also = "; ".join(sorted({p.where for p in index[phrase.norm]}))
+            leaks.append(f"{phrase.text!r} ({phrase.where}) is also in {also}")
+    return leaks
+
+
+def checked_keyword(keyword: str) -> bool:
+    """Multi-word keywords and single words of 5+ letters (shorter ones match only whole)."""
+    norm = normalise(keyword)
+    return " " in norm or len(norm) >= 5
+
+
+class Corpus:
+    """Normalised messages, searched for keywords the way the router matches them (a phrase
+    on word boundaries; a 5+ letter word as a whole word or at either end of a compound)."""
+
+    def __init__(self, phrases: Iterable[Phrase]) -> None:
+        self.phrases = [p for p in phrases if p.norm]
+        self.padded = [f" {p.norm} " for p in self.phrases]
+        self.tokens = [set(p.norm.split()) for p in self.phrases]
+        self.vocabulary = set().union(*self.tokens) if self.tokens else set()
+        self.text = "\n".join(self.padded)
+
+    @staticmethod
+    def _word_in(keyword: str, token: str) -> bool:
+        return token == keyword or (
+            len(token) > len(keyword) and (token.startswith(keyword) or token.endswith(keyword))
+        )
+
+    def contains(self, keyword: str) -> bool:
+        norm = normalise(keyword)
+        if " " in norm:
+            return f" {norm} " in self.text
+        return any(self._word_in(norm, token) for token in self.vocabulary)
+
+    def messages_with(self, keyword: str) -> list[Phrase]:
+        norm = normalise(keyword)
+        if " " in norm:
+            return [p for p, padded in zip(self.phrases, self.padded, strict=True) if f" {norm} " in padded]
+        return [
+            p
+            for p, tokens in zip(self.phrases, self.tokens, strict=True)
+            if any(self._word_in(norm, t) for t in tokens)
+        ]
+
+
+def unjustified_keywords(
+    keywords: Iterable[Phrase], held_out: Iterable[Phrase], justifying: Iterable[Phrase]
+) -> list[str]:
+    """Keywords that occur in held-out messages and in no justifying (training/dev) message."""
+    test, train = Corpus(held_out), Corpus(justifying)
+    problems = []
+    seen: set[tuple[str, str]] = set()
+    for keyword in keywords:
+        key = (normalise(keyword.text), keyword.where)
+        if key in seen or not checked_keyword(keyword.text):
+            continue
+        seen.add(key)
+        if test.contains(keyword.text) and not train.contains(keyword.text):
+            examples = test.messages_with(keyword.text)
+            shown = "; ".join(f"{p.text!r} ({p.where})" for p in examples[:3])
+            more = f" and {len(examples) - 3} more" if len(examples) > 3 else ""
+            problems.append(f"{keyword.text!r} ({keyword.where}) occurs only in held-out messages: {shown}{more}")
+    return problems
+
+
+def _report(title: str, problems: list[str]) -> str:
+    return f"{title} ({len(problems)}):\n  " + "\n  ".join(problems)
+
+
+# ---------------------------------------------------------------- self-checks
+
+
+def test_normalise_lowercases_strips_accents_punctuation_and_whitespace() -> None:
+    assert normalise("  Wat kost een PASPOORT?!  ") == "wat kost een paspoort"
+    assert normalise("Café  één,\tdeux\n") == "cafe een deux"
+    assert normalise("driver's licence") == "drivers licence"
+    assert normalise("id-kaart / woz_waarde") == "id kaart woz waarde"
+    assert normalise("Australië?") == normalise("australie")
+    assert strip_annotations('ik woon in [Kerkstraat 12](address) in [Vlietstad]{"entity": "city"}') == (
+        "ik woon in Kerkstraat 12 in Vlietstad"
+    )
+
+
+def test_the_loaders_read_the_rasa_formats(tmp_path: Path) -> None:
+    stories = tmp_path / "stories.yml"
+    stories.write_text(
+        'version: "3.1"\nstories:\n- story: s\n  steps:\n  - user: |\n      ik woon op de [Dorpsweg 3](address)\n'
+        "    intent: inform\n  - action: utter_ok\n",
+        encoding="utf-8",
+    )
+    assert [t.text for t in story_user_turns(stories)] == ["ik woon op de Dorpsweg 3"]
+    nlu = tmp_path / "nlu" / "nl"
+    nlu.mkdir(parents=True)
+    (nlu / "x.yml").write_text(
+        'version: "3.1"\nnlu:\n- intent: inform\n  examples: |\n    - in de [Molenstraat](address)\n    - morgen\n',
+        encoding="utf-8",
+    )
+    assert [e.text for e in nlu_examples(tmp_path / "nlu")] == ["in de Molenstraat", "morgen"]
+    answers = tmp_path / "answers.jsonl"
+    rows = [
+        {"kind": "single", "question": "Wat kost een paspoort?"},
+        {"kind": "followup", "turns": [{"question": "Wat kost een paspoort?"}, {"question": "En voor een kind?"}]},
+    ]
+    answers.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    assert [q.text for q in jsonl_questions(answers)] == ["Wat kost een paspoort?"] * 2 + ["En voor een kind?"]
+
+
+def test_the_checks_report_a_deliberate_leak() -> None:
+    held_out = [
+        Phrase("Ik heb nergens om te wonen!", "toy-test:1"),
+        Phrase("Mijn paspoortfoto is afgekeurd", "toy-test:2"),
+        Phrase("can I split my house in two", "toy-test:3"),
+    ]
+    training = [Phrase("ik heb   NERGENS om te wonen", "toy-train:1"), Phrase("paspoort verlopen", "toy-train:2")]
+    leaks = shared_phrases(held_out, training)
+    assert len(leaks) == 1 and "nergens om te wonen" in leaks[0] and "toy-train:1" in leaks[0]
+    assert shared_phrases(held_out[1:], training) == []
+
+    keywords = [
+        Phrase("split my house", "toy-teams (wonen keywords)"),  # only the test set has it: a leak
+        Phrase("paspoort", "toy-teams (burgerzaken keywords)"),  # in training too (and a compound in test)
+        Phrase("huis", "toy-teams (wonen weak_keywords)"),  # too short to check
+        Phrase("nergens", "toy-teams (wonen keywords)"),  # in training too
+    ]
+    problems = unjustified_keywords(keywords, held_out, training)
+    assert len(problems) == 1 and "'split my house'" in problems[0] and "toy-test:3" in problems[0]
+    assert unjustified_keywords(keywords, held_out, [*training, Phrase("I want to split my house", "dev:1")]) == []
+    # a compound in the test set only is a leak as well; a word inside another word is not a match
+    assert Corpus([Phrase("paspoortfoto", "x")]).contains("paspoort")
+    assert not Corpus([Phrase("verhuispaspoortje", "x")]).contains("paspoort")
+    assert not Corpus([Phrase("i split my houses", "x")]).contains("split my house")
+
+
+# ---------------------------------------------------------------- the project's data
+
+
+@pytest.mark.parametrize("held_out", HELD_OUT, ids=lambda s: s.name)
+def test_held_out_phrases_are_not_in_training_or_tuning_data(held_out: Source) -> None:
+    if not held_out.path.exists():
+        pytest.skip(f"{_rel(held_out.path)} does not exist (yet): nothing held out to check")
+    phrases = held_out.phrases()
+    assert phrases, f"no phrases read from {_rel(held_out.path)}: the loader does not match its format"
+    training = [p for source in TRAINING for p in source.phrases()]
+    leaks = shared_phrases(phrases, training)
+    assert not leaks, _report(f"{held_out.name} phrases found word for word in training/tuning data", leaks)
+
+
+def test_teams_keywords_are_justified_by_training_or_dev_data() -> None:
+    held_out = [p for source in HELD_OUT for p in source.phrases()]
+    justifying = [*NLU.phrases(), *TEAM_EXAMPLES.phrases(), *ROUTING_DEV.phrases()]
+    assert held_out and justifying and TEAM_KEYWORDS.phrases()
+    problems = unjustified_keywords(TEAM_KEYWORDS.phrases(), held_out, justifying)
+    assert not problems, _report(
+        "teams.yml keywords that only held-out messages contain (add an example of your own wording "
+        "to teams.yml or routing_dev.jsonl, or drop the keyword)",
+        problems,
+    )
+
+
+@pytest.mark.parametrize("test_split, dev_split", SPLITS, ids=lambda p: p.name)
+def test_test_split_shares_no_phrase_with_its_dev_split(test_split: Path, dev_split: Path) -> None:
+    missing = [_rel(p) for p in (test_split, dev_split) if not p.exists()]
+    if missing:
+        pytest.skip(f"{', '.join(missing)} does not exist (yet)")
+    test, dev = jsonl_questions(test_split), jsonl_questions(dev_split)
+    assert test and dev, f"no questions read from {_rel(test_split)} or {_rel(dev_split)}"
+    leaks = shared_phrases(test, dev)
+    assert not leaks, _report(f"{_rel(test_split)} phrases also in {_rel(dev_split)}", leaks)
