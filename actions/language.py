@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from rasa_sdk import Tracker
 
-SUPPORTED = ("nl", "en")
+from knowledge.languages import Language, supported
 
 
-def tracker_language(tracker: Tracker) -> str:
-    language = tracker.get_slot("language")
-    return language if language in SUPPORTED else "nl"
+def tracker_language(tracker: Tracker) -> Language:
+    return supported(tracker.get_slot("language"))

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
+from rasa_sdk.executor import ActionExecutor
 
 from api.services.audit import AuditLog
 from api.services.chat import ChatGateway
@@ -31,6 +32,11 @@ def get_store(request: Request) -> ConversationStore:
 
 def get_gateway(request: Request) -> ChatGateway:
     return request.app.state.gateway  # type: ignore[no-any-return]
+
+
+def get_executor(request: Request) -> ActionExecutor:
+    """rasa-sdk's executor with the actions package registered (api/main.py)."""
+    return request.app.state.executor  # type: ignore[no-any-return]
 
 
 def get_documents(request: Request) -> DocumentLibrary:
@@ -89,6 +95,7 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 StoreDep = Annotated[ConversationStore, Depends(get_store)]
 GatewayDep = Annotated[ChatGateway, Depends(get_gateway)]
 DocumentsDep = Annotated[DocumentLibrary, Depends(get_documents)]
+ExecutorDep = Annotated[ActionExecutor, Depends(get_executor)]
 UsersDep = Annotated[UserStore, Depends(get_users)]
 ModerationDep = Annotated[ModerationService, Depends(get_moderation)]
 AuditDep = Annotated[AuditLog, Depends(get_audit)]

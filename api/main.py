@@ -16,7 +16,6 @@ from rasa_sdk.executor import ActionExecutor
 import actions
 from actions import context as action_context
 from api.routers import actions_webhook, admin, auth, citizen, health, moderator, routing, staff
-from api.routers.citizen import WEB_DIR
 from api.services.audit import AuditLog
 from api.services.chat import ChatGateway
 from api.services.citizen_answers import CitizenAnswers
@@ -25,7 +24,6 @@ from api.services.database import create_schema, make_engine, make_sessionmaker
 from api.services.documents import DocumentLibrary
 from api.services.escalations import EscalationWorkflow
 from api.services.knowledge_service import open_knowledge, open_statutes
-from api.services.language import detect_language
 from api.services.moderation import ModerationService
 from api.services.office_hours import OfficeHours
 from api.services.rasa_client import RasaClient
@@ -33,7 +31,8 @@ from api.services.routing_service import open_router
 from api.services.staff_search import StaffSearch
 from api.services.users import UserStore
 from api.services.warm_up import warm_up_in_background
-from api.settings import PROJECT_ROOT, Settings, get_settings
+from api.settings import Settings, get_settings
+from knowledge.languages import detect_language
 from routing.router import LazyRouter
 from routing.teams import TeamDirectory
 
@@ -54,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rasa = RasaClient(base_url=settings.rasa_url, timeout_s=settings.rasa_timeout_s)
         executor = ActionExecutor()
         executor.register_package(actions)
-        teams = TeamDirectory.load(PROJECT_ROOT / "data" / "routing" / "teams.yml")
+        teams = TeamDirectory.load(settings.routing_dir / "teams.yml")
         lazy_router = LazyRouter(partial(open_router, settings, search=knowledge.search, teams=teams))
         app.state.lazy_router = lazy_router
         # The language detector loads its models on first use (~1 s) and the router builds on
@@ -82,9 +81,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             sessions=sessions,
             workflow=escalations,
             teams=teams,
-            messages_path=PROJECT_ROOT / "data" / "handoff_messages.yml",
+            messages_path=settings.handoff_messages_file,
         )
-        handoff_texts = yaml.safe_load((PROJECT_ROOT / "data" / "handoff_messages.yml").read_text(encoding="utf-8"))
+        handoff_texts = yaml.safe_load(settings.handoff_messages_file.read_text(encoding="utf-8"))
         app.state.gateway = ChatGateway(store=store, bot=rasa, no_reply=handoff_texts["no_reply"])
         app.state.documents = DocumentLibrary(knowledge.documents())
         app.state.executor = executor
@@ -96,7 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             engine.dispose()
 
     app = FastAPI(title="Loket", version="0.1.0", lifespan=lifespan)
-    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    app.mount("/static", StaticFiles(directory=settings.web_dir / "static"), name="static")
     app.include_router(health.router)
     app.include_router(citizen.router)
     app.include_router(actions_webhook.router)

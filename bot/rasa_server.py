@@ -139,7 +139,7 @@ def apply_fixes() -> None:
     tracker_cache.apply()
 
 
-# Set by api/services/stack.py (start_stack(rasa_http_api=True)) for evaluations that read trackers.
+# Set by api/operations/stack.py (start_stack(rasa_http_api=True)) for evaluations that read trackers.
 RASA_API_TOKEN_ENV = "LOKET_RASA_API_TOKEN"
 
 

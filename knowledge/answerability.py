@@ -33,7 +33,6 @@ EVIDENCE_FEATURES = (
     "query_terms",
     "follow_up",
     "language_match",
-    "cross_dense",
 )
 
 
@@ -144,10 +143,10 @@ class Evidence:
             "aspect_match": float(section.get("aspect_match", 0.0)),
             "query_terms": math.log1p(query_terms),
             "follow_up": 1.0 if follow_up else 0.0,
-            # Across languages BM25 finds nothing and similarities run lower: the model gets the
-            # similarity of a question answered from a page in another language as its own feature.
+            # Whether the page is in the citizen's language: across languages BM25 finds nothing.
+            # (A separate weight for cross-language similarity was tried: with few such questions
+            # in dev it let short English chit-chat through to the English pages.)
             "language_match": float(page.get("language_match", 0.0)),
-            "cross_dense": float(page.get("dense", 0.0)) * (1.0 - float(page.get("language_match", 0.0))),
         }
         return cls(values=values, intent=intent, intent_confidence=intent_confidence)
 

@@ -49,7 +49,6 @@ PAGE_FEATURES = (
     "page_rank",
     "title_overlap",
     "heading_dense",
-    "language_match",
 )
 SECTION_FEATURES = (
     "dense_gap",
@@ -277,6 +276,8 @@ class AnswerEngine:
                 "page_rank": 1.0 / (1.0 + rank),
                 "title_overlap": self._overlap(query_terms, members[0].title),
                 "heading_dense": best_heading,
+                # For the decision, not the page ranker: fitted on this corpus, a ranker weight on
+                # it learned "English pages are wrong" from the few English pages there are.
                 "language_match": 1.0 if language and document is not None and document.language == language else 0.0,
             }
             ranked.append(RankedPage(doc_id, page_features, self.page_ranker.score(page_features), tuple(sections)))

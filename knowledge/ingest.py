@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from knowledge.formats import DOCX_SUFFIXES, HTML_SUFFIXES, PDF_SUFFIXES, FormatError, read_docx, read_html, read_pdf
+from knowledge.languages import DEFAULT_LANGUAGE, detect_language
 from knowledge.statutes import STATUTE_SUFFIXES, read_statute
 from knowledge.types import AUDIENCES, Audience, Document
 
@@ -30,7 +31,6 @@ BINARY_READERS = {
 }
 SUPPORTED_SUFFIXES = MARKDOWN_SUFFIXES | TEXT_SUFFIXES | frozenset(BINARY_READERS) | STATUTE_SUFFIXES
 SIDECAR_SUFFIXES = (".meta.yaml", ".meta.yml")
-DEFAULT_LANGUAGE = "nl"
 
 # Ids end up in URLs (/documents/{id}) and chunk ids ("{id}#{n}"): keep them plain.
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -214,7 +214,8 @@ def _build(meta: dict[str, Any], body: str, path: Path, root: Path) -> Document:
     if not _ID.match(doc_id):
         raise _Invalid(f"invalid id {doc_id!r}: use letters, digits, '.', '_' or '-'")
     title = _opt_str(meta, "title") or _first_h1(body) or _title_from_name(path.stem)
-    language = (_opt_str(meta, "language") or detect_language(body)).lower()
+    # The same detector as the chat's (knowledge/languages.py), on the opening of the text.
+    language = (_opt_str(meta, "language") or detect_language(body[:2000], previous=DEFAULT_LANGUAGE)).lower()
     team = _opt_str(meta, "team")
     audience = _audience(meta, path, root)
     allowed = _str_tuple(meta.get("allowed_teams"), "allowed_teams")
@@ -306,104 +307,3 @@ def _one_line(exc: Exception) -> str:
 
 
 # Frequent function words; enough to tell Dutch from English in a policy text.
-_NL_WORDS = frozenset(
-    [
-        "de",
-        "het",
-        "een",
-        "en",
-        "van",
-        "in",
-        "is",
-        "dat",
-        "op",
-        "te",
-        "zijn",
-        "voor",
-        "met",
-        "niet",
-        "aan",
-        "er",
-        "ook",
-        "als",
-        "bij",
-        "of",
-        "u",
-        "uw",
-        "wij",
-        "we",
-        "je",
-        "naar",
-        "om",
-        "dan",
-        "wat",
-        "wordt",
-        "worden",
-        "kunt",
-        "moet",
-        "heeft",
-        "hebt",
-        "deze",
-        "die",
-        "dit",
-        "geen",
-        "meer",
-        "nog",
-        "door",
-        "over",
-    ]
-)
-_EN_WORDS = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "and",
-        "of",
-        "in",
-        "is",
-        "that",
-        "on",
-        "to",
-        "be",
-        "for",
-        "with",
-        "not",
-        "at",
-        "there",
-        "also",
-        "as",
-        "by",
-        "or",
-        "you",
-        "your",
-        "we",
-        "from",
-        "it",
-        "this",
-        "these",
-        "can",
-        "must",
-        "has",
-        "have",
-        "are",
-        "will",
-        "which",
-        "what",
-        "when",
-        "if",
-        "more",
-        "no",
-        "about",
-    ]
-)
-
-
-def detect_language(text: str, default: str = DEFAULT_LANGUAGE) -> str:
-    """'nl' or 'en' by counting function words; the default when there is too little to tell."""
-    words = re.findall(r"[a-zà-ÿ]+", text.lower())[:2000]
-    nl = sum(w in _NL_WORDS for w in words)
-    en = sum(w in _EN_WORDS for w in words)
-    if max(nl, en) < 3:
-        return default
-    return "en" if en > nl * 1.2 else "nl"

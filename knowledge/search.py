@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from knowledge.index import KnowledgeIndex, load_index
+from knowledge.languages import SUPPORTED_LANGUAGES
 from knowledge.query_vectors import QueryVector
 from knowledge.sparse import Analyzer
 from knowledge.types import Document, Embedder, Hit, Reader
@@ -82,7 +83,7 @@ class KnowledgeSearch:
         defaults = default_thresholds(embedder.name)
         self.index = index
         self.embedder = embedder
-        self.analyzer = analyzer or Analyzer(index.manifest.get("analyzer_languages") or ("nl", "en"))
+        self.analyzer = analyzer or Analyzer(index.manifest.get("analyzer_languages") or SUPPORTED_LANGUAGES)
         self.thresholds = Thresholds(
             bm25=defaults.bm25 if bm25_threshold is None else bm25_threshold,
             dense=defaults.dense if dense_threshold is None else dense_threshold,

@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from knowledge.languages import SUPPORTED_LANGUAGES
+
 if TYPE_CHECKING:
     from spacy.language import Language
 
-ANALYZER_LANGUAGES = ("nl", "en")
+ANALYZER_LANGUAGES = SUPPORTED_LANGUAGES  # a spaCy blank pipeline with lookup lemmas for each
 FALLBACK_LANGUAGE = "nl"
 MAX_QUERY_TERMS = 64  # bounds query cost whatever someone pastes into the chat box
 _HAS_ALNUM = re.compile(r"\w")

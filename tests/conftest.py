@@ -54,7 +54,7 @@ def project_settings() -> Settings:
 
 @pytest.fixture(scope="session")
 def trained_model(project_settings: Settings) -> Path:
-    from api.services.rasa_model import ensure_model
+    from api.operations.rasa_model import ensure_model
 
     return ensure_model(project_settings)
 

@@ -44,12 +44,13 @@ from urllib.parse import quote
 import httpx
 
 from api.settings import PROJECT_ROOT, Settings
+from knowledge.languages import SUPPORTED_LANGUAGES
 
 DEV_SET = PROJECT_ROOT / "data" / "eval" / "answers_dev.jsonl"
 TEST_SET = PROJECT_ROOT / "data" / "eval" / "answers_test.jsonl"
 
 KINDS = ("answerable", "uncovered", "out_of_scope", "external", "followup")
-LANGUAGES = ("nl", "en")
+LANGUAGES = SUPPORTED_LANGUAGES
 ORGS = ("belastingdienst", "uwv", "svb", "duo", "rdw", "politie")
 SECTION_SEP = " › "  # knowledge/chunking.py: sections are "Title › Heading" paths
 
@@ -664,9 +665,9 @@ def running_stack(settings: Settings, *, echo: Callable[[str], None]) -> Iterato
     """Rasa and the api on free loopback ports, with the project's model and index (built or
     trained first when stale) and fresh SQLite databases in a temporary directory, like
     bench/stack_helper.py; Rasa's HTTP API is open to this run only (a random token)."""
+    from api.operations.rasa_model import ensure_model
+    from api.operations.stack import start_stack
     from api.services.knowledge_service import ensure_index
-    from api.services.rasa_model import ensure_model
-    from api.services.stack import start_stack
 
     with stdout_on_stderr():  # Rasa training prints to stdout, which is the report's (--json)
         model = ensure_model(settings, echo=echo)

@@ -11,14 +11,13 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import JSONResponse
-from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import (
     ActionExecutionRejection,
     ActionMissingDomainException,
     ActionNotFoundException,
 )
 
-from api.deps import SettingsDep
+from api.deps import ExecutorDep, SettingsDep
 
 
 def require_action_token(settings: SettingsDep, token: str | None = Query(None)) -> None:
@@ -30,12 +29,8 @@ def require_action_token(settings: SettingsDep, token: str | None = Query(None))
 router = APIRouter(tags=["rasa"], dependencies=[Depends(require_action_token)])
 
 
-def get_executor(request: Request) -> ActionExecutor:
-    return request.app.state.executor  # type: ignore[no-any-return]
-
-
 @router.post("/webhook")
-async def run_action(request: Request, executor: ActionExecutor = Depends(get_executor)) -> Any:
+async def run_action(request: Request, executor: ExecutorDep) -> Any:
     try:
         action_call = await request.json()
     except ValueError:

@@ -7,7 +7,6 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from api.deps import SESSION_COOKIE, CurrentUser, SettingsDep, UsersDep
-from api.routers.citizen import WEB_DIR
 
 router = APIRouter(tags=["auth"])
 
@@ -25,8 +24,8 @@ class Me(BaseModel):
 
 
 @router.get("/login", include_in_schema=False)
-def login_page() -> FileResponse:
-    return FileResponse(WEB_DIR / "login.html", media_type="text/html")
+def login_page(settings: SettingsDep) -> FileResponse:
+    return FileResponse(settings.web_dir / "login.html", media_type="text/html")
 
 
 @router.post("/api/auth/login")

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel, Field
 
 from api.deps import DocumentsDep, GatewayDep, SettingsDep, StoreDep
-from api.services.conversations import Message, UnknownConversation
-from api.services.message_html import message_html
+from api.schemas import MessageOut
+from api.services.conversations import UnknownConversation
 from api.services.rasa_client import RasaUnavailable
-
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
 router = APIRouter(tags=["citizen"])
 
@@ -34,29 +30,6 @@ class CitizenMessageIn(BaseModel):
     language: Literal["nl", "en"] | None = None
 
 
-class MessageOut(BaseModel):
-    id: int
-    author: str
-    text: str
-    # The bot's Markdown as safe HTML (lists, bold, links); None for what a person typed.
-    html: str | None = None
-    language: str | None
-    sources: list[dict[str, Any]]
-    created_at: datetime | None
-
-    @classmethod
-    def of(cls, message: Message) -> MessageOut:
-        return cls(
-            id=message.id,
-            author=message.author,
-            text=message.text,
-            html=message_html(message.author, message.text),
-            language=message.language,
-            sources=message.sources,
-            created_at=message.created_at,
-        )
-
-
 class TurnOut(BaseModel):
     conversation_id: str
     language: str
@@ -65,8 +38,8 @@ class TurnOut(BaseModel):
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def chat_page() -> FileResponse:
-    return FileResponse(WEB_DIR / "chat.html", media_type="text/html")
+def chat_page(settings: SettingsDep) -> FileResponse:
+    return FileResponse(settings.web_dir / "chat.html", media_type="text/html")
 
 
 @router.post("/api/chat/conversations", status_code=status.HTTP_201_CREATED)

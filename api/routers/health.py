@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
+
+from api.deps import DocumentsDep
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/health")
-def health(request: Request) -> dict[str, object]:
-    documents = request.app.state.documents
+def health(documents: DocumentsDep) -> dict[str, object]:
     return {"status": "ok", "documents": documents.count()}

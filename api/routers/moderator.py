@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from api.deps import CurrentUser, ModerationDep, require_role
-from api.routers.citizen import WEB_DIR, MessageOut
+from api.deps import CurrentUser, ModerationDep, SettingsDep, require_role
+from api.schemas import MessageOut
 from api.services.escalations import ConflictError, Escalation, EscalationNotFound
 
 router = APIRouter(
@@ -20,9 +20,9 @@ page_router = APIRouter(tags=["moderator"])
 
 
 @page_router.get("/moderator", include_in_schema=False)
-def console_page() -> FileResponse:
+def console_page(settings: SettingsDep) -> FileResponse:
     # The page is static; its script asks /api/auth/me and sends visitors without a session to /login.
-    return FileResponse(WEB_DIR / "moderator.html", media_type="text/html")
+    return FileResponse(settings.web_dir / "moderator.html", media_type="text/html")
 
 
 class EscalationOut(BaseModel):

@@ -10,8 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from api.deps import CurrentUser, StaffSearchDep, UsersDep, require_role
-from api.routers.citizen import WEB_DIR
+from api.deps import CurrentUser, SettingsDep, StaffSearchDep, UsersDep, require_role
 from api.services.staff_search import DocumentResult, Filters
 
 router = APIRouter(prefix="/api/staff", tags=["staff"], dependencies=[Depends(require_role("staff", "admin"))])
@@ -19,9 +18,9 @@ page_router = APIRouter(tags=["staff"])
 
 
 @page_router.get("/staff", include_in_schema=False)
-def workspace_page() -> FileResponse:
+def workspace_page(settings: SettingsDep) -> FileResponse:
     # Static page; its script sends visitors without a session to /login.
-    return FileResponse(WEB_DIR / "staff.html", media_type="text/html")
+    return FileResponse(settings.web_dir / "staff.html", media_type="text/html")
 
 
 class PassageOut(BaseModel):

@@ -13,7 +13,8 @@ from typing import Any, Protocol
 
 from api.services.conversations import ConversationStore, Message
 from api.services.crisis import CRISIS_INTENT, THREAT_INTENT, crisis_signal, threat_signal
-from api.services.language import Language, detect_language, split_language_choice
+from api.services.language import split_language_choice
+from knowledge.languages import SUPPORTED_LANGUAGES, Language, detect_language, supported
 
 
 class BotBackend(Protocol):
@@ -120,6 +121,6 @@ class ChatGateway:
 
     def _previous_language(self, conversation_id: str) -> Language:
         for message in reversed(self._store.messages(conversation_id)):
-            if message.author == "citizen" and message.language in ("nl", "en"):
-                return message.language  # type: ignore[return-value]
+            if message.author == "citizen" and message.language in SUPPORTED_LANGUAGES:
+                return supported(message.language)
         return "nl"

@@ -114,7 +114,7 @@ class Highlighter:
 
 class StaffSearch:
     """Searches the main index (public and internal documents) and, when built, the statutes'
-    own index (`loket eval retrieval --set data/eval/statutes.jsonl` or `loket ingest-statutes`)."""
+    own index (`loket eval retrieval --set data/eval/statutes_test.jsonl` or `loket ingest-statutes`)."""
 
     def __init__(
         self, *, search: KnowledgeSearch, sessions: sessionmaker[Session], statutes: KnowledgeSearch | None = None

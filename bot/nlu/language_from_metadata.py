@@ -27,6 +27,8 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from knowledge.languages import SUPPORTED_LANGUAGES
+
 METADATA = "metadata"
 
 
@@ -36,7 +38,7 @@ class LanguageFromMetadata(GraphComponent, EntityExtractorMixin):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"entity": "language", "languages": ["nl", "en"]}
+        return {"entity": "language", "languages": list(SUPPORTED_LANGUAGES)}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self._entity: Text = config["entity"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from api.services.rasa_model import TRAINING_DATA, rasa_env
+from api.operations.rasa_model import TRAINING_DATA, rasa_env
 from api.settings import PROJECT_ROOT, Settings
 
 pytestmark = pytest.mark.integration

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from api.services.rasa_model import rasa_env
+from api.operations.rasa_model import rasa_env
 from api.settings import PROJECT_ROOT, Settings
 
 pytestmark = pytest.mark.integration

@@ -13,7 +13,7 @@ import subprocess
 import pytest
 from sqlalchemy.engine import make_url
 
-from api.services.rasa_model import rasa_env
+from api.operations.rasa_model import rasa_env
 from api.settings import PROJECT_ROOT, Settings
 
 pytestmark = pytest.mark.integration

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from api.services.stack import Stack, start_stack
+from api.operations.stack import Stack, start_stack
 from api.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -58,7 +58,7 @@ class RunningLoket:
         env = {**os.environ, "LOKET_DATA_DIR": str(self.settings.data_dir)}
         if self.settings.database_url:
             env["LOKET_DATABASE_URL"] = self.settings.database_url
-        command = [sys.executable, "-m", "api.cli", "users", "create", username, "--password-stdin"]
+        command = [sys.executable, "-m", "api.operations.cli", "users", "create", username, "--password-stdin"]
         command += [f"--role={role}" for role in roles] + ([f"--name={name}"] if name else [])
         command += [f"--team={team}" for team in teams or []]
         subprocess.run(command, input=password + "\n", text=True, env=env, check=True, capture_output=True)

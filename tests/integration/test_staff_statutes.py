@@ -52,8 +52,11 @@ def test_statute_questions_score_the_same_through_the_staff_api(
 ) -> None:
     from knowledge.search import KnowledgeSearch
 
-    questions = load_questions(PROJECT_ROOT / "data" / "eval" / "statutes.jsonl")
-    rows = [line for line in (PROJECT_ROOT / "data" / "eval" / "statutes.jsonl").read_text().splitlines() if line]
+    # The dev split: the recall floor below was set from its (tuning) figures; statutes_test.jsonl is
+    # the held-out split to report on, not to assert a floor with.
+    dev_split = PROJECT_ROOT / "data" / "eval" / "statutes_dev.jsonl"
+    questions = load_questions(dev_split)
+    rows = [line for line in dev_split.read_text().splitlines() if line]
     questions = [q for q, row in zip(questions, rows, strict=True) if f'"law": "{LAW}"' in row]
     assert len(questions) >= 5
 

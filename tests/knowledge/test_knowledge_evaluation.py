@@ -62,7 +62,7 @@ def test_evaluate_on_a_small_index(tmp_path: Path, small_corpus) -> None:
 
 
 def test_cli_eval_retrieval_prints_json(tmp_path: Path, small_corpus, monkeypatch, capsys) -> None:
-    from api import cli
+    from api.operations import cli
 
     build_index(small_corpus, embedder=HashingEmbedder(), index_dir=tmp_path / "index")
     doc = small_corpus[0]
@@ -89,9 +89,11 @@ def test_shipped_retrieval_set_is_well_formed() -> None:
     assert len({q.question for q in questions}) == len(questions)
 
 
-def test_shipped_statute_set_points_at_real_articles() -> None:
-    questions = load_questions(ROOT / "data" / "eval" / "statutes.jsonl")
+@pytest.mark.parametrize("split", ["statutes_dev.jsonl", "statutes_test.jsonl"])  # tuning / held-out split
+def test_shipped_statute_set_points_at_real_articles(split: str) -> None:
+    questions = load_questions(ROOT / "data" / "eval" / split)
     assert len(questions) >= 40
+    assert len({q.id for q in questions}) == len(questions)
     assert all(
         u.startswith("https://wetten.overheid.nl/BWBR") and "#Artikel" in u for q in questions for u in q.expected
     )

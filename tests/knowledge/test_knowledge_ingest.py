@@ -3,7 +3,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from knowledge.ingest import detect_language, load_documents
+from knowledge.ingest import load_documents
+from knowledge.languages import detect_language
 
 
 def test_front_matter_fields(write_doc, tmp_path: Path) -> None:

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from api.cli import main
 from api.operations.answer_eval import (
     AnswerSetError,
     Case,
@@ -25,6 +24,7 @@ from api.operations.answer_eval import (
     score,
     section_heading,
 )
+from api.operations.cli import main
 from knowledge.types import Document
 
 PASSPORT = [{"page": "paspoort-aanvragen", "section": "Kosten"}, {"page": "paspoort-aanvragen-en", "section": "Costs"}]

@@ -1,4 +1,4 @@
-"""The gateway's crisis check: clear phrases in both languages, not everyday words."""
+"""The gateway's crisis and threat checks: clear phrases in both languages, not everyday words."""
 
 from __future__ import annotations
 

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from api.services.language import detect_language, split_language_choice
+from api.services.language import split_language_choice
+from knowledge.languages import detect_language
 
 
 @pytest.mark.parametrize(

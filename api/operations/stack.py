@@ -20,7 +20,7 @@ import httpx
 import yaml
 from sqlalchemy.engine import make_url
 
-from api.services.rasa_model import rasa_env
+from api.operations.rasa_model import rasa_env
 from api.settings import PROJECT_ROOT, Settings
 
 # Read by bot/rasa_server.py: when set, Rasa's HTTP API is enabled behind this token.

@@ -31,7 +31,7 @@ def _echo(message: str) -> None:
 
 
 def cmd_train(settings: Settings, _args: argparse.Namespace) -> int:
-    from api.services.rasa_model import ensure_model
+    from api.operations.rasa_model import ensure_model
 
     ensure_model(settings, echo=_echo)
     return 0
@@ -91,13 +91,14 @@ def cmd_route(settings: Settings, args: argparse.Namespace) -> int:
 
 
 RETRIEVAL_SET = Path("data/eval/retrieval_nl_en.jsonl")
-STATUTES_SET = Path("data/eval/statutes.jsonl")
+STATUTES_SET = Path("data/eval/statutes_test.jsonl")  # held out, to report on; statutes_dev.jsonl was used for tuning
 
 
 def cmd_eval_retrieval(settings: Settings, args: argparse.Namespace) -> int:
     """`loket eval retrieval`: recall@1/@5 and MRR of the knowledge search on a labelled set.
 
-    The statute set (data/eval/statutes.jsonl, or --sources) runs on its own index of the
+    The statute sets (data/eval/statutes_test.jsonl, the held-out split to report on;
+    statutes_dev.jsonl, the split used for tuning; or --sources) run on their own index of the
     regelrecht YAML in --index-dir (default var/index-statutes), built here when missing.
     """
     from knowledge.evaluation import evaluate, load_questions
@@ -242,9 +243,9 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
+    from api.operations.rasa_model import ensure_model
+    from api.operations.stack import start_stack
     from api.services.knowledge_service import ensure_index
-    from api.services.rasa_model import ensure_model
-    from api.services.stack import start_stack
 
     started = time.monotonic()
     _echo("[1/3] Knowledge index")
@@ -352,7 +353,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_argument(
         "--set",
         help="labelled JSONL file (routing: data/eval/routing.jsonl, with --tune routing_dev.jsonl; "
-        "retrieval: data/eval/retrieval_nl_en.jsonl, or data/eval/statutes.jsonl; "
+        "retrieval: data/eval/retrieval_nl_en.jsonl, or data/eval/statutes_test.jsonl (statutes_dev.jsonl: "
+        "the tuning split); "
         "answers: data/eval/answers_test.jsonl, or answers_dev.jsonl)",
     )
     evaluation.add_argument(

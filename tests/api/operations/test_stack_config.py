@@ -7,8 +7,8 @@ from pathlib import Path
 import yaml
 from pydantic import SecretStr
 
-from api.services.rasa_model import model_fingerprint
-from api.services.stack import render_endpoints, tracker_store_config
+from api.operations.rasa_model import model_fingerprint
+from api.operations.stack import render_endpoints, tracker_store_config
 from api.settings import PROJECT_ROOT, Settings
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import threading
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, timedelta
 
 import pytest
@@ -15,36 +13,8 @@ from api.services.conversations import ConversationStore
 from api.services.database import create_schema, make_engine, make_sessionmaker
 from api.services.escalations import ConflictError, EscalationWorkflow
 from api.services.moderation import ModerationService
-from api.services.users import User, UserStore
-from api.settings import PROJECT_ROOT
-from routing.teams import TeamDirectory
-
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(database_url)
-    create_schema(engine)
-    yield make_sessionmaker(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def moderation(sessions: sessionmaker[Session]) -> ModerationService:
-    return ModerationService(
-        sessions=sessions,
-        workflow=EscalationWorkflow(sessions=sessions),
-        teams=TeamDirectory.load(PROJECT_ROOT / "data" / "routing" / "teams.yml"),
-        messages_path=PROJECT_ROOT / "data" / "handoff_messages.yml",
-    )
-
-
-def make_user(sessions: sessionmaker[Session], name: str, *roles: str) -> User:
-    users = UserStore(sessions=sessions, session_ttl=timedelta(hours=1))
-    return users.create(
-        username=f"{name}-{uuid.uuid4().hex[:8]}", password=PASSWORD, roles=list(roles), display_name=name
-    )
+from api.services.users import User
+from tests.api.services.conftest import make_user, moderation_service
 
 
 def escalate(sessions: sessionmaker[Session], **kwargs: object) -> tuple[ConversationStore, str, int]:
@@ -133,12 +103,7 @@ def test_two_moderators_can_never_claim_the_same_escalation(postgres_url: str) -
     engine = make_engine(postgres_url)
     create_schema(engine)
     sessions = make_sessionmaker(engine)
-    moderation = ModerationService(
-        sessions=sessions,
-        workflow=EscalationWorkflow(sessions=sessions),
-        teams=TeamDirectory.load(PROJECT_ROOT / "data" / "routing" / "teams.yml"),
-        messages_path=PROJECT_ROOT / "data" / "handoff_messages.yml",
-    )
+    moderation = moderation_service(sessions, EscalationWorkflow(sessions=sessions))
     moderators = [make_user(sessions, f"m{i}", "moderator") for i in range(8)]
     for _round in range(5):
         _, conversation, escalation = escalate(sessions)

@@ -4,9 +4,6 @@ conversation, who may move it, and who handles the conversation as a result."""
 from __future__ import annotations
 
 import threading
-import uuid
-from collections.abc import Iterator
-from datetime import timedelta
 
 import pytest
 from sqlalchemy.exc import IntegrityError
@@ -16,47 +13,12 @@ from api.services.conversations import ConversationStore, UnknownConversation
 from api.services.database import EscalationRow, create_schema, make_engine, make_sessionmaker
 from api.services.escalations import ConflictError, EscalationWorkflow
 from api.services.moderation import ModerationService
-from api.services.users import User, UserStore
-from api.settings import PROJECT_ROOT
-from routing.teams import TeamDirectory
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(database_url)
-    create_schema(engine)
-    yield make_sessionmaker(engine)
-    engine.dispose()
+from tests.api.services.conftest import make_user
 
 
 @pytest.fixture
 def store(sessions: sessionmaker[Session]) -> ConversationStore:
     return ConversationStore(sessions=sessions)
-
-
-@pytest.fixture
-def workflow(sessions: sessionmaker[Session]) -> EscalationWorkflow:
-    return EscalationWorkflow(sessions=sessions)
-
-
-@pytest.fixture
-def moderation(sessions: sessionmaker[Session], workflow: EscalationWorkflow) -> ModerationService:
-    return ModerationService(
-        sessions=sessions,
-        workflow=workflow,
-        teams=TeamDirectory.load(PROJECT_ROOT / "data" / "routing" / "teams.yml"),
-        messages_path=PROJECT_ROOT / "data" / "handoff_messages.yml",
-    )
-
-
-def user(sessions: sessionmaker[Session], name: str, *roles: str) -> User:
-    users = UserStore(sessions=sessions, session_ttl=timedelta(hours=1))
-    return users.create(
-        username=f"{name}-{uuid.uuid4().hex[:8]}",
-        password="correct horse battery",
-        roles=list(roles),
-        display_name=name,
-    )
 
 
 def ask_for_person(workflow: EscalationWorkflow, conversation: str, **kwargs: object) -> int:
@@ -81,7 +43,7 @@ def test_a_second_request_after_hand_back_reaches_the_queue(
     """Regression: the second request reused the returned escalation and never showed up."""
     conversation = store.start(language="nl")
     first = ask_for_person(workflow, conversation)
-    anna = user(sessions, "Anna", "moderator")
+    anna = make_user(sessions, "Anna", "moderator")
     moderation.claim(first, moderator=anna)
     moderation.reply(first, moderator=anna, text="Ik help u.")
     moderation.hand_back(first, moderator=anna)
@@ -102,7 +64,7 @@ def test_a_request_after_resolve_opens_a_new_escalation(
 ) -> None:
     conversation = store.start(language="nl")
     first = ask_for_person(workflow, conversation)
-    anna = user(sessions, "Anna", "moderator")
+    anna = make_user(sessions, "Anna", "moderator")
     moderation.claim(first, moderator=anna)
     moderation.resolve(first, moderator=anna)
     assert ask_for_person(workflow, conversation) != first
@@ -118,7 +80,7 @@ def test_a_new_request_joins_the_claimed_escalation_and_the_holder_keeps_it(
     handed the whole conversation back to the bot while its holder was still talking."""
     conversation = store.start(language="nl")
     first = ask_for_person(workflow, conversation)
-    anna, bob = user(sessions, "Anna", "moderator"), user(sessions, "Bob", "moderator")
+    anna, bob = make_user(sessions, "Anna", "moderator"), make_user(sessions, "Bob", "moderator")
     moderation.claim(first, moderator=anna)
 
     joined = workflow.escalate(
@@ -178,8 +140,8 @@ def test_who_may_move_an_escalation(
 ) -> None:
     conversation = store.start(language="en")
     escalation = ask_for_person(workflow, conversation, team="afval")
-    anna, bob = user(sessions, "Anna", "moderator"), user(sessions, "Bob", "moderator")
-    admin = user(sessions, "Root", "admin")
+    anna, bob = make_user(sessions, "Anna", "moderator"), make_user(sessions, "Bob", "moderator")
+    admin = make_user(sessions, "Root", "admin")
 
     with pytest.raises(ConflictError):  # nobody holds it yet
         moderation.resolve(escalation, moderator=anna)

@@ -1,0 +1,68 @@
+"""Fitting the answer engine: examples for the rankers, thresholds per intent, the test split refused."""
+
+from __future__ import annotations
+
+import argparse
+
+from api.operations.answer_eval import TEST_SET, Expected
+from api.operations.answer_fitting import Observation, choose_thresholds, ranker_examples
+from api.operations.cli import cmd_fit_answers
+from api.settings import Settings
+from knowledge.answers import Answer, RankedPage, ScoredPassage
+from knowledge.types import Hit
+
+
+def hit(doc_id: str, heading: str) -> Hit:
+    section = f"{doc_id} › {heading}" if heading else doc_id
+    return Hit(
+        doc_id=doc_id, title=doc_id, section=section, url=None, audience="public", team=None, score=0.0, passage=""
+    )
+
+
+def page(doc_id: str, *headings: str) -> RankedPage:
+    sections = tuple(ScoredPassage(hit(doc_id, h), {"dense_gap": -i / 10}, -i) for i, h in enumerate(headings))
+    return RankedPage(doc_id, {"dense": 0.9}, 1.0, sections)
+
+
+def observation(
+    kind: str, *, intent: str | None = None, right: bool = True, pages: tuple[RankedPage, ...] = ()
+) -> Observation:
+    shown = hit("paspoort", "Kosten") if right else hit("rijbewijs", "Kosten")
+    answer = Answer(answerable=True, score=0.5, hit=shown, ranked=pages)
+    expected = (Expected("paspoort", "Kosten"),) if kind == "answerable" else ()
+    return Observation("id", kind, "vraag", answer, expected, intent)
+
+
+def test_ranker_examples_label_pages_and_the_sections_of_the_right_page() -> None:
+    pages = (page("rijbewijs", "", "Kosten"), page("paspoort", "", "Kosten", "Aanvragen"))
+    page_groups, section_groups = ranker_examples([observation("answerable", pages=pages)])
+    assert page_groups == [([{"dense": 0.9}, {"dense": 0.9}], [False, True])]
+    [(rows, labels)] = section_groups
+    assert labels == [False, True, False] and len(rows) == 3
+
+
+def test_questions_without_a_right_candidate_teach_nothing() -> None:
+    pages = (page("rijbewijs", "", "Kosten"),)
+    assert ranker_examples([observation("answerable", pages=pages), observation("uncovered")]) == ([], [])
+
+
+def test_thresholds_weigh_each_error_by_its_target() -> None:
+    # Answerable questions score 0.6-0.9; out-of-scope ones 0.2-0.55. One uncovered at 0.45.
+    observations = [observation("answerable") for _ in range(10)] + [observation("out_of_scope") for _ in range(10)]
+    observations.append(observation("uncovered"))
+    probabilities = [0.6 + 0.03 * i for i in range(10)] + [0.2 + 0.035 * i for i in range(10)] + [0.45]
+    thresholds = choose_thresholds(observations, probabilities)
+    # Above every out-of-scope score (tolerance 0.03) and below every answerable one.
+    assert 0.515 < thresholds["default"] <= 0.6
+
+
+def test_each_intent_group_gets_its_own_threshold() -> None:
+    questions = [observation("answerable") for _ in range(4)]
+    chit_chat = [observation("out_of_scope", intent="out_of_scope") for _ in range(4)]
+    thresholds = choose_thresholds(questions + chit_chat, [0.3] * 4 + [0.7] * 4)
+    assert thresholds["default"] <= 0.3 and thresholds["out_of_scope"] > 0.7
+
+
+def test_fitting_refuses_the_test_split() -> None:
+    args = argparse.Namespace(set=str(TEST_SET))
+    assert cmd_fit_answers(Settings(), args) == 2
