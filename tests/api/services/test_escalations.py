@@ -30,8 +30,9 @@ def ask_for_person(workflow: EscalationWorkflow, conversation: str, **kwargs: ob
     ).id
 
 
-def queued_ids(moderation: ModerationService) -> list[int]:
-    return [item.escalation.id for item in moderation.queue()]
+def queued_ids(moderation: ModerationService, conversation: str) -> list[int]:
+    """This conversation's escalations in the moderators' queue (the PostgreSQL database is shared)."""
+    return [item.escalation.id for item in moderation.queue() if item.escalation.conversation_id == conversation]
 
 
 def test_a_second_request_after_hand_back_reaches_the_queue(
@@ -52,7 +53,7 @@ def test_a_second_request_after_hand_back_reaches_the_queue(
     second = ask_for_person(workflow, conversation)
 
     assert second != first
-    assert queued_ids(moderation) == [second]
+    assert queued_ids(moderation, conversation) == [second]
     assert workflow.get(first).status == "returned"
 
 
