@@ -152,7 +152,9 @@ def http_api_arguments(argv: List[Text], environ: Mapping[Text, Text]) -> List[T
     token = environ.get(RASA_API_TOKEN_ENV)
     if not token or argv[1:2] != ["run"]:
         return list(argv)
-    return [*argv, "--enable-api", "--auth-token", token]
+    # "--auth-token=<token>", not two arguments: a URL-safe token may start with "-", which
+    # argparse would take for an option and stop Rasa with exit code 2 (1 run in 64).
+    return [*argv, "--enable-api", f"--auth-token={token}"]
 
 
 def main() -> None:

@@ -109,3 +109,28 @@ def test_event_types_and_sqlite_tracker_store_keep_rasas_behaviour(tmp_path) -> 
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     assert result.stdout.strip().endswith("ok")
+
+
+HTTP_API_ARGUMENTS = """
+from rasa.__main__ import create_argument_parser
+from bot.rasa_server import http_api_arguments
+
+for token in ("-starts-with-a-dash", "_underscore", "plainToken123"):
+    argv = http_api_arguments(["rasa", "run", "--port", "5005"], {"LOKET_RASA_API_TOKEN": token})
+    parsed = create_argument_parser().parse_args(argv[1:])
+    assert parsed.enable_api and parsed.auth_token == token, (token, argv)
+assert http_api_arguments(["rasa", "run"], {}) == ["rasa", "run"]  # no token: no HTTP API
+print("ok")
+"""
+
+
+def test_rasas_http_api_takes_any_url_safe_token(tmp_path) -> None:
+    """A token from secrets.token_urlsafe may start with "-": Rasa's argument parser must still
+    read it as the token (it once stopped Rasa with exit code 2 in one run of 64)."""
+    settings = Settings()
+    result = subprocess.run(
+        [str(settings.rasa_python), "-c", HTTP_API_ARGUMENTS],
+        cwd=PROJECT_ROOT, env=rasa_env(settings), capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    assert result.stdout.strip().endswith("ok")
