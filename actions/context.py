@@ -32,7 +32,6 @@ class CitizenAnswerer(Protocol):
         follow_up: bool = False,
         query_vector: QueryVector | None = None,
         intent: str | None = None,
-        intent_confidence: float | None = None,
     ) -> Answer: ...
 
     def document_language(self, doc_id: str) -> str: ...

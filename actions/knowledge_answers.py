@@ -44,13 +44,12 @@ def shorten(passage: str, *, max_words: int = MAX_ANSWER_WORDS) -> str:
 
 def source_of(hit: Hit, *, language: str) -> dict[str, Any]:
     """The link under an answer: the page, opened at the section that answered."""
-    from knowledge.chunking import SECTION_SEP, section_url
+    from knowledge.chunking import heading_of, section_url
 
-    heading = hit.section.split(SECTION_SEP)[-1] if SECTION_SEP in hit.section else ""
     return {
         "title": hit.title,
         "section": hit.section,
-        "heading": heading,
+        "heading": heading_of(hit.section),
         "url": section_url(hit.url, hit.section),
         "doc_id": hit.doc_id,
         "language": language,
@@ -135,7 +134,6 @@ def answer_turn(
         follow_up=follow_up,
         query_vector=query_vector,
         intent=intent_name if intent_name not in QUESTION_INTENTS else None,
-        intent_confidence=intent.get("confidence"),
     )
     if not answer.answerable and topic is not None and not follow_up and is_short(text):
         # "duurt dat lang?" after an answer: too little to find a page of its own, so it is

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,9 +43,6 @@ class LinearModel:
     features: tuple[str, ...]
     weights: Mapping[str, float]
     bias: float = 0.0
-
-    def __hash__(self) -> int:  # frozen, but the weights mapping is not hashable
-        return id(self)
 
     def score(self, values: Mapping[str, float]) -> float:
         return self.bias + sum(self.weights.get(name, 0.0) * float(values.get(name, 0.0)) for name in self.features)
@@ -114,8 +111,6 @@ class Evidence:
     """What the engine found for a question, as the decision sees it."""
 
     values: dict[str, float]
-    intent: str | None = None
-    intent_confidence: float | None = None
 
     @classmethod
     def of(
@@ -128,8 +123,6 @@ class Evidence:
         section_score: float,
         query_terms: int,
         follow_up: bool,
-        intent: str | None = None,
-        intent_confidence: float | None = None,
     ) -> Evidence:
         values = {
             "page_score": page_score,
@@ -148,10 +141,7 @@ class Evidence:
             # in dev it let short English chit-chat through to the English pages.)
             "language_match": float(page.get("language_match", 0.0)),
         }
-        return cls(values=values, intent=intent, intent_confidence=intent_confidence)
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return cls(values=values)
 
 
 @dataclass(frozen=True)

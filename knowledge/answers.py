@@ -29,7 +29,7 @@ import numpy as np
 
 from knowledge.answerability import AnswerabilityModel, Evidence, LinearModel
 from knowledge.aspects import AspectLexicon
-from knowledge.chunking import SECTION_SEP
+from knowledge.chunking import SECTION_SEP, heading_of
 
 if TYPE_CHECKING:
     from knowledge.query_vectors import QueryVector
@@ -122,13 +122,7 @@ class Answer:
     @property
     def heading(self) -> str:
         """The section heading of the answer ("" for a page's opening text)."""
-        return section_heading(self.hit) if self.hit is not None else ""
-
-
-def section_heading(hit: Hit) -> str:
-    """Last part of the heading path; "" when the passage is the page's opening text."""
-    parts = hit.section.split(SECTION_SEP)
-    return "" if len(parts) <= 1 else parts[-1]
+        return heading_of(self.hit.section) if self.hit is not None else ""
 
 
 class AnswerEngine:
@@ -174,7 +168,6 @@ class AnswerEngine:
         follow_up: bool = False,
         query_vector: QueryVector | None = None,
         intent: str | None = None,
-        intent_confidence: float | None = None,
     ) -> Answer:
         """`follow_up`: the caller judged the message elliptical; `topic` is what it refers to.
         `language`: the citizen's language (a page in it is not preferred, only noted)."""
@@ -182,8 +175,10 @@ class AnswerEngine:
         if follow_up and topic is not None:
             # The follow-up's own words with the page's title: the earlier question's words
             # would pull the section back to the aspect asked before.
-            document = self.search.index.documents.get(topic.doc_id)
-            query = f"{question} {document.title}" if document is not None else f"{topic.question} {question}"
+            document = self.search.document(topic.doc_id, reader=reader)
+            if document is None:  # re-indexed away, or not this reader's: nothing to follow up on
+                return Answer(answerable=False, score=0.0, hit=None, aspects=asked)
+            query = f"{question} {document.title}"
             aspects = asked or topic.aspects
             vector = self.search.query_vector(query)
             pages = [topic.doc_id]
@@ -204,8 +199,6 @@ class AnswerEngine:
             section_score=section.score,
             query_terms=len(self.search.analyzer.analyze_query(question)),
             follow_up=follow_up and topic is not None,
-            intent=intent,
-            intent_confidence=intent_confidence,
         )
         probability = self.decision.probability(evidence)
         # A follow-up stays on the page the citizen is already reading: its section is answered.
@@ -253,7 +246,7 @@ class AnswerEngine:
             best_bm25 = max(p.bm25_score for p in members)
             sections = []
             for passage in members:
-                heading = section_heading(passage)
+                heading = heading_of(passage.section)
                 answers_aspect = bool(aspects) and self.aspects.answers(aspects, heading)
                 features = {
                     "dense_gap": passage.dense_score - best_dense,

@@ -26,12 +26,19 @@ def section_anchor(heading: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")
 
 
+def heading_of(section: str) -> str:
+    """The last heading of a section path ("Paspoort aanvragen › Kosten" → "Kosten"); "" for a
+    page's opening text, whose path is the title alone."""
+    parts = section.split(SECTION_SEP)
+    return parts[-1].strip() if len(parts) > 1 else ""
+
+
 def section_url(url: str | None, section: str) -> str | None:
     """`url` opened at the last heading of a section path; the page itself for its opening text."""
     if url is None:
         return None
-    parts = section.split(SECTION_SEP)
-    return url if len(parts) <= 1 else f"{url}#{section_anchor(parts[-1])}"
+    heading = heading_of(section)
+    return f"{url}#{section_anchor(heading)}" if heading else url
 
 
 def iter_sections(body: str, title: str) -> Iterator[tuple[tuple[str, ...], str]]:

@@ -44,6 +44,7 @@ from urllib.parse import quote
 import httpx
 
 from api.settings import PROJECT_ROOT, Settings
+from knowledge.chunking import SECTION_SEP, heading_of
 from knowledge.languages import SUPPORTED_LANGUAGES
 
 DEV_SET = PROJECT_ROOT / "data" / "eval" / "answers_dev.jsonl"
@@ -52,7 +53,6 @@ TEST_SET = PROJECT_ROOT / "data" / "eval" / "answers_test.jsonl"
 KINDS = ("answerable", "uncovered", "out_of_scope", "external", "followup")
 LANGUAGES = SUPPORTED_LANGUAGES
 ORGS = ("belastingdienst", "uwv", "svb", "duo", "rdw", "politie")
-SECTION_SEP = " › "  # knowledge/chunking.py: sections are "Title › Heading" paths
 
 # What Rasa runs, by name (domain.yml, actions/).
 NO_ANSWER = "utter_no_answer"
@@ -203,7 +203,7 @@ def corpus_sections(documents: Iterable[Any]) -> dict[str, set[str]]:
             continue
         names = sections.setdefault(doc.id, {""})
         for path, _text in iter_sections(doc.body, doc.title):
-            names.add(section_heading(SECTION_SEP.join(path), doc.title))
+            names.add(heading_of(SECTION_SEP.join(path)))
     return sections
 
 
@@ -266,14 +266,6 @@ class TurnOutcome:
         }  # fmt: skip
 
 
-def section_heading(section: str | None, title: str | None = None) -> str:
-    """The last heading of a "Title › Heading" path; "" for the text before the first heading."""
-    if not section or section == title:
-        return ""
-    parts = section.split(SECTION_SEP)
-    return parts[-1].strip() if len(parts) > 1 else ""
-
-
 def _page_of_url(url: Any) -> str:
     """The document id in a source link ("/documents/<id>#<section>")."""
     if not isinstance(url, str):
@@ -313,7 +305,7 @@ def classify_turn(
     page = section = None
     if shown is not None:
         page = str(shown.get("doc_id") or _page_of_url(shown.get("url")))
-        section = section_heading(shown.get("section"), shown.get("title"))
+        section = heading_of(str(shown.get("section") or ""))
 
     events = events_since_user(list((tracker or {}).get("events") or []))
     steps: list[str] = []

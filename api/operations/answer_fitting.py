@@ -8,7 +8,7 @@ comes from the trained Rasa model (its parse endpoint), because the thresholds d
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,8 @@ import yaml
 from api.operations.answer_eval import Case, Expected
 from api.services.citizen_answers import CitizenAnswers
 from knowledge.answerability import EVIDENCE_FEATURES, LinearModel, fit_linear, fit_pairwise
-from knowledge.answers import PAGE_FEATURES, SECTION_FEATURES, Answer, section_heading
+from knowledge.answers import PAGE_FEATURES, SECTION_FEATURES, Answer
+from knowledge.chunking import heading_of
 
 # Intents whose messages the NLU took for something other than a question: each gets its own
 # threshold; every other intent (questions, follow-ups, ...) shares "default".
@@ -46,13 +47,6 @@ class Observation:
     def right_page(self) -> bool:
         return self.answer.hit is not None and any(e.page == self.answer.hit.doc_id for e in self.expected)
 
-    @property
-    def right_section(self) -> bool:
-        hit = self.answer.hit
-        return hit is not None and any(
-            e.page == hit.doc_id and e.section == section_heading(hit) for e in self.expected
-        )
-
 
 @dataclass
 class FitReport:
@@ -60,7 +54,6 @@ class FitReport:
     section_ranker: LinearModel
     answerability: LinearModel
     thresholds: dict[str, float]
-    figures: dict[str, float] = field(default_factory=dict)
 
 
 def observe(answers: CitizenAnswers, cases: Sequence[Case], intents: Mapping[str, str | None]) -> list[Observation]:
@@ -104,7 +97,7 @@ def ranker_examples(observations: Sequence[Observation]) -> tuple[list[Group], l
             if not is_right:
                 continue
             right = [
-                any(e.page == page.doc_id and e.section == section_heading(s.hit) for e in obs.expected)
+                any(e.page == page.doc_id and e.section == heading_of(s.hit.section) for e in obs.expected)
                 for s in page.sections
             ]
             if any(right) and not all(right):
@@ -145,7 +138,6 @@ def fit(
 ) -> FitReport:
     """Ranker first (it decides the evidence), then answerability on the new ranker's evidence."""
     engine = answers.engine
-    engine.decision = engine.decision.__class__(None, {"default": 0.0}, engine.decision.fallback)
     observations = observe(answers, cases, intents)
     page_groups, section_groups = ranker_examples(observations)
     engine.page_ranker = fit_pairwise(page_groups, PAGE_FEATURES, c=1.0)
@@ -159,17 +151,11 @@ def fit(
     answerability = fit_linear(evidence, labels, EVIDENCE_FEATURES, c=1.0)
     probabilities = [answerability.probability(e) for e in evidence]
     thresholds = choose_thresholds(usable, probabilities)
-    asked = [o for o in observations if o.expected]
-    figures = {
-        "dev right page": sum(o.right_page for o in asked) / max(1, len(asked)),
-        "dev right section": sum(o.right_section for o in asked) / max(1, len(asked)),
-    }
     return FitReport(
         page_ranker=engine.page_ranker,
         section_ranker=engine.section_ranker,
         answerability=answerability,
         thresholds=thresholds,
-        figures=figures,
     )
 
 

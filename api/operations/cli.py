@@ -204,8 +204,9 @@ def cmd_fit_answers(settings: Settings, args: argparse.Namespace) -> int:
     report = fit(answers, cases, intents, echo=_echo)
     path = settings.answers_dir / MODEL_FILE
     write_models(path, embedder=search.embedder.name, report=report, source=set_path.name, cases=len(cases))
-    figures = ", ".join(f"{name} {value:.3f}" for name, value in report.figures.items())
-    _echo(f"Wrote {path}: thresholds {report.thresholds}; {figures}")
+    # No accuracy here: figures on the set the models were fitted on say little; run
+    # `loket eval answers` (the test split) for those.
+    _echo(f"Wrote {path}: thresholds per intent {report.thresholds}")
     return 0
 
 
@@ -219,7 +220,8 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     from routing.evaluation import DEV_SET, TEST_SET, evaluate, load_examples, tune
 
     router = open_router(settings, search=open_knowledge(settings).search, cached_queries=True)
-    _echo(f"Embedding the team examples with {router.embedder.name} (cached after the first run) ...")
+    # A status line, on stderr: stdout carries the report (JSON with --json).
+    print(f"Embedding the team examples with {router.embedder.name} (cached after the first run) ...", file=sys.stderr)
     router.warm_up()
 
     def progress(done: int, total: int) -> None:

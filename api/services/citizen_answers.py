@@ -59,7 +59,6 @@ class CitizenAnswers:
         follow_up: bool = False,
         query_vector: QueryVector | None = None,
         intent: str | None = None,
-        intent_confidence: float | None = None,
     ) -> Answer:
         return self.engine.answer(
             question,
@@ -69,5 +68,4 @@ class CitizenAnswers:
             follow_up=follow_up,
             query_vector=query_vector,
             intent=intent,
-            intent_confidence=intent_confidence,
         )

@@ -14,8 +14,9 @@ from knowledge.answerability import (
     LinearModel,
     fit_pairwise,
 )
-from knowledge.answers import PAGE_FEATURES, SECTION_FEATURES, AnswerEngine, Topic, section_heading
+from knowledge.answers import PAGE_FEATURES, SECTION_FEATURES, AnswerEngine, Topic
 from knowledge.aspects import AspectLexicon
+from knowledge.chunking import heading_of
 from knowledge.embedding import HashingEmbedder
 from knowledge.index import build_index
 from knowledge.search import KnowledgeSearch, Thresholds
@@ -188,4 +189,4 @@ def test_validity_is_not_a_duration_question() -> None:
 
 def test_section_heading_of_a_hit(search: KnowledgeSearch) -> None:
     hits = search.passages_of("kosten", reader=Reader.public(), doc_ids=["paspoort"])
-    assert {section_heading(hit) for hit in hits} == {"", "Wat heeft u nodig", "Kosten", "Hoe lang duurt het"}
+    assert {heading_of(hit.section) for hit in hits} == {"", "Wat heeft u nodig", "Kosten", "Hoe lang duurt het"}

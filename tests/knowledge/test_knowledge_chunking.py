@@ -1,6 +1,16 @@
 from __future__ import annotations
 
-from knowledge.chunking import MAX_WORDS, chunk_document, iter_sections, split_sentences, split_text
+import pytest
+
+from knowledge.chunking import (
+    MAX_WORDS,
+    chunk_document,
+    heading_of,
+    iter_sections,
+    section_url,
+    split_sentences,
+    split_text,
+)
 from knowledge.types import Document
 
 BODY = """# Paspoort aanvragen
@@ -114,3 +124,26 @@ def test_sentence_splitter_keeps_times_and_amounts() -> None:
 def test_plain_text_without_headings_is_one_section() -> None:
     chunks = chunk_document(doc("Gewoon een tekst.\n\nMet twee alinea's.", title="Notitie"))
     assert len(chunks) == 1 and chunks[0].section == "Notitie"
+
+
+@pytest.mark.parametrize(
+    ("section", "heading"),
+    [
+        ("Paspoort aanvragen › Kosten", "Kosten"),
+        ("Paspoort aanvragen", ""),  # the text before the first ## heading
+        ("Paspoort aanvragen › Kosten › Spoed", "Spoed"),
+        ("", ""),
+        # A ## heading that repeats the title is still a heading of its own.
+        ("Paspoort aanvragen › Paspoort aanvragen", "Paspoort aanvragen"),
+    ],
+)
+def test_heading_of_a_section_path(section: str, heading: str) -> None:
+    assert heading_of(section) == heading
+
+
+def test_section_url_opens_the_heading_and_the_page_for_its_opening_text() -> None:
+    assert (
+        section_url("/documents/paspoort", "Paspoort › Hoe lang duurt het") == "/documents/paspoort#hoe-lang-duurt-het"
+    )
+    assert section_url("/documents/paspoort", "Paspoort") == "/documents/paspoort"
+    assert section_url(None, "Paspoort › Kosten") is None

@@ -22,7 +22,6 @@ from api.operations.answer_eval import (
     load_cases,
     parse_cases,
     score,
-    section_heading,
 )
 from api.operations.cli import main
 from knowledge.types import Document
@@ -210,22 +209,6 @@ def test_the_shown_passage_is_the_first_source_of_the_first_message_with_sources
     assert (outcome.outcome, outcome.page, outcome.section) == ("answer", "paspoort-aanvragen", "Kosten")
     assert outcome.steps == ("action_answer_question", "utter_answer_source")
     assert outcome.answered and outcome.language == "nl"
-
-
-@pytest.mark.parametrize(
-    ("section", "title", "heading"),
-    [
-        ("Paspoort aanvragen › Kosten", "Paspoort aanvragen", "Kosten"),
-        ("Paspoort aanvragen", "Paspoort aanvragen", ""),  # the text before the first ## heading
-        ("Paspoort aanvragen › Kosten › Spoed", "Paspoort aanvragen", "Spoed"),
-        ("", "Paspoort aanvragen", ""),
-        (None, None, ""),
-        # A ## heading that repeats the title is still a heading of its own.
-        ("Paspoort aanvragen › Paspoort aanvragen", "Paspoort aanvragen", "Paspoort aanvragen"),
-    ],
-)
-def test_section_is_the_last_heading_of_the_path(section: str | None, title: str | None, heading: str) -> None:
-    assert section_heading(section, title) == heading
 
 
 def test_a_turn_with_no_sources_and_rasas_honest_no_is_no_answer() -> None:
