@@ -10,12 +10,12 @@ APP_STAMP := $(VENV)/.installed
 RASA_STAMP := $(RASA_VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test env rasa-env browser lint train ingest clean
+.PHONY: run test env rasa-env browser balancer lint train ingest clean
 
 run: env rasa-env
 	$(VENV)/bin/loket run
 
-test: env rasa-env browser lint
+test: env rasa-env browser balancer lint
 	$(VENV)/bin/python -m pytest
 
 env: $(APP_STAMP)
@@ -40,6 +40,13 @@ browser: $(CHROMIUM)
 $(CHROMIUM):
 	@echo "==> Installing Debian's chromium for the browser tests"
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+# Debian's HAProxy: the load balancer of the replica layout (docs/deployment.md) and its test.
+HAPROXY := /usr/sbin/haproxy
+balancer: $(HAPROXY)
+$(HAPROXY):
+	@echo "==> Installing Debian's haproxy for the replica layout"
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null
 
 train: env rasa-env
 	$(VENV)/bin/loket train

@@ -28,6 +28,14 @@ class FormConfig:
 
 
 @dataclass(frozen=True)
+class Wording:
+    """Words the actions put into responses in one language."""
+
+    weekdays: tuple[str, ...]  # Monday first, as datetime.weekday() counts
+    units: dict[str, tuple[str, str]]  # response-time unit (days, hours, minutes) -> (singular, plural)
+
+
+@dataclass(frozen=True)
 class DialogueConfig:
     follow_up_max_words: int
     follow_up_starts: dict[str, tuple[str, ...]]
@@ -39,6 +47,7 @@ class DialogueConfig:
     contact_patterns: tuple[re.Pattern[str], ...]
     photo_pattern: re.Pattern[str]
     min_answer_chars: int
+    wording: dict[str, Wording]
     # A question the router sends to a national organisation at least this confidently gets a
     # referral to it instead of a municipal page.
     referral_min_confidence: float = 0.8
@@ -46,6 +55,18 @@ class DialogueConfig:
 
 def _words(values: list[Any]) -> frozenset[str]:
     return frozenset(str(value).lower() for value in values)
+
+
+def _wording(language: str, spec: dict[str, Any]) -> Wording:
+    weekdays = tuple(str(day) for day in spec["weekdays"])
+    if len(weekdays) != 7:
+        raise ValueError(f"dialogue.yml: wording.{language}.weekdays needs 7 days, Monday first: {weekdays}")
+    units = {}
+    for unit, names in spec["units"].items():
+        if len(names) != 2:
+            raise ValueError(f"dialogue.yml: wording.{language}.units.{unit} needs [singular, plural]: {names}")
+        units[str(unit)] = (str(names[0]), str(names[1]))
+    return Wording(weekdays=weekdays, units=units)
 
 
 def parse(data: dict[str, Any]) -> DialogueConfig:
@@ -74,9 +95,15 @@ def parse(data: dict[str, Any]) -> DialogueConfig:
         contact_patterns=tuple(re.compile(p) for p in data["contact_patterns"]),
         photo_pattern=re.compile(data["photo_pattern"]),
         min_answer_chars=int(data["min_answer_chars"]),
+        wording={language: _wording(language, spec) for language, spec in data["wording"].items()},
     )
 
 
 @lru_cache(maxsize=1)
 def dialogue_config() -> DialogueConfig:
     return parse(yaml.safe_load(CONFIG_PATH.read_text(encoding="utf-8")))
+
+
+def wording(language: str) -> Wording:
+    """The day names and units for `language` (KeyError for a language dialogue.yml lacks)."""
+    return dialogue_config().wording[language]

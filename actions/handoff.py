@@ -12,19 +12,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context
 from actions.case_routing import route_case
-from actions.dialogue_config import FormConfig, dialogue_config
+from actions.dialogue_config import FormConfig, dialogue_config, wording
 from actions.language import tracker_language
 
 log = logging.getLogger(__name__)
 
-_DAY_NAMES = {
-    "nl": ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-
 
 def format_opening(moment: datetime, language: str) -> str:
-    day = _DAY_NAMES[language][moment.weekday()]
+    day = wording(language).weekdays[moment.weekday()]
     return f"{day} {moment:%H:%M}" if language == "en" else f"{day} {moment:%H.%M} uur"
 
 

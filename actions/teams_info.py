@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from actions.dialogue_config import wording
+
 if TYPE_CHECKING:
     from routing.teams import ResponseTime, TeamDirectory
-
-_UNITS = {
-    "days": {"nl": ("werkdag", "werkdagen"), "en": ("working day", "working days")},
-    "hours": {"nl": ("uur", "uur"), "en": ("hour", "hours")},
-    "minutes": {"nl": ("minuut", "minuten"), "en": ("minute", "minutes")},
-}
 
 
 def team_name(teams: TeamDirectory, team: str | None, language: str) -> str:
@@ -20,7 +16,7 @@ def team_name(teams: TeamDirectory, team: str | None, language: str) -> str:
 
 def describe(expected: ResponseTime, language: str) -> str:
     """The amount with its unit: "2 werkdagen", "1 hour", ..."""
-    names = _UNITS[expected.unit][language]
+    names = wording(language).units[expected.unit]
     return f"{expected.amount:g} {names[0 if expected.amount == 1 else 1]}"
 
 

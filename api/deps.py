@@ -1,4 +1,8 @@
-"""Typed dependency aliases. Tests swap the providers with app.dependency_overrides."""
+"""Typed dependency aliases. Tests swap the providers with app.dependency_overrides.
+
+The providers on the chat and webhook path are `async def`: FastAPI runs a plain `def`
+provider in its thread pool, a hop these requests do not need.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,8 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
-from rasa_sdk.executor import ActionExecutor
 
+from api.services.action_runner import ActionRunner
 from api.services.audit import AuditLog
 from api.services.chat import ChatGateway
 from api.services.conversations import ConversationStore
@@ -21,7 +25,7 @@ from routing.router import Router
 SESSION_COOKIE = "loket_session"
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     """The settings the app was created with (tests create apps with their own)."""
     return request.app.state.settings  # type: ignore[no-any-return]
 
@@ -30,13 +34,13 @@ def get_store(request: Request) -> ConversationStore:
     return request.app.state.store  # type: ignore[no-any-return]
 
 
-def get_gateway(request: Request) -> ChatGateway:
+async def get_gateway(request: Request) -> ChatGateway:
     return request.app.state.gateway  # type: ignore[no-any-return]
 
 
-def get_executor(request: Request) -> ActionExecutor:
-    """rasa-sdk's executor with the actions package registered (api/main.py)."""
-    return request.app.state.executor  # type: ignore[no-any-return]
+async def get_action_runner(request: Request) -> ActionRunner:
+    """Runs the actions package's actions for Rasa (api/main.py)."""
+    return request.app.state.action_runner  # type: ignore[no-any-return]
 
 
 def get_documents(request: Request) -> DocumentLibrary:
@@ -95,7 +99,7 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 StoreDep = Annotated[ConversationStore, Depends(get_store)]
 GatewayDep = Annotated[ChatGateway, Depends(get_gateway)]
 DocumentsDep = Annotated[DocumentLibrary, Depends(get_documents)]
-ExecutorDep = Annotated[ActionExecutor, Depends(get_executor)]
+ActionRunnerDep = Annotated[ActionRunner, Depends(get_action_runner)]
 UsersDep = Annotated[UserStore, Depends(get_users)]
 ModerationDep = Annotated[ModerationService, Depends(get_moderation)]
 AuditDep = Annotated[AuditLog, Depends(get_audit)]

@@ -16,10 +16,14 @@ from rasa_sdk.executor import ActionExecutor
 import actions
 from actions import context as action_context
 from api.routers import actions_webhook, admin, auth, citizen, health, moderator, routing, staff
+from api.services.action_runner import ActionRunner
+from api.services.admission import Admission
 from api.services.audit import AuditLog
 from api.services.chat import ChatGateway
 from api.services.citizen_answers import CitizenAnswers
+from api.services.conversation_locks import conversation_locks
 from api.services.conversations import ConversationStore
+from api.services.crisis import SafetySignals
 from api.services.database import create_schema, make_engine, make_sessionmaker
 from api.services.documents import DocumentLibrary
 from api.services.escalations import EscalationWorkflow
@@ -28,6 +32,7 @@ from api.services.moderation import ModerationService
 from api.services.office_hours import OfficeHours
 from api.services.rasa_client import RasaClient
 from api.services.routing_service import open_router
+from api.services.shared_state import open_redis
 from api.services.staff_search import StaffSearch
 from api.services.users import UserStore
 from api.services.warm_up import warm_up_in_background
@@ -50,7 +55,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         store = ConversationStore(sessions=sessions)
         escalations = EscalationWorkflow(sessions=sessions)
         knowledge = open_knowledge(settings)
-        rasa = RasaClient(base_url=settings.rasa_url, timeout_s=settings.rasa_timeout_s)
+        rasa = RasaClient(
+            base_url=settings.rasa_url, timeout_s=settings.rasa_timeout_s, max_connections=settings.rasa_concurrency
+        )
+        redis = open_redis(settings.redis_url) if settings.redis_url else None
         executor = ActionExecutor()
         executor.register_package(actions)
         teams = TeamDirectory.load(settings.routing_dir / "teams.yml")
@@ -84,14 +92,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             messages_path=settings.handoff_messages_file,
         )
         handoff_texts = yaml.safe_load(settings.handoff_messages_file.read_text(encoding="utf-8"))
-        app.state.gateway = ChatGateway(store=store, bot=rasa, no_reply=handoff_texts["no_reply"])
+        app.state.gateway = ChatGateway(
+            store=store,
+            bot=rasa,
+            notices={kind: handoff_texts[kind] for kind in ("no_reply", "busy", "unavailable")},
+            admission=Admission(
+                capacity=settings.rasa_concurrency,
+                queue_limit=settings.rasa_queue_limit,
+                max_wait_s=settings.rasa_queue_wait_s,
+                retry_after_s=settings.busy_retry_after_s,
+            ),
+            signals=SafetySignals.from_dir(settings.crisis_dir),
+            locks=conversation_locks(
+                redis=redis,
+                max_wait_s=settings.rasa_queue_wait_s,
+                retry_after_s=settings.busy_retry_after_s,
+            ),
+        )
+        app.state.action_runner = ActionRunner(executor, workers=settings.action_workers)
         app.state.documents = DocumentLibrary(knowledge.documents())
-        app.state.executor = executor
         try:
             yield
         finally:
             action_context.install(None)
-            rasa.close()
+            await rasa.close()
+            if redis is not None:
+                await redis.aclose()
             engine.dispose()
 
     app = FastAPI(title="Loket", version="0.1.0", lifespan=lifespan)

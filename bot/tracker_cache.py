@@ -10,7 +10,8 @@ would return them (as stored rows: type, timestamp, JSON text). Reads then come 
 and are decoded like Rasa decodes the rows, so no two trackers share an object; writes still
 go to the database first, and the copy is updated only after the commit succeeded.
 
-Only used with a single Sanic worker; with several, each would hold a stale copy.
+Only used with a single Sanic worker and a single Rasa server; with several, each would hold
+a stale copy (`enabled`).
 """
 
 from __future__ import annotations
@@ -131,8 +132,13 @@ async def save(self: SQLTrackerStore, tracker: DialogueStateTracker) -> None:
     sessions.put(tracker.sender_id, latest_session(stored + [row for _, row in new]))
 
 
+# Set by api/operations/stack.py when Rasa servers run as replicas (a shared Redis lock store):
+# another replica may then have served the previous turn, so a copy here could be stale.
+SHARED_TRACKERS_ENV = "LOKET_SHARED_TRACKERS"
+
+
 def enabled() -> bool:
-    return int(os.environ.get("SANIC_WORKERS", "1")) <= 1
+    return int(os.environ.get("SANIC_WORKERS", "1")) <= 1 and os.environ.get(SHARED_TRACKERS_ENV) != "1"
 
 
 def apply() -> None:

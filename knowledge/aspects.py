@@ -40,7 +40,8 @@ class AspectLexicon:
     def from_yaml(cls, path: Path) -> AspectLexicon:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         aspects = []
-        for aspect_id, spec in (data.get("aspects") or {}).items():
+        for aspect_id, entry in (data.get("aspects") or {}).items():
+            spec = entry or {}  # an aspect listed without triggers or headings yet
             aspects.append(
                 Aspect(
                     id=str(aspect_id),

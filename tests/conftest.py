@@ -65,3 +65,18 @@ def built_index(project_settings: Settings) -> Path:
 
     ensure_index(project_settings, paths=project_settings.policies_dirs)
     return project_settings.index_dir
+
+
+# Redis server for the tests of state the replicas share; LOKET_TEST_REDIS_URL overrides it.
+REDIS_URL = os.environ.get("LOKET_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        pytest.fail(f"Redis at {REDIS_URL} is required for the shared-state tests: {error}")
+    return REDIS_URL

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import unquote, urlsplit
 
 import httpx
 import yaml
@@ -23,6 +24,8 @@ from sqlalchemy.engine import make_url
 from api.operations.rasa_model import rasa_env
 from api.settings import PROJECT_ROOT, Settings
 
+# Read by bot/tracker_cache.py: set, Rasa keeps no copy of trackers another replica may change.
+SHARED_TRACKERS_ENV = "LOKET_SHARED_TRACKERS"
 # Read by bot/rasa_server.py: when set, Rasa's HTTP API is enabled behind this token.
 RASA_API_TOKEN_ENV = "LOKET_RASA_API_TOKEN"
 
@@ -44,6 +47,24 @@ def tracker_store_config(settings: Settings) -> dict[str, Any]:
     }
 
 
+def lock_store_config(settings: Settings) -> dict[str, Any] | None:
+    """Rasa's RedisLockStore on the replicas' Redis; None keeps Rasa's in-memory lock store."""
+    if settings.redis_url is None:
+        return None
+    url = urlsplit(settings.redis_url)
+    config: dict[str, Any] = {
+        "type": "redis",
+        "url": url.hostname or "127.0.0.1",
+        "port": url.port or 6379,
+        "db": int(url.path.lstrip("/") or 0),
+        "key_prefix": "loket",
+        "use_ssl": url.scheme == "rediss",
+    }
+    if url.password:
+        config["password"] = unquote(url.password)
+    return config
+
+
 def _substitute(node: Any, values: dict[str, Any]) -> Any:
     if isinstance(node, dict):
         return {key: _substitute(value, values) for key, value in node.items()}
@@ -54,15 +75,19 @@ def _substitute(node: Any, values: dict[str, Any]) -> Any:
     return node
 
 
-def render_endpoints(settings: Settings, *, action_token: str) -> Path:
-    """bot/endpoints.yml with its placeholders filled, written under the data directory."""
+def render_endpoints(settings: Settings, *, action_token: str, action_url: str | None = None) -> Path:
+    """bot/endpoints.yml with its placeholders filled, written under the data directory.
+
+    `action_url`: where Rasa calls the actions; default the api's own /webhook.
+    """
     template = yaml.safe_load((PROJECT_ROOT / "bot" / "endpoints.yml").read_text(encoding="utf-8"))
     rendered = _substitute(
         template,
         {
-            "action_url": f"{settings.api_url}/webhook",
+            "action_url": action_url or f"{settings.api_url}/webhook",
             "action_token": action_token,
             "tracker_store": tracker_store_config(settings),
+            "lock_store": lock_store_config(settings),
         },
     )
     target = settings.data_dir / "rasa" / "endpoints.yml"
@@ -144,6 +169,120 @@ class Stack:
         self.api.stop()
 
 
+def choose_action_token(settings: Settings) -> str:
+    """The configured action token; in development without one, a fresh secret per run."""
+    if settings.environment == "development" and "LOKET_ACTION_TOKEN" not in os.environ:
+        return secrets.token_urlsafe(32)
+    return settings.action_token.get_secret_value()
+
+
+def api_process(
+    settings: Settings,
+    *,
+    token: str,
+    port: int | None = None,
+    rasa_port: int | None = None,
+    name: str = "api",
+    extra_env: dict[str, str] | None = None,
+) -> ManagedProcess:
+    """One api process (uvicorn) on `port` (default: the settings'), talking to Rasa on `rasa_port`."""
+    port = port or settings.api_port
+    env = dict(os.environ)
+    env.update(extra_env or {})
+    env.update(
+        {
+            "LOKET_ACTION_TOKEN": token,
+            "LOKET_DATA_DIR": str(settings.data_dir),
+            "LOKET_API_HOST": settings.api_host,
+            "LOKET_API_PORT": str(port),
+            "LOKET_RASA_PORT": str(rasa_port or settings.rasa_port),
+        }
+    )
+    if settings.database_url:
+        env["LOKET_DATABASE_URL"] = settings.database_url
+    if settings.redis_url:
+        env["LOKET_REDIS_URL"] = settings.redis_url
+    return ManagedProcess(
+        name=name,
+        command=[
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.main:create_app",
+            "--factory",
+            "--host",
+            settings.api_host,
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],  # fmt: skip
+        env=env,
+        log_path=settings.data_dir / "logs" / f"{name}.log",
+        ready_url=f"http://{settings.api_host}:{port}/health",
+    )
+
+
+def rasa_process(
+    settings: Settings,
+    *,
+    model: Path,
+    endpoints: Path,
+    token: str,
+    port: int | None = None,
+    name: str = "rasa",
+    http_api_token: str | None = None,
+) -> ManagedProcess:
+    """One Rasa server on loopback `port` (default: the settings'), calling actions per `endpoints`."""
+    port = port or settings.rasa_port
+    env = rasa_env(settings) | {"LOKET_ACTION_TOKEN": token}
+    env.pop(RASA_API_TOKEN_ENV, None)  # never inherited: the API is opened here or not at all
+    if http_api_token:
+        env[RASA_API_TOKEN_ENV] = http_api_token
+    if settings.redis_url:
+        env[SHARED_TRACKERS_ENV] = "1"
+        # How long a conversation stays locked in Rasa's Redis lock store by a Rasa server that
+        # died mid-turn (Rasa's default: 60 s). The api's own turn lock already keeps a
+        # conversation's turns in order, so this only has to outlast one turn.
+        env["TICKET_LOCK_LIFETIME"] = str(settings.rasa_lock_lifetime_s)
+    return ManagedProcess(
+        name=name,
+        command=[
+            str(settings.rasa_python),
+            "-m",
+            "bot.rasa_server",  # `rasa` with per-turn fixes (bot/rasa_server.py)
+            "run",
+            "--model",
+            str(model),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            str(PROJECT_ROOT / "bot" / "credentials.yml"),
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],  # fmt: skip
+        env=env,
+        log_path=settings.data_dir / "logs" / f"{name}.log",
+        ready_url=f"http://127.0.0.1:{port}/",
+    )
+
+
+def wait_for_rasa(processes: list[ManagedProcess], *, timeout_s: float, echo: Callable[[str], None]) -> None:
+    """Wait until every Rasa server answers, saying so every 10 s (loading a model takes a while)."""
+    echo("Starting Rasa (loading the model takes about half a minute) ...")
+    last = [-10.0]
+
+    def progress(elapsed: float) -> None:
+        if elapsed - last[0] >= 10:
+            last[0] = elapsed
+            echo(f"  waiting for Rasa ... {elapsed:.0f} s")
+
+    for process in processes:
+        process.wait_ready(timeout_s=timeout_s, progress=progress)
+
+
 def start_stack(
     settings: Settings,
     *,
@@ -159,85 +298,18 @@ def start_stack(
     fresh random token (`Stack.rasa_api_token`), for evaluations that read what Rasa did. The
     token reaches Rasa in its environment (bot/rasa_server.py), not on its command line.
     """
-    token = settings.action_token.get_secret_value()
-    if settings.environment == "development" and "LOKET_ACTION_TOKEN" not in os.environ:
-        token = secrets.token_urlsafe(32)  # a fresh secret per run when none is configured
+    token = choose_action_token(settings)
     endpoints = render_endpoints(settings, action_token=token)
     rasa_api_token = secrets.token_urlsafe(32) if rasa_http_api else None
-    rasa_process_env = rasa_env(settings) | {"LOKET_ACTION_TOKEN": token}
-    rasa_process_env.pop(RASA_API_TOKEN_ENV, None)  # never inherited: the API is opened here or not at all
-    if rasa_api_token:
-        rasa_process_env[RASA_API_TOKEN_ENV] = rasa_api_token
-    logs = settings.data_dir / "logs"
-    env = dict(os.environ)
-    env.update(extra_env or {})
-    env.update(
-        {
-            "LOKET_ACTION_TOKEN": token,
-            "LOKET_DATA_DIR": str(settings.data_dir),
-            "LOKET_API_HOST": settings.api_host,
-            "LOKET_API_PORT": str(settings.api_port),
-            "LOKET_RASA_PORT": str(settings.rasa_port),
-        }
-    )
-    if settings.database_url:
-        env["LOKET_DATABASE_URL"] = settings.database_url
-    api = ManagedProcess(
-        name="api",
-        command=[
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "api.main:create_app",
-            "--factory",
-            "--host",
-            settings.api_host,
-            "--port",
-            str(settings.api_port),
-            "--log-level",
-            "warning",
-        ],  # fmt: skip
-        env=env,
-        log_path=logs / "api.log",
-        ready_url=f"{settings.api_url}/health",
-    )
-    rasa = ManagedProcess(
-        name="rasa",
-        command=[
-            str(settings.rasa_python),
-            "-m",
-            "bot.rasa_server",  # `rasa` with a faster action-response check (bot/rasa_server.py)
-            "run",
-            "--model",
-            str(model),
-            "--endpoints",
-            str(endpoints),
-            "--credentials",
-            str(PROJECT_ROOT / "bot" / "credentials.yml"),
-            "--interface",
-            "127.0.0.1",
-            "--port",
-            str(settings.rasa_port),
-        ],  # fmt: skip
-        env=rasa_process_env,
-        log_path=logs / "rasa.log",
-        ready_url=f"{settings.rasa_url}/",
-    )
+    api = api_process(settings, token=token, extra_env=extra_env)
+    rasa = rasa_process(settings, model=model, endpoints=endpoints, token=token, http_api_token=rasa_api_token)
     stack = Stack(api=api, rasa=rasa, rasa_api_token=rasa_api_token)
     try:
         echo("Starting the api ...")
         api.start()
         api.wait_ready(timeout_s=120)
-        echo("Starting Rasa (loading the model takes about half a minute) ...")
         rasa.start()
-        last = [-10.0]
-
-        def progress(elapsed: float) -> None:
-            if elapsed - last[0] >= 10:
-                last[0] = elapsed
-                echo(f"  waiting for Rasa ... {elapsed:.0f} s")
-
-        rasa.wait_ready(timeout_s=rasa_timeout_s, progress=progress)
+        wait_for_rasa([rasa], timeout_s=rasa_timeout_s, echo=echo)
     except BaseException:
         stack.stop()
         raise

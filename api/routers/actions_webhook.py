@@ -17,10 +17,10 @@ from rasa_sdk.interfaces import (
     ActionNotFoundException,
 )
 
-from api.deps import ExecutorDep, SettingsDep
+from api.deps import ActionRunnerDep, SettingsDep
 
 
-def require_action_token(settings: SettingsDep, token: str | None = Query(None)) -> None:
+async def require_action_token(settings: SettingsDep, token: str | None = Query(None)) -> None:
     expected = settings.action_token.get_secret_value()
     if token is None or not secrets.compare_digest(token.encode(), expected.encode()):
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Missing or wrong action token.")
@@ -30,7 +30,7 @@ router = APIRouter(tags=["rasa"], dependencies=[Depends(require_action_token)])
 
 
 @router.post("/webhook")
-async def run_action(request: Request, executor: ExecutorDep) -> Any:
+async def run_action(request: Request, runner: ActionRunnerDep) -> Any:
     try:
         action_call = await request.json()
     except ValueError:
@@ -38,7 +38,7 @@ async def run_action(request: Request, executor: ExecutorDep) -> Any:
     if not isinstance(action_call, dict) or "next_action" not in action_call:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "Body must be a JSON action call.")
     try:
-        result = await executor.run(action_call)
+        return await runner.run(action_call)
     except ActionExecutionRejection as error:
         return JSONResponse({"error": error.message, "action_name": error.action_name}, 400)
     except ActionNotFoundException as error:
@@ -46,4 +46,3 @@ async def run_action(request: Request, executor: ExecutorDep) -> Any:
     except ActionMissingDomainException as error:
         # Rasa's protocol: 449 makes Rasa resend the call with the domain included.
         return JSONResponse({"error": error.message, "action_name": error.action_name}, 449)
-    return result.model_dump() if result else None

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Header, HTTPException, Query, status
 from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel, Field
 
 from api.deps import DocumentsDep, GatewayDep, SettingsDep, StoreDep
 from api.schemas import MessageOut
+from api.services.admission import Busy
 from api.services.conversations import UnknownConversation
 from api.services.rasa_client import RasaUnavailable
 
@@ -47,8 +48,30 @@ def open_conversation(gateway: GatewayDep, body: NewConversation | None = None) 
     return ConversationOut(conversation_id=gateway.open(language=(body or NewConversation()).language))
 
 
-@router.post("/api/chat/conversations/{conversation_id}/messages")
-def send_message(conversation_id: str, body: CitizenMessageIn, gateway: GatewayDep, settings: SettingsDep) -> TurnOut:
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        description="The client's id for this message: a retry under the same key is stored and answered once.",
+    ),
+]
+
+
+@router.post(
+    "/api/chat/conversations/{conversation_id}/messages",
+    responses={
+        429: {"description": "Busy: nothing was processed; retry after Retry-After seconds with the same key."},
+        503: {"description": "The assistant did not answer; the message is kept and answered on a retry."},
+    },
+)
+async def send_message(
+    conversation_id: str,
+    body: CitizenMessageIn,
+    gateway: GatewayDep,
+    settings: SettingsDep,
+    idempotency_key: IdempotencyKey = None,
+) -> TurnOut:
     text = body.text.strip()
     if not text:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "The message is empty.")
@@ -58,13 +81,20 @@ def send_message(conversation_id: str, body: CitizenMessageIn, gateway: GatewayD
             f"The message is too long (at most {settings.max_message_chars} characters).",
         )
     try:
-        turn = gateway.handle(conversation_id=conversation_id, text=text, language=body.language)
+        turn = await gateway.handle(
+            conversation_id=conversation_id, text=text, language=body.language, client_message_id=idempotency_key
+        )
     except UnknownConversation:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Unknown conversation.") from None
-    except RasaUnavailable:
+    except Busy as busy:
+        notice = await gateway.notice("busy", conversation_id=conversation_id, language=body.language)
         raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            "The assistant is not available right now. Your message has been saved.",
+            status.HTTP_429_TOO_MANY_REQUESTS, notice, headers={"Retry-After": str(busy.retry_after_s)}
+        ) from None
+    except RasaUnavailable:
+        notice = await gateway.notice("unavailable", conversation_id=conversation_id, language=body.language)
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, notice, headers={"Retry-After": str(settings.busy_retry_after_s)}
         ) from None
     return TurnOut(
         conversation_id=turn.conversation_id,

@@ -9,16 +9,24 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from functools import partial
+from typing import Any, Literal, Protocol
 
-from api.services.conversations import ConversationStore, Message
-from api.services.crisis import CRISIS_INTENT, THREAT_INTENT, crisis_signal, threat_signal
+from anyio import to_thread
+
+from api.services.admission import Admission
+from api.services.conversation_locks import ConversationLocks
+from api.services.conversations import ConversationStore, Message, UnknownConversation
+from api.services.crisis import CRISIS_INTENT, THREAT_INTENT, SafetySignals
 from api.services.language import split_language_choice
-from knowledge.languages import SUPPORTED_LANGUAGES, Language, detect_language, supported
+from knowledge.languages import DEFAULT_LANGUAGE, Language, detect_language, supported
+
+# The gateway's own messages: for a turn the bot left unanswered, past capacity, Rasa down.
+Notice = Literal["no_reply", "busy", "unavailable"]
 
 
 class BotBackend(Protocol):
-    def send(self, *, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]: ...
+    async def send(self, *, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -70,57 +78,112 @@ def with_language(text: str, language: Language) -> str:
 
 
 class ChatGateway:
-    def __init__(self, *, store: ConversationStore, bot: BotBackend, no_reply: dict[str, str]) -> None:
+    """Async, so that no api worker thread waits on Rasa while Rasa calls the api's /webhook.
+
+    The database and the language detector are blocking: they run in worker threads for
+    milliseconds each; the wait for Rasa holds no thread at all.
+    """
+
+    def __init__(
+        self,
+        *,
+        store: ConversationStore,
+        bot: BotBackend,
+        notices: dict[Notice, dict[str, str]],
+        admission: Admission,
+        locks: ConversationLocks,
+        signals: SafetySignals | None = None,
+    ) -> None:
         self._store = store
         self._bot = bot
-        self._no_reply = no_reply  # language -> text, for a turn the bot left unanswered
+        self._notices = notices  # kind -> language -> text (data/handoff_messages.yml)
+        self._admission = admission
+        self._locks = locks
+        self._signals = signals or SafetySignals()
 
     def open(self, *, language: Language = "nl") -> str:
         return self._store.start(language=language)
 
-    def handle(self, *, conversation_id: str, text: str, language: Language | None) -> ChatTurn:
+    async def handle(
+        self, *, conversation_id: str, text: str, language: Language | None, client_message_id: str | None = None
+    ) -> ChatTurn:
         """Store the citizen's message, then let the bot (or nobody, if a person has it) reply.
 
-        Raises UnknownConversation for an id the api never issued and
-        RasaUnavailable after the message was stored when Rasa does not answer.
+        One turn at a time per conversation, in the order the messages arrived. A message sent
+        again under the same `client_message_id` is stored once and answered once: a retry of
+        an answered message gets the stored answer back.
+
+        Raises UnknownConversation for an id the api never issued; Busy, before anything is
+        stored, past capacity; RasaUnavailable after the message was stored when Rasa does not
+        answer (a retry with the same key answers it then).
         """
-        choice, question = split_language_choice(text)
-        previous = self._previous_language(conversation_id)
-        chosen = choice or language
-        detected: Language = chosen or detect_language(question, previous=previous)
-        citizen = self._store.add_message(
-            conversation_id=conversation_id, author="citizen", text=text, language=detected
+        async with self._locks.hold(conversation_id):
+            earlier = (
+                await to_thread.run_sync(self._store.by_client_id, conversation_id, client_message_id)
+                if client_message_id
+                else None
+            )
+            if earlier is not None and earlier.answered:
+                replies = await to_thread.run_sync(self._store.replies_to, earlier.id)
+                handled_by = await to_thread.run_sync(self._store.handled_by, conversation_id)
+                return ChatTurn(conversation_id, supported(earlier.language), earlier, replies, handled_by)
+            state = await to_thread.run_sync(self._store.state, conversation_id)
+            choice, question = split_language_choice(earlier.text if earlier else text)
+            detected: Language = choice or language or await self._detect(question, previous=state.language)
+            if state.handled_by != "bot":
+                # A person has the conversation: they see the message in the console.
+                citizen = earlier or await self._store_citizen(conversation_id, text, detected, client_message_id)
+                await to_thread.run_sync(self._store.mark_answered, citizen.id)
+                return ChatTurn(conversation_id, detected, citizen, [], state.handled_by)
+            async with self._admission.slot():
+                citizen = earlier or await self._store_citizen(conversation_id, text, detected, client_message_id)
+                raw = await self._send(conversation_id, question, detected)
+            answers = [
+                (message.text, message.sources)
+                for message in merge_rasa_messages(raw) or [BotMessage(self._notices["no_reply"][detected])]
+                if message.text
+            ]
+            replies = await to_thread.run_sync(partial(self._store.answer, citizen, answers, language=detected))
+            return ChatTurn(conversation_id, detected, citizen, replies, state.handled_by)
+
+    @staticmethod
+    async def _detect(question: str, *, previous: str) -> Language:
+        detected: Language = await to_thread.run_sync(partial(detect_language, question, previous=supported(previous)))
+        return detected
+
+    async def notice(self, kind: Notice, *, conversation_id: str, language: Language | None) -> str:
+        """The gateway's own message of this kind, in the page's language or else the conversation's."""
+        if language is None:
+            try:
+                state = await to_thread.run_sync(self._store.state, conversation_id)
+                language = supported(state.language)
+            except UnknownConversation:
+                language = DEFAULT_LANGUAGE
+        return self._notices[kind][language]
+
+    async def _store_citizen(
+        self, conversation_id: str, text: str, language: Language, client_message_id: str | None
+    ) -> Message:
+        return await to_thread.run_sync(
+            partial(
+                self._store.add_message,
+                conversation_id=conversation_id,
+                author="citizen",
+                text=text,
+                language=language,
+                client_message_id=client_message_id,
+            )
         )
-        handled_by = self._store.handled_by(conversation_id)
-        if handled_by != "bot":
-            # A person has the conversation: they see the message in the console.
-            return ChatTurn(conversation_id, detected, citizen, [], handled_by)
-        metadata: dict[str, Any] = {"language": detected}
+
+    async def _send(self, conversation_id: str, question: str, language: Language) -> list[dict[str, Any]]:
+        metadata: dict[str, Any] = {"language": language}
         bot_text = rasa_text(question)
-        if crisis_signal(question):
+        if self._signals.crisis(question):
             # Deterministic: the crisis intent wins over whatever the NLU would predict.
             bot_text = CRISIS_INTENT
             metadata["crisis_text"] = question
-        elif threat_signal(question):
+        elif self._signals.threat(question):
             # Deterministic too: a threat never starts the complaint form.
             bot_text = THREAT_INTENT
             metadata["threat_text"] = question
-        raw = self._bot.send(sender=conversation_id, text=with_language(bot_text, detected), metadata=metadata)
-        replies = [
-            self._store.add_message(
-                conversation_id=conversation_id,
-                author="bot",
-                text=message.text,
-                language=detected,
-                sources=message.sources,
-            )
-            for message in merge_rasa_messages(raw) or [BotMessage(self._no_reply.get(detected, ""))]
-            if message.text
-        ]
-        return ChatTurn(conversation_id, detected, citizen, replies, handled_by)
-
-    def _previous_language(self, conversation_id: str) -> Language:
-        for message in reversed(self._store.messages(conversation_id)):
-            if message.author == "citizen" and message.language in SUPPORTED_LANGUAGES:
-                return supported(message.language)
-        return "nl"
+        return await self._bot.send(sender=conversation_id, text=with_language(bot_text, language), metadata=metadata)

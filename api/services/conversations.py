@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.services.database import ConversationRow, MessageRow, utcnow
+from api.services.database import ConversationRow, MessageRow, as_utc, utcnow
 
 
 class UnknownConversation(LookupError):
@@ -30,6 +30,7 @@ class Message:
     language: str | None
     sources: list[dict[str, Any]] = field(default_factory=list)
     created_at: datetime | None = None
+    answered: bool = False  # a citizen message whose turn is done
 
     @classmethod
     def from_row(cls, row: MessageRow) -> Message:
@@ -40,8 +41,15 @@ class Message:
             text=row.text,
             language=row.language,
             sources=list(row.sources or []),
-            created_at=row.created_at,
+            created_at=as_utc(row.created_at) if row.created_at else None,
+            answered=row.answered_at is not None,
         )
+
+
+@dataclass(frozen=True)
+class ConversationState:
+    handled_by: str  # "bot" or "human"
+    language: str  # the language opened with, then that of the latest citizen message
 
 
 class ConversationStore:
@@ -66,6 +74,14 @@ class ConversationStore:
             if session.get(ConversationRow, conversation_id) is None:
                 session.add(ConversationRow(id=conversation_id, language=language))
 
+    def state(self, conversation_id: str) -> ConversationState:
+        """Who answers the conversation now, and the language of its latest citizen message."""
+        with self._sessions() as session:
+            row = session.get(ConversationRow, conversation_id)
+            if row is None:
+                raise UnknownConversation(conversation_id)
+            return ConversationState(handled_by=row.handled_by, language=row.language)
+
     def handled_by(self, conversation_id: str) -> str:
         with self._sessions() as session:
             row = session.get(ConversationRow, conversation_id)
@@ -81,11 +97,62 @@ class ConversationStore:
         text: str,
         language: str | None,
         sources: list[dict[str, Any]] | None = None,
+        client_message_id: str | None = None,
     ) -> Message:
         with self._sessions.begin() as session:
             return self.append(
-                session, conversation_id=conversation_id, author=author, text=text, language=language, sources=sources
+                session,
+                conversation_id=conversation_id,
+                author=author,
+                text=text,
+                language=language,
+                sources=sources,
+                client_message_id=client_message_id,
             )
+
+    def by_client_id(self, conversation_id: str, client_message_id: str) -> Message | None:
+        """The citizen message a client sent earlier under this key (a retry), if any."""
+        with self._sessions() as session:
+            row = session.scalars(
+                select(MessageRow).where(
+                    MessageRow.conversation_id == conversation_id, MessageRow.client_message_id == client_message_id
+                )
+            ).first()
+            return Message.from_row(row) if row else None
+
+    def answer(
+        self, citizen_message: Message, replies: list[tuple[str, list[dict[str, Any]]]], *, language: str | None
+    ) -> list[Message]:
+        """Store the bot's replies (text, sources) to a citizen message and mark its turn done, at once."""
+        with self._sessions.begin() as session:
+            stored = [
+                self.append(
+                    session,
+                    conversation_id=citizen_message.conversation_id,
+                    author="bot",
+                    text=text,
+                    language=language,
+                    sources=sources,
+                    reply_to=citizen_message.id,
+                )
+                for text, sources in replies
+            ]
+            row = session.get(MessageRow, citizen_message.id)
+            if row is not None:
+                row.answered_at = utcnow()
+            return stored
+
+    def mark_answered(self, message_id: int) -> None:
+        """The turn needs no bot reply (a person has the conversation)."""
+        with self._sessions.begin() as session:
+            row = session.get(MessageRow, message_id)
+            if row is not None and row.answered_at is None:
+                row.answered_at = utcnow()
+
+    def replies_to(self, message_id: int) -> list[Message]:
+        with self._sessions() as session:
+            rows = session.scalars(select(MessageRow).where(MessageRow.reply_to == message_id).order_by(MessageRow.id))
+            return [Message.from_row(row) for row in rows]
 
     @staticmethod
     def append(
@@ -96,6 +163,8 @@ class ConversationStore:
         text: str,
         language: str | None,
         sources: list[dict[str, Any]] | None = None,
+        client_message_id: str | None = None,
+        reply_to: int | None = None,
     ) -> Message:
         """Add a message inside the caller's transaction (e.g. a moderator's reply with its audit record)."""
         conversation = session.get(ConversationRow, conversation_id)
@@ -107,6 +176,8 @@ class ConversationStore:
             text=text,
             language=language,
             sources=sources or [],
+            client_message_id=client_message_id,
+            reply_to=reply_to,
         )
         session.add(row)
         conversation.updated_at = utcnow()

@@ -9,15 +9,18 @@ shown deterministically, whatever the model would have predicted; a threat match
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
-from api.settings import PROJECT_ROOT
+from api.settings import Settings
 
-SIGNALS_PATH = PROJECT_ROOT / "data" / "crisis" / "signals.yml"
-THREATS_PATH = PROJECT_ROOT / "data" / "crisis" / "threats.yml"
+# The shipped phrase files (the default of settings.crisis_dir); the app reads the
+# configured ones through SafetySignals.
+SIGNALS_PATH = Settings.model_fields["crisis_dir"].default / "signals.yml"
+THREATS_PATH = Settings.model_fields["crisis_dir"].default / "threats.yml"
 CRISIS_INTENT = "/crisis"
 THREAT_INTENT = "/threat"
 
@@ -45,3 +48,21 @@ def _first_match(text: str, path: Path) -> str | None:
         if match:
             return match.group(0)
     return None
+
+
+@dataclass(frozen=True)
+class SafetySignals:
+    """The crisis and threat checks on the configured phrase files (settings.crisis_dir)."""
+
+    signals_path: Path = SIGNALS_PATH
+    threats_path: Path = THREATS_PATH
+
+    @classmethod
+    def from_dir(cls, crisis_dir: Path) -> SafetySignals:
+        return cls(signals_path=crisis_dir / "signals.yml", threats_path=crisis_dir / "threats.yml")
+
+    def crisis(self, text: str) -> str | None:
+        return crisis_signal(text, path=self.signals_path)
+
+    def threat(self, text: str) -> str | None:
+        return threat_signal(text, path=self.threats_path)

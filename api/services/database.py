@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, create_engine, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, create_engine, event, inspect, text
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
@@ -46,6 +46,10 @@ class ConversationRow(Base):
 
 class MessageRow(Base):
     __tablename__ = "messages"
+    __table_args__ = (
+        # A client's retry of the same message (Idempotency-Key) is stored once (api/services/chat.py).
+        Index("one_message_per_client_key", "conversation_id", "client_message_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
@@ -54,6 +58,12 @@ class MessageRow(Base):
     language: Mapped[str | None] = mapped_column(String(8), nullable=True)
     sources: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # A citizen message: the client's key for it, and when its turn was done (the bot's
+    # replies stored, or a person has the conversation). Unset: stored, not yet answered.
+    client_message_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # A bot reply: the citizen message it answers.
+    reply_to: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
 
 
 class EscalationRow(Base):
@@ -169,15 +179,56 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+# PostgreSQL advisory lock taken while the schema is created or updated: api replicas that
+# start at the same moment would otherwise race on CREATE TABLE. Any fixed 64-bit number.
+SCHEMA_LOCK_KEY = 7_302_211_907
+
+
 def create_schema(engine: Engine) -> None:
-    Base.metadata.create_all(engine)
-    # create_all skips the indexes of tables that already exist: add ones introduced later.
+    with engine.connect() as connection:
+        postgres = engine.dialect.name == "postgresql"
+        if postgres:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+            connection.commit()
+        try:
+            Base.metadata.create_all(connection)
+            connection.commit()
+            add_missing_columns(connection)
+            # create_all skips the indexes of tables that already exist: add ones introduced later.
+            for table in Base.metadata.sorted_tables:
+                for index in table.indexes:
+                    try:
+                        with connection.begin_nested():
+                            index.create(connection, checkfirst=True)
+                    except DBAPIError as error:  # e.g. older data that breaks a new unique rule
+                        log.warning("Index %s not created: %s", index.name, error.orig)
+                connection.commit()
+        finally:
+            if postgres:
+                connection.rollback()
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SCHEMA_LOCK_KEY})
+                connection.commit()
+
+
+def add_missing_columns(connection: Connection) -> None:
+    """create_all skips tables that exist: add the (nullable) columns introduced since.
+
+    Additive changes only; a change to an existing column needs a written migration.
+    """
+    inspector = inspect(connection)
     for table in Base.metadata.sorted_tables:
-        for index in table.indexes:
-            try:
-                index.create(engine, checkfirst=True)
-            except DBAPIError as error:  # e.g. older data that breaks a new unique rule
-                log.warning("Index %s not created: %s", index.name, error.orig)
+        if not inspector.has_table(table.name):
+            continue
+        existing = {column["name"] for column in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in existing:
+                continue
+            if not column.nullable:
+                raise RuntimeError(f"{table.name}.{column.name} is new and NOT NULL: write a migration")
+            column_type = column.type.compile(dialect=connection.dialect)
+            connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {column_type}'))
+            connection.commit()
+            log.info("Added column %s.%s", table.name, column.name)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:

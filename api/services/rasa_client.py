@@ -1,4 +1,4 @@
-"""Talks to the Rasa server over its REST channel (/webhooks/rest/webhook)."""
+"""Talks to the Rasa server over its REST channel (/webhooks/rest/webhook), without holding a thread."""
 
 from __future__ import annotations
 
@@ -12,12 +12,18 @@ class RasaUnavailable(RuntimeError):
 
 
 class RasaClient:
-    def __init__(self, *, base_url: str, timeout_s: float) -> None:
-        self._client = httpx.Client(base_url=base_url, timeout=timeout_s)
+    def __init__(self, *, base_url: str, timeout_s: float, max_connections: int) -> None:
+        # Admission control keeps the number of turns at Rasa at `max_connections` at most;
+        # the pool matches it, so no turn waits for a connection on top of that.
+        self._client = httpx.AsyncClient(
+            base_url=base_url,
+            timeout=timeout_s,
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+        )
 
-    def send(self, *, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+    async def send(self, *, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
         try:
-            response = self._client.post(
+            response = await self._client.post(
                 "/webhooks/rest/webhook",
                 json={"sender": sender, "message": text, "metadata": metadata},
             )
@@ -26,5 +32,5 @@ class RasaClient:
             raise RasaUnavailable(str(error)) from error
         return list(response.json() or [])
 
-    def close(self) -> None:
-        self._client.close()
+    async def close(self) -> None:
+        await self._client.aclose()

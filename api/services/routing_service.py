@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from api.services.crisis import crisis_signal
+from api.services.crisis import SafetySignals
 from api.settings import Settings
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ def open_router(
 
     return router_for(
         embedder_name=settings.embedder or DEFAULT_EMBEDDER,
-        crisis=crisis_signal,
+        crisis=SafetySignals.from_dir(settings.crisis_dir).crisis,
         search=search,
         cache_dir=settings.data_dir / "routing",
         teams=teams,

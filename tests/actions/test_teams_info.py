@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from actions import dialogue_config as config_module
-from actions.teams_info import response_time, team_name
+import pytest
+
+from actions.teams_info import describe, response_time, team_name
 from routing.config import ROUTING_DIR
-from routing.teams import TeamDirectory
+from routing.teams import ResponseTime, TeamDirectory, Unit
 
 
 def directory(tmp_path: Path, teams: str) -> TeamDirectory:
@@ -44,7 +45,22 @@ def test_the_shipped_teams() -> None:
     assert response_time(teams, "klachten_bezwaar", "en") == "5 working days"
 
 
-def test_the_shipped_config_parses() -> None:
-    config = config_module.dialogue_config()
-    assert config.forms["report"].default_team == "openbare_ruimte"
-    assert config.forms["complaint"].confirm_slot == "complaint_confirmed"
+@pytest.mark.parametrize(
+    "amount, unit, language, expected",
+    [
+        (1, "days", "nl", "1 werkdag"),
+        (1, "days", "en", "1 working day"),
+        (2, "hours", "nl", "2 uur"),
+        (1, "minutes", "nl", "1 minuut"),
+        (30, "minutes", "en", "30 minutes"),
+        (1.5, "hours", "en", "1.5 hours"),
+        (0, "days", "en", "0 working days"),
+    ],
+)
+def test_describe_names_the_amount_with_its_unit(amount: float, unit: Unit, language: str, expected: str) -> None:
+    assert describe(ResponseTime(amount, unit), language) == expected
+
+
+def test_describe_in_a_language_without_wording_is_an_error() -> None:
+    with pytest.raises(KeyError):
+        describe(ResponseTime(2, "days"), "de")

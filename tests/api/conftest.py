@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import socket
+import uuid
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.main import create_app
 from api.settings import Settings
@@ -57,6 +59,9 @@ Hanteer de auto-vrijlating van 3350 euro volgens regel KW-R4 bij kwijtschelding.
 """
 
 
+PASSWORD = "correct horse battery"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -86,3 +91,22 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     with TestClient(app) as test_client:
         test_client.app_state = app.state  # type: ignore[attr-defined]
         yield test_client
+
+
+def app_sessions(client: TestClient) -> sessionmaker[Session]:
+    """The app's own database sessions (the audit log's, as good as any service's)."""
+    return client.app_state.audit._sessions  # type: ignore[attr-defined, no-any-return]
+
+
+def create_user(client: TestClient, *roles: str, teams: tuple[str, ...] = ()) -> str:
+    """A user of the app's database with a fresh username (the `client` app is shared by the session)."""
+    users = client.app_state.users  # type: ignore[attr-defined]
+    name = f"user-{uuid.uuid4().hex[:8]}"
+    users.create(username=name, password=PASSWORD, roles=list(roles), teams=list(teams), display_name=name.title())
+    return name
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> None:
+    client.cookies.clear()
+    response = client.post("/api/auth/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text

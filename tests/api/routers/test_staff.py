@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
-
 from fastapi.testclient import TestClient
 
-from api.services.users import UserStore
-
-PASSWORD = "correct horse battery"
+from tests.api.conftest import create_user, login
 
 
 def staff_login(client: TestClient, *roles: str, teams: tuple[str, ...] = ()) -> str:
-    users: UserStore = client.app_state.users  # type: ignore[attr-defined]
-    name = f"staff-{uuid.uuid4().hex[:8]}"
-    users.create(username=name, password=PASSWORD, roles=list(roles), teams=list(teams))
-    client.cookies.clear()
-    assert client.post("/api/auth/login", json={"username": name, "password": PASSWORD}).status_code == 200
+    name = create_user(client, *roles, teams=teams)
+    login(client, name)
     return name
 
 
@@ -120,3 +113,48 @@ def test_the_citizen_side_never_serves_internal_documents(client: TestClient) ->
     client.cookies.clear()
     assert client.get("/documents/beleidsregel-kwijtschelding").status_code == 404
     assert "KW-R4" not in client.get("/documents/beleidsregel-kwijtschelding").text
+
+
+def test_the_workspace_page_is_served(client: TestClient) -> None:
+    client.cookies.clear()
+    page = client.get("/staff")
+    assert page.status_code == 200 and 'id="query"' in page.text
+
+
+def test_search_parameters_are_checked(client: TestClient) -> None:
+    staff_login(client, "staff")
+    for params in ({"q": "   "}, {"q": "x" * 1001}, {"q": "paspoort", "k": 0}, {"q": "paspoort", "k": 51},
+                   {"q": "paspoort", "from": "gisteren"}):  # fmt: skip
+        assert client.get("/api/staff/search", params=params).status_code == 422, params
+    assert len(client.get("/api/staff/search", params={"q": "paspoort kosten", "k": 1}).json()) <= 1
+    client.cookies.clear()
+
+
+def test_an_opened_document_carries_its_details(client: TestClient) -> None:
+    staff_login(client, "staff", teams=("belastingen",))
+    opened = client.get("/api/staff/documents/beleidsregel-kwijtschelding").json()
+    assert opened["title"] == "Beleidsregel kwijtschelding"
+    assert (opened["team"], opened["audience"]) == ("belastingen", "internal")
+    assert opened["effective_date"] == "2026-01-01"
+    assert '<h2 id="vrijlating">Vrijlating</h2>' in opened["html"]
+    client.cookies.clear()
+
+
+def test_tokens_are_listed_without_their_value_and_only_their_owner_revokes_them(client: TestClient) -> None:
+    staff_login(client, "staff")
+    assert client.post("/api/staff/tokens", json={"name": ""}).status_code == 422
+    created = client.post("/api/staff/tokens", json={"name": " zaaksysteem "})
+    assert created.status_code == 201 and created.json()["name"] == "zaaksysteem"
+    token = created.json()
+    listed = client.get("/api/staff/tokens").json()
+    assert [(t["id"], t["name"], t["revoked"]) for t in listed if t["id"] == token["id"]] == [
+        (token["id"], "zaaksysteem", False)
+    ]
+    assert token["token"] not in str(listed)
+
+    staff_login(client, "staff")  # someone else
+    assert client.get("/api/staff/tokens").json() == []
+    assert client.delete(f"/api/staff/tokens/{token['id']}").status_code == 404
+    assert client.get("/api/staff/search", params={"q": "paspoort"},
+                      headers={"Authorization": f"Bearer {token['token']}"}).status_code == 200  # fmt: skip
+    client.cookies.clear()

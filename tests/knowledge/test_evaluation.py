@@ -104,21 +104,3 @@ def test_shipped_statute_set_points_at_real_articles(split: str) -> None:
 
     urls = {d.url for d in load_documents(sorted(regelrecht.glob("*.yaml"))).documents}
     assert all(u in urls for q in questions for u in q.expected)
-
-
-def test_tqdm_progress_turns_progress_lines_into_bars() -> None:
-    import io
-
-    from knowledge.progress import TqdmProgress
-
-    printed: list[str] = []
-    TqdmProgress(disable=True).echo(printed.append)("  embed: 1/2 (50 %)")  # logs: plain lines
-    assert printed == ["  embed: 1/2 (50 %)"]
-    printed.clear()
-    stream = io.StringIO()
-    bars = TqdmProgress(disable=False, file=stream)
-    echo = bars.echo(printed.append)
-    echo("  embed: 5/10 (50 %)")
-    echo("  embed: 10/10 (100 %)")
-    bars.close()
-    assert printed == [] and "embed" in stream.getvalue() and "10/10" in stream.getvalue()

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
 
 import pytest
 
-from api.services.chat import ChatGateway
-from api.services.conversations import ConversationStore
-from api.services.crisis import crisis_signal, threat_signal
-from api.services.database import create_schema, make_engine, make_sessionmaker
+from api.services.crisis import SafetySignals, crisis_signal, threat_signal
 
 
 @pytest.mark.parametrize(
@@ -49,26 +46,19 @@ def test_everyday_words_are_not_a_crisis(text: str) -> None:
     assert crisis_signal(text) is None
 
 
-class RecordingBot:
-    def __init__(self) -> None:
-        self.calls: list[dict[str, Any]] = []
-
-    def send(self, *, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
-        self.calls.append({"text": text, "metadata": metadata})
-        return [{"text": "113"}]
+def test_the_matched_phrase_is_returned_whatever_the_spacing_and_case() -> None:
+    assert crisis_signal("Ik   WIL\nniet meer   Leven.") == "wil niet meer leven"
 
 
-def test_gateway_sends_the_crisis_intent_with_the_original_text(tmp_path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'loket.db'}")
-    create_schema(engine)
-    bot = RecordingBot()
-    gateway = ChatGateway(store=ConversationStore(sessions=make_sessionmaker(engine)), bot=bot, no_reply={})
-    conversation = gateway.open()
-    gateway.handle(conversation_id=conversation, text="ik wil niet meer leven", language=None)
-    gateway.handle(conversation_id=conversation, text="wat kost een paspoort", language=None)
-    assert bot.calls[0]["text"] == '/crisis{"language": "nl"}'
-    assert bot.calls[0]["metadata"]["crisis_text"] == "ik wil niet meer leven"
-    assert bot.calls[1]["text"] == "wat kost een paspoort" and "crisis_text" not in bot.calls[1]["metadata"]
+def test_the_phrases_are_data(tmp_path) -> None:
+    signals = tmp_path / "signals.yml"
+    signals.write_text("nl:\n  - 'rode\\s+knop'\nen: []\n", encoding="utf-8")
+    assert crisis_signal("ik druk op de rode  knop", path=signals) == "rode knop"
+    assert crisis_signal("ik wil dood", path=signals) is None  # only the file's phrases count
+    empty = tmp_path / "empty.yml"
+    empty.write_text("", encoding="utf-8")
+    assert crisis_signal("ik wil dood", path=empty) is None
+    assert threat_signal("ik druk op de rode knop", path=signals) == "rode knop"
 
 
 # --- threats -----------------------------------------------------------------------------------
@@ -106,16 +96,12 @@ def test_anger_and_everyday_words_are_not_a_threat(text: str) -> None:
     assert threat_signal(text) is None
 
 
-def test_gateway_sends_the_threat_intent_and_crisis_wins(tmp_path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'loket.db'}")
-    create_schema(engine)
-    bot = RecordingBot()
-    gateway = ChatGateway(store=ConversationStore(sessions=make_sessionmaker(engine)), bot=bot, no_reply={})
-    conversation = gateway.open()
-    gateway.handle(conversation_id=conversation, text="ik kom jullie halen", language=None)
-    gateway.handle(
-        conversation_id=conversation, text="ik maak die ambtenaar af en daarna mezelf, ik wil dood", language=None
-    )
-    assert bot.calls[0]["text"] == '/threat{"language": "nl"}'
-    assert bot.calls[0]["metadata"]["threat_text"] == "ik kom jullie halen"
-    assert bot.calls[1]["text"].startswith("/crisis")  # help lines first; the moderator sees both
+def test_safety_signals_read_the_configured_directory(tmp_path: Path) -> None:
+    (tmp_path / "signals.yml").write_text("nl: ['rode knop']\n", encoding="utf-8")
+    (tmp_path / "threats.yml").write_text("nl: ['gele kaart']\n", encoding="utf-8")
+    signals = SafetySignals.from_dir(tmp_path)
+    assert signals.crisis("ik druk op de rode knop") == "rode knop"
+    assert signals.crisis("ik wil niet meer leven") is None  # the shipped phrases are not read
+    assert signals.threat("hier is de gele kaart") == "gele kaart"
+    shipped = SafetySignals()
+    assert shipped.crisis("ik wil niet meer leven") and shipped.threat("hier is de gele kaart") is None

@@ -4,7 +4,6 @@ from datetime import date
 from pathlib import Path
 
 from knowledge.ingest import load_documents
-from knowledge.languages import detect_language
 
 
 def test_front_matter_fields(write_doc, tmp_path: Path) -> None:
@@ -126,7 +125,22 @@ def test_files_under_an_internal_folder_default_to_internal(write_doc, tmp_path:
     assert docs["openbaar"].audience == "public"
 
 
-def test_detect_language() -> None:
-    assert detect_language("De gemeente haalt het afval op maandag op en u zet de container aan de straat.") == "nl"
-    assert detect_language("The municipality collects the waste on Monday and you put the bin on the street.") == "en"
-    assert detect_language("Paspoort") == "nl"  # too little to tell: the default
+def test_a_statute_sidecar_sets_team_and_audience_for_every_article(tmp_path: Path) -> None:
+    statute = (
+        "$id: wet_voorbeeld\nbwb_id: BWBR0000001\nurl: https://wetten.overheid.nl/BWBR0000001\n"
+        "articles:\n  - {number: '1', text: Eerste artikel.}\n  - {number: '2', text: Tweede artikel.}\n"
+    )
+    (tmp_path / "wet_voorbeeld.yaml").write_text(statute, encoding="utf-8")
+    (tmp_path / "wet_voorbeeld.yaml.meta.yaml").write_text(
+        "team: vergunningen\naudience: internal\nurl: https://elders.example\n", encoding="utf-8"
+    )
+    result = load_documents([tmp_path])
+    assert result.errors == []  # the sidecar itself is not a document
+    assert {(d.team, d.audience, d.allowed_teams) for d in result.documents} == {
+        ("vergunningen", "internal", ("vergunningen",))
+    }
+    # The article keeps its own citation: a sidecar cannot move it.
+    assert [d.url for d in result.documents] == [
+        "https://wetten.overheid.nl/BWBR0000001#Artikel1",
+        "https://wetten.overheid.nl/BWBR0000001#Artikel2",
+    ]

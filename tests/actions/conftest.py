@@ -1,0 +1,160 @@
+"""What the action tests share: a real conversation store and escalation workflow on SQLite, the
+shipped team directory, a recording answer service, and trackers and dispatchers as rasa-sdk
+builds them."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import context
+from actions.forms import SKIPPED
+from api.services.conversations import ConversationStore
+from api.services.database import create_schema, make_engine, make_sessionmaker
+from api.services.escalations import Escalation, EscalationWorkflow
+from api.services.office_hours import OfficeHours
+from knowledge.answers import Answer, Topic
+from knowledge.types import Hit
+from routing.config import ROUTING_DIR
+from routing.teams import TeamDirectory
+
+Route = Callable[[str], dict[str, Any]]
+
+
+class RecordingAnswers:
+    """The citizen answer service's Protocol (actions.context.CitizenAnswerer), answering with
+    `result` whatever is asked, and recording each question and how it was asked."""
+
+    def __init__(self, result: Answer, *, page_language: str = "nl") -> None:
+        self.result = result
+        self.page_language = page_language
+        self.calls: list[dict[str, Any]] = []
+
+    @property
+    def queries(self) -> list[str]:
+        return [call["question"] for call in self.calls]
+
+    def answer(self, question: str, **kwargs: Any) -> Answer:
+        self.calls.append({"question": question, **kwargs})
+        return self.result
+
+    def document_language(self, doc_id: str) -> str:
+        return self.page_language
+
+
+def hit(team: str, doc_id: str = "doc") -> Hit:
+    return Hit(
+        doc_id=doc_id, title="Titel", section="Titel › Deel", url=f"/documents/{doc_id}",
+        audience="public", team=team, score=0.03, passage="Tekst.",
+    )  # fmt: skip
+
+
+REPORT = {"report_what": "lantaarnpaal kapot", "report_where": "Kerkstraat 12", "report_photo": SKIPPED,
+          "report_contact": "piet@example.nl", "report_confirmed": "yes"}  # fmt: skip
+NOTHING = Answer(answerable=False, score=0.0, hit=None)
+PASSPORT_TOPIC = Topic("paspoort-aanvragen", "wat kost een paspoort?", ("costs",))
+
+
+def answered(doc_id: str = "paspoort-aanvragen", topic: Topic = PASSPORT_TOPIC) -> Answer:
+    passage = hit("burgerzaken", doc_id)
+    return Answer(answerable=True, score=0.9, hit=passage, sources=[passage], topic=topic)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ConversationStore:
+    engine = make_engine(f"sqlite:///{tmp_path / 'loket.db'}")
+    create_schema(engine)
+    return ConversationStore(sessions=make_sessionmaker(engine))
+
+
+@pytest.fixture(autouse=True)
+def no_installed_context() -> Iterator[None]:
+    """Each test installs its own services; none leaks into the next test."""
+    context.install(None)
+    yield
+    context.install(None)
+
+
+def escalations_of(store: ConversationStore, **filters: Any) -> list[Escalation]:
+    return EscalationWorkflow(sessions=store._sessions).escalations(**filters)
+
+
+def unsure(text: str) -> dict[str, Any]:
+    """A route service that is never sure: the case waits in moderator triage."""
+    return {"team": None, "status": "unsure", "confidence": 0.0, "explanation": "test"}
+
+
+def decides(team: str, confidence: float = 1.0) -> Route:
+    """A route service that sends everything to `team`."""
+    return lambda text: {"team": team, "status": "routed", "confidence": confidence, "explanation": "test"}
+
+
+SHIPPED_TEAMS = TeamDirectory.load(ROUTING_DIR / "teams.yml")
+ALWAYS_OPEN = "\n".join(
+    f"  {day}: '00:00-23:59:59.999999'" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+)
+
+
+def install(
+    store: ConversationStore,
+    answers: Any,
+    tmp_path: Path,
+    route: Route = unsure,
+    *,
+    hours: str = ALWAYS_OPEN,
+) -> context.ActionContext:
+    """The services the api installs at start-up, on `store`; `hours`: teams.yml's chat_hours lines."""
+    config = tmp_path / "teams.yml"
+    config.write_text(f"timezone: Europe/Amsterdam\nchat_hours:\n{hours}\n")
+    services = context.ActionContext(
+        answers=answers,
+        store=store,
+        escalations=EscalationWorkflow(sessions=store._sessions),
+        office_hours=OfficeHours.from_teams(TeamDirectory.load(config)),
+        teams=SHIPPED_TEAMS,
+        route=route,
+    )
+    context.install(services)
+    return services
+
+
+def tracker(
+    text: str,
+    *,
+    intent: str | None = "inform",
+    sender: str = "c1",
+    language: str = "nl",
+    slots: dict[str, Any] | None = None,
+    metadata: dict[str, Any] | None = None,
+    events: list[dict[str, Any]] | None = None,
+) -> Tracker:
+    """The tracker rasa-sdk hands an action after the citizen wrote `text` (`intent` None: no intent)."""
+    latest: dict[str, Any] = {"text": text, "metadata": metadata or {}}
+    if intent is not None:
+        latest["intent"] = {"name": intent, "confidence": 1.0}
+    return Tracker.from_dict({
+        "sender_id": sender,
+        "slots": {"language": language, **(slots or {})},
+        "latest_message": latest,
+        "events": events if events is not None else [{"event": "user", "text": text}],
+    })  # fmt: skip
+
+
+def run(action: Any, t: Tracker) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    return dispatcher, asyncio.run(action.run(dispatcher, t, {}))
+
+
+def validate(action: Any, method: str, value: str, t: Tracker) -> tuple[CollectingDispatcher, dict[str, Any]]:
+    dispatcher = CollectingDispatcher()
+    return dispatcher, asyncio.run(getattr(action, method)(value, dispatcher, t, {}))
+
+
+def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}

@@ -1,0 +1,75 @@
+"""The two-stage fallback on low NLU confidence: rephrase once, then the documents or a person."""
+
+from __future__ import annotations
+
+from actions.fallback import ActionFallback
+from tests.actions.conftest import (
+    NOTHING,
+    PASSPORT_TOPIC,
+    RecordingAnswers,
+    answered,
+    escalations_of,
+    install,
+    run,
+    slot_events,
+    tracker,
+)
+
+
+def test_fallback_asks_to_rephrase_once_then_hands_over(store, tmp_path) -> None:
+    answers = RecordingAnswers(NOTHING)
+    install(store, answers, tmp_path)
+    dispatcher, events = run(ActionFallback(), tracker("blabla", intent="nlu_fallback"))
+    assert dispatcher.messages[0]["response"] == "utter_rephrase"
+    assert answers.calls[0]["intent"] == "nlu_fallback"  # the engine's stricter threshold applies
+    assert slot_events(events) == {"fallback_count": 1.0}
+    dispatcher, events = run(ActionFallback(), tracker("qwerty", intent="nlu_fallback", slots={"fallback_count": 1.0}))
+    # Twice not understood and nothing found: a person takes over (no third "sorry?").
+    assert dispatcher.messages[0]["response"] in ("utter_handoff_now", "utter_handoff_later")
+    assert answers.queries[-1] == "qwerty"
+    assert slot_events(events)["human_offered"] is False and slot_events(events)["fallback_count"] == 0.0
+    assert [e.reason for e in escalations_of(store)] == ["repeated_fallback"]
+
+
+def test_the_declined_search_says_nothing_before_the_rephrase_request(store, tmp_path) -> None:
+    """The documents are tried silently: no "I have no information" before "could you rephrase?"."""
+    install(store, RecordingAnswers(NOTHING), tmp_path)
+    dispatcher, _ = run(ActionFallback(), tracker("blabla", intent="nlu_fallback"))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_rephrase"]
+    assert escalations_of(store) == []
+
+
+def test_fallback_answers_when_the_documents_clearly_do(store, tmp_path) -> None:
+    install(store, RecordingAnswers(answered()), tmp_path)
+    dispatcher, events = run(ActionFallback(), tracker("paspoort prijs volwassene", intent="nlu_fallback"))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_answer"]
+    assert slot_events(events)["human_offered"] is False
+
+
+def test_an_answer_resets_the_count_of_misses(store, tmp_path) -> None:
+    install(store, RecordingAnswers(answered()), tmp_path)
+    _, events = run(
+        ActionFallback(), tracker("paspoort prijs volwassene", intent="nlu_fallback", slots={"fallback_count": 1.0})
+    )
+    assert slot_events(events)["fallback_count"] == 0.0
+    assert escalations_of(store) == []  # answered: nobody is called in
+
+
+def test_unsure_follow_up_is_still_a_follow_up(store, tmp_path) -> None:
+    answers = RecordingAnswers(answered())
+    install(store, answers, tmp_path)
+    run(
+        ActionFallback(),
+        tracker("and for my kid?", intent="nlu_fallback", slots={"last_topic": PASSPORT_TOPIC.to_json()}),
+    )
+    assert answers.calls == [
+        {**answers.calls[0], "question": "and for my kid?", "follow_up": True, "topic": PASSPORT_TOPIC}
+    ]
+
+
+def test_a_follow_up_without_a_previous_topic_is_an_ordinary_miss(store, tmp_path) -> None:
+    answers = RecordingAnswers(NOTHING)
+    install(store, answers, tmp_path)
+    dispatcher, _ = run(ActionFallback(), tracker("and for my kid?", intent="nlu_fallback", language="en"))
+    assert answers.calls[0]["follow_up"] is False and answers.calls[0]["topic"] is None
+    assert [m["response"] for m in dispatcher.messages] == ["utter_rephrase"]

@@ -1,0 +1,58 @@
+"""Recognising a follow-up ("en voor mijn kind?") and what is searched for it."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.dialogue_config import dialogue_config
+from actions.followup import is_follow_up, search_query
+
+CONFIG = dialogue_config()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["en voor mijn kind?", "En?", "  Wat kost dat?", "and for my kid?", "what about children", "Does that apply"],
+)
+def test_short_continuations_in_either_language_are_follow_ups(text: str) -> None:
+    assert is_follow_up(text, config=CONFIG)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "?!",
+        "hoe vraag ik een paspoort aan",  # a question of its own
+        "endless questions",  # "en" is a start only as a word ("en ")
+        "en dan nog een hele lange vraag over iets heel anders dan het vorige",  # too long
+    ],
+)
+def test_other_messages_are_not_follow_ups(text: str) -> None:
+    assert not is_follow_up(text, config=CONFIG)
+
+
+def test_the_word_limit_counts_words_not_punctuation() -> None:
+    limit = CONFIG.follow_up_max_words
+    words = ["en"] + ["x"] * (limit - 1)
+    assert is_follow_up(" ".join(words) + " ?!", config=CONFIG)
+    assert not is_follow_up(" ".join([*words, "x"]), config=CONFIG)
+
+
+def test_a_follow_up_is_searched_with_the_previous_topic() -> None:
+    topic = "paspoort aanvragen"
+    assert search_query("en voor mijn kind?", last_topic=topic, intent=None, config=CONFIG) == (
+        "paspoort aanvragen en voor mijn kind?"
+    )
+    # The NLU's ask_followup intent counts even when the words do not look like one.
+    assert search_query("kinderen?", last_topic=topic, intent="ask_followup", config=CONFIG) == (
+        "paspoort aanvragen kinderen?"
+    )
+
+
+def test_without_a_topic_or_a_follow_up_the_message_is_searched_as_it_is() -> None:
+    assert search_query("en voor mijn kind?", last_topic=None, intent="ask_followup", config=CONFIG) == (
+        "en voor mijn kind?"
+    )
+    assert search_query("hoe vraag ik een parkeervergunning aan", last_topic="paspoort", intent="ask_question",
+                        config=CONFIG) == "hoe vraag ik een parkeervergunning aan"  # fmt: skip

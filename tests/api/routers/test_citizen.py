@@ -1,0 +1,155 @@
+"""The citizen side: the chat page, the chat API (validation, busy replies, retries under an
+Idempotency-Key, Rasa down) and the public document pages.
+
+Rasa is the edge of the system: the app's gateway is swapped (dependency_overrides) for one
+whose bot is a fake Rasa; everything else is the app's own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.deps import get_gateway
+from api.services.admission import Admission
+from api.services.chat import ChatGateway
+from api.services.conversation_locks import LocalConversationLocks
+
+NOTICES: Any = {
+    "no_reply": {"nl": "Sorry.", "en": "Sorry."},
+    "busy": {"nl": "Het is erg druk.", "en": "It is very busy."},
+    "unavailable": {"nl": "Niet bereikbaar.", "en": "Not available."},
+}
+
+
+class SlowRasa:
+    def __init__(self, delay_s: float) -> None:
+        self.delay_s = delay_s
+        self.calls = 0
+
+    async def send(self, *, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+        self.calls += 1
+        await asyncio.sleep(self.delay_s)
+        return [{"text": f"antwoord op: {text}"}]
+
+
+@pytest.fixture
+def fake_rasa(client: TestClient) -> Iterator[SlowRasa]:
+    rasa = SlowRasa(delay_s=0)
+    gateway = ChatGateway(
+        store=client.app_state.store,  # type: ignore[attr-defined]
+        bot=rasa,
+        notices=NOTICES,
+        admission=Admission(capacity=1, queue_limit=0, max_wait_s=1, retry_after_s=3),
+        locks=LocalConversationLocks(max_wait_s=1),
+    )
+    client.app.dependency_overrides[get_gateway] = lambda: gateway  # type: ignore[attr-defined]
+    yield rasa
+    client.app.dependency_overrides.clear()  # type: ignore[attr-defined]
+
+
+def new_conversation(client: TestClient, language: str = "nl") -> str:
+    response = client.post("/api/chat/conversations", json={"language": language})
+    assert response.status_code == 201
+    return str(response.json()["conversation_id"])
+
+
+def test_a_retry_with_the_same_key_gets_the_same_answer_once(client: TestClient, fake_rasa: SlowRasa) -> None:
+    conversation = new_conversation(client)
+    path = f"/api/chat/conversations/{conversation}/messages"
+    first = client.post(path, json={"text": "Wat kost een paspoort?"}, headers={"Idempotency-Key": "abc-1"})
+    again = client.post(path, json={"text": "Wat kost een paspoort?"}, headers={"Idempotency-Key": "abc-1"})
+    assert first.status_code == again.status_code == 200
+    assert again.json()["messages"] == first.json()["messages"]
+    assert fake_rasa.calls == 1
+    assert [m["author"] for m in client.get(path).json()] == ["citizen", "bot"]
+
+
+@pytest.mark.parametrize("key", ["", "x" * 65, "spatie erin", "<script>"])
+def test_a_malformed_idempotency_key_is_a_clear_422(client: TestClient, fake_rasa: SlowRasa, key: str) -> None:
+    conversation = new_conversation(client)
+    path = f"/api/chat/conversations/{conversation}/messages"
+    response = client.post(path, json={"text": "hoi"}, headers={"Idempotency-Key": key})
+    assert response.status_code == 422
+    assert "Idempotency-Key" in response.text
+    assert client.get(path).json() == []
+
+
+def test_past_capacity_the_reply_is_429_with_retry_after_in_the_conversation_language(
+    client: TestClient, fake_rasa: SlowRasa
+) -> None:
+    fake_rasa.delay_s = 0.5
+    busy_one, waiting = new_conversation(client), new_conversation(client, "en")
+
+    async def both() -> list[Any]:
+        # Two requests at once against the app (capacity 1, no queue): one is answered, one refused.
+        import httpx
+
+        transport = httpx.ASGITransport(app=client.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            first = asyncio.create_task(
+                http.post(f"/api/chat/conversations/{busy_one}/messages", json={"text": "Wat kost een paspoort?"})
+            )
+            await asyncio.sleep(0.1)
+            second = await http.post(
+                f"/api/chat/conversations/{waiting}/messages", json={"text": "How much is a passport?"}
+            )
+            return [await first, second]
+
+    answered, refused = client.portal.call(both)  # type: ignore[union-attr]
+    assert answered.status_code == 200
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"] == "3"
+    assert refused.json()["detail"] == NOTICES["busy"]["en"]
+    assert client.get(f"/api/chat/conversations/{waiting}/messages").json() == []
+
+
+def test_rasa_down_is_503_with_retry_after_and_the_message_is_kept_once(client: TestClient) -> None:
+    # The shared app's Rasa port has nothing listening.
+    conversation = new_conversation(client)
+    path = f"/api/chat/conversations/{conversation}/messages"
+    for _ in range(2):
+        response = client.post(path, json={"text": "Wat kost een paspoort?"}, headers={"Idempotency-Key": "k1"})
+        assert response.status_code == 503
+        assert response.headers["Retry-After"].isdigit()
+        assert "bewaard" in response.json()["detail"]
+    assert [m["text"] for m in client.get(path).json()] == ["Wat kost een paspoort?"]
+
+
+def test_chat_page_is_served(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert 'id="composer"' in page.text
+    assert client.get("/static/chat.js").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [({"text": ""}, "text"), ({"text": "   "}, "empty"), ({"text": "x" * 2001}, "too long"), ({}, "text"),
+     ({"text": "hoi", "language": "de"}, "language")],
+)  # fmt: skip
+def test_bad_messages_get_a_clear_422(client: TestClient, body: dict[str, object], fragment: str) -> None:
+    conversation = new_conversation(client)
+    response = client.post(f"/api/chat/conversations/{conversation}/messages", json=body)
+    assert response.status_code == 422
+    assert fragment in response.text
+    assert client.get(f"/api/chat/conversations/{conversation}/messages").json() == []
+
+
+def test_unknown_conversation_is_404(client: TestClient) -> None:
+    response = client.post("/api/chat/conversations/nope/messages", json={"text": "hoi"})
+    assert response.status_code == 404
+    assert client.get("/api/chat/conversations/nope/messages").status_code == 404
+
+
+def test_public_documents_are_served_and_internal_ones_do_not_exist(client: TestClient) -> None:
+    page = client.get("/documents/paspoort-aanvragen")
+    assert page.status_code == 200
+    assert "€ 84,20" in page.text and '<h2 id="kosten">Kosten</h2>' in page.text  # the section link target
+    internal = client.get("/documents/werkinstructie-spoed")
+    assert internal.status_code == 404
+    assert "TULP-7" not in internal.text

@@ -1,0 +1,268 @@
+"""The chat gateway with a real SQLite store and a fake Rasa (the edge of the system)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.services.admission import Admission, Busy
+from api.services.chat import ChatGateway, Notice, merge_rasa_messages
+from api.services.conversation_locks import LocalConversationLocks
+from api.services.conversations import ConversationStore, UnknownConversation
+from api.services.database import create_schema, make_engine, make_sessionmaker
+from api.services.rasa_client import RasaUnavailable
+
+
+class FakeRasa:
+    """Rasa's REST channel, the edge of the system: records calls, answers after `delay_s`."""
+
+    def __init__(self, reply: list[dict[str, Any]] | None = None, *, down: bool = False, delay_s: float = 0) -> None:
+        self.calls: list[dict[str, Any]] = []
+        self.reply = reply if reply is not None else [{"recipient_id": "x", "text": "Hallo!"}]
+        self.down = down
+        self.delay_s = delay_s
+        self.events: list[str] = []
+
+    async def send(self, *, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+        self.calls.append({"sender": sender, "text": text, "metadata": metadata})
+        self.events.append(f"start {text}")
+        await asyncio.sleep(self.delay_s)
+        self.events.append(f"end {text}")
+        if self.down:
+            raise RasaUnavailable("connection refused")
+        return self.reply
+
+
+NOTICES: dict[Notice, dict[str, str]] = {
+    "no_reply": {"nl": "Sorry, er ging iets mis.", "en": "Sorry, something went wrong."},
+    "busy": {"nl": "Het is erg druk.", "en": "It is very busy."},
+    "unavailable": {"nl": "Niet bereikbaar.", "en": "Not available."},
+}
+
+
+def make_gateway(
+    store: ConversationStore, bot: FakeRasa, *, capacity: int = 8, queue_limit: int = 100, max_wait_s: float = 5
+) -> ChatGateway:
+    return ChatGateway(
+        store=store,
+        bot=bot,
+        notices=NOTICES,
+        admission=Admission(capacity=capacity, queue_limit=queue_limit, max_wait_s=max_wait_s),
+        locks=LocalConversationLocks(max_wait_s=max_wait_s),
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ConversationStore:
+    engine = make_engine(f"sqlite:///{tmp_path / 'loket.db'}")
+    create_schema(engine)
+    return ConversationStore(sessions=make_sessionmaker(engine))
+
+
+@pytest.mark.anyio
+async def test_forwards_with_detected_language_and_stores_both_sides(store: ConversationStore) -> None:
+    rasa = FakeRasa([
+        {"recipient_id": "x", "text": "Uit \"Paspoort\":"},
+        {"recipient_id": "x", "text": "Een paspoort kost € 84,20."},
+        {"recipient_id": "x", "custom": {"sources": [{"title": "Paspoort", "url": "/documents/paspoort"}]}},
+    ])  # fmt: skip
+    gateway = make_gateway(store, rasa)
+    conversation = gateway.open()
+
+    turn = await gateway.handle(conversation_id=conversation, text="Wat kost een paspoort?", language=None)
+
+    assert rasa.calls == [{"sender": conversation, "text": "Wat kost een paspoort?", "metadata": {"language": "nl"}}]
+    assert [m.author for m in store.messages(conversation)] == ["citizen", "bot", "bot"]
+    assert turn.replies[-1].sources == [{"title": "Paspoort", "url": "/documents/paspoort"}]
+    assert turn.language == "nl"
+
+
+@pytest.mark.anyio
+async def test_english_is_detected_and_page_choice_overrides(store: ConversationStore) -> None:
+    rasa = FakeRasa()
+    gateway = make_gateway(store, rasa)
+    conversation = gateway.open()
+    await gateway.handle(conversation_id=conversation, text="How much does a passport cost?", language=None)
+    await gateway.handle(conversation_id=conversation, text="How much does a passport cost?", language="nl")
+    assert [call["metadata"]["language"] for call in rasa.calls] == ["en", "nl"]
+
+
+@pytest.mark.anyio
+async def test_language_command_alone_greets_in_that_language(store: ConversationStore) -> None:
+    rasa = FakeRasa()
+    gateway = make_gateway(store, rasa)
+    conversation = gateway.open()
+    turn = await gateway.handle(conversation_id=conversation, text="/en", language=None)
+    assert rasa.calls[0]["text"] == '/greet{"language": "en"}'
+    assert rasa.calls[0]["metadata"] == {"language": "en"}
+    assert turn.language == "en"
+
+
+@pytest.mark.anyio
+async def test_citizen_cannot_trigger_intents_directly(store: ConversationStore) -> None:
+    rasa = FakeRasa()
+    gateway = make_gateway(store, rasa)
+    conversation = gateway.open()
+    await gateway.handle(conversation_id=conversation, text="/request_human", language=None)
+    assert rasa.calls[0]["text"] == "request_human"
+
+
+@pytest.mark.anyio
+async def test_rasa_outage_keeps_the_message(store: ConversationStore) -> None:
+    gateway = make_gateway(store, FakeRasa(down=True))
+    conversation = gateway.open()
+    with pytest.raises(RasaUnavailable):
+        await gateway.handle(conversation_id=conversation, text="Wanneer wordt het grofvuil opgehaald?", language=None)
+    assert [m.text for m in store.messages(conversation)] == ["Wanneer wordt het grofvuil opgehaald?"]
+
+
+@pytest.mark.anyio
+async def test_bot_stays_silent_while_a_person_has_the_conversation(store: ConversationStore) -> None:
+    from api.services.database import ConversationRow
+
+    rasa = FakeRasa()
+    gateway = make_gateway(store, rasa)
+    conversation = gateway.open()
+    with store._sessions.begin() as session:  # what the moderator console will do
+        row = session.get(ConversationRow, conversation)
+        assert row is not None
+        row.handled_by = "human"
+    turn = await gateway.handle(conversation_id=conversation, text="Bent u daar nog?", language=None)
+    assert rasa.calls == []
+    assert turn.replies == [] and turn.handled_by == "human"
+    assert [m.text for m in store.messages(conversation)] == ["Bent u daar nog?"]
+
+
+@pytest.mark.anyio
+async def test_unknown_conversation(store: ConversationStore) -> None:
+    gateway = make_gateway(store, FakeRasa())
+    with pytest.raises(UnknownConversation):
+        await gateway.handle(conversation_id="made-up", text="hoi", language=None)
+
+
+def test_merge_attaches_custom_sources_to_the_preceding_text() -> None:
+    merged = merge_rasa_messages([
+        {"text": "a"}, {"text": "b"}, {"custom": {"sources": [{"url": "/x"}]}}, {"image": "ignored"},
+    ])  # fmt: skip
+    assert [(m.text, m.sources) for m in merged] == [("a", []), ("b", [{"url": "/x"}])]
+
+
+@pytest.mark.anyio
+async def test_a_turn_the_bot_left_unanswered_gets_an_apology(store: ConversationStore) -> None:
+    gateway = make_gateway(store, FakeRasa([]))
+    conversation = gateway.open()
+    turn = await gateway.handle(conversation_id=conversation, text="Please help me with my passport", language=None)
+    assert [m.text for m in turn.replies] == [NOTICES["no_reply"]["en"]]
+    assert [m.author for m in store.messages(conversation)] == ["citizen", "bot"]
+
+
+@pytest.mark.anyio
+async def test_a_retry_under_the_same_key_is_stored_and_answered_once(store: ConversationStore) -> None:
+    rasa = FakeRasa()
+    gateway = make_gateway(store, rasa)
+    conversation = gateway.open()
+    first = await gateway.handle(
+        conversation_id=conversation, text="Wat kost een paspoort?", language=None, client_message_id="m-1"
+    )
+    again = await gateway.handle(
+        conversation_id=conversation, text="Wat kost een paspoort?", language=None, client_message_id="m-1"
+    )
+    assert len(rasa.calls) == 1
+    assert again.citizen_message and first.citizen_message
+    assert again.citizen_message.id == first.citizen_message.id
+    assert [m.id for m in again.replies] == [m.id for m in first.replies]
+    assert [m.author for m in store.messages(conversation)] == ["citizen", "bot"]
+
+
+@pytest.mark.anyio
+async def test_a_message_kept_during_an_outage_is_answered_by_its_retry(store: ConversationStore) -> None:
+    rasa = FakeRasa(down=True)
+    gateway = make_gateway(store, rasa)
+    conversation = gateway.open()
+    with pytest.raises(RasaUnavailable):
+        await gateway.handle(
+            conversation_id=conversation, text="Wat kost een paspoort?", language=None, client_message_id="k"
+        )
+    rasa.down = False
+    turn = await gateway.handle(
+        conversation_id=conversation, text="Wat kost een paspoort?", language=None, client_message_id="k"
+    )
+    assert [m.text for m in turn.replies] == ["Hallo!"]
+    assert [(m.author, m.answered) for m in store.messages(conversation)] == [("citizen", True), ("bot", False)]
+
+
+@pytest.mark.anyio
+async def test_two_messages_of_one_conversation_are_handled_one_after_the_other(store: ConversationStore) -> None:
+    rasa = FakeRasa(delay_s=0.05)
+    gateway = make_gateway(store, rasa)
+    conversation = gateway.open()
+    other = gateway.open()
+    await asyncio.gather(
+        gateway.handle(conversation_id=conversation, text="eerste vraag over afval", language="nl"),
+        gateway.handle(conversation_id=conversation, text="tweede vraag over afval", language="nl"),
+        gateway.handle(conversation_id=other, text="vraag van iemand anders", language="nl"),
+    )
+    mine = [event for event in rasa.events if "afval" in event]
+    assert mine == [
+        "start eerste vraag over afval", "end eerste vraag over afval",
+        "start tweede vraag over afval", "end tweede vraag over afval",
+    ]  # fmt: skip
+    # ... while another conversation was not kept waiting for them.
+    assert rasa.events.index("start vraag van iemand anders") < rasa.events.index("end eerste vraag over afval")
+    texts = [m.text for m in store.messages(conversation)]
+    assert texts == ["eerste vraag over afval", "Hallo!", "tweede vraag over afval", "Hallo!"]
+
+
+@pytest.mark.anyio
+async def test_past_capacity_a_turn_is_refused_as_busy_and_nothing_is_stored(store: ConversationStore) -> None:
+    rasa = FakeRasa(delay_s=0.2)
+    gateway = make_gateway(store, rasa, capacity=1, queue_limit=0)
+    first, second = gateway.open(), gateway.open()
+    running = asyncio.create_task(gateway.handle(conversation_id=first, text="Wat kost een paspoort?", language="nl"))
+    await asyncio.sleep(0.05)
+    with pytest.raises(Busy) as refused:
+        await gateway.handle(conversation_id=second, text="Wat kost een rijbewijs?", language="nl")
+    assert refused.value.retry_after_s >= 1
+    await running
+    assert store.messages(second) == []
+    # Once the first turn is done, the same message goes through.
+    turn = await gateway.handle(conversation_id=second, text="Wat kost een rijbewijs?", language="nl")
+    assert [m.text for m in turn.replies] == ["Hallo!"]
+
+
+@pytest.mark.anyio
+async def test_busy_and_outage_notices_follow_the_conversation_language(store: ConversationStore) -> None:
+    gateway = make_gateway(store, FakeRasa())
+    conversation = gateway.open(language="en")
+    assert await gateway.notice("busy", conversation_id=conversation, language=None) == NOTICES["busy"]["en"]
+    assert await gateway.notice("busy", conversation_id=conversation, language="nl") == NOTICES["busy"]["nl"]
+    assert await gateway.notice("unavailable", conversation_id="unknown", language=None) == NOTICES["unavailable"]["nl"]
+
+
+@pytest.mark.anyio
+async def test_a_crisis_message_goes_to_rasa_as_the_crisis_intent_with_its_text(store: ConversationStore) -> None:
+    rasa = FakeRasa([{"text": "113"}])
+    gateway = make_gateway(store, rasa)
+    conversation = gateway.open()
+    await gateway.handle(conversation_id=conversation, text="ik wil niet meer leven", language=None)
+    await gateway.handle(conversation_id=conversation, text="wat kost een paspoort", language=None)
+    assert rasa.calls[0]["text"] == '/crisis{"language": "nl"}'
+    assert rasa.calls[0]["metadata"]["crisis_text"] == "ik wil niet meer leven"
+    assert rasa.calls[1]["text"] == "wat kost een paspoort" and "crisis_text" not in rasa.calls[1]["metadata"]
+
+
+@pytest.mark.anyio
+async def test_a_threat_goes_to_rasa_as_the_threat_intent_and_a_crisis_wins(store: ConversationStore) -> None:
+    rasa = FakeRasa([{"text": "113"}])
+    gateway = make_gateway(store, rasa)
+    conversation = gateway.open()
+    await gateway.handle(conversation_id=conversation, text="ik kom jullie halen", language=None)
+    await gateway.handle(
+        conversation_id=conversation, text="ik maak die ambtenaar af en daarna mezelf, ik wil dood", language=None
+    )
+    assert rasa.calls[0]["text"] == '/threat{"language": "nl"}'
+    assert rasa.calls[0]["metadata"]["threat_text"] == "ik kom jullie halen"
+    assert rasa.calls[1]["text"].startswith("/crisis")  # help lines first; the moderator sees both

@@ -1,0 +1,158 @@
+"""The api's schema and engine: SQLite set up like PostgreSQL (foreign keys, cascades), rules the
+database enforces itself, and a schema that catches up with an older database file."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.services.database import (
+    ConversationRow,
+    EscalationRow,
+    MessageRow,
+    as_utc,
+    create_schema,
+    make_engine,
+    make_sessionmaker,
+    utcnow,
+)
+
+
+def new_conversation(sessions: sessionmaker[Session]) -> str:
+    conversation_id = uuid.uuid4().hex
+    with sessions.begin() as session:
+        session.add(ConversationRow(id=conversation_id))
+    return conversation_id
+
+
+def test_times_are_utc() -> None:
+    assert utcnow().tzinfo is UTC
+    naive = datetime(2026, 3, 1, 12, 0)
+    assert as_utc(naive) == datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    amsterdam = datetime(2026, 3, 1, 13, 0, tzinfo=timezone(timedelta(hours=1)))
+    assert as_utc(amsterdam) is amsterdam  # an aware time is left as it is
+
+
+def test_sqlite_file_gets_its_folder(tmp_path: Path) -> None:
+    path = tmp_path / "not" / "yet" / "there" / "loket.db"
+    engine = make_engine(f"sqlite:///{path}")
+    create_schema(engine)
+    engine.dispose()
+    assert path.is_file()
+
+
+def test_deleting_a_conversation_deletes_its_messages(sessions: sessionmaker[Session]) -> None:
+    """ON DELETE CASCADE: on SQLite only with foreign keys switched on per connection."""
+    conversation = new_conversation(sessions)
+    with sessions.begin() as session:
+        session.add(MessageRow(conversation_id=conversation, author="citizen", text="hoi"))
+    with sessions.begin() as session:
+        session.execute(text("DELETE FROM conversations WHERE id = :id"), {"id": conversation})
+    with sessions() as session:
+        assert session.scalars(select(MessageRow).where(MessageRow.conversation_id == conversation)).all() == []
+
+
+def test_a_message_needs_an_existing_conversation(sessions: sessionmaker[Session]) -> None:
+    with pytest.raises(IntegrityError), sessions.begin() as session:
+        session.add(MessageRow(conversation_id="no-such-conversation", author="citizen", text="hoi"))
+
+
+def test_one_active_escalation_per_conversation(sessions: sessionmaker[Session]) -> None:
+    conversation = new_conversation(sessions)
+    with sessions.begin() as session:
+        session.add(EscalationRow(conversation_id=conversation, reason="requested_human", status="resolved"))
+        session.add(EscalationRow(conversation_id=conversation, reason="requested_human", status="open"))
+    with pytest.raises(IntegrityError), sessions.begin() as session:
+        session.add(EscalationRow(conversation_id=conversation, reason="no_answer", status="claimed"))
+    with sessions.begin() as session:  # a closed one never blocks
+        session.add(EscalationRow(conversation_id=conversation, reason="no_answer", status="returned"))
+
+
+def test_create_schema_is_idempotent_and_adds_indexes_introduced_later(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'loket.db'}")
+    create_schema(engine)
+    with engine.begin() as connection:  # a database from before the rule existed
+        connection.execute(text("DROP INDEX one_active_escalation_per_conversation"))
+    create_schema(engine)
+    create_schema(engine)
+    names = {index["name"] for index in inspect(engine).get_indexes("escalations")}
+    engine.dispose()
+    assert "one_active_escalation_per_conversation" in names
+
+
+def test_an_index_that_older_data_breaks_is_skipped_not_fatal(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'loket.db'}")
+    create_schema(engine)
+    with engine.begin() as connection:
+        connection.execute(text("DROP INDEX one_active_escalation_per_conversation"))
+    sessions = make_sessionmaker(engine)
+    conversation = new_conversation(sessions)
+    with sessions.begin() as session:  # two open escalations: what the rule now forbids
+        session.add_all([EscalationRow(conversation_id=conversation, reason="x", status="open") for _ in range(2)])
+    create_schema(engine)  # the api still starts
+    names = {index["name"] for index in inspect(engine).get_indexes("escalations")}
+    engine.dispose()
+    assert "one_active_escalation_per_conversation" not in names
+
+
+def test_create_schema_adds_nullable_columns_introduced_later(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'loket.db'}")
+    create_schema(engine)
+    with engine.begin() as connection:  # a database from before `messages.language` existed
+        connection.execute(text("ALTER TABLE messages DROP COLUMN language"))
+    create_schema(engine)
+    sessions = make_sessionmaker(engine)
+    conversation = new_conversation(sessions)
+    with sessions.begin() as session:
+        session.add(MessageRow(conversation_id=conversation, author="citizen", text="hi", language="en"))
+    with sessions() as session:
+        assert session.scalars(select(MessageRow.language)).one() == "en"
+    engine.dispose()
+
+
+def test_replicas_starting_together_create_the_schema_once(postgres_url: str) -> None:
+    """api replicas start at the same moment on an empty PostgreSQL database."""
+    import threading
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    name = f"schema_race_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+    errors: list[BaseException] = []
+
+    def start_replica() -> None:
+        engine = make_engine(url)
+        try:
+            create_schema(engine)
+        except BaseException as error:  # noqa: BLE001 - collected and asserted below
+            errors.append(error)
+        finally:
+            engine.dispose()
+
+    replicas = [threading.Thread(target=start_replica) for _ in range(4)]
+    try:
+        for replica in replicas:
+            replica.start()
+        for replica in replicas:
+            replica.join()
+        assert errors == []
+        engine = make_engine(url)
+        assert {"conversations", "messages", "escalations"} <= set(inspect(engine).get_table_names())
+        engine.dispose()
+    finally:
+        with admin.connect() as connection:
+            connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
+            )
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
