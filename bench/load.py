@@ -18,6 +18,7 @@ Per run it prints:
   p50/p95/p99;
 * errors: any reply other than 200 or 429, or no reply at all;
 * busy: 429 replies (not errors: the page retries by itself);
+* reconnects: requests resent after a failed connection (the page does the same);
 * lost: messages sent but not stored once with an answer (read back from the api afterwards);
 * throughput: answered turns per second of the run.
 """
@@ -52,6 +53,7 @@ class Run:
     latencies_s: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     busy: int = 0
+    reconnects: int = 0
     lost: int = 0
     wall_s: float = 0.0
     sent: dict[str, int] = field(default_factory=dict)  # conversation -> messages sent
@@ -67,6 +69,7 @@ class Run:
             "p99_ms": round(percentile(ms, 0.99)),
             "errors": len(self.errors),
             "busy": self.busy,
+            "reconnects": self.reconnects,
             "lost": self.lost,
             "turns_per_s": round(len(self.latencies_s) / self.wall_s, 1) if self.wall_s else 0.0,
         }
@@ -97,9 +100,11 @@ async def citizen(http: httpx.AsyncClient, run: Run, index: int, turns: int, pau
                     json={"text": question},
                     headers={"Idempotency-Key": key},
                 )
-            except httpx.HTTPError as error:
-                run.errors.append(f"{type(error).__name__}: {error}")
-                break
+            except httpx.TransportError:
+                # Like the page: a failed connection is retried under the same key (counted).
+                run.reconnects += 1
+                await asyncio.sleep(1)
+                continue
             if response.status_code == 429:
                 run.busy += 1
                 await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
@@ -142,11 +147,12 @@ def report(runs: list[Run], *, as_json: bool) -> None:
         print(json.dumps([run.summary() for run in runs], indent=2))
         return
     print(f"{'conv':>5} {'mode':>8} {'turns':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-          f"{'errors':>6} {'busy':>5} {'lost':>5} {'turns/s':>8}")  # fmt: skip
+          f"{'errors':>6} {'busy':>5} {'recon':>5} {'lost':>5} {'turns/s':>8}")  # fmt: skip
     for run in runs:
         s = run.summary()
         print(f"{s['conversations']:>5} {s['mode']:>8} {s['turns']:>6} {s['p50_ms']:>7} {s['p95_ms']:>7} "
-              f"{s['p99_ms']:>7} {s['errors']:>6} {s['busy']:>5} {s['lost']:>5} {s['turns_per_s']:>8}")  # fmt: skip
+              f"{s['p99_ms']:>7} {s['errors']:>6} {s['busy']:>5} {s['reconnects']:>5} {s['lost']:>5} "
+              f"{s['turns_per_s']:>8}")  # fmt: skip
         if run.errors:
             print(f"      e.g. {run.errors[:2]}")
 

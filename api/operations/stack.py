@@ -216,7 +216,11 @@ def api_process(
             str(port),
             "--log-level",
             "warning",
-        ],  # fmt: skip
+            # Idle keep-alive connections stay open longer than a citizen's pause between turns
+            # (uvicorn's default is 5 s): a POST on a connection the server just closed fails.
+            "--timeout-keep-alive",
+            "75",
+        ],
         env=env,
         log_path=settings.data_dir / "logs" / f"{name}.log",
         ready_url=f"http://{settings.api_host}:{port}/health",

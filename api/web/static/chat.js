@@ -99,9 +99,13 @@ async function sendOnce(text, key) {
         method: "POST", headers: { "Idempotency-Key": key },
         body: JSON.stringify({ text, language: state.chosen ? state.language : null }) });
     } catch (error) {
-      if (!(error instanceof ApiError) || !RETRYABLE.has(error.status) || attempt >= MAX_ATTEMPTS) throw error;
-      statusLine.textContent = error.status === 429 ? TEXT[state.language].busy : error.message;
-      await sleep(Math.min(error.retryAfter * attempt, 15));
+      // A network failure (fetch's TypeError) is retried too: the key makes it count once.
+      const network = !(error instanceof ApiError);
+      if ((!network && !RETRYABLE.has(error.status)) || attempt >= MAX_ATTEMPTS) {
+        throw network ? new Error(TEXT[state.language].failed) : error;
+      }
+      statusLine.textContent = network || error.status === 429 ? TEXT[state.language].busy : error.message;
+      await sleep(Math.min((network ? 1 : error.retryAfter) * attempt, 15));
     }
   }
 }
