@@ -10,6 +10,7 @@ from functools import partial
 
 import yaml
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from rasa_sdk.executor import ActionExecutor
 
@@ -19,7 +20,8 @@ from api.routers import actions_webhook, admin, auth, citizen, health, moderator
 from api.services.action_runner import ActionRunner
 from api.services.admission import Admission
 from api.services.audit import AuditLog
-from api.services.chat import ChatGateway
+from api.services.bot_responses import response_texts
+from api.services.chat import ChatGateway, CrisisFallback
 from api.services.citizen_answers import CitizenAnswers
 from api.services.conversation_locks import conversation_locks
 from api.services.conversations import ConversationStore
@@ -37,6 +39,7 @@ from api.services.staff_search import StaffSearch
 from api.services.users import UserStore
 from api.services.warm_up import warm_up_in_background
 from api.settings import Settings, get_settings
+from api.validation_errors import validation_error
 from knowledge.languages import detect_language
 from routing.router import LazyRouter
 from routing.teams import TeamDirectory
@@ -103,6 +106,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 retry_after_s=settings.busy_retry_after_s,
             ),
             signals=SafetySignals.from_dir(settings.crisis_dir),
+            crisis=CrisisFallback(
+                escalations=escalations,
+                texts=response_texts(settings.domain_file, ("utter_crisis", "utter_crisis_escalated")),
+            ),
             locks=conversation_locks(
                 redis=redis,
                 max_wait_s=settings.rasa_queue_wait_s,
@@ -121,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             engine.dispose()
 
     app = FastAPI(title="Loket", version="0.1.0", lifespan=lifespan)
+    app.add_exception_handler(RequestValidationError, validation_error)
     app.mount("/static", StaticFiles(directory=settings.web_dir / "static"), name="static")
     app.include_router(health.router)
     app.include_router(citizen.router)

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Path
 from pydantic import BaseModel
 
 from api.services.conversations import Message
 from api.services.message_html import message_html
+
+# The largest id a 64-bit database integer holds: a larger number in a path or query is the
+# caller's mistake (422), not a database overflow (500).
+MAX_DATABASE_ID = 2**63 - 1
+# A row id in a path (`/escalations/{escalation_id}`).
+RowId = Annotated[int, Path(ge=1, le=MAX_DATABASE_ID)]
 
 
 class MessageOut(BaseModel):

@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     # Teams, routing data and the texts the moderators' actions send to the citizen.
     routing_dir: Path = PROJECT_ROOT / "data" / "routing"
     handoff_messages_file: Path = PROJECT_ROOT / "data" / "handoff_messages.yml"
+    # The bot's responses (Rasa's domain); the gateway reads the crisis help lines from it.
+    domain_file: Path = PROJECT_ROOT / "domain.yml"
     # Crisis and threat phrases (signals.yml, threats.yml) the gateway and the router check first.
     crisis_dir: Path = PROJECT_ROOT / "data" / "crisis"
     # The web pages and their static files.

@@ -7,7 +7,7 @@ import io
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -27,8 +27,10 @@ class AuditEntryOut(BaseModel):
 
 
 @router.get("/audit")
-def audit_log(audit: AuditDep, action: str | None = None, limit: int = 1000) -> list[AuditEntryOut]:
-    return [AuditEntryOut(**entry.__dict__) for entry in audit.entries(action=action, limit=min(limit, 10000))]
+def audit_log(
+    audit: AuditDep, action: str | None = None, limit: int = Query(1000, ge=1, le=10_000)
+) -> list[AuditEntryOut]:
+    return [AuditEntryOut(**entry.__dict__) for entry in audit.entries(action=action, limit=limit)]
 
 
 @router.get("/audit.csv")

@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel, Field
 
 from api.deps import DocumentsDep, GatewayDep, SettingsDep, StoreDep
-from api.schemas import MessageOut
+from api.schemas import MAX_DATABASE_ID, MessageOut
 from api.services.admission import Busy
 from api.services.conversations import UnknownConversation
 from api.services.rasa_client import RasaUnavailable
@@ -105,7 +105,9 @@ async def send_message(
 
 
 @router.get("/api/chat/conversations/{conversation_id}/messages")
-def list_messages(conversation_id: str, store: StoreDep, after: int = Query(0, ge=0)) -> list[MessageOut]:
+def list_messages(
+    conversation_id: str, store: StoreDep, after: int = Query(0, ge=0, le=MAX_DATABASE_ID)
+) -> list[MessageOut]:
     """Messages after id `after`: the page polls this for a moderator's replies."""
     if not store.exists(conversation_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Unknown conversation.")

@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from api.deps import CurrentUser, ModerationDep, SettingsDep, require_role
-from api.schemas import MessageOut
+from api.schemas import MessageOut, RowId
 from api.services.escalations import ConflictError, Escalation, EscalationNotFound
 
 router = APIRouter(
@@ -104,7 +104,7 @@ def queue(
 
 
 @router.get("/escalations/{escalation_id}")
-def packet(escalation_id: int, moderation: ModerationDep) -> PacketOut:
+def packet(escalation_id: RowId, moderation: ModerationDep) -> PacketOut:
     try:
         p = moderation.packet(escalation_id)
     except EscalationNotFound:
@@ -130,12 +130,12 @@ def _act(action: Any) -> Any:
 
 
 @router.post("/escalations/{escalation_id}/claim")
-def claim(escalation_id: int, moderation: ModerationDep, user: CurrentUser) -> EscalationOut:
+def claim(escalation_id: RowId, moderation: ModerationDep, user: CurrentUser) -> EscalationOut:
     return EscalationOut.of(_act(lambda: moderation.claim(escalation_id, moderator=user)))
 
 
 @router.post("/escalations/{escalation_id}/messages", status_code=status.HTTP_201_CREATED)
-def reply(escalation_id: int, body: TextIn, moderation: ModerationDep, user: CurrentUser) -> MessageOut:
+def reply(escalation_id: RowId, body: TextIn, moderation: ModerationDep, user: CurrentUser) -> MessageOut:
     text = body.text.strip()
     if not text:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "The message is empty.")
@@ -143,23 +143,23 @@ def reply(escalation_id: int, body: TextIn, moderation: ModerationDep, user: Cur
 
 
 @router.post("/escalations/{escalation_id}/notes", status_code=status.HTTP_201_CREATED)
-def add_note(escalation_id: int, body: TextIn, moderation: ModerationDep, user: CurrentUser) -> NoteOut:
+def add_note(escalation_id: RowId, body: TextIn, moderation: ModerationDep, user: CurrentUser) -> NoteOut:
     note = _act(lambda: moderation.add_note(escalation_id, moderator=user, text=body.text.strip()))
     return NoteOut(id=note.id, author=note.author, text=note.text, created_at=note.created_at)
 
 
 @router.post("/escalations/{escalation_id}/reassign")
-def reassign(escalation_id: int, body: ReassignIn, moderation: ModerationDep, user: CurrentUser) -> EscalationOut:
+def reassign(escalation_id: RowId, body: ReassignIn, moderation: ModerationDep, user: CurrentUser) -> EscalationOut:
     return EscalationOut.of(_act(lambda: moderation.reassign(escalation_id, moderator=user, team=body.team)))
 
 
 @router.post("/escalations/{escalation_id}/resolve")
-def resolve(escalation_id: int, moderation: ModerationDep, user: CurrentUser) -> EscalationOut:
+def resolve(escalation_id: RowId, moderation: ModerationDep, user: CurrentUser) -> EscalationOut:
     return EscalationOut.of(_act(lambda: moderation.resolve(escalation_id, moderator=user)))
 
 
 @router.post("/escalations/{escalation_id}/hand-back")
-def hand_back(escalation_id: int, moderation: ModerationDep, user: CurrentUser) -> EscalationOut:
+def hand_back(escalation_id: RowId, moderation: ModerationDep, user: CurrentUser) -> EscalationOut:
     return EscalationOut.of(_act(lambda: moderation.hand_back(escalation_id, moderator=user)))
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from api.deps import CurrentUser, SettingsDep, StaffSearchDep, UsersDep, require_role
+from api.schemas import RowId
 from api.services.staff_search import DocumentResult, Filters
 
 router = APIRouter(prefix="/api/staff", tags=["staff"], dependencies=[Depends(require_role("staff", "admin"))])
@@ -123,6 +124,6 @@ def list_tokens(user: CurrentUser, users: UsersDep) -> list[TokenOut]:
 
 
 @router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_token(token_id: int, user: CurrentUser, users: UsersDep) -> None:
+def revoke_token(token_id: RowId, user: CurrentUser, users: UsersDep) -> None:
     if not users.revoke_token(user, token_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No such token.")

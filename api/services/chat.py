@@ -8,6 +8,7 @@ conversation the bot stays silent.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Literal, Protocol
@@ -18,8 +19,41 @@ from api.services.admission import Admission
 from api.services.conversation_locks import ConversationLocks
 from api.services.conversations import ConversationStore, Message, UnknownConversation
 from api.services.crisis import CRISIS_INTENT, THREAT_INTENT, SafetySignals
+from api.services.escalations import EscalationWorkflow
 from api.services.language import split_language_choice
+from api.services.rasa_client import RasaUnavailable
 from knowledge.languages import DEFAULT_LANGUAGE, Language, detect_language, supported
+
+
+class CrisisFallback:
+    """What the gateway does itself with a crisis message when Rasa cannot: Rasa's own help-line
+    text (domain.yml's utter_crisis) and a high-priority crisis escalation."""
+
+    def __init__(self, *, escalations: EscalationWorkflow, texts: dict[str, dict[str, str]]) -> None:
+        self._escalations = escalations
+        self._texts = texts  # utter_crisis / utter_crisis_escalated -> language -> text
+
+    def escalate(self, conversation_id: str, question: str, language: str) -> bool:
+        try:
+            self._escalations.escalate(
+                conversation_id=conversation_id, reason="crisis", priority="high", team="crisis",
+                language=language, summary=question,
+            )  # fmt: skip
+        except Exception:  # noqa: BLE001 - the help lines are given whatever fails here
+            log.exception("Crisis escalation failed for %s", conversation_id)
+            return False
+        return True
+
+    def respond(self, conversation_id: str, question: str, language: str) -> list[dict[str, Any]]:
+        """Rasa's reply to a crisis message, made here: help lines first, then the escalation."""
+        replies = [{"text": self._texts["utter_crisis"][language]}]
+        if self.escalate(conversation_id, question, language):
+            replies.append({"text": self._texts["utter_crisis_escalated"][language]})
+        return replies
+
+
+log = logging.getLogger("loket.api")
+
 
 # The gateway's own messages: for a turn the bot left unanswered, past capacity, Rasa down.
 Notice = Literal["no_reply", "busy", "unavailable"]
@@ -93,6 +127,7 @@ class ChatGateway:
         admission: Admission,
         locks: ConversationLocks,
         signals: SafetySignals | None = None,
+        crisis: CrisisFallback | None = None,
     ) -> None:
         self._store = store
         self._bot = bot
@@ -100,6 +135,7 @@ class ChatGateway:
         self._admission = admission
         self._locks = locks
         self._signals = signals or SafetySignals()
+        self._crisis = crisis
 
     def open(self, *, language: Language = "nl") -> str:
         return self._store.start(language=language)
@@ -130,14 +166,23 @@ class ChatGateway:
             state = await to_thread.run_sync(self._store.state, conversation_id)
             choice, question = split_language_choice(earlier.text if earlier else text)
             detected: Language = choice or language or await self._detect(question, previous=state.language)
+            in_crisis = self._signals.crisis(question) is not None
             if state.handled_by != "bot":
                 # A person has the conversation: they see the message in the console.
                 citizen = earlier or await self._store_citizen(conversation_id, text, detected, client_message_id)
                 await to_thread.run_sync(self._store.mark_answered, citizen.id)
+                if in_crisis and self._crisis is not None:
+                    # Flagged in the queue: the escalation becomes a crisis with high priority.
+                    await to_thread.run_sync(partial(self._crisis.escalate, conversation_id, question, detected))
                 return ChatTurn(conversation_id, detected, citizen, [], state.handled_by)
-            async with self._admission.slot():
+            if in_crisis:
+                # Never refused as busy, and the help lines come even when Rasa does not answer.
                 citizen = earlier or await self._store_citizen(conversation_id, text, detected, client_message_id)
-                raw = await self._send(conversation_id, question, detected)
+                raw = await self._send_in_crisis(conversation_id, question, detected)
+            else:
+                async with self._admission.slot():
+                    citizen = earlier or await self._store_citizen(conversation_id, text, detected, client_message_id)
+                    raw = await self._send(conversation_id, question, detected)
             answers = [
                 (message.text, message.sources)
                 for message in merge_rasa_messages(raw) or [BotMessage(self._notices["no_reply"][detected])]
@@ -174,6 +219,15 @@ class ChatGateway:
                 client_message_id=client_message_id,
             )
         )
+
+    async def _send_in_crisis(self, conversation_id: str, question: str, language: Language) -> list[dict[str, Any]]:
+        try:
+            return await self._send(conversation_id, question, language)
+        except RasaUnavailable:
+            if self._crisis is None:
+                raise
+            log.warning("Rasa did not answer a crisis message; the gateway gave the help lines itself")
+            return await to_thread.run_sync(partial(self._crisis.respond, conversation_id, question, language))
 
     async def _send(self, conversation_id: str, question: str, language: Language) -> list[dict[str, Any]]:
         metadata: dict[str, Any] = {"language": language}

@@ -153,3 +153,14 @@ def test_public_documents_are_served_and_internal_ones_do_not_exist(client: Test
     internal = client.get("/documents/werkinstructie-spoed")
     assert internal.status_code == 404
     assert "TULP-7" not in internal.text
+
+
+def test_with_rasa_down_a_citizen_in_crisis_still_gets_113_and_a_priority_escalation(client: TestClient) -> None:
+    # The shared app's Rasa port has nothing listening: the gateway answers with Rasa's own texts.
+    conversation = new_conversation(client)
+    response = client.post(f"/api/chat/conversations/{conversation}/messages", json={"text": "Ik wil niet meer leven"})
+    assert response.status_code == 200
+    replies = [m["text"] for m in response.json()["messages"] if m["author"] == "bot"]
+    assert "113" in replies[0] and "112" in replies[0] and "medewerker" in replies[1]
+    [case] = client.app_state.moderation._workflow.escalations(conversation_id=conversation)  # type: ignore[attr-defined]
+    assert (case.reason, case.priority) == ("crisis", "high")

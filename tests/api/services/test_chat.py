@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 
 from api.services.admission import Admission, Busy
-from api.services.chat import ChatGateway, Notice, merge_rasa_messages
+from api.services.chat import ChatGateway, CrisisFallback, Notice, merge_rasa_messages
 from api.services.conversation_locks import LocalConversationLocks
 from api.services.conversations import ConversationStore, UnknownConversation
 from api.services.database import create_schema, make_engine, make_sessionmaker
+from api.services.escalations import EscalationWorkflow
 from api.services.rasa_client import RasaUnavailable
 
 
@@ -266,3 +267,71 @@ async def test_a_threat_goes_to_rasa_as_the_threat_intent_and_a_crisis_wins(stor
     assert rasa.calls[0]["text"] == '/threat{"language": "nl"}'
     assert rasa.calls[0]["metadata"]["threat_text"] == "ik kom jullie halen"
     assert rasa.calls[1]["text"].startswith("/crisis")  # help lines first; the moderator sees both
+
+
+# --- crisis help whatever Rasa's state ----------------------------------------------------------
+
+CRISIS_TEXTS = {
+    "utter_crisis": {"nl": "Bel 113 of 0800-0113. Bij direct gevaar: 112.", "en": "Call 113 or 0800-0113; 112."},
+    "utter_crisis_escalated": {"nl": "Een medewerker kijkt met voorrang mee.", "en": "A colleague will look."},
+}
+
+
+def crisis_gateway(store: ConversationStore, rasa: FakeRasa, **limits: Any) -> tuple[ChatGateway, EscalationWorkflow]:
+    escalations = EscalationWorkflow(sessions=store._sessions)
+    gateway = make_gateway(store, rasa, **limits)
+    gateway._crisis = CrisisFallback(escalations=escalations, texts=CRISIS_TEXTS)
+    return gateway, escalations
+
+
+@pytest.mark.anyio
+async def test_with_rasa_down_a_crisis_message_gets_the_help_lines_and_an_urgent_escalation(
+    store: ConversationStore,
+) -> None:
+    gateway, escalations = crisis_gateway(store, FakeRasa(down=True))
+    conversation = gateway.open()
+    turn = await gateway.handle(conversation_id=conversation, text="ik wil niet meer leven", language=None)
+    assert [m.text for m in turn.replies] == [
+        CRISIS_TEXTS["utter_crisis"]["nl"],
+        CRISIS_TEXTS["utter_crisis_escalated"]["nl"],
+    ]
+    [case] = escalations.escalations(conversation_id=conversation)
+    assert (case.reason, case.priority, case.team, case.summary) == (
+        "crisis",
+        "high",
+        "crisis",
+        "ik wil niet meer leven",
+    )
+    assert [(m.author, m.answered) for m in store.messages(conversation)] == [
+        ("citizen", True), ("bot", False), ("bot", False),
+    ]  # fmt: skip
+
+
+@pytest.mark.anyio
+async def test_a_crisis_message_is_never_refused_as_busy(store: ConversationStore) -> None:
+    rasa = FakeRasa([{"text": "113"}], delay_s=0.2)
+    gateway, _ = crisis_gateway(store, rasa, capacity=1, queue_limit=0)
+    busy, in_crisis = gateway.open(), gateway.open()
+    running = asyncio.create_task(gateway.handle(conversation_id=busy, text="Wat kost een paspoort?", language="nl"))
+    await asyncio.sleep(0.05)
+    turn = await gateway.handle(conversation_id=in_crisis, text="ik wil niet meer leven", language="nl")
+    assert [m.text for m in turn.replies] == ["113"]
+    await running
+
+
+@pytest.mark.anyio
+async def test_crisis_words_while_a_person_has_the_conversation_raise_its_escalation(store: ConversationStore) -> None:
+    rasa = FakeRasa()
+    gateway, escalations = crisis_gateway(store, rasa)
+    conversation = gateway.open()
+    escalations.escalate(conversation_id=conversation, reason="requested_human", summary="vraag", team="afval")
+    with store._sessions.begin() as session:  # a moderator claimed it
+        from api.services.database import ConversationRow
+
+        row = session.get(ConversationRow, conversation)
+        assert row is not None
+        row.handled_by = "human"
+    turn = await gateway.handle(conversation_id=conversation, text="ik wil niet meer leven", language="nl")
+    assert turn.replies == [] and rasa.calls == []  # the moderator answers, not the bot
+    [case] = escalations.escalations(conversation_id=conversation)
+    assert (case.reason, case.priority, case.team) == ("crisis", "high", "afval")

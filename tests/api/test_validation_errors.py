@@ -1,0 +1,56 @@
+"""Bad input gets a clear 422 that does not echo what was sent, never a 500."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import PASSWORD, create_user, login
+
+
+def new_conversation(client: TestClient) -> str:
+    return str(client.post("/api/chat/conversations", json={"language": "nl"}).json()["conversation_id"])
+
+
+def test_a_lone_surrogate_is_a_422_not_a_500(client: TestClient) -> None:
+    conversation = new_conversation(client)
+    response = client.post(
+        f"/api/chat/conversations/{conversation}/messages",
+        content=b'{"text": "hoi \\ud800 daar"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert client.get(f"/api/chat/conversations/{conversation}/messages").json() == []
+
+
+def test_a_422_names_the_field_but_does_not_repeat_the_input(client: TestClient) -> None:
+    conversation = new_conversation(client)
+    secret = "Mijn BSN is 111222333 " + "x" * 2000
+    response = client.post(f"/api/chat/conversations/{conversation}/messages", json={"text": secret, "language": "de"})
+    assert response.status_code == 422
+    assert "111222333" not in response.text
+    assert ["body", "language"] in [item["loc"] for item in response.json()["detail"]]
+
+
+TOO_BIG = str(2**63)
+
+
+def test_ids_beyond_the_database_range_are_a_422(client: TestClient) -> None:
+    conversation = new_conversation(client)
+    assert client.get(f"/api/chat/conversations/{conversation}/messages?after=99999999999999999999").status_code == 422
+    assert client.get(f"/api/chat/conversations/{conversation}/messages?after={2**63 - 1}").json() == []
+    login(client, create_user(client, "moderator", "staff", "admin"), PASSWORD)
+    for method, path in [
+        ("GET", f"/api/moderator/escalations/{TOO_BIG}"),
+        ("POST", f"/api/moderator/escalations/{TOO_BIG}/claim"),
+        ("DELETE", f"/api/staff/tokens/{TOO_BIG}"),
+    ]:
+        assert client.request(method, path).status_code == 422, path
+    assert client.get(f"/api/moderator/escalations/{2**63 - 1}").status_code == 404
+
+
+@pytest.mark.parametrize("limit", ["-1", "0", "10001"])
+def test_the_audit_limit_must_be_sensible(client: TestClient, limit: str) -> None:
+    login(client, create_user(client, "admin"), PASSWORD)
+    assert client.get(f"/api/admin/audit?limit={limit}").status_code == 422
+    assert client.get("/api/admin/audit?limit=5").status_code == 200
