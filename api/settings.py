@@ -80,6 +80,12 @@ class Settings(BaseSettings):
     vector_index: Literal["flat", "ivf", "hnsw"] = "flat"
 
     max_message_chars: int = 2000
+    # Request bodies are refused (413) past this size before they are read in full: a chat
+    # message of max_message_chars is at most ~8 kB. The same cap belongs in the proxy in front
+    # (HAProxy: `http-request deny deny_status 413 if { req.body_size gt 65536 }`).
+    max_request_bytes: int = Field(default=64 * 1024, ge=1024)
+    # Rasa's action calls (POST /webhook) carry the domain and the conversation's events.
+    max_action_call_bytes: int = Field(default=16 * 1024 * 1024, ge=64 * 1024)
 
     # Staff and moderator logins.
     session_ttl_hours: float = 8.0

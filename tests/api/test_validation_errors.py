@@ -54,3 +54,24 @@ def test_the_audit_limit_must_be_sensible(client: TestClient, limit: str) -> Non
     login(client, create_user(client, "admin"), PASSWORD)
     assert client.get(f"/api/admin/audit?limit={limit}").status_code == 422
     assert client.get("/api/admin/audit?limit=5").status_code == 200
+
+
+def test_oversized_bodies_are_refused_before_they_are_read(client: TestClient) -> None:
+    big = b'{"username": "a", "password": "' + b"x" * (20 * 1024 * 1024) + b'"}'
+    assert client.post("/api/auth/login", content=big, headers={"Content-Type": "application/json"}).status_code == 413
+    conversation = new_conversation(client)
+    path = f"/api/chat/conversations/{conversation}/messages"
+    spaces = b'{"text": "' + b" " * (1024 * 1024) + b'hoi"}'
+    assert client.post(path, content=spaces, headers={"Content-Type": "application/json"}).status_code == 413
+    assert client.get(path).json() == []
+
+
+def test_rasas_action_calls_may_be_larger_than_a_citizens_request(client: TestClient) -> None:
+    settings = client.app_state.settings  # type: ignore[attr-defined]
+    call = b'{"next_action": "action_listen", "padding": "' + b"x" * (settings.max_request_bytes * 2) + b'"}'
+    response = client.post(
+        f"/webhook?token={settings.action_token.get_secret_value()}",
+        content=call,
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code != 413
