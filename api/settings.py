@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     # Rasa's action calls (POST /webhook) carry the domain and the conversation's events.
     max_action_call_bytes: int = Field(default=16 * 1024 * 1024, ge=64 * 1024)
 
+    # Sites that may show Loket's pages in a frame, besides Loket itself (Content-Security-Policy
+    # frame-ancestors), e.g. ["https://www.vlietstad.nl"] when the municipality embeds the chat.
+    frame_ancestors: list[str] = Field(default_factory=list)
+
     # Staff and moderator logins.
     session_ttl_hours: float = 8.0
     # Send the session cookie over HTTPS only; on by default in production.

@@ -41,3 +41,21 @@ def test_staff_member_sees_own_team_instruction_with_citation_only(loket: Runnin
     expect(page.locator('li.result[data-doc="beleidsregel-kwijtschelding"]')).to_have_count(0)
     expect(page.locator("#results")).not_to_contain_text("KWT-AUTO")
     page.context.close()
+
+
+@pytest.mark.parametrize("target", ["/\\evil.example", "//evil.example", "https://evil.example/staff", "/api/auth/me"])
+def test_after_login_only_a_page_of_loket_itself_is_opened(
+    loket: RunningLoket,
+    browser: Browser,  # noqa: F811
+    target: str,
+) -> None:
+    from urllib.parse import quote
+
+    username = f"next-{uuid.uuid4().hex[:6]}"
+    loket.create_user(username, PASSWORD, "staff", teams=["burgerzaken"], name="Bas")
+    page = browser.new_context().new_page()
+    page.goto(f"{loket.settings.api_url}/login?next={quote(target, safe='')}")
+    page.get_by_label("Gebruikersnaam").fill(username)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    expect(page).to_have_url(f"{loket.settings.api_url}/staff")
