@@ -17,6 +17,7 @@ from rasa_sdk.executor import ActionExecutor
 import actions
 from actions import context as action_context
 from api.routers import actions_webhook, admin, auth, citizen, health, moderator, routing, staff
+from api.same_origin import SameOriginWrites
 from api.security_headers import SecurityHeaders
 from api.services.action_runner import ActionRunner
 from api.services.admission import Admission
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Loket", version="0.1.0", lifespan=lifespan, max_body_size=settings.max_request_bytes)
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_middleware(SameOriginWrites)
     app.add_middleware(
         SecurityHeaders, frame_ancestors=settings.frame_ancestors, hsts=settings.environment == "production"
     )
