@@ -2,7 +2,9 @@
 
 The citizen never talks to Rasa directly. Every message is stored before it
 is forwarded, so a Rasa outage loses nothing; while a moderator has the
-conversation the bot stays silent.
+conversation the bot stays silent. Turns of one conversation are handled one at
+a time, past capacity a turn is refused as busy (docs/deployment.md), and a
+crisis message gets the help lines even when Rasa does not answer.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from api.services.escalations import EscalationWorkflow
 from api.services.language import split_language_choice
 from api.services.rasa_client import RasaUnavailable
 from knowledge.languages import DEFAULT_LANGUAGE, Language, detect_language, supported
+
+log = logging.getLogger("loket.api")
 
 
 class CrisisFallback:
@@ -50,9 +54,6 @@ class CrisisFallback:
         if self.escalate(conversation_id, question, language):
             replies.append({"text": self._texts["utter_crisis_escalated"][language]})
         return replies
-
-
-log = logging.getLogger("loket.api")
 
 
 # The gateway's own messages: for a turn the bot left unanswered, past capacity, Rasa down.

@@ -45,7 +45,13 @@ NOTICES: dict[Notice, dict[str, str]] = {
 
 
 def make_gateway(
-    store: ConversationStore, bot: FakeRasa, *, capacity: int = 8, queue_limit: int = 100, max_wait_s: float = 5
+    store: ConversationStore,
+    bot: FakeRasa,
+    *,
+    capacity: int = 8,
+    queue_limit: int = 100,
+    max_wait_s: float = 5,
+    crisis: CrisisFallback | None = None,
 ) -> ChatGateway:
     return ChatGateway(
         store=store,
@@ -53,6 +59,7 @@ def make_gateway(
         notices=NOTICES,
         admission=Admission(capacity=capacity, queue_limit=queue_limit, max_wait_s=max_wait_s),
         locks=LocalConversationLocks(max_wait_s=max_wait_s),
+        crisis=crisis,
     )
 
 
@@ -279,9 +286,8 @@ CRISIS_TEXTS = {
 
 def crisis_gateway(store: ConversationStore, rasa: FakeRasa, **limits: Any) -> tuple[ChatGateway, EscalationWorkflow]:
     escalations = EscalationWorkflow(sessions=store._sessions)
-    gateway = make_gateway(store, rasa, **limits)
-    gateway._crisis = CrisisFallback(escalations=escalations, texts=CRISIS_TEXTS)
-    return gateway, escalations
+    crisis = CrisisFallback(escalations=escalations, texts=CRISIS_TEXTS)
+    return make_gateway(store, rasa, crisis=crisis, **limits), escalations
 
 
 @pytest.mark.anyio
