@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         escalations = EscalationWorkflow(sessions=sessions)
         knowledge = open_knowledge(settings)
         rasa = RasaClient(
-            base_url=settings.rasa_url, timeout_s=settings.rasa_timeout_s, max_connections=settings.rasa_concurrency
+            base_url=settings.rasa_url, timeout_s=settings.rasa_timeout_s, keepalive=settings.rasa_concurrency
         )
         redis = open_redis(settings.redis_url) if settings.redis_url else None
         executor = ActionExecutor()
@@ -110,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             signals=SafetySignals.from_dir(settings.crisis_dir),
             crisis=CrisisFallback(
                 escalations=escalations,
+                rasa_timeout_s=settings.crisis_rasa_timeout_s,
                 texts=response_texts(settings.domain_file, ("utter_crisis", "utter_crisis_escalated")),
             ),
             locks=conversation_locks(

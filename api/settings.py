@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     # Rasa always listens on loopback: citizens reach it only through the api.
     rasa_port: int = 5005
     rasa_timeout_s: float = 30.0
+    # How long a crisis message waits for Rasa before the gateway gives the help lines itself.
+    crisis_rasa_timeout_s: float = Field(default=8.0, gt=0)
 
     # Admission control in front of Rasa, per api process (api/services/admission.py): turns
     # at Rasa at once, turns waiting for one, and how long a turn may wait before the citizen

@@ -20,7 +20,9 @@ Per run it prints:
 * busy: 429 replies (not errors: the page retries by itself);
 * reconnects: requests resent after a failed connection (the page does the same);
 * lost: messages sent but not stored once with an answer (read back from the api afterwards);
-* throughput: answered turns per second of the run.
+* throughput: answered turns per second of the run;
+* for the stack it starts itself (one api, one Rasa), on stderr per run: the CPU time each
+  process spent per answered turn and its resident memory.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from stack_helper import running_loket, running_replicas  # noqa: E402
@@ -142,6 +145,23 @@ async def load(url: str, conversations: int, turns: int, mode: str) -> Run:
     return run
 
 
+def cpu_seconds(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system)
+
+
+def stack_processes(api_port: int, rasa_port: int) -> dict[str, psutil.Process]:
+    """The api and Rasa processes of the stack this benchmark started, found by their ports."""
+    found = {}
+    for process in psutil.process_iter(["cmdline"]):
+        command = " ".join(process.info["cmdline"] or [])
+        if "uvicorn" in command and f"--port {api_port}" in command:
+            found["api"] = process
+        elif "bot.rasa_server" in command and f"--port {rasa_port}" in command:
+            found["rasa"] = process
+    return found
+
+
 def report(runs: list[Run], *, as_json: bool) -> None:
     if as_json:
         print(json.dumps([run.summary() for run in runs], indent=2))
@@ -169,14 +189,20 @@ def main() -> None:
     levels = [int(level) for level in args.levels.split(",")]
     modes = args.modes.split(",")
 
-    def measure(url: str) -> list[Run]:
+    def measure(url: str, processes: dict[str, psutil.Process] | None = None) -> list[Run]:
         # One turn first: loads what loads on first use (models, caches).
         asyncio.run(load(url, 1, 1, "nopause"))
         runs = []
         for mode in modes:
             for level in levels:
+                before = {name: cpu_seconds(p) for name, p in (processes or {}).items()}
                 run = asyncio.run(load(url, level, args.turns, mode))
-                print(json.dumps(run.summary()), file=sys.stderr)
+                summary = run.summary()
+                for name, process in (processes or {}).items():
+                    turns = max(1, len(run.latencies_s))
+                    summary[f"{name}_cpu_ms_per_turn"] = round((cpu_seconds(process) - before[name]) / turns * 1000, 1)
+                    summary[f"{name}_rss_mb"] = round(process.memory_info().rss / 2**20)
+                print(json.dumps(summary), file=sys.stderr)
                 runs.append(run)
         return runs
 
@@ -194,7 +220,7 @@ def main() -> None:
             runs = measure(settings.api_url)
     else:
         with running_loket() as settings:
-            runs = measure(settings.api_url)
+            runs = measure(settings.api_url, stack_processes(settings.api_port, settings.rasa_port))
     report(runs, as_json=args.json)
 
 

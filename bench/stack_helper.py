@@ -45,47 +45,34 @@ def running_loket() -> Iterator[Settings]:
 @contextmanager
 def running_replicas(*, apis: int = 2, rasas: int = 2, postgres_admin_url: str, redis_url: str) -> Iterator[Settings]:
     """apis + rasas replicas behind HAProxy on a fresh PostgreSQL database and the given Redis."""
-    import uuid
-
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
     from api.operations.replicas import start_replicas
+    from tests.postgres import temporary_database
 
     project = Settings()
     model = ensure_model(project)
     ensure_index(project, paths=project.policies_dirs)
-    admin = create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
-    name = f"loket_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        with tempfile.TemporaryDirectory(prefix="loket-bench-") as tmp:
-            data_dir = Path(tmp) / "var"
-            data_dir.mkdir()
-            (data_dir / "index").symlink_to(project.index_dir.resolve(), target_is_directory=True)
-            settings = Settings(
-                data_dir=data_dir,
-                api_port=free_port(),
-                rasa_port=free_port(),
-                database_url=make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False),
-                redis_url=redis_url,
-            )
-            stack = start_replicas(
-                settings,
-                model=model,
-                api_ports=[free_port() for _ in range(apis)],
-                rasa_ports=[free_port() for _ in range(rasas)],
-                echo=lambda line: print(line, file=sys.stderr),
-            )
-            try:
-                yield settings
-            finally:
-                stack.stop()
-    finally:
-        with admin.connect() as connection:
-            connection.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
-            )
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    with (
+        temporary_database(postgres_admin_url, prefix="loket_bench") as database_url,
+        tempfile.TemporaryDirectory(prefix="loket-bench-") as tmp,
+    ):
+        data_dir = Path(tmp) / "var"
+        data_dir.mkdir()
+        (data_dir / "index").symlink_to(project.index_dir.resolve(), target_is_directory=True)
+        settings = Settings(
+            data_dir=data_dir,
+            api_port=free_port(),
+            rasa_port=free_port(),
+            database_url=database_url,
+            redis_url=redis_url,
+        )
+        stack = start_replicas(
+            settings,
+            model=model,
+            api_ports=[free_port() for _ in range(apis)],
+            rasa_ports=[free_port() for _ in range(rasas)],
+            echo=lambda line: print(line, file=sys.stderr),
+        )
+        try:
+            yield settings
+        finally:
+            stack.stop()

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from api.settings import Settings
+from tests.postgres import temporary_database
 
 # PostgreSQL server the persistence tests run against as well as SQLite.
 # LOKET_TEST_POSTGRES_URL overrides it; each test session gets its own database.
@@ -21,22 +20,12 @@ POSTGRES_ADMIN_URL = os.environ.get("LOKET_TEST_POSTGRES_URL", "postgresql+psyco
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, dropped afterwards."""
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"loket_test_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:  # noqa: BLE001 - reported as a failure with the cause
-        pytest.fail(f"PostgreSQL at {POSTGRES_ADMIN_URL} is required for the persistence tests: {error}")
-    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    yield url
-    with admin.connect() as connection:
-        connection.execute(
-            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"),
-            {"name": name},
-        )
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(temporary_database(POSTGRES_ADMIN_URL))
+        except Exception as error:  # noqa: BLE001 - reported as a failure with the cause
+            pytest.fail(f"PostgreSQL at {POSTGRES_ADMIN_URL} is required for the persistence tests: {error}")
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -33,18 +33,15 @@ class Admission:
         self._max_wait_s = max_wait_s
         self._retry_after_s = retry_after_s
         self.waiting = 0
-        self.refused = 0  # turns refused as busy since start (health and benchmark figures)
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         if self._slots.locked() and self.waiting >= self._queue_limit:
-            self.refused += 1
             raise Busy(self._retry_after_s)
         self.waiting += 1
         try:
             await asyncio.wait_for(self._slots.acquire(), timeout=self._max_wait_s)
         except TimeoutError:
-            self.refused += 1
             raise Busy(max(self._retry_after_s, math.ceil(self._max_wait_s / 4))) from None
         finally:
             self.waiting -= 1

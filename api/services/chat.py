@@ -33,9 +33,12 @@ class CrisisFallback:
     """What the gateway does itself with a crisis message when Rasa cannot: Rasa's own help-line
     text (domain.yml's utter_crisis) and a high-priority crisis escalation."""
 
-    def __init__(self, *, escalations: EscalationWorkflow, texts: dict[str, dict[str, str]]) -> None:
+    def __init__(
+        self, *, escalations: EscalationWorkflow, texts: dict[str, dict[str, str]], rasa_timeout_s: float = 8.0
+    ) -> None:
         self._escalations = escalations
         self._texts = texts  # utter_crisis / utter_crisis_escalated -> language -> text
+        self.rasa_timeout_s = rasa_timeout_s  # how long Rasa may take before the gateway answers
 
     def escalate(self, conversation_id: str, question: str, language: str) -> bool:
         try:
@@ -61,7 +64,9 @@ Notice = Literal["no_reply", "busy", "unavailable"]
 
 
 class BotBackend(Protocol):
-    async def send(self, *, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]: ...
+    async def send(
+        self, *, sender: str, text: str, metadata: dict[str, Any], timeout_s: float | None = None
+    ) -> list[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -222,15 +227,17 @@ class ChatGateway:
         )
 
     async def _send_in_crisis(self, conversation_id: str, question: str, language: Language) -> list[dict[str, Any]]:
-        try:
+        if self._crisis is None:
             return await self._send(conversation_id, question, language)
+        try:
+            return await self._send(conversation_id, question, language, timeout_s=self._crisis.rasa_timeout_s)
         except RasaUnavailable:
-            if self._crisis is None:
-                raise
             log.warning("Rasa did not answer a crisis message; the gateway gave the help lines itself")
             return await to_thread.run_sync(partial(self._crisis.respond, conversation_id, question, language))
 
-    async def _send(self, conversation_id: str, question: str, language: Language) -> list[dict[str, Any]]:
+    async def _send(
+        self, conversation_id: str, question: str, language: Language, *, timeout_s: float | None = None
+    ) -> list[dict[str, Any]]:
         metadata: dict[str, Any] = {"language": language}
         bot_text = rasa_text(question)
         if self._signals.crisis(question):
@@ -241,4 +248,6 @@ class ChatGateway:
             # Deterministic too: a threat never starts the complaint form.
             bot_text = THREAT_INTENT
             metadata["threat_text"] = question
-        return await self._bot.send(sender=conversation_id, text=with_language(bot_text, language), metadata=metadata)
+        return await self._bot.send(
+            sender=conversation_id, text=with_language(bot_text, language), metadata=metadata, timeout_s=timeout_s
+        )

@@ -12,20 +12,25 @@ class RasaUnavailable(RuntimeError):
 
 
 class RasaClient:
-    def __init__(self, *, base_url: str, timeout_s: float, max_connections: int) -> None:
-        # Admission control keeps the number of turns at Rasa at `max_connections` at most;
-        # the pool matches it, so no turn waits for a connection on top of that.
+    def __init__(self, *, base_url: str, timeout_s: float, keepalive: int) -> None:
+        # No cap on connections here: admission control bounds the ordinary turns, and a crisis
+        # turn, which bypasses it, must not wait for a pooled connection. `keepalive`: the usual
+        # number of turns at Rasa at once.
         self._client = httpx.AsyncClient(
             base_url=base_url,
             timeout=timeout_s,
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=keepalive),
         )
 
-    async def send(self, *, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+    async def send(
+        self, *, sender: str, text: str, metadata: dict[str, Any], timeout_s: float | None = None
+    ) -> list[dict[str, Any]]:
+        """Rasa's replies; `timeout_s` overrides the client's timeout for this call."""
         try:
             response = await self._client.post(
                 "/webhooks/rest/webhook",
                 json={"sender": sender, "message": text, "metadata": metadata},
+                timeout=timeout_s if timeout_s is not None else httpx.USE_CLIENT_DEFAULT,
             )
             response.raise_for_status()
         except httpx.HTTPError as error:

@@ -7,13 +7,13 @@ const TEXT = {
         privacy: "Deel geen BSN, bankgegevens of medische informatie in deze chat.",
         bot: "Digitale assistent", moderator: "Medewerker", citizen: "U", system: "Melding",
         sources: "Bron", failed: "Versturen lukte niet. Probeer het opnieuw.",
-        busy: "Het is erg druk. Een moment geduld, uw bericht wordt zo beantwoord." },
+        reconnecting: "Geen verbinding met de gemeente. We proberen het opnieuw…" },
   en: { title: "Ask the municipality", label: "Your message", send: "Send",
         placeholder: "Type your question, for example: how much is a passport?",
         privacy: "Do not share your citizen service number, bank details or medical information in this chat.",
         bot: "Digital assistant", moderator: "Colleague", citizen: "You", system: "Notice",
         sources: "Source", failed: "Sending failed. Please try again.",
-        busy: "It is very busy right now. One moment please, your message will be answered shortly." },
+        reconnecting: "No connection to the municipality. Trying again…" },
 };
 
 const state = { conversationId: sessionStorage.getItem("loket.conversation"), language: sessionStorage.getItem("loket.language") || "nl", lastId: 0, chosen: false };
@@ -104,7 +104,8 @@ async function sendOnce(text, key) {
       if ((!network && !RETRYABLE.has(error.status)) || attempt >= MAX_ATTEMPTS) {
         throw network ? new Error(TEXT[state.language].failed) : error;
       }
-      statusLine.textContent = network || error.status === 429 ? TEXT[state.language].busy : error.message;
+      // Busy and unavailable replies carry the server's own text (data/handoff_messages.yml).
+      statusLine.textContent = network ? TEXT[state.language].reconnecting : error.message;
       await sleep(Math.min((network ? 1 : error.retryAfter) * attempt, 15));
     }
   }

@@ -31,7 +31,9 @@ class SlowRasa:
         self.delay_s = delay_s
         self.calls = 0
 
-    async def send(self, *, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+    async def send(
+        self, *, sender: str, text: str, metadata: dict[str, Any], timeout_s: float | None = None
+    ) -> list[dict[str, Any]]:
         self.calls += 1
         await asyncio.sleep(self.delay_s)
         return [{"text": f"antwoord op: {text}"}]

@@ -26,7 +26,7 @@ async def test_at_most_capacity_turns_run_at_once_and_the_rest_wait_their_turn()
     for entry in log:
         running += 1 if entry.startswith("in") else -1
         peak = max(peak, running)
-    assert peak == 2 and len(log) == 10 and admission.refused == 0
+    assert peak == 2 and len(log) == 10
 
 
 async def test_a_full_queue_refuses_at_once() -> None:
@@ -43,7 +43,6 @@ async def test_a_full_queue_refuses_at_once() -> None:
     assert refused.value.retry_after_s == 4
     await asyncio.gather(first, queued)
     assert log == ["in first", "out first", "in queued", "out queued"]
-    assert admission.refused == 1
 
 
 async def test_waiting_longer_than_max_wait_is_busy_and_gives_back_its_place() -> None:

@@ -27,9 +27,14 @@ class FakeRasa:
         self.delay_s = delay_s
         self.events: list[str] = []
 
-    async def send(self, *, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+    async def send(
+        self, *, sender: str, text: str, metadata: dict[str, Any], timeout_s: float | None = None
+    ) -> list[dict[str, Any]]:
         self.calls.append({"sender": sender, "text": text, "metadata": metadata})
         self.events.append(f"start {text}")
+        if timeout_s is not None and self.delay_s > timeout_s:  # the REST call gives up first
+            await asyncio.sleep(timeout_s)
+            raise RasaUnavailable("timed out")
         await asyncio.sleep(self.delay_s)
         self.events.append(f"end {text}")
         if self.down:
@@ -286,7 +291,7 @@ CRISIS_TEXTS = {
 
 def crisis_gateway(store: ConversationStore, rasa: FakeRasa, **limits: Any) -> tuple[ChatGateway, EscalationWorkflow]:
     escalations = EscalationWorkflow(sessions=store._sessions)
-    crisis = CrisisFallback(escalations=escalations, texts=CRISIS_TEXTS)
+    crisis = CrisisFallback(escalations=escalations, texts=CRISIS_TEXTS, rasa_timeout_s=0.2)
     return make_gateway(store, rasa, crisis=crisis, **limits), escalations
 
 
@@ -311,6 +316,17 @@ async def test_with_rasa_down_a_crisis_message_gets_the_help_lines_and_an_urgent
     assert [(m.author, m.answered) for m in store.messages(conversation)] == [
         ("citizen", True), ("bot", False), ("bot", False),
     ]  # fmt: skip
+
+
+@pytest.mark.anyio
+async def test_with_rasa_hanging_the_help_lines_come_after_the_crisis_timeout(store: ConversationStore) -> None:
+    gateway, escalations = crisis_gateway(store, FakeRasa(delay_s=30))
+    conversation = gateway.open()
+    started = asyncio.get_running_loop().time()
+    turn = await gateway.handle(conversation_id=conversation, text="ik wil niet meer leven", language=None)
+    assert asyncio.get_running_loop().time() - started < 2  # not Rasa's 30 s
+    assert turn.replies[0].text == CRISIS_TEXTS["utter_crisis"]["nl"]
+    assert escalations.escalations(conversation_id=conversation)[0].priority == "high"
 
 
 @pytest.mark.anyio

@@ -22,6 +22,8 @@ from api.services.database import (
     make_sessionmaker,
     utcnow,
 )
+from tests.conftest import POSTGRES_ADMIN_URL
+from tests.postgres import temporary_database
 
 
 def new_conversation(sessions: sessionmaker[Session]) -> str:
@@ -116,21 +118,13 @@ def test_create_schema_adds_nullable_columns_introduced_later(tmp_path: Path) ->
     engine.dispose()
 
 
-def test_replicas_starting_together_create_the_schema_once(postgres_url: str) -> None:
+def test_replicas_starting_together_create_the_schema_once() -> None:
     """api replicas start at the same moment on an empty PostgreSQL database."""
     import threading
 
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
-
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    name = f"schema_race_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
     errors: list[BaseException] = []
 
-    def start_replica() -> None:
+    def start_replica(url: str) -> None:
         engine = make_engine(url)
         try:
             create_schema(engine)
@@ -139,8 +133,8 @@ def test_replicas_starting_together_create_the_schema_once(postgres_url: str) ->
         finally:
             engine.dispose()
 
-    replicas = [threading.Thread(target=start_replica) for _ in range(4)]
-    try:
+    with temporary_database(POSTGRES_ADMIN_URL, prefix="schema_race") as url:
+        replicas = [threading.Thread(target=start_replica, args=(url,)) for _ in range(4)]
         for replica in replicas:
             replica.start()
         for replica in replicas:
@@ -149,10 +143,3 @@ def test_replicas_starting_together_create_the_schema_once(postgres_url: str) ->
         engine = make_engine(url)
         assert {"conversations", "messages", "escalations"} <= set(inspect(engine).get_table_names())
         engine.dispose()
-    finally:
-        with admin.connect() as connection:
-            connection.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
-            )
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()

@@ -48,7 +48,7 @@ async def server() -> AsyncIterator[tuple[FakeRasaServer, str]]:
 
 async def test_sends_the_message_with_sender_and_metadata(server: tuple[FakeRasaServer, str]) -> None:
     fake, url = server
-    client = RasaClient(base_url=url, timeout_s=5, max_connections=2)
+    client = RasaClient(base_url=url, timeout_s=5, keepalive=2)
     replies = await client.send(sender="c1", text="hoi", metadata={"language": "nl"})
     await client.close()
     assert replies == [{"recipient_id": "c1", "text": "echo hoi"}]
@@ -58,14 +58,24 @@ async def test_sends_the_message_with_sender_and_metadata(server: tuple[FakeRasa
 async def test_an_error_status_a_timeout_and_no_server_are_rasa_unavailable(server: tuple[FakeRasaServer, str]) -> None:
     fake, url = server
     fake.status = 500
-    client = RasaClient(base_url=url, timeout_s=0.3, max_connections=2)
+    client = RasaClient(base_url=url, timeout_s=0.3, keepalive=2)
     with pytest.raises(RasaUnavailable):
         await client.send(sender="c", text="hoi", metadata={})
     fake.status, fake.delay_s = 200, 1.0
     with pytest.raises(RasaUnavailable):
         await client.send(sender="c", text="hoi", metadata={})
     await client.close()
-    nobody = RasaClient(base_url=f"http://127.0.0.1:{free_port()}", timeout_s=1, max_connections=1)
+    nobody = RasaClient(base_url=f"http://127.0.0.1:{free_port()}", timeout_s=1, keepalive=1)
     with pytest.raises(RasaUnavailable):
         await nobody.send(sender="c", text="hoi", metadata={})
     await nobody.close()
+
+
+async def test_a_call_may_wait_less_than_the_clients_timeout(server: tuple[FakeRasaServer, str]) -> None:
+    fake, url = server
+    fake.delay_s = 0.5
+    client = RasaClient(base_url=url, timeout_s=5, keepalive=1)
+    with pytest.raises(RasaUnavailable):
+        await client.send(sender="c", text="hoi", metadata={}, timeout_s=0.1)
+    assert await client.send(sender="c", text="hoi", metadata={}) == [{"recipient_id": "c", "text": "echo hoi"}]
+    await client.close()
