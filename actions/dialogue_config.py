@@ -39,6 +39,8 @@ class Wording:
 class DialogueConfig:
     follow_up_max_words: int
     follow_up_starts: dict[str, tuple[str, ...]]
+    question_starts: frozenset[str]  # words that open a question's clause, all languages
+    question_phrases: tuple[str, ...]  # phrases that make a message a question wherever they are
     max_rephrase: int
     forms: dict[str, FormConfig]
     skip_words: frozenset[str]
@@ -87,6 +89,12 @@ def parse(data: dict[str, Any]) -> DialogueConfig:
         referral_min_confidence=float(referral.get("min_confidence", 0.8)),
         follow_up_max_words=int(data["follow_up"]["max_words"]),
         follow_up_starts={k: tuple(v) for k, v in data["follow_up"]["starts"].items()},
+        question_starts=frozenset(
+            str(word).lower() for words in data["questions"]["starts"].values() for word in words
+        ),
+        question_phrases=tuple(
+            str(phrase).lower() for phrases in data["questions"]["phrases"].values() for phrase in phrases
+        ),
         max_rephrase=int(data["fallback"]["max_rephrase"]),
         forms=forms,
         skip_words=_words(words["skip"]),

@@ -1,0 +1,62 @@
+"""A report or a complaint, or a question about one: answer the question, start the form otherwise.
+
+The NLU hears "melden" or "klacht" in both "de lantaarnpaal bij ons is kapot" (a report: start the
+form) and "kan ik een kapotte lantaarnpaal ergens melden?" or "wat kost het om een autowrak te
+melden?" (a question the public pages answer). The rules run this action before the form
+(data/rules/forms.yml); when the message is phrased as a question and the documents answer it, the
+answer is given with an offer to report after all, and the form does not start.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.dialogue_config import DialogueConfig, dialogue_config
+from actions.knowledge_answers import answer_turn, answered
+
+# The response that offers the form after an answer, per form the NLU would have started.
+FORM_OFFERS = {"report_form": "utter_offer_report", "complaint_form": "utter_offer_complaint"}
+FORM_OF_INTENT = {"report_problem": "report_form", "file_complaint": "complaint_form"}
+
+_CLAUSE = re.compile(r"[,.;:!\n]+|\s+(?:en|maar|of|and|but|or)\s+")
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def is_question(text: str, *, config: DialogueConfig) -> bool:
+    """A question mark, a clause that opens with a question word ("..., wat moet ik doen"), or a
+    question phrase anywhere ("autowrak melden wat kost dat")."""
+    lowered = text.lower()
+    if "?" in text or any(re.search(rf"\b{re.escape(p)}\b", lowered) for p in config.question_phrases):
+        return True
+    for clause in _CLAUSE.split(lowered):
+        words = _WORD.findall(clause)
+        if words and words[0] in config.question_starts:
+            return True
+    return False
+
+
+class ActionAnswerOrStartForm(Action):
+    def name(self) -> str:
+        return "action_answer_or_start_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        latest = tracker.latest_message or {}
+        intent = (latest.get("intent") or {}).get("name") or ""
+        form = FORM_OF_INTENT.get(intent, "report_form")
+        if not is_question(latest.get("text") or "", config=dialogue_config()):
+            return []  # a report: the rule goes on to the form
+        replies = CollectingDispatcher()
+        events = answer_turn(replies, tracker, decline=None)
+        if not answered(events):
+            return []  # nothing in the documents: the citizen probably wants to report after all
+        dispatcher.messages.extend(replies.messages)
+        dispatcher.utter_message(response=FORM_OFFERS[form])
+        # The rule would start the form next; after an answer the bot waits for the citizen.
+        return [*events, FollowupAction("action_listen")]

@@ -1,0 +1,76 @@
+"""A report or complaint intent: a question about it is answered, a report starts the form."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.dialogue_config import dialogue_config
+from actions.question_or_form import ActionAnswerOrStartForm, is_question
+from api.services.conversations import ConversationStore
+from tests.actions.conftest import NOTHING, RecordingAnswers, answered, install, run, slot_events, tracker
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Er staat al weken een aanhanger in onze straat, kan ik dat ergens melden?",
+        "autowrak melden wat kost dat",
+        "de stoeptegel ligt los, hoe geef ik dat door",
+        "a car crashed into a lamp post, what should i do",
+        "Where do I complain about the waste collection",
+    ],
+)
+def test_questions_about_a_report_are_questions(text: str) -> None:
+    assert is_question(text, config=dialogue_config())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "de lantaarnpaal voor ons huis is kapot",
+        "ik wil een klacht indienen over de medewerker aan de balie",
+        "er ligt grofvuil naast de container bij de Kerkstraat",
+        "I want to report a pothole",
+        "ik wil iets melden",  # what the offer after an answer tells the citizen to say
+    ],
+)
+def test_reports_are_not_questions(text: str) -> None:
+    assert not is_question(text, config=dialogue_config())
+
+
+def test_a_question_the_documents_answer_gets_the_answer_and_the_offer_and_no_form(
+    store: ConversationStore, tmp_path
+) -> None:
+    answers = RecordingAnswers(answered())
+    install(store, answers, tmp_path)
+    dispatcher, events = run(
+        ActionAnswerOrStartForm(), tracker("kan ik een kapotte lantaarnpaal melden?", intent="report_problem")
+    )
+    assert [m["response"] for m in dispatcher.messages] == ["utter_answer", "utter_offer_report"]
+    assert events[-1] == {"event": "followup", "name": "action_listen", "timestamp": None}
+    assert slot_events(events)["human_offered"] is False
+    assert answers.queries == ["kan ik een kapotte lantaarnpaal melden?"]
+
+
+def test_a_complaint_question_offers_the_complaint_form(store: ConversationStore, tmp_path) -> None:
+    install(store, RecordingAnswers(answered()), tmp_path)
+    question = tracker("hoe lang duurt het voor jullie op een klacht reageren?", intent="file_complaint")
+    dispatcher, _ = run(ActionAnswerOrStartForm(), question)
+    assert dispatcher.messages[-1]["response"] == "utter_offer_complaint"
+
+
+def test_a_report_starts_the_form_without_asking_the_documents(store: ConversationStore, tmp_path) -> None:
+    answers = RecordingAnswers(answered())
+    install(store, answers, tmp_path)
+    dispatcher, events = run(
+        ActionAnswerOrStartForm(), tracker("de lantaarnpaal voor ons huis is kapot", intent="report_problem")
+    )
+    assert dispatcher.messages == [] and events == [] and answers.queries == []
+
+
+def test_a_question_the_documents_cannot_answer_starts_the_form_silently(store: ConversationStore, tmp_path) -> None:
+    install(store, RecordingAnswers(NOTHING), tmp_path)
+    dispatcher, events = run(
+        ActionAnswerOrStartForm(), tracker("kunnen jullie de bank in het park repareren?", intent="report_problem")
+    )
+    assert dispatcher.messages == [] and events == []
