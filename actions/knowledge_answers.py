@@ -97,6 +97,19 @@ def referral_for(text: str, *, language: str, query_vector: QueryVector | None =
     }
 
 
+def refer_if_external(
+    dispatcher: CollectingDispatcher, text: str, *, language: str, query_vector: QueryVector | None = None
+) -> list[dict[str, Any]] | None:
+    """The referral to a national organisation, with its events, when the question is theirs."""
+    referral = referral_for(text, language=language, query_vector=query_vector)
+    if referral is None:
+        return None
+    dispatcher.utter_message(
+        response="utter_referral", referral_text=referral["text"], json_message={"referral": referral}
+    )
+    return [SlotSet("human_offered", False), SlotSet("last_topic", None), SlotSet("fallback_count", 0.0)]
+
+
 def is_short(text: str) -> bool:
     return len(text.split()) <= dialogue_config().follow_up_max_words
 
@@ -122,12 +135,10 @@ def answer_turn(
     query_vector = QueryVector.from_json(latest.get(PARSE_KEY))
     services = context.current()
     language = tracker_language(tracker)
-    referral = None if follow_up else referral_for(text, language=language, query_vector=query_vector)
-    if referral is not None:
-        dispatcher.utter_message(
-            response="utter_referral", referral_text=referral["text"], json_message={"referral": referral}
-        )
-        return [SlotSet("human_offered", False), SlotSet("last_topic", None), SlotSet("fallback_count", 0.0)]
+    if not follow_up:
+        referred = refer_if_external(dispatcher, text, language=language, query_vector=query_vector)
+        if referred is not None:
+            return referred
     answer = services.answers.answer(
         text,
         language=language,

@@ -17,7 +17,8 @@ from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dialogue_config import DialogueConfig, dialogue_config
-from actions.knowledge_answers import answer_turn, answered
+from actions.knowledge_answers import answer_turn, answered, refer_if_external
+from actions.language import tracker_language
 
 # The response that offers the form after an answer, per form the NLU would have started.
 FORM_OFFERS = {"report_form": "utter_offer_report", "complaint_form": "utter_offer_complaint"}
@@ -47,10 +48,19 @@ class ActionAnswerOrStartForm(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        from knowledge.query_vectors import PARSE_KEY, QueryVector
+
         latest = tracker.latest_message or {}
         intent = (latest.get("intent") or {}).get("name") or ""
+        text = latest.get("text") or ""
         form = FORM_OF_INTENT.get(intent, "report_form")
-        if not is_question(latest.get("text") or "", config=dialogue_config()):
+        # "kenteken afmelden", "pinpas gestolen": a national organisation's matter is never a
+        # municipal case, whether it is asked or reported.
+        query_vector = QueryVector.from_json(latest.get(PARSE_KEY))
+        referred = refer_if_external(dispatcher, text, language=tracker_language(tracker), query_vector=query_vector)
+        if referred is not None:
+            return [*referred, FollowupAction("action_listen")]
+        if not is_question(text, config=dialogue_config()):
             return []  # a report: the rule goes on to the form
         replies = CollectingDispatcher()
         events = answer_turn(replies, tracker, decline=None)

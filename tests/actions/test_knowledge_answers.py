@@ -9,6 +9,7 @@ import numpy as np
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.dialogue_config import dialogue_config
 from actions.knowledge_answers import (
     ActionAnswerQuestion,
     ActionOutOfScope,
@@ -226,9 +227,10 @@ def test_a_referral_is_in_the_citizens_language_with_the_organisations_contact(s
 
 
 def test_the_referral_threshold_is_inclusive_and_an_unknown_team_never_refers(store, tmp_path) -> None:
-    install(store, RecordingAnswers(NOTHING), tmp_path, route=decides("uwv", 0.8))
+    threshold = dialogue_config().referral_min_confidence
+    install(store, RecordingAnswers(NOTHING), tmp_path, route=decides("uwv", threshold))
     assert referral_for("ik ben werkloos", language="nl") is not None
-    install(store, RecordingAnswers(NOTHING), tmp_path, route=decides("uwv", 0.79))
+    install(store, RecordingAnswers(NOTHING), tmp_path, route=decides("uwv", threshold - 0.01))
     assert referral_for("ik ben werkloos", language="nl") is None
     install(store, RecordingAnswers(NOTHING), tmp_path, route=decides("no_such_team", 1.0))
     assert referral_for("ik ben werkloos", language="nl") is None

@@ -7,7 +7,16 @@ import pytest
 from actions.dialogue_config import dialogue_config
 from actions.question_or_form import ActionAnswerOrStartForm, is_question
 from api.services.conversations import ConversationStore
-from tests.actions.conftest import NOTHING, RecordingAnswers, answered, install, run, slot_events, tracker
+from tests.actions.conftest import (
+    NOTHING,
+    RecordingAnswers,
+    answered,
+    decides,
+    install,
+    run,
+    slot_events,
+    tracker,
+)
 
 
 @pytest.mark.parametrize(
@@ -72,5 +81,22 @@ def test_a_question_the_documents_cannot_answer_starts_the_form_silently(store: 
     install(store, RecordingAnswers(NOTHING), tmp_path)
     dispatcher, events = run(
         ActionAnswerOrStartForm(), tracker("kunnen jullie de bank in het park repareren?", intent="report_problem")
+    )
+    assert dispatcher.messages == [] and events == []
+
+
+def test_a_national_organisations_matter_is_referred_even_when_reported(store: ConversationStore, tmp_path) -> None:
+    answers = RecordingAnswers(answered())
+    install(store, answers, tmp_path, route=decides("rdw", 0.9))
+    dispatcher, events = run(ActionAnswerOrStartForm(), tracker("kenteken afmelden na sloop", intent="report_problem"))
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_referral" and message["custom"]["referral"]["org"] == "rdw"
+    assert events[-1]["event"] == "followup" and answers.queries == []
+
+
+def test_a_municipal_team_is_no_referral(store: ConversationStore, tmp_path) -> None:
+    install(store, RecordingAnswers(answered()), tmp_path, route=decides("openbare_ruimte", 0.99))
+    dispatcher, events = run(
+        ActionAnswerOrStartForm(), tracker("de lantaarnpaal voor ons huis is kapot", intent="report_problem")
     )
     assert dispatcher.messages == [] and events == []
