@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     policies_dirs: list[Path] = Field(default_factory=lambda: [PROJECT_ROOT / "data" / "policies"])
     # The answer engine's data: aspect lexicon and the fitted answerability model.
     answers_dir: Path = PROJECT_ROOT / "data" / "answers"
+    # English words -> the Dutch words of the pages, added to English queries (knowledge/glossary.py);
+    # None: no glossary.
+    search_glossary: Path | None = PROJECT_ROOT / "data" / "search" / "glossary_en_nl.yml"
     # Teams, routing data and the texts the moderators' actions send to the citizen.
     routing_dir: Path = PROJECT_ROOT / "data" / "routing"
     handoff_messages_file: Path = PROJECT_ROOT / "data" / "handoff_messages.yml"

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from knowledge.glossary import Glossary
 from knowledge.index import KnowledgeIndex, load_index
 from knowledge.languages import SUPPORTED_LANGUAGES
 from knowledge.query_vectors import QueryVector
@@ -105,13 +106,18 @@ class KnowledgeSearch:
         embedder_name: str | None = None,
         *,
         device: str | None = None,
+        glossary: Path | None = None,
         **options: Any,
     ) -> KnowledgeSearch:
-        """Load the current index and the embedder it was built with (or the one named)."""
+        """Load the current index and the embedder it was built with (or the one named);
+        `glossary`: English → Dutch query words (knowledge/glossary.py)."""
         from knowledge.embedding import make_embedder
 
         index = load_index(Path(index_dir))
         embedder = make_embedder(embedder_name or index.embedder_name, device=device)
+        if glossary is not None and "analyzer" not in options:
+            languages = index.manifest.get("analyzer_languages") or SUPPORTED_LANGUAGES
+            options["analyzer"] = Analyzer(languages, glossary=Glossary.load(Path(glossary)))
         return cls(index, embedder, **options)
 
     def warm_up(self) -> None:

@@ -20,8 +20,11 @@ from knowledge.languages import SUPPORTED_LANGUAGES
 if TYPE_CHECKING:
     from spacy.language import Language
 
+    from knowledge.glossary import Glossary
+
 ANALYZER_LANGUAGES = SUPPORTED_LANGUAGES  # a spaCy blank pipeline with lookup lemmas for each
 FALLBACK_LANGUAGE = "nl"
+GLOSSARY_LANGUAGE = "en"  # query words in this language get the glossary's Dutch words too
 MAX_QUERY_TERMS = 64  # bounds query cost whatever someone pastes into the chat box
 _HAS_ALNUM = re.compile(r"\w")
 
@@ -45,10 +48,12 @@ class Analyzer:
     The spaCy pipelines load on first use and are shared by all analyzers in the process.
     """
 
-    def __init__(self, languages: Sequence[str] = ANALYZER_LANGUAGES) -> None:
+    def __init__(self, languages: Sequence[str] = ANALYZER_LANGUAGES, *, glossary: Glossary | None = None) -> None:
         self.languages = tuple(languages)
+        self.glossary = glossary  # English query words -> Dutch words (knowledge/glossary.py)
         self._nlps: dict[str, Language] = {}
         self._stops: frozenset[str] | None = None
+        self._translated: dict[str, tuple[str, ...]] = {}
 
     def _lang(self, language: str) -> str:
         """Documents in a language without a pipeline here are analysed as the corpus default."""
@@ -111,8 +116,25 @@ class Analyzer:
             for tok in self._nlp(lang)(lowered):
                 terms = self._terms([tok], stops)
                 if terms:
-                    groups.setdefault(tok.idx, {}).setdefault(terms[0], None)
+                    group = groups.setdefault(tok.idx, {})
+                    group.setdefault(terms[0], None)
+                    if lang == GLOSSARY_LANGUAGE and self.glossary is not None:
+                        for term in self._translate(tok.text, terms[0]):
+                            group.setdefault(term, None)
         return [tuple(groups[pos]) for pos in sorted(groups)][:MAX_QUERY_TERMS]
+
+    def _translate(self, word: str, lemma: str) -> tuple[str, ...]:
+        """The index terms of the glossary's Dutch words for an English word (cached per word)."""
+        key = f"{word}\t{lemma}"
+        cached = self._translated.get(key)
+        if cached is None:
+            assert self.glossary is not None
+            dutch = self.glossary.translations(word, lemma)
+            terms = [t for phrase in dutch for t in self.analyze(phrase, "nl")] if dutch else []
+            cached = self._translated[key] = tuple(dict.fromkeys(terms))
+            if len(self._translated) > 65536:  # bounded, whatever is typed into the chat box
+                self._translated.clear()
+        return cached
 
     def analyze_query(self, text: str) -> list[str]:
         """All query terms, unique, in query order."""

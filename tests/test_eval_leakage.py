@@ -36,6 +36,7 @@ DATA = ROOT / "data"
 EVAL = DATA / "eval"
 CONVERSATIONS = ROOT / "tests" / "conversations"
 TEAMS = DATA / "routing" / "teams.yml"
+GLOSSARY = DATA / "search" / "glossary_en_nl.yml"
 
 
 # ---------------------------------------------------------------- text
@@ -137,6 +138,21 @@ def team_keywords(path: Path = TEAMS) -> list[Phrase]:
         for field in ("keywords", "weak_keywords"):
             found += [Phrase(str(item), f"{_rel(path)} ({team_id} {field})") for item in team.get(field) or []]
     return found
+
+
+def glossary_keys(path: Path = GLOSSARY) -> list[Phrase]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return [Phrase(str(key), f"{_rel(path)} ({key})") for key in (data.get("glossary") or {})]
+
+
+def english_pages(folder: Path = DATA / "policies") -> list[Phrase]:
+    """The English policy pages, line by line: the municipality's own English wording."""
+    return [
+        Phrase(line, f"{_rel(path)}:{number}")
+        for path in sorted(folder.rglob("*-en.md"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if line.strip()
+    ]
 
 
 def jsonl_questions(path: Path) -> list[Phrase]:
@@ -371,6 +387,25 @@ def test_teams_keywords_are_justified_by_training_or_dev_data() -> None:
     assert not problems, _report(
         "teams.yml keywords that only held-out messages contain (add an example of your own wording "
         "to teams.yml or routing_dev.jsonl, or drop the keyword)",
+        problems,
+    )
+
+
+def test_glossary_words_are_justified_by_pages_training_or_dev_data() -> None:
+    """The search glossary (data/search/glossary_en_nl.yml) is vocabulary like teams.yml's keywords:
+    an English word in it that a held-out question contains must also occur in the English pages,
+    the NLU data or a dev split."""
+    held_out = [p for source in HELD_OUT for p in source.phrases()]
+    justifying = [
+        *english_pages(), *NLU.phrases(), *ROUTING_DEV.phrases(),
+        *jsonl_questions(EVAL / "answers_dev.jsonl"), *jsonl_questions(EVAL / "statutes_dev.jsonl"),
+    ]  # fmt: skip
+    keys = glossary_keys()
+    assert held_out and justifying and keys
+    problems = unjustified_keywords(keys, held_out, justifying)
+    assert not problems, _report(
+        "glossary words that only held-out messages contain (drop them, or justify them with an "
+        "example of your own wording in a dev split)",
         problems,
     )
 

@@ -106,7 +106,7 @@ def open_knowledge(settings: Settings) -> Knowledge:
         resolve_index_path(settings.index_dir)
     except (FileNotFoundError, ValueError):
         raise RuntimeError(f"No knowledge index in {settings.index_dir}: run `loket ingest` (or `make run`).") from None
-    search = KnowledgeSearch.open(settings.index_dir)
+    search = KnowledgeSearch.open(settings.index_dir, glossary=settings.search_glossary)
     search.warm_up()
     return Knowledge(search=search)
 

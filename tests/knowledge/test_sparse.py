@@ -129,3 +129,17 @@ def test_save_and_load_round_trip(tmp_path: Path, analyzer: Analyzer, index: BM2
 def test_empty_index() -> None:
     index = BM25Index.build([])
     assert index.size == 0 and len(index.search(["iets"])) == 0
+
+
+def test_the_glossary_adds_dutch_words_to_english_query_words_only() -> None:
+    from knowledge.glossary import Glossary
+
+    plain = Analyzer()
+    translated = Analyzer(glossary=Glossary({"wedding": ("trouwen", "huwelijk"), "bins": ("container",)}))
+    assert "trouwen" not in plain.analyze_query("wedding costs")
+    groups = translated.analyze_query_groups("wedding costs for two bins")
+    wedding = next(g for g in groups if "wedding" in g)
+    assert {"trouwen", "huwelijk"} <= set(wedding)
+    assert any("container" in g for g in groups)
+    # A Dutch question gets nothing extra: its words are no glossary keys.
+    assert translated.analyze_query_groups("wat kost trouwen") == plain.analyze_query_groups("wat kost trouwen")
