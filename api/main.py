@@ -35,6 +35,7 @@ from api.services.knowledge_service import open_knowledge, open_statutes
 from api.services.moderation import ModerationService
 from api.services.office_hours import OfficeHours
 from api.services.rasa_client import RasaClient
+from api.services.redaction import Redactor
 from api.services.routing_service import open_router
 from api.services.shared_state import open_redis
 from api.services.staff_search import StaffSearch
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             store=store,
             bot=rasa,
             notices={kind: handoff_texts[kind] for kind in ("no_reply", "busy", "unavailable")},
+            redactor=Redactor.load(messages_file=settings.handoff_messages_file, domain_file=settings.domain_file),
             admission=Admission(
                 capacity=settings.rasa_concurrency,
                 queue_limit=settings.rasa_queue_limit,

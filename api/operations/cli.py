@@ -8,6 +8,7 @@ loket route "message" [--json] [--context EARLIER ...] [--intent INTENT]
 loket eval routing [--set FILE] [--tune] [--json]
 loket eval retrieval [--set FILE] [--json] [--index-dir DIR] [--sources YAML ...]
 loket eval answers [--set FILE] [--json] [--show-misses] [--fit]   (--fit: the dev split only)
+loket eval pii [--set FILE] [--json] [--show-misses]
 loket users create NAME --role moderator [--team T] [--password-stdin]
 loket users list
 """
@@ -133,7 +134,7 @@ def cmd_eval_retrieval(settings: Settings, args: argparse.Namespace) -> int:
         )  # fmt: skip
         bars.close()
         _echo(f"  {report.chunks} chunks ({report.chunks_embedded} embedded, {report.chunks_reused} reused)")
-    search = KnowledgeSearch.open(index_dir)
+    search = KnowledgeSearch.open(index_dir, glossary=settings.search_glossary)
     search.warm_up()
     questions = load_questions(set_path)
 
@@ -188,7 +189,7 @@ def cmd_fit_answers(settings: Settings, args: argparse.Namespace) -> int:
     from api.operations.answer_eval import DEV_SET, TEST_SET, load_cases, running_stack
     from api.operations.answer_fitting import fit, write_models
     from api.services.citizen_answers import MODEL_FILE, CitizenAnswers
-    from knowledge.search import KnowledgeSearch
+    from api.services.knowledge_service import open_knowledge
 
     set_path = Path(args.set) if args.set else DEV_SET
     if set_path.resolve() == TEST_SET.resolve():
@@ -199,7 +200,7 @@ def cmd_fit_answers(settings: Settings, args: argparse.Namespace) -> int:
     print(f"Reading the NLU's intent for {len(questions)} messages ...", file=sys.stderr, flush=True)
     with running_stack(settings, echo=lambda line: print(line, file=sys.stderr)) as driver:
         intents = {text: driver.parse(text, language=language)[0] for text, language in sorted(questions)}
-    search = KnowledgeSearch.open(settings.index_dir)
+    search = open_knowledge(settings).search
     answers = CitizenAnswers.open(search, answers_dir=settings.answers_dir)
     report = fit(answers, cases, intents, echo=_echo)
     path = settings.answers_dir / MODEL_FILE
@@ -210,7 +211,27 @@ def cmd_fit_answers(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval_pii(_settings: Settings, args: argparse.Namespace) -> int:
+    """`loket eval pii`: recall per kind and false redactions of the gateway's redaction."""
+    from api.operations.personal_data_eval import DEFAULT_SET, PiiSetError, evaluate, load_messages
+
+    set_path = Path(args.set) if args.set else DEFAULT_SET
+    try:
+        messages = load_messages(set_path)
+    except (OSError, PiiSetError) as error:
+        print(f"loket: {error}", file=sys.stderr)
+        return 2
+    report = evaluate(messages, name=set_path.name)
+    if args.json:
+        print(json.dumps(report.summary(), indent=2))
+    else:
+        print(report.format(show_misses=args.show_misses))
+    return 0 if report.meets_targets() else 1
+
+
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
+    if args.component == "pii":
+        return cmd_eval_pii(settings, args)
     if args.component == "retrieval":
         return cmd_eval_retrieval(settings, args)
     if args.component == "answers":
@@ -351,13 +372,13 @@ def build_parser() -> argparse.ArgumentParser:
     route.add_argument("--language", default="nl", choices=["nl", "en"])
     route.set_defaults(func=cmd_route)
     evaluation = sub.add_parser("eval", help="evaluate a component on its labelled set")
-    evaluation.add_argument("component", choices=["routing", "retrieval", "answers"])
+    evaluation.add_argument("component", choices=["routing", "retrieval", "answers", "pii"])
     evaluation.add_argument(
         "--set",
         help="labelled JSONL file (routing: data/eval/routing.jsonl, with --tune routing_dev.jsonl; "
         "retrieval: data/eval/retrieval_nl_en.jsonl, or data/eval/statutes_test.jsonl (statutes_dev.jsonl: "
         "the tuning split); "
-        "answers: data/eval/answers_test.jsonl, or answers_dev.jsonl)",
+        "answers: data/eval/answers_test.jsonl, or answers_dev.jsonl; pii: data/eval/pii.jsonl)",
     )
     evaluation.add_argument(
         "--index-dir", help="retrieval: index to search (default var/index; statutes: var/index-statutes)"
@@ -366,7 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--sources", nargs="+", help="retrieval: statute YAML files to index (default ../shared/data/regelrecht)"
     )
     evaluation.add_argument("--quiet", action="store_true", help="retrieval: do not list the misses")
-    evaluation.add_argument("--show-misses", action="store_true", help="answers: list each miss")
+    evaluation.add_argument("--show-misses", action="store_true", help="answers, pii: list each miss")
     evaluation.add_argument(
         "--fit",
         action="store_true",

@@ -1,7 +1,9 @@
 """The citizen chat gateway: language, persistence, and Rasa or a person.
 
-The citizen never talks to Rasa directly. Every message is stored before it
-is forwarded, so a Rasa outage loses nothing; while a moderator has the
+The citizen never talks to Rasa directly. Personal data is taken out of every
+message first (api/services/redaction.py), so the database, Rasa and the logs only
+ever see the placeholders, and the citizen is told so. Every message is stored
+before it is forwarded, so a Rasa outage loses nothing; while a moderator has the
 conversation the bot stays silent. Turns of one conversation are handled one at
 a time, past capacity a turn is refused as busy (docs/deployment.md), and a
 crisis message gets the help lines even when Rasa does not answer.
@@ -23,7 +25,9 @@ from api.services.conversations import ConversationStore, Message, UnknownConver
 from api.services.crisis import CRISIS_INTENT, THREAT_INTENT, SafetySignals
 from api.services.escalations import EscalationWorkflow
 from api.services.language import split_language_choice
+from api.services.personal_data import Redaction
 from api.services.rasa_client import RasaUnavailable
+from api.services.redaction import Redactor, without_placeholders
 from knowledge.languages import DEFAULT_LANGUAGE, Language, detect_language, supported
 
 log = logging.getLogger("loket.api")
@@ -132,6 +136,7 @@ class ChatGateway:
         notices: dict[Notice, dict[str, str]],
         admission: Admission,
         locks: ConversationLocks,
+        redactor: Redactor,
         signals: SafetySignals | None = None,
         crisis: CrisisFallback | None = None,
     ) -> None:
@@ -140,6 +145,7 @@ class ChatGateway:
         self._notices = notices  # kind -> language -> text (data/handoff_messages.yml)
         self._admission = admission
         self._locks = locks
+        self._redactor = redactor
         self._signals = signals or SafetySignals()
         self._crisis = crisis
 
@@ -154,6 +160,9 @@ class ChatGateway:
         One turn at a time per conversation, in the order the messages arrived. A message sent
         again under the same `client_message_id` is stored once and answered once: a retry of
         an answered message gets the stored answer back.
+
+        Personal data in `text` is replaced by placeholders before anything else sees it, and a
+        notice among the replies says what was left out.
 
         Raises UnknownConversation for an id the api never issued; Busy, before anything is
         stored, past capacity; RasaUnavailable after the message was stored when Rasa does not
@@ -170,36 +179,60 @@ class ChatGateway:
                 handled_by = await to_thread.run_sync(self._store.handled_by, conversation_id)
                 return ChatTurn(conversation_id, supported(earlier.language), earlier, replies, handled_by)
             state = await to_thread.run_sync(self._store.state, conversation_id)
-            choice, question = split_language_choice(earlier.text if earlier else text)
+            # From here on only the redacted text exists; a retry's stored text was redacted before.
+            redaction = await self._redact(conversation_id, text)
+            choice, question = split_language_choice(earlier.text if earlier else redaction.text)
             detected: Language = choice or language or await self._detect(question, previous=state.language)
             in_crisis = self._signals.crisis(question) is not None
+            removed = [self._redactor.notice(redaction.kinds, detected)] if redaction.kinds else []
             if state.handled_by != "bot":
                 # A person has the conversation: they see the message in the console.
-                citizen = earlier or await self._store_citizen(conversation_id, text, detected, client_message_id)
-                await to_thread.run_sync(self._store.mark_answered, citizen.id)
+                citizen = earlier or await self._store_citizen(
+                    conversation_id, redaction.text, detected, client_message_id
+                )
+                replies = await to_thread.run_sync(
+                    partial(self._store.answer, citizen, [], language=detected, notices=removed)
+                )
                 if in_crisis and self._crisis is not None:
                     # Flagged in the queue: the escalation becomes a crisis with high priority.
                     await to_thread.run_sync(partial(self._crisis.escalate, conversation_id, question, detected))
-                return ChatTurn(conversation_id, detected, citizen, [], state.handled_by)
+                return ChatTurn(conversation_id, detected, citizen, replies, state.handled_by)
             if in_crisis:
                 # Never refused as busy, and the help lines come even when Rasa does not answer.
-                citizen = earlier or await self._store_citizen(conversation_id, text, detected, client_message_id)
+                citizen = earlier or await self._store_citizen(
+                    conversation_id, redaction.text, detected, client_message_id
+                )
                 raw = await self._send_in_crisis(conversation_id, question, detected)
             else:
                 async with self._admission.slot():
-                    citizen = earlier or await self._store_citizen(conversation_id, text, detected, client_message_id)
+                    citizen = earlier or await self._store_citizen(
+                        conversation_id, redaction.text, detected, client_message_id
+                    )
                     raw = await self._send(conversation_id, question, detected)
             answers = [
                 (message.text, message.sources)
                 for message in merge_rasa_messages(raw) or [BotMessage(self._notices["no_reply"][detected])]
                 if message.text
             ]
-            replies = await to_thread.run_sync(partial(self._store.answer, citizen, answers, language=detected))
+            replies = await to_thread.run_sync(
+                partial(self._store.answer, citizen, answers, language=detected, notices=removed)
+            )
             return ChatTurn(conversation_id, detected, citizen, replies, state.handled_by)
+
+    async def _redact(self, conversation_id: str, text: str) -> Redaction:
+        # In a worker thread, like the language detector: a long message takes milliseconds.
+        redaction = await to_thread.run_sync(self._redactor.redact, text)
+        if self._redactor.may_keep_contact(redaction):
+            # The answer to a form's question for a contact keeps it (api/services/redaction.py).
+            last = await to_thread.run_sync(self._store.last_bot_text, conversation_id)
+            redaction = await to_thread.run_sync(partial(self._redactor.redact, text, after=last))
+        return redaction
 
     @staticmethod
     async def _detect(question: str, *, previous: str) -> Language:
-        detected: Language = await to_thread.run_sync(partial(detect_language, question, previous=supported(previous)))
+        # Without the placeholders, which are Dutch words whatever the message's language.
+        text = without_placeholders(question)
+        detected: Language = await to_thread.run_sync(partial(detect_language, text, previous=supported(previous)))
         return detected
 
     async def notice(self, kind: Notice, *, conversation_id: str, language: Language | None) -> str:

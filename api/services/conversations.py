@@ -7,6 +7,7 @@ conversation) belong to api/services/escalations.py.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -121,11 +122,28 @@ class ConversationStore:
             return Message.from_row(row) if row else None
 
     def answer(
-        self, citizen_message: Message, replies: list[tuple[str, list[dict[str, Any]]]], *, language: str | None
+        self,
+        citizen_message: Message,
+        replies: list[tuple[str, list[dict[str, Any]]]],
+        *,
+        language: str | None,
+        notices: Sequence[str] = (),
     ) -> list[Message]:
-        """Store the bot's replies (text, sources) to a citizen message and mark its turn done, at once."""
+        """Store the gateway's notices and the bot's replies (text, sources) to a citizen message, and
+        mark its turn done, at once. Notices come first, as the gateway's own ("system") messages."""
         with self._sessions.begin() as session:
             stored = [
+                self.append(
+                    session,
+                    conversation_id=citizen_message.conversation_id,
+                    author="system",
+                    text=text,
+                    language=language,
+                    reply_to=citizen_message.id,
+                )
+                for text in notices
+            ]
+            stored += [
                 self.append(
                     session,
                     conversation_id=citizen_message.conversation_id,
@@ -142,12 +160,15 @@ class ConversationStore:
                 row.answered_at = utcnow()
             return stored
 
-    def mark_answered(self, message_id: int) -> None:
-        """The turn needs no bot reply (a person has the conversation)."""
-        with self._sessions.begin() as session:
-            row = session.get(MessageRow, message_id)
-            if row is not None and row.answered_at is None:
-                row.answered_at = utcnow()
+    def last_bot_text(self, conversation_id: str) -> str | None:
+        """The text of the bot's latest message in the conversation, if any."""
+        with self._sessions() as session:
+            return session.scalars(
+                select(MessageRow.text)
+                .where(MessageRow.conversation_id == conversation_id, MessageRow.author == "bot")
+                .order_by(MessageRow.id.desc())
+                .limit(1)
+            ).first()
 
     def replies_to(self, message_id: int) -> list[Message]:
         with self._sessions() as session:

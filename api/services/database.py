@@ -163,10 +163,14 @@ class AuditRow(Base):
 
 
 def make_engine(url: str) -> Engine:
-    """Engine for `url`; SQLite gets its directory created and foreign keys on."""
+    """Engine for `url`; SQLite gets its directory created and foreign keys on.
+
+    `hide_parameters`: a database error's message (and so a logged traceback) names the statement
+    but not the values, which may be what a citizen typed.
+    """
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -176,7 +180,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 # PostgreSQL advisory lock taken while the schema is created or updated: api replicas that

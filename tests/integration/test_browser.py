@@ -61,3 +61,16 @@ def test_language_switch_turns_the_page_and_the_bot_to_english(loket: RunningLok
     page.get_by_role("button", name="Send").click()
     expect(page.locator(".message.bot").last).to_contain_text("Hello!", timeout=30_000)
     page.close()
+
+
+def test_the_page_shows_the_placeholder_and_says_what_was_not_stored(loket: RunningLoket, browser: Browser) -> None:
+    page = browser.new_page()
+    page.goto(f"{loket.settings.api_url}/")
+    page.get_by_label("Uw bericht").fill("Mijn BSN is 111222333, wat kost een paspoort?")
+    page.get_by_role("button", name="Verstuur").click()
+    expect(page.locator(".message.citizen .text").last).to_have_text("Mijn BSN is [BSN], wat kost een paspoort?")
+    notice = page.locator(".message.system").last
+    expect(notice.locator(".author")).to_have_text("Melding")
+    expect(notice.locator(".text")).to_have_text("Uw BSN is niet opgeslagen; dat is niet nodig voor deze vraag.")
+    expect(page.locator(".message.bot").last).to_contain_text("€", timeout=30_000)
+    page.close()

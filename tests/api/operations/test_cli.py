@@ -163,6 +163,24 @@ def test_an_unreadable_answer_set_is_exit_code_2(loket: Loket, tmp_path: Path) -
     assert code == 2 and err.startswith("loket: ") and "cannot read" in err
 
 
+def test_eval_pii_prints_recall_per_kind_and_false_redactions(loket: Loket) -> None:
+    code, out, _ = loket("eval", "pii")
+    assert code == 0, out
+    assert "bsn" in out and "iban" in out and "false redactions:" in out and "targets met" in out
+    code, out, _ = loket("eval", "pii", "--json")
+    summary = json.loads(out)
+    assert code == 0 and summary["meets_targets"] and set(summary["recall"]) >= {"bsn", "iban", "phone", "email"}
+
+
+def test_eval_pii_exits_1_when_a_target_is_missed_and_2_for_a_bad_set(loket: Loket, tmp_path: Path) -> None:
+    missed = tmp_path / "missed.jsonl"
+    missed.write_text(json.dumps({"text": "Zie 241474310", "personal_data": []}) + "\n", encoding="utf-8")
+    code, out, _ = loket("eval", "pii", "--set", str(missed), "--show-misses")
+    assert code == 1 and "falsely redacted: bsn '241474310'" in out
+    code, _, err = loket("eval", "pii", "--set", str(tmp_path / "missing.jsonl"))
+    assert code == 2 and err.startswith("loket: ")
+
+
 # --- the reader of `loket search` --------------------------------------------------------------
 
 

@@ -18,12 +18,19 @@ from api.deps import get_gateway
 from api.services.admission import Admission
 from api.services.chat import ChatGateway
 from api.services.conversation_locks import LocalConversationLocks
+from api.services.redaction import Redactor
+from api.settings import PROJECT_ROOT
 
 NOTICES: Any = {
     "no_reply": {"nl": "Sorry.", "en": "Sorry."},
     "busy": {"nl": "Het is erg druk.", "en": "It is very busy."},
     "unavailable": {"nl": "Niet bereikbaar.", "en": "Not available."},
 }
+
+# The real catalogue and domain: the notices and the form's contact questions are data, not an edge.
+REDACTOR = Redactor.load(
+    messages_file=PROJECT_ROOT / "data" / "handoff_messages.yml", domain_file=PROJECT_ROOT / "domain.yml"
+)
 
 
 class SlowRasa:
@@ -47,6 +54,7 @@ def fake_rasa(client: TestClient) -> Iterator[SlowRasa]:
         bot=rasa,
         notices=NOTICES,
         admission=Admission(capacity=1, queue_limit=0, max_wait_s=1, retry_after_s=3),
+        redactor=REDACTOR,
         locks=LocalConversationLocks(max_wait_s=1),
     )
     client.app.dependency_overrides[get_gateway] = lambda: gateway  # type: ignore[attr-defined]

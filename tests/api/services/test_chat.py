@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,13 @@ from api.services.conversations import ConversationStore, UnknownConversation
 from api.services.database import create_schema, make_engine, make_sessionmaker
 from api.services.escalations import EscalationWorkflow
 from api.services.rasa_client import RasaUnavailable
+from api.services.redaction import Redactor
+from api.settings import PROJECT_ROOT
+
+# The real catalogue and domain: the notices and the form's contact questions are data, not an edge.
+REDACTOR = Redactor.load(
+    messages_file=PROJECT_ROOT / "data" / "handoff_messages.yml", domain_file=PROJECT_ROOT / "domain.yml"
+)
 
 
 class FakeRasa:
@@ -63,6 +71,7 @@ def make_gateway(
         bot=bot,
         notices=NOTICES,
         admission=Admission(capacity=capacity, queue_limit=queue_limit, max_wait_s=max_wait_s),
+        redactor=REDACTOR,
         locks=LocalConversationLocks(max_wait_s=max_wait_s),
         crisis=crisis,
     )
@@ -357,3 +366,146 @@ async def test_crisis_words_while_a_person_has_the_conversation_raise_its_escala
     assert turn.replies == [] and rasa.calls == []  # the moderator answers, not the bot
     [case] = escalations.escalations(conversation_id=conversation)
     assert (case.reason, case.priority, case.team) == ("crisis", "high", "afval")
+
+
+# --- personal data is taken out before anything sees it ----------------------------------------
+
+PERSONAL = "Mijn BSN is 111222333, bel 0612345678 of mail jan.jansen@example.nl"
+ORIGINALS = ("111222333", "0612345678", "jan.jansen@example.nl")
+
+
+def held_by_a_person(store: ConversationStore, conversation: str) -> None:
+    from api.services.database import ConversationRow
+
+    with store._sessions.begin() as session:  # a moderator claimed it
+        row = session.get(ConversationRow, conversation)
+        assert row is not None
+        row.handled_by = "human"
+
+
+@pytest.mark.anyio
+async def test_personal_data_never_reaches_the_store_or_rasa_and_the_citizen_is_told(store: ConversationStore) -> None:
+    rasa = FakeRasa([{"text": "Waarmee kan ik helpen?"}])
+    gateway = make_gateway(store, rasa)
+    conversation = gateway.open()
+
+    turn = await gateway.handle(conversation_id=conversation, text=PERSONAL, language=None)
+
+    assert turn.citizen_message is not None
+    assert turn.citizen_message.text == "Mijn BSN is [BSN], bel [telefoon] of mail [e-mail]"
+    assert rasa.calls[0]["text"] == turn.citizen_message.text
+    stored = store.messages(conversation)
+    assert [(m.author, m.text) for m in stored[1:]] == [
+        ("system", "Uw BSN, telefoonnummer en e-mailadres zijn niet opgeslagen; die zijn niet nodig voor deze vraag."),
+        ("bot", "Waarmee kan ik helpen?"),
+    ]
+    assert [m.id for m in turn.replies] == [m.id for m in stored[1:]]  # the notice comes with the reply
+    assert not any(original in repr(stored) + repr(rasa.calls) for original in ORIGINALS)
+
+
+@pytest.mark.anyio
+async def test_the_notice_is_in_the_language_of_the_message(store: ConversationStore) -> None:
+    rasa = FakeRasa()
+    gateway = make_gateway(store, rasa)
+    conversation = gateway.open()
+    turn = await gateway.handle(
+        conversation_id=conversation, text="Please call me back, my phone number is 0612345678", language=None
+    )
+    assert turn.language == "en" and rasa.calls[0]["metadata"]["language"] == "en"
+    assert turn.replies[0].author == "system"
+    assert turn.replies[0].text == "Your phone number was not stored; it is not needed for this question."
+
+
+@pytest.mark.anyio
+async def test_a_message_without_personal_data_gets_no_notice(store: ConversationStore) -> None:
+    gateway = make_gateway(store, FakeRasa())
+    conversation = gateway.open()
+    turn = await gateway.handle(conversation_id=conversation, text="Wat kost een paspoort?", language=None)
+    assert [m.author for m in turn.replies] == ["bot"]
+
+
+@pytest.mark.anyio
+async def test_while_a_person_has_the_conversation_the_citizens_message_is_redacted_too(
+    store: ConversationStore,
+) -> None:
+    rasa = FakeRasa()
+    gateway = make_gateway(store, rasa)
+    conversation = gateway.open()
+    held_by_a_person(store, conversation)
+    turn = await gateway.handle(conversation_id=conversation, text="Mijn IBAN is NL91ABNA0417164300", language="nl")
+    assert rasa.calls == []
+    assert [(m.author, m.text) for m in store.messages(conversation)] == [
+        ("citizen", "Mijn IBAN is [IBAN]"),
+        ("system", "Uw IBAN is niet opgeslagen; dat is niet nodig voor deze vraag."),
+    ]
+    assert [m.author for m in turn.replies] == ["system"]
+
+
+@pytest.mark.anyio
+async def test_a_crisis_message_with_personal_data_still_gets_the_help_lines(store: ConversationStore) -> None:
+    gateway, escalations = crisis_gateway(store, FakeRasa(down=True))
+    conversation = gateway.open()
+    turn = await gateway.handle(
+        conversation_id=conversation, text="ik wil niet meer leven, mijn nummer is 0612345678", language=None
+    )
+    assert CRISIS_TEXTS["utter_crisis"]["nl"] in [m.text for m in turn.replies]
+    [case] = escalations.escalations(conversation_id=conversation)
+    assert case.priority == "high" and case.summary == "ik wil niet meer leven, mijn nummer is [telefoon]"
+
+
+@pytest.mark.anyio
+async def test_the_crisis_text_rasa_gets_is_redacted(store: ConversationStore) -> None:
+    rasa = FakeRasa([{"text": "113"}])
+    gateway = make_gateway(store, rasa)
+    conversation = gateway.open()
+    await gateway.handle(conversation_id=conversation, text="ik wil dood. BSN 111222333", language=None)
+    assert rasa.calls[0]["text"].startswith("/crisis")
+    assert rasa.calls[0]["metadata"]["crisis_text"] == "ik wil dood. BSN [BSN]"
+
+
+@pytest.mark.anyio
+async def test_the_answer_to_a_forms_contact_question_keeps_the_contact(store: ConversationStore) -> None:
+    from api.services.bot_responses import response_texts
+    from api.services.redaction import CONTACT_PROMPTS
+
+    question = response_texts(PROJECT_ROOT / "domain.yml", CONTACT_PROMPTS)["utter_ask_complaint_contact"]["nl"]
+    rasa = FakeRasa([{"text": question}])
+    gateway = make_gateway(store, rasa)
+    conversation = gateway.open()
+    await gateway.handle(conversation_id=conversation, text="Ik wil een klacht indienen", language="nl")
+    rasa.reply = [{"text": "Klopt uw klacht?"}]
+
+    turn = await gateway.handle(conversation_id=conversation, text="jan@example.nl, BSN 111222333", language="nl")
+
+    assert rasa.calls[1]["text"] == "jan@example.nl, BSN [BSN]"  # the contact for the team; the BSN not
+    assert turn.replies[0].text == "Uw BSN is niet opgeslagen; dat is niet nodig voor deze vraag."
+    await gateway.handle(conversation_id=conversation, text="nog iets: jan@example.nl", language="nl")
+    assert rasa.calls[2]["text"] == "nog iets: [e-mail]"  # only straight after the question
+
+
+@pytest.mark.anyio
+async def test_a_retry_of_a_message_with_personal_data_gets_its_notice_once(store: ConversationStore) -> None:
+    rasa = FakeRasa(down=True)
+    gateway = make_gateway(store, rasa)
+    conversation = gateway.open()
+    with pytest.raises(RasaUnavailable):
+        await gateway.handle(conversation_id=conversation, text=PERSONAL, language=None, client_message_id="k1")
+    rasa.down = False
+    first = await gateway.handle(conversation_id=conversation, text=PERSONAL, language=None, client_message_id="k1")
+    again = await gateway.handle(conversation_id=conversation, text=PERSONAL, language=None, client_message_id="k1")
+    assert [m.author for m in first.replies] == ["system", "bot"]
+    assert again.replies == first.replies
+    assert [m.author for m in store.messages(conversation)] == ["citizen", "system", "bot"]
+    assert not any(original in rasa.calls[-1]["text"] for original in ORIGINALS)
+
+
+@pytest.mark.anyio
+async def test_no_log_line_holds_the_citizens_personal_data(
+    store: ConversationStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    gateway, _ = crisis_gateway(store, FakeRasa(down=True))
+    conversation = gateway.open()
+    await gateway.handle(conversation_id=conversation, text="ik wil niet meer leven. " + PERSONAL, language=None)
+    assert caplog.records  # the gateway did log (Rasa did not answer a crisis message)
+    assert not any(original in caplog.text for original in ORIGINALS)

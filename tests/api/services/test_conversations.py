@@ -57,3 +57,21 @@ def test_citizen_language_is_remembered(store: ConversationStore) -> None:
     store.add_message(conversation_id=conversation, author="citizen", text="hello", language="en")
     engine_language = store.messages(conversation)[0].language
     assert engine_language == "en"
+
+
+def test_an_answer_stores_the_gateways_notices_first_and_closes_the_turn(store: ConversationStore) -> None:
+    conversation = store.start(language="nl")
+    citizen = store.add_message(conversation_id=conversation, author="citizen", text="BSN [BSN]", language="nl")
+    stored = store.answer(citizen, [("Hallo!", [])], language="nl", notices=["Uw BSN is niet opgeslagen."])
+    assert [(m.author, m.text) for m in stored] == [("system", "Uw BSN is niet opgeslagen."), ("bot", "Hallo!")]
+    assert store.replies_to(citizen.id) == stored
+    assert store.messages(conversation)[0].answered
+
+
+def test_the_bots_last_message_is_known(store: ConversationStore) -> None:
+    conversation = store.start(language="nl")
+    assert store.last_bot_text(conversation) is None
+    citizen = store.add_message(conversation_id=conversation, author="citizen", text="hoi", language="nl")
+    store.answer(citizen, [("Eerste", []), ("Tweede", [])], language="nl")
+    store.add_message(conversation_id=conversation, author="moderator", text="Hallo, Sanne hier", language="nl")
+    assert store.last_bot_text(conversation) == "Tweede"

@@ -65,6 +65,13 @@ def test_a_message_needs_an_existing_conversation(sessions: sessionmaker[Session
         session.add(MessageRow(conversation_id="no-such-conversation", author="citizen", text="hoi"))
 
 
+def test_a_database_error_names_no_value_a_citizen_typed(sessions: sessionmaker[Session]) -> None:
+    """The message of a failed statement ends up in a logged traceback: its values stay out."""
+    with pytest.raises(IntegrityError) as failure, sessions.begin() as session:
+        session.add(MessageRow(conversation_id="no-such-conversation", author="citizen", text="BSN 241474310"))
+    assert "241474310" not in str(failure.value) and "hidden" in str(failure.value)
+
+
 def test_one_active_escalation_per_conversation(sessions: sessionmaker[Session]) -> None:
     conversation = new_conversation(sessions)
     with sessions.begin() as session:

@@ -1,0 +1,69 @@
+"""The gateway's redaction policy and the notice the citizen gets, on the real message catalogue."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from api.services.bot_responses import response_texts
+from api.services.personal_data import KINDS
+from api.services.redaction import CONTACT_PROMPTS, Redactor, RemovalNotices, without_placeholders
+from api.settings import PROJECT_ROOT
+from knowledge.languages import SUPPORTED_LANGUAGES
+
+CATALOGUE = PROJECT_ROOT / "data" / "handoff_messages.yml"
+DOMAIN = PROJECT_ROOT / "domain.yml"
+
+
+@pytest.fixture(scope="module")
+def redactor() -> Redactor:
+    return Redactor.load(messages_file=CATALOGUE, domain_file=DOMAIN)
+
+
+@pytest.fixture(scope="module")
+def contact_questions() -> dict[str, dict[str, str]]:
+    return response_texts(DOMAIN, CONTACT_PROMPTS)
+
+
+def test_the_catalogue_names_every_kind_in_every_language() -> None:
+    notices = RemovalNotices.from_catalogue(yaml.safe_load(CATALOGUE.read_text(encoding="utf-8")))
+    for language in SUPPORTED_LANGUAGES:
+        assert set(notices.names[language]) == set(KINDS), language
+        assert language in notices.one and language in notices.several
+
+
+def test_the_notice_names_what_was_left_out_in_the_citizens_language(redactor: Redactor) -> None:
+    assert redactor.notice(["bsn"], "nl") == "Uw BSN is niet opgeslagen; dat is niet nodig voor deze vraag."
+    assert redactor.notice(["bsn"], "en") == (
+        "Your citizen service number (BSN) was not stored; it is not needed for this question."
+    )
+    several = redactor.notice(["bsn", "iban", "phone"], "nl")
+    assert several == "Uw BSN, IBAN en telefoonnummer zijn niet opgeslagen; die zijn niet nodig voor deze vraag."
+    assert redactor.notice(["email", "address"], "en").startswith("Your e-mail address and address were not stored")
+
+
+def test_a_dutch_notice_has_no_english_names_and_the_other_way_round(redactor: Redactor) -> None:
+    dutch, english = redactor.notice(list(KINDS), "nl"), redactor.notice(list(KINDS), "en")
+    assert "phone" not in dutch and "address" not in dutch and "birth" not in dutch
+    assert "telefoon" not in english and "adres " not in english and "geboorte" not in english
+
+
+def test_contact_details_are_kept_only_in_the_answer_to_a_forms_contact_question(
+    redactor: Redactor, contact_questions: dict[str, dict[str, str]]
+) -> None:
+    answer = "jan@example.nl of 0612345678, mijn BSN is 111222333"
+    assert redactor.redact(answer).text == "[e-mail] of [telefoon], mijn BSN is [BSN]"
+    assert redactor.redact(answer, after="Wat kost een paspoort?").kinds == ("email", "phone", "bsn")
+    for question in (text for texts in contact_questions.values() for text in texts.values()):
+        kept = redactor.redact(answer, after=question)
+        assert kept.text == "jan@example.nl of 0612345678, mijn BSN is [BSN]" and kept.kinds == ("bsn",)
+
+
+def test_the_bots_last_message_is_looked_up_only_when_a_contact_was_found(redactor: Redactor) -> None:
+    assert redactor.may_keep_contact(redactor.redact("bel 0612345678"))
+    assert not redactor.may_keep_contact(redactor.redact("BSN 111222333"))
+    assert not Redactor(notices=redactor._notices).may_keep_contact(redactor.redact("bel 0612345678"))
+
+
+def test_placeholders_are_left_out_for_the_language_detector() -> None:
+    assert without_placeholders("My phone number is [telefoon], call me") == "My phone number is , call me"
