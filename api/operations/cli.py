@@ -24,7 +24,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from api.settings import Settings, get_settings
+from api.settings import PROJECT_ROOT, Settings, get_settings
 
 
 def _echo(message: str) -> None:
@@ -105,8 +105,7 @@ def cmd_eval_retrieval(settings: Settings, args: argparse.Namespace) -> int:
     from knowledge.evaluation import evaluate, load_questions
     from knowledge.search import KnowledgeSearch
 
-    root = Path(__file__).resolve().parent.parent
-    set_path = Path(args.set) if args.set else root / RETRIEVAL_SET
+    set_path = Path(args.set) if args.set else PROJECT_ROOT / RETRIEVAL_SET
     statutes = set_path.name.startswith("statutes") or bool(args.sources)
     index_dir = Path(args.index_dir) if args.index_dir else (
         settings.data_dir / "index-statutes" if statutes else settings.index_dir
@@ -118,7 +117,7 @@ def cmd_eval_retrieval(settings: Settings, args: argparse.Namespace) -> int:
         from knowledge.progress import TqdmProgress
 
         sources = [Path(p) for p in args.sources] if args.sources else sorted(
-            (root.parent / "shared" / "data" / "regelrecht").glob("*.yaml")
+            (PROJECT_ROOT.parent / "shared" / "data" / "regelrecht").glob("*.yaml")
         )  # fmt: skip
         if not sources:
             print("loket: no statute YAML found (../shared/data/regelrecht); pass --sources", file=sys.stderr)

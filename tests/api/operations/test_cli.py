@@ -193,3 +193,10 @@ def test_the_search_reader_is_public_unless_a_role_or_team_is_given() -> None:
     assert _reader(parser.parse_args(["search", "q", "--role", "admin"])) == Reader(
         roles=frozenset({"admin"}), teams=frozenset()
     )
+
+
+def test_the_default_retrieval_set_is_the_projects_held_out_set() -> None:
+    from api.operations.cli import RETRIEVAL_SET
+    from api.settings import PROJECT_ROOT
+
+    assert (PROJECT_ROOT / RETRIEVAL_SET).is_file()
