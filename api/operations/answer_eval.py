@@ -400,6 +400,24 @@ METRICS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+# What a citizen should get, on the test split (and on sets not in the repository): the gate in
+# tests/integration/test_answer_targets.py holds the figures to these.
+TARGETS: dict[str, float] = {
+    "right_page": 0.90,
+    "right_section": 0.80,
+    "covered_refused": 0.05,
+    "uncovered_declined": 0.90,
+    "out_of_scope_answered": 0.03,
+}
+
+
+def meets_target(metric: str, rate: float) -> bool:
+    """Whether `rate` reaches the target of `metric` (at least it, or at most it for a "lower" one)."""
+    better = next(direction for name, _, direction in METRICS if name == metric)
+    target = TARGETS[metric]
+    return rate >= target if better == "higher" else rate <= target
+
+
 @dataclass
 class CaseResult:
     case: Case

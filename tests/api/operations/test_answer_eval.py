@@ -431,3 +431,10 @@ def test_the_report_as_text_and_as_json() -> None:
     assert first["conversation_id"] == "conv-1"
     assert first["turns"][0]["outcome"] == "answer" and first["turns"][0]["section"] == "Kosten"
     assert first["turns"][0]["expected"] == [{"page": "paspoort-aanvragen", "section": "Kosten"}]
+
+
+def test_targets_are_reached_from_the_right_side() -> None:
+    from api.operations.answer_eval import TARGETS, meets_target
+
+    assert meets_target("right_page", TARGETS["right_page"]) and not meets_target("right_page", 0.89)
+    assert meets_target("covered_refused", 0.0) and not meets_target("covered_refused", 0.06)
