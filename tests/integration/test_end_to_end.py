@@ -247,11 +247,6 @@ def test_out_of_scope_gets_a_refusal_and_no_case(loket: RunningLoket) -> None:
     assert _escalations(loket, conversation) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (docs/answers.md): in a Dutch conversation 'write python code' is too short to "
-    "switch the language, and BM25 matches 'writing' on the English contact page strongly enough",
-)
 def test_short_english_chit_chat_in_a_dutch_conversation_is_refused(loket: RunningLoket) -> None:
     conversation = loket.new_conversation()
     loket.bot_replies(conversation, "Zet de lampen in de woonkamer aan")
