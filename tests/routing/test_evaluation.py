@@ -41,6 +41,48 @@ def test_routing_meets_its_targets_on_the_held_out_set(project_settings: Setting
     assert report.per_label()["crisis"][1] == 1.0  # every crisis message is recognised
 
 
+# The route API's share of real out-of-scope messages sent to a team: at most this.
+TARGET_OUT_OF_SCOPE_ROUTED = 0.03
+OUT_OF_SCOPE_SETS = {  # name -> (file, language)
+    "out_of_scope_nl": (Path("data/eval/out_of_scope_nl.txt"), "nl"),
+    "clinc150": (Path("../shared/data/clinc150/oos_train_val.json"), "en"),
+}
+
+
+def out_of_scope_messages(path: Path) -> list[str]:
+    if path.suffix == ".json":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return [text for part in ("oos_train", "oos_val") for text, _ in data[part]]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    "name",
+    [
+        "out_of_scope_nl",
+        pytest.param("clinc150", marks=pytest.mark.xfail(strict=True, reason="above target: 0.060 last measured")),
+    ],
+)
+def test_out_of_scope_messages_are_not_routed_to_a_team(
+    project_settings: Settings, built_index: Path, name: str
+) -> None:
+    from api.services.knowledge_service import open_knowledge
+    from api.services.routing_service import open_router
+    from api.settings import PROJECT_ROOT
+
+    relative, language = OUT_OF_SCOPE_SETS[name]
+    path = PROJECT_ROOT / relative
+    if not path.exists():
+        pytest.skip(f"{path} is absent")
+    router = open_router(project_settings, search=open_knowledge(project_settings).search, cached_queries=True)
+    messages = out_of_scope_messages(path)
+    routed = [text for text in messages if router.route(text, language=language).status == "routed"]
+    assert len(messages) >= 100
+    assert len(routed) / len(messages) <= TARGET_OUT_OF_SCOPE_ROUTED, f"{len(routed)} routed: {routed[:10]}"
+
+
 def test_report_metrics() -> None:
     rows = [("a", "a"), ("a", "b"), ("b", "b"), ("b", TRIAGE)]
     report = EvalReport(
