@@ -25,11 +25,15 @@ from knowledge.chunking import heading_of
 # threshold; every other intent (questions, follow-ups, ...) shares "default".
 THRESHOLD_INTENTS = ("out_of_scope", "nlu_fallback")
 NEGATIVE_KINDS = ("uncovered", "out_of_scope", "external")
-# What each wrong decision costs, per question: a refused (or wrong-page) answer and an answered
-# uncovered question cost the citizen the same; a passage shown for chit-chat or for a national
-# organisation's question misleads more. Counted per question, not per rate: with rates, the 33
-# uncovered dev questions outweighed the 200 answerable ones and a third of them got refused.
-COSTS = {"answerable": 1.0, "uncovered": 1.0, "out_of_scope": 3.0, "external": 1.5}
+# What a wrong decision costs: a refused (or wrong-page) answer and an answered uncovered
+# question cost the citizen the same; a passage shown for chit-chat or for a national
+# organisation's question misleads more.
+SEVERITY = {"answerable": 1.0, "uncovered": 1.0, "out_of_scope": 3.0, "external": 1.5}
+# How often each kind reaches the chat (an assumed mix of real traffic). Each kind's error *rate*
+# is weighed by it, so the threshold does not depend on how many dev questions of each kind
+# there are: with plain counts, adding hard out-of-scope dev messages pushed it up until a
+# third of the covered questions got refused.
+TRAFFIC = {"answerable": 0.70, "uncovered": 0.10, "out_of_scope": 0.15, "external": 0.05}
 GRID = tuple(round(0.05 * i, 2) for i in range(1, 20))
 
 
@@ -106,7 +110,8 @@ def ranker_examples(observations: Sequence[Observation]) -> tuple[list[Group], l
 
 
 def choose_thresholds(observations: Sequence[Observation], probabilities: Sequence[float]) -> dict[str, float]:
-    """Per intent group, the threshold with the lowest weighted error on the dev questions."""
+    """Per intent group, the threshold with the lowest error rates on the dev questions, each
+    kind's rate weighed by how often it comes and how much its error costs."""
     groups: dict[str, list[tuple[Observation, float]]] = {}
     for obs, p in zip(observations, probabilities, strict=True):
         key = obs.intent if obs.intent in THRESHOLD_INTENTS else "default"
@@ -115,16 +120,17 @@ def choose_thresholds(observations: Sequence[Observation], probabilities: Sequen
     for key, members in groups.items():
 
         def cost(threshold: float, members: list[tuple[Observation, float]] = members) -> float:
-            total = 0.0
+            errors: dict[str, list[bool]] = {}
             for obs, p in members:
                 shown = p >= threshold
                 if obs.kind in NEGATIVE_KINDS:
-                    total += COSTS[obs.kind] * shown
-                else:  # answerable or follow-up: refusing costs, and so does a wrong page shown
-                    total += COSTS["answerable"] * (not shown or not obs.right_page)
-            return total
+                    wrong = shown
+                else:  # answerable or follow-up: refusing is wrong, and so is a wrong page shown
+                    wrong = not shown or not obs.right_page
+                errors.setdefault(obs.kind if obs.kind in TRAFFIC else "answerable", []).append(wrong)
+            return sum(TRAFFIC[kind] * SEVERITY[kind] * sum(wrong) / len(wrong) for kind, wrong in errors.items())
 
-        thresholds[key] = min(GRID, key=lambda t: (cost(t), abs(t - 0.5)))
+        thresholds[key] = min(GRID, key=lambda t: (round(cost(t), 9), abs(t - 0.5)))
     thresholds.setdefault("default", 0.5)
     return thresholds
 

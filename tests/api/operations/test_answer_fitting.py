@@ -66,3 +66,12 @@ def test_each_intent_group_gets_its_own_threshold() -> None:
 def test_fitting_refuses_the_test_split() -> None:
     args = argparse.Namespace(set=str(TEST_SET))
     assert cmd_fit_answers(Settings(), args) == 2
+
+
+def test_thresholds_do_not_depend_on_how_many_dev_questions_a_kind_has() -> None:
+    questions = [observation("answerable") for _ in range(10)]
+    chit_chat = [observation("out_of_scope") for _ in range(4)]
+    scores = [0.4 + 0.05 * i for i in range(10)]
+    once = choose_thresholds(questions + chit_chat, scores + [0.3, 0.42, 0.5, 0.6])
+    five_times = choose_thresholds(questions + chit_chat * 5, scores + [0.3, 0.42, 0.5, 0.6] * 5)
+    assert once == five_times
