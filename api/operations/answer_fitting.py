@@ -123,10 +123,8 @@ def choose_thresholds(observations: Sequence[Observation], probabilities: Sequen
             errors: dict[str, list[bool]] = {}
             for obs, p in members:
                 shown = p >= threshold
-                if obs.kind in NEGATIVE_KINDS:
-                    wrong = shown
-                else:  # answerable or follow-up: refusing is wrong, and so is a wrong page shown
-                    wrong = not shown or not obs.right_page
+                # Answerable or follow-up: refusing is wrong, and so is a wrong page shown.
+                wrong = shown if obs.kind in NEGATIVE_KINDS else not shown or not obs.right_page
                 errors.setdefault(obs.kind if obs.kind in TRAFFIC else "answerable", []).append(wrong)
             return sum(TRAFFIC[kind] * SEVERITY[kind] * sum(wrong) / len(wrong) for kind, wrong in errors.items())
 
