@@ -25,20 +25,23 @@ class Glossary:
     entries: Mapping[str, tuple[str, ...]]  # lower-case English word -> Dutch words
 
     @classmethod
-    def load(cls, path: Path) -> Glossary:
+    def load(cls, path: Path, *, key: str = "glossary") -> Glossary:
+        """`key`: the top-level mapping to read ("glossary"; "synonyms" for the statutes' legal
+        synonyms, data/search/legal_synonyms.yml, which maps Dutch words to Dutch words)."""
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as error:
             raise GlossaryError(f"{path}: cannot read the glossary ({error})") from None
-        raw = data.get("glossary") if isinstance(data, dict) else None
+        raw = data.get(key) if isinstance(data, dict) else None
         if not isinstance(raw, dict):
-            raise GlossaryError(f"{path}: expected a mapping under 'glossary:'")
+            raise GlossaryError(f"{path}: expected a mapping under '{key}:'")
         entries: dict[str, tuple[str, ...]] = {}
-        for key, values in raw.items():
+        for word, values in raw.items():
             words = values if isinstance(values, list) else [values]
-            if not isinstance(key, str) or not key.strip() or not all(isinstance(w, str) and w.strip() for w in words):
-                raise GlossaryError(f"{path}: {key!r} must map an English word to a list of Dutch words")
-            entries[key.strip().lower()] = tuple(w.strip().lower() for w in words)
+            valid = all(isinstance(w, str) and w.strip() for w in words)
+            if not isinstance(word, str) or not word.strip() or not valid:
+                raise GlossaryError(f"{path}: {word!r} must map a word to a list of words")
+            entries[word.strip().lower()] = tuple(w.strip().lower() for w in words)
         return cls(entries)
 
     def translations(self, *forms: str) -> tuple[str, ...]:

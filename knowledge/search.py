@@ -172,7 +172,7 @@ class KnowledgeSearch:
         if stats is None:
             stats = self._stats[reader] = self.index.bm25.stats(allowed)
         sparse = self.index.bm25.search(
-            self.analyzer.analyze_query_groups(query), int(rows.size), allowed=mask, stats=stats
+            self.query_groups(query), int(rows.size), allowed=mask, stats=stats
         )
         bm25_of = dict(zip(sparse.ids.tolist(), sparse.scores.tolist(), strict=True))
         coverage_of = dict(zip(sparse.ids.tolist(), sparse.coverage.tolist(), strict=True))
@@ -184,6 +184,10 @@ class KnowledgeSearch:
             )
             for row, similarity in zip(rows.tolist(), dense.tolist(), strict=True)
         ]
+
+    def query_groups(self, query: str) -> list[tuple[str, ...]]:
+        """The query's BM25 term groups (one per word, with its variants); subclasses may add some."""
+        return self.analyzer.analyze_query_groups(query)
 
     def _hit(self, row: int, reader: Reader, *, score: float, bm25: float, dense: float, coverage: float) -> Hit:
         chunk = self.index.chunks[row]
@@ -247,7 +251,7 @@ class KnowledgeSearch:
                 self._stats.clear()
             stats = self._stats[reader] = self.index.bm25.stats(allowed)
 
-        groups = self.analyzer.analyze_query_groups(query)
+        groups = self.query_groups(query)
         sparse = self.index.bm25.search(groups, self.candidates_per_retriever, allowed=candidates_mask, stats=stats)
         gate = sparse.coverage >= self.min_coverage
         sparse_ids, sparse_scores = sparse.ids[gate], sparse.scores[gate]

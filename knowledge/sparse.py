@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 ANALYZER_LANGUAGES = SUPPORTED_LANGUAGES  # a spaCy blank pipeline with lookup lemmas for each
 FALLBACK_LANGUAGE = "nl"
 GLOSSARY_LANGUAGE = "en"  # query words in this language get the glossary's Dutch words too
+SYNONYM_LANGUAGE = "nl"  # query words in this language get their synonyms' words too
 MAX_QUERY_TERMS = 64  # bounds query cost whatever someone pastes into the chat box
 _HAS_ALNUM = re.compile(r"\w")
 
@@ -48,12 +49,21 @@ class Analyzer:
     The spaCy pipelines load on first use and are shared by all analyzers in the process.
     """
 
-    def __init__(self, languages: Sequence[str] = ANALYZER_LANGUAGES, *, glossary: Glossary | None = None) -> None:
+    def __init__(
+        self,
+        languages: Sequence[str] = ANALYZER_LANGUAGES,
+        *,
+        glossary: Glossary | None = None,
+        synonyms: Glossary | None = None,
+    ) -> None:
         self.languages = tuple(languages)
         self.glossary = glossary  # English query words -> Dutch words (knowledge/glossary.py)
+        # Dutch query words -> the words the documents use for them (the statutes' legal
+        # synonyms, data/search/legal_synonyms.yml: "bijstandsnorm" -> "norm", "bijstand").
+        self.synonyms = synonyms
         self._nlps: dict[str, Language] = {}
         self._stops: frozenset[str] | None = None
-        self._translated: dict[str, tuple[str, ...]] = {}
+        self._translated: dict[tuple[str, str, str], tuple[str, ...]] = {}
 
     def _lang(self, language: str) -> str:
         """Documents in a language without a pipeline here are analysed as the corpus default."""
@@ -119,17 +129,19 @@ class Analyzer:
                     group = groups.setdefault(tok.idx, {})
                     group.setdefault(terms[0], None)
                     if lang == GLOSSARY_LANGUAGE and self.glossary is not None:
-                        for term in self._translate(tok.text, terms[0]):
+                        for term in self._translate(self.glossary, tok.text, terms[0]):
+                            group.setdefault(term, None)
+                    if lang == SYNONYM_LANGUAGE and self.synonyms is not None:
+                        for term in self._translate(self.synonyms, tok.text, terms[0]):
                             group.setdefault(term, None)
         return [tuple(groups[pos]) for pos in sorted(groups)][:MAX_QUERY_TERMS]
 
-    def _translate(self, word: str, lemma: str) -> tuple[str, ...]:
-        """The index terms of the glossary's Dutch words for an English word (cached per word)."""
-        key = f"{word}\t{lemma}"
+    def _translate(self, glossary: Glossary, word: str, lemma: str) -> tuple[str, ...]:
+        """The index terms of `glossary`'s Dutch words for a query word (cached per word)."""
+        key = ("glossary" if glossary is self.glossary else "synonyms", word, lemma)
         cached = self._translated.get(key)
         if cached is None:
-            assert self.glossary is not None
-            dutch = self.glossary.translations(word, lemma)
+            dutch = glossary.translations(word, lemma)
             terms = [t for phrase in dutch for t in self.analyze(phrase, "nl")] if dutch else []
             cached = self._translated[key] = tuple(dict.fromkeys(terms))
             if len(self._translated) > 65536:  # bounded, whatever is typed into the chat box

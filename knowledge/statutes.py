@@ -42,6 +42,11 @@ LAW_TEAMS: dict[str, str | None] = {
     "wet_open_overheid": "klantcontact",
 }
 
+# A lid (numbered paragraph) of an article starts a paragraph with its number: "2 Het college ...".
+# Articles are chunked as other documents (120-word passages of whole paragraphs): measured on
+# the dev split, one passage per lid ranked worse (MRR 0.854 against 0.875), so a lid is found
+# in its passage by its number instead (lids_in).
+_LID = re.compile(r"^(\d+[a-z]?)\s+\S", re.MULTILINE)
 _REF_DEF = re.compile(r"^\s*\[[^\]]+\]:\s*\S+.*$", re.MULTILINE)
 _REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
 _INLINE_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
@@ -71,6 +76,16 @@ def clean_article_text(text: str) -> str:
     # Lines are wrapped at ~120 characters inside a paragraph: join them, keep blank lines.
     paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
     return "\n\n".join(p for p in paragraphs if p)
+
+
+def article_id(slug: str, number: str) -> str:
+    """The document id of an article: "<law slug>.art-<number>" ("participatiewet.art-22a")."""
+    return f"{slug}.art-{re.sub(r'[^A-Za-z0-9._-]+', '-', number)}"
+
+
+def lids_in(passage: str) -> list[str]:
+    """The numbers of the lids that start in a passage of an article ("1", "2", "2a")."""
+    return [m.group(1) for p in passage.split("\n\n") if (m := _LID.match(p.strip()))]
 
 
 def _date(value: Any) -> date | None:
@@ -104,7 +119,7 @@ def read_statute(path: Path, *, teams: dict[str, str | None] | None = None) -> l
         number = str(article.get("number") or "").strip()
         if not number:
             raise StatuteError(f"article #{i + 1} has no number")
-        doc_id = f"{slug}.art-{re.sub(r'[^A-Za-z0-9._-]+', '-', number)}"
+        doc_id = article_id(slug, number)
         if doc_id in seen:
             raise StatuteError(f"article {number} appears twice")
         seen.add(doc_id)

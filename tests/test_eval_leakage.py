@@ -37,6 +37,8 @@ EVAL = DATA / "eval"
 CONVERSATIONS = ROOT / "tests" / "conversations"
 TEAMS = DATA / "routing" / "teams.yml"
 GLOSSARY = DATA / "search" / "glossary_en_nl.yml"
+LEGAL_SYNONYMS = DATA / "search" / "legal_synonyms.yml"
+REGELRECHT = ROOT.parent / "shared" / "data" / "regelrecht"
 
 
 # ---------------------------------------------------------------- text
@@ -140,9 +142,31 @@ def team_keywords(path: Path = TEAMS) -> list[Phrase]:
     return found
 
 
-def glossary_keys(path: Path = GLOSSARY) -> list[Phrase]:
+def glossary_keys(path: Path = GLOSSARY, section: str = "glossary") -> list[Phrase]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return [Phrase(str(key), f"{_rel(path)} ({key})") for key in (data.get("glossary") or {})]
+    return [Phrase(str(key), f"{_rel(path)} ({key})") for key in (data.get(section) or {})]
+
+
+def dutch_pages(folder: Path = DATA / "policies") -> list[Phrase]:
+    """The Dutch policy pages, line by line: the municipality's own Dutch wording."""
+    return [
+        Phrase(line, f"{_rel(path)}:{number}")
+        for path in sorted(folder.rglob("*.md"))
+        if not path.stem.endswith("-en")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if line.strip()
+    ]
+
+
+def statute_texts(folder: Path = REGELRECHT) -> list[Phrase]:
+    """The statutes' article texts, line by line (none where ../shared is not checked out)."""
+    found: list[Phrase] = []
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for article in data.get("articles") or []:
+            where = f"{path.name} artikel {article.get('number')}"
+            found.extend(Phrase(line, where) for line in str(article.get("text") or "").splitlines() if line.strip())
+    return found
 
 
 def english_pages(folder: Path = DATA / "policies") -> list[Phrase]:
@@ -406,6 +430,25 @@ def test_glossary_words_are_justified_by_pages_training_or_dev_data() -> None:
     assert not problems, _report(
         "glossary words that only held-out messages contain (drop them, or justify them with an "
         "example of your own wording in a dev split)",
+        problems,
+    )
+
+
+def test_legal_synonyms_are_justified_by_statutes_pages_training_or_dev_data() -> None:
+    """The statutes' legal synonyms (data/search/legal_synonyms.yml) are vocabulary too: a word in
+    it that a held-out question contains must also occur in the statutes, the Dutch pages, the
+    NLU data or a dev split."""
+    held_out = [p for source in HELD_OUT for p in source.phrases()]
+    justifying = [
+        *statute_texts(), *dutch_pages(), *NLU.phrases(), *ROUTING_DEV.phrases(),
+        *jsonl_questions(EVAL / "answers_dev.jsonl"), *jsonl_questions(EVAL / "statutes_dev.jsonl"),
+    ]  # fmt: skip
+    keys = glossary_keys(LEGAL_SYNONYMS, "synonyms")
+    assert held_out and justifying and keys
+    problems = unjustified_keywords(keys, held_out, justifying)
+    assert not problems, _report(
+        "legal synonyms that only held-out messages contain (drop them, or justify them with an "
+        "example of your own wording in statutes_dev.jsonl)",
         problems,
     )
 

@@ -13,9 +13,12 @@ from api.settings import Settings
 if TYPE_CHECKING:
     from knowledge.ingest import IngestError
     from knowledge.search import KnowledgeSearch
+    from knowledge.statute_search import StatuteSearch
     from knowledge.types import Document
 
 FINGERPRINT_FILE = "sources.sha256"
+# The statutes' legal synonyms ("bijstandsnorm" -> "norm"), read by the statute search only.
+LEGAL_SYNONYMS = Path(__file__).resolve().parents[2] / "data" / "search" / "legal_synonyms.yml"
 
 
 @dataclass
@@ -111,15 +114,17 @@ def open_knowledge(settings: Settings) -> Knowledge:
     return Knowledge(search=search)
 
 
-def open_statutes(settings: Settings, *, like: KnowledgeSearch) -> KnowledgeSearch | None:
-    """The statutes' own index for staff, if it has been built; shares `like`'s embedder when it can."""
+def open_statutes(
+    settings: Settings, *, like: KnowledgeSearch, synonyms: Path | None = LEGAL_SYNONYMS
+) -> StatuteSearch | None:
+    """The statutes' own index for staff, if it has been built, searched with the legal synonyms
+    (knowledge/statute_search.py); shares `like`'s embedder when it can."""
     from knowledge.index import load_index
-    from knowledge.search import KnowledgeSearch
+    from knowledge.statute_search import StatuteSearch
 
     try:
         index = load_index(settings.statutes_index_dir)
     except (FileNotFoundError, ValueError):
         return None
-    if index.embedder_name == like.embedder.name:
-        return KnowledgeSearch(index, like.embedder)
-    return KnowledgeSearch.open(settings.statutes_index_dir)
+    synonyms = synonyms if synonyms is not None and synonyms.exists() else None
+    return StatuteSearch.open(index, glossary=settings.search_glossary, synonyms=synonyms, share=like.embedder)

@@ -50,3 +50,10 @@ def test_the_shipped_glossary_loads_and_maps_english_words_to_words_of_the_pages
     unused = sorted({w for words in glossary.entries.values() for w in words if w[:5] not in pages})
     assert unused == []
     assert yaml.safe_load(path.read_text(encoding="utf-8"))["glossary"]  # plain YAML, one mapping
+
+
+def test_another_top_level_key_is_read_when_asked(tmp_path: Path) -> None:
+    path = write(tmp_path, "synonyms:\n  bijstandsnorm: [norm, bijstand]\n")
+    assert Glossary.load(path, key="synonyms").translations("Bijstandsnorm") == ("norm", "bijstand")
+    with pytest.raises(GlossaryError, match="'glossary:'"):
+        Glossary.load(path)

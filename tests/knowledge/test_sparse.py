@@ -143,3 +143,19 @@ def test_the_glossary_adds_dutch_words_to_english_query_words_only() -> None:
     assert any("container" in g for g in groups)
     # A Dutch question gets nothing extra: its words are no glossary keys.
     assert translated.analyze_query_groups("wat kost trouwen") == plain.analyze_query_groups("wat kost trouwen")
+
+
+def test_synonyms_add_words_to_dutch_query_words() -> None:
+    from knowledge.glossary import Glossary
+
+    plain = Analyzer()
+    synonyms = Glossary({"bijstandsnorm": ("norm", "algemene bijstand"), "paspoort": ("reisdocument",)})
+    expanded = Analyzer(synonyms=synonyms)
+    groups = expanded.analyze_query_groups("hoe hoog is de bijstandsnorm")
+    norm = next(g for g in groups if "bijstandsnorm" in g)
+    assert {"norm", "bijstand"} <= set(norm) and set(expanded.analyze("algemene", "nl")) <= set(norm)
+    assert "norm" not in plain.analyze_query("hoe hoog is de bijstandsnorm")
+    # Words that are no key get nothing extra; glossary and synonyms are separate lists.
+    assert expanded.analyze_query_groups("wat kost trouwen") == plain.analyze_query_groups("wat kost trouwen")
+    both = Analyzer(glossary=Glossary({"passport": ("paspoort",)}), synonyms=Glossary({"paspoort": ("reisdocument",)}))
+    assert "reisdocument" in both.analyze_query("paspoort") and "paspoort" in both.analyze_query("passport")

@@ -148,3 +148,14 @@ def test_real_statutes_from_regelrecht() -> None:
     assert art.effective_date == date(2026, 10, 1)
     assert all(d.url and d.url.startswith("https://wetten.overheid.nl/BWBR") for d in docs.values())
     assert not any("[ref" in d.body for d in docs.values())
+
+
+
+def test_the_lids_in_a_passage_are_read_from_their_numbers() -> None:
+    from knowledge.statutes import article_id, lids_in
+
+    passage = "1 Het college beslist binnen acht weken.\n\na. onderdeel\n\n2a Het college kan verdagen.\n\n2019 jaar"
+    assert lids_in(passage) == ["1", "2a", "2019"]
+    assert lids_in("Voor belanghebbenden van 21 jaar of ouder is de norm.") == []
+    assert article_id("participatiewet", "22a") == "participatiewet.art-22a"
+    assert article_id("wet_voorbeeld", "2 bis") == "wet_voorbeeld.art-2-bis"

@@ -1,0 +1,356 @@
+"""Search over the statutes' own index: the hybrid search, plus what a legal question says itself.
+
+Staff ask "art. 21 lid 2 Pw", "Wmo eigen bijdrage" or "bijstandsnorm alleenstaande". Three
+things in such a query are used before the fused ranking (knowledge/search.py) decides:
+
+* an article reference ("artikel 21", "art. 2.3.5 lid 3", "artikel 21, tweede lid"): that
+  article is put first (of the named law, or of every law that has such an article), and its
+  passage of that lid before its other passages;
+* a law named by its name or a usual abbreviation (Pw, Wmo, Gemw, Wet BRP, Woo; see
+  LAW_ALIASES): that law's articles get a bonus in the fusion;
+* legal synonyms (data/search/legal_synonyms.yml, the Analyzer's ``synonyms``): the words a
+  person uses ("bijstandsnorm", "uitkering") also match the words of the statutes ("norm",
+  "bijstand"), in BM25 and in the query the dense model embeds.
+
+The article stays the unit of retrieval: an article ranks by its best passage.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from knowledge.glossary import Glossary
+from knowledge.index import KnowledgeIndex, load_index
+from knowledge.languages import SUPPORTED_LANGUAGES
+from knowledge.query_vectors import QueryVector
+from knowledge.search import KnowledgeSearch, SearchResult
+from knowledge.sparse import Analyzer
+from knowledge.statutes import article_id, lids_in
+from knowledge.types import Embedder, Hit, Reader
+
+# Names and usual abbreviations of the laws in ../shared/data/regelrecht, as lawyers and
+# municipal staff write them (lower case; matched as whole words, "Woo-verzoek" included).
+LAW_ALIASES: dict[str, tuple[str, ...]] = {
+    "gemeentewet": ("gemeentewet", "gemw"),
+    "participatiewet": ("participatiewet", "pw", "p-wet", "wet werk en bijstand", "wwb"),
+    "paspoortwet": ("paspoortwet", "ppw"),
+    "wet_basisregistratie_personen": (
+        "wet basisregistratie personen", "wet brp", "wbrp", "brp", "basisregistratie personen", "wet gba", "gba",
+    ),  # fmt: skip
+    "wet_maatschappelijke_ondersteuning_2015": ("wet maatschappelijke ondersteuning", "wmo 2015", "wmo"),
+    "wet_op_de_zorgtoeslag": ("wet op de zorgtoeslag", "zorgtoeslagwet", "wzt"),
+    "wet_open_overheid": ("wet open overheid", "woo", "wob", "wet openbaarheid van bestuur"),
+}
+
+ORDINALS = {
+    "eerste": "1", "tweede": "2", "derde": "3", "vierde": "4", "vijfde": "5", "zesde": "6",
+    "zevende": "7", "achtste": "8", "negende": "9", "tiende": "10", "elfde": "11", "twaalfde": "12",
+}  # fmt: skip
+
+_NUMBER = r"\d+[a-z]?(?:\.\d+[a-z]?)*"
+_REFERENCE = re.compile(
+    rf"\b(?:artikel(?:en)?|art\.?)\s*(?P<number>{_NUMBER})\b"
+    rf"(?:\s*,?\s*(?:lid\s*(?P<lid>\d+[a-z]?)\b|(?P<ordinal>{'|'.join(ORDINALS)})\s+lid\b))?",
+    re.IGNORECASE,
+)
+_LAW_LINK = re.compile(r"[\s,]*(?:van\s+(?:de\s+)?)?", re.IGNORECASE)  # "art. 21 Pw", "artikel 21 van de Pw"
+_ALIAS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (slug, re.compile(r"(?<![\w])" + re.escape(alias).replace(r"\ ", r"\s+") + r"(?![\w])", re.IGNORECASE))
+    for slug, aliases in LAW_ALIASES.items()
+    for alias in aliases
+]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """An article the query names: `law` is a slug, or None when the query names no law."""
+
+    article: str
+    lid: str | None = None
+    law: str | None = None
+
+
+def mentioned_laws(query: str) -> list[str]:
+    """The laws the query names (slugs), in the order they first appear."""
+    found: dict[str, int] = {}
+    for slug, pattern in _ALIAS_PATTERNS:
+        match = pattern.search(query)
+        if match and (slug not in found or match.start() < found[slug]):
+            found[slug] = match.start()
+    return sorted(found, key=found.__getitem__)
+
+
+def _law_at(query: str, start: int) -> str | None:
+    """The law named right after position `start` ("art. 21 Pw", "artikel 21 van de Participatiewet")."""
+    rest = query[start:]
+    best: tuple[int, str] | None = None
+    for slug, pattern in _ALIAS_PATTERNS:
+        match = pattern.search(rest)
+        between = rest[: match.start()] if match else ""
+        if match and _LAW_LINK.fullmatch(between) and (best is None or match.start() < best[0]):
+            best = (match.start(), slug)
+    return best[1] if best else None
+
+
+def article_references(query: str) -> list[Reference]:
+    """Every article reference in the query, with its lid and its law when the query says them.
+
+    A reference's law is the one named right after it, else the only law the query names."""
+    laws = mentioned_laws(query)
+    only = laws[0] if len(laws) == 1 else None
+    references: list[Reference] = []
+    for match in _REFERENCE.finditer(query):
+        lid = match.group("lid") or (ORDINALS[match.group("ordinal").lower()] if match.group("ordinal") else None)
+        law = _law_at(query, match.end()) or only
+        reference = Reference(article=match.group("number").lower(), lid=lid, law=law)
+        if reference not in references:
+            references.append(reference)
+    return references
+
+
+MIN_FUZZY_LENGTH = 5  # shorter words have too many neighbours one edit away
+MAX_CORRECTIONS = 3
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether b is a one-letter deletion, insertion or substitution of a, or swaps two neighbours."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+                                  and a[diff[1]] == b[diff[0]])  # fmt: skip
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def _law_of(doc_id: str) -> str:
+    return doc_id.split(".art-", 1)[0]
+
+
+class StatuteSearch(KnowledgeSearch):
+    """KnowledgeSearch for an index of statute articles (knowledge/statutes.py ids "<law>.art-<n>").
+
+    law_bonus: added to the fused (RRF) score of every passage of a law the query names; one
+    first place in one retriever is worth 1 / (rrf_k + 1).
+    expand_dense: also give the dense model the legal synonyms of the query's words.
+    fuzzy: a query word no article contains also matches the index terms one edit away.
+    """
+
+    def __init__(
+        self,
+        index: KnowledgeIndex,
+        embedder: Embedder,
+        *,
+        law_bonus: float = 1 / 61,
+        expand_dense: bool = True,
+        fuzzy: bool = True,
+        **options: Any,
+    ) -> None:
+        super().__init__(index, embedder, **options)
+        self.law_bonus = law_bonus
+        self.expand_dense = expand_dense
+        self.fuzzy = fuzzy
+        self._delete_map: dict[str, list[str]] | None = None
+        self._law_masks: dict[str, np.ndarray] = {}
+        self._rows: dict[str, int] | None = None
+
+    @classmethod
+    def open(
+        cls,
+        index_dir: Path | str | KnowledgeIndex,
+        embedder_name: str | None = None,
+        *,
+        device: str | None = None,
+        share: Embedder | None = None,
+        glossary: Path | None = None,
+        synonyms: Path | None = None,
+        **options: Any,
+    ) -> StatuteSearch:
+        """The statutes' index (a folder, or one already loaded) and its embedder: `share` when
+        it is the index's model (no second copy in memory), else the one it was built with.
+        `synonyms`: data/search/legal_synonyms.yml; `glossary`: English -> Dutch words."""
+        from knowledge.embedding import make_embedder
+
+        index = index_dir if isinstance(index_dir, KnowledgeIndex) else load_index(Path(index_dir))
+        wanted = embedder_name or index.embedder_name
+        embedder = share if share is not None and share.name == wanted else make_embedder(wanted, device=device)
+        if "analyzer" not in options:
+            options["analyzer"] = Analyzer(
+                index.manifest.get("analyzer_languages") or SUPPORTED_LANGUAGES,
+                glossary=Glossary.load(Path(glossary)) if glossary is not None else None,
+                synonyms=Glossary.load(Path(synonyms), key="synonyms") if synonyms is not None else None,
+            )
+        return cls(index, embedder, **options)
+
+    # --- what the query names -------------------------------------------------------------
+
+    def _law_mask(self, slug: str) -> np.ndarray:
+        mask = self._law_masks.get(slug)
+        if mask is None:
+            prefix = f"{slug}.art-"
+            mask = np.fromiter((c.doc_id.startswith(prefix) for c in self.index.chunks), bool, len(self.index.chunks))
+            self._law_masks[slug] = mask
+        return mask
+
+    def referenced_documents(self, query: str) -> list[tuple[str, str | None]]:
+        """(document id, lid) of every article the query refers to that the index holds."""
+        out: list[tuple[str, str | None]] = []
+        laws = list(dict.fromkeys(_law_of(doc_id) for doc_id in self.index.documents))
+        for reference in article_references(query):
+            for slug in [reference.law] if reference.law else laws:
+                doc_id = article_id(slug, reference.article)
+                if doc_id in self.index.documents and all(doc_id != d for d, _ in out):
+                    out.append((doc_id, reference.lid))
+        return out
+
+    def expanded_query(self, query: str) -> str:
+        """The query with the legal synonyms of its words appended (what the dense model sees)."""
+        synonyms = self.analyzer.synonyms
+        if synonyms is None or not self.expand_dense:
+            return query
+        extra: dict[str, None] = {}
+        for word in re.findall(r"\w[\w-]*", query.lower()):
+            lemmas = self.analyzer.analyze(word, "nl")
+            for phrase in synonyms.translations(word, *lemmas):
+                if phrase not in query.lower():
+                    extra.setdefault(phrase, None)
+        return f"{query} ({', '.join(extra)})" if extra else query
+
+    # --- typos -------------------------------------------------------------------------------
+
+    def _deletes(self) -> dict[str, list[str]]:
+        """Every index term of 5+ letters, and each of its one-letter deletions -> those terms."""
+        if self._delete_map is None:
+            table: dict[str, list[str]] = {}
+            for term in self.index.bm25.vocab:
+                if len(term) >= MIN_FUZZY_LENGTH and term.isalpha():
+                    for variant in {term, *(term[:i] + term[i + 1 :] for i in range(len(term)))}:
+                        table.setdefault(variant, []).append(term)
+            self._delete_map = table
+        return self._delete_map
+
+    def corrections(self, term: str) -> list[str]:
+        """Index terms one edit (a letter left out, added, changed, or two swapped) from `term`,
+        a query word the index does not have; none for short words or words it has."""
+        if len(term) < MIN_FUZZY_LENGTH or not term.isalpha() or term in self.index.bm25.term_ids:
+            return []
+        table = self._deletes()
+        found: dict[str, None] = {}
+        for variant in (term, *(term[:i] + term[i + 1 :] for i in range(len(term)))):
+            for candidate in table.get(variant, ()):
+                if candidate != term and _one_edit(term, candidate):
+                    found.setdefault(candidate, None)
+        return sorted(found)[:MAX_CORRECTIONS]
+
+    def query_groups(self, query: str) -> list[tuple[str, ...]]:
+        """The analyzer's groups; a word that no article contains (a typo, usually) also gets the
+        index terms one edit away from it ("bijstant" -> "bijstand")."""
+        groups = super().query_groups(query)
+        if not self.fuzzy:
+            return groups
+        vocab = self.index.bm25.term_ids
+        out = []
+        for group in groups:
+            if any(term in vocab for term in group):
+                out.append(group)
+            else:
+                extra = [c for term in group for c in self.corrections(term)]
+                out.append(tuple(dict.fromkeys([*group, *extra])))
+        return out
+
+    # --- ranking ---------------------------------------------------------------------------
+
+    def _query_embedding(self, query: str, query_vector: QueryVector | None) -> np.ndarray:
+        expanded = self.expanded_query(query)
+        if expanded == query:
+            return super()._query_embedding(query, query_vector)
+        return self.embedder.embed_queries([expanded])[0]
+
+    def candidates(
+        self,
+        query: str,
+        *,
+        reader: Reader,
+        query_vector: QueryVector | None = None,
+        within_document: str | None = None,
+    ) -> list[Hit]:
+        hits = super().candidates(query, reader=reader, query_vector=query_vector, within_document=within_document)
+        if within_document is not None:
+            return hits
+        laws = mentioned_laws(query)
+        if laws and self.law_bonus:
+            named = np.zeros(len(self.index.chunks), dtype=bool)
+            for slug in laws:
+                named |= self._law_mask(slug)
+            bonus = {hit.chunk_id: self.law_bonus for hit in hits if named[self._row(hit)]}
+            hits = sorted(hits, key=lambda h: -(h.score + bonus.get(h.chunk_id, 0.0)))
+        pinned = self._pinned(query, reader, hits, query_vector)
+        if not pinned:
+            return hits
+        ids = {hit.chunk_id for hit in pinned}
+        return pinned + [hit for hit in hits if hit.chunk_id not in ids]
+
+    def _row(self, hit: Hit) -> int:
+        if self._rows is None:
+            self._rows = {chunk.chunk_id: row for row, chunk in enumerate(self.index.chunks)}
+        return self._rows[hit.chunk_id]
+
+    def _pinned(self, query: str, reader: Reader, hits: list[Hit], query_vector: QueryVector | None) -> list[Hit]:
+        """The passages of the articles the query refers to, best first: the named lid's
+        passage first, then the article's passages in the fused order, then the rest of it."""
+        references = self.referenced_documents(query)
+        if not references:
+            return []
+        allowed = self.index.allowed_mask(reader)
+        order = {hit.chunk_id: n for n, hit in enumerate(hits)}
+        by_id = {hit.chunk_id: hit for hit in hits}
+        pinned: list[Hit] = []
+        qvec: np.ndarray | None = None
+        for doc_id, lid in references:
+            rows = np.flatnonzero(self.index.document_mask(doc_id) if allowed is None else
+                                  self.index.document_mask(doc_id) & allowed)  # fmt: skip
+            passages: list[Hit] = []
+            for row in rows.tolist():
+                chunk = self.index.chunks[row]
+                hit = by_id.get(chunk.chunk_id)
+                if hit is None:
+                    if qvec is None:
+                        qvec = self._query_embedding(" ".join(query.split()), query_vector)
+                    dense = float(np.dot(self.index.embeddings[row], qvec))
+                    hit = self._hit(row, reader, score=0.0, bm25=0.0, dense=dense, coverage=0.0)
+                passages.append(hit)
+
+            def key(hit: Hit, lid: str | None = lid) -> tuple[int, int]:
+                in_lid = lid is not None and lid in lids_in(hit.passage)
+                return (0 if in_lid else 1, order.get(hit.chunk_id, len(order)))
+
+            pinned.extend(sorted(passages, key=key))
+        return pinned
+
+    def search(
+        self, query: str, *, reader: Reader, k: int = 5, query_vector: QueryVector | None = None
+    ) -> SearchResult:
+        """As KnowledgeSearch.search, except that an article the query refers to is relevant
+        whatever its scores: a person who asks for "artikel 21 Pw" gets it."""
+        if k <= 0:
+            return SearchResult()
+        referenced = {doc_id for doc_id, _ in self.referenced_documents(query)}
+        hits: list[Hit] = []
+        per_doc: dict[str, int] = {}
+        for hit in self.candidates(query, reader=reader, query_vector=query_vector):
+            below = hit.bm25_score < self.thresholds.bm25 and hit.dense_score < self.thresholds.dense
+            if below and hit.doc_id not in referenced:
+                continue
+            if per_doc.get(hit.doc_id, 0) >= self.max_per_document:
+                continue
+            per_doc[hit.doc_id] = per_doc.get(hit.doc_id, 0) + 1
+            hits.append(hit)
+            if len(hits) >= k:
+                break
+        return SearchResult(hits=hits, relevant=bool(hits))

@@ -1,0 +1,210 @@
+"""The statute search: article references, law names and legal synonyms on top of the hybrid search."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from knowledge.embedding import HashingEmbedder
+from knowledge.glossary import Glossary
+from knowledge.index import build_index, load_index
+from knowledge.sparse import Analyzer
+from knowledge.statute_search import (
+    LAW_ALIASES,
+    Reference,
+    StatuteSearch,
+    article_references,
+    mentioned_laws,
+)
+from knowledge.statutes import read_statute
+from knowledge.types import Reader
+
+ROOT = Path(__file__).resolve().parents[2]
+LEGAL_SYNONYMS = ROOT / "data" / "search" / "legal_synonyms.yml"
+REGELRECHT = ROOT.parent / "shared" / "data" / "regelrecht"
+
+
+def statute(slug: str, articles: dict[str, str]) -> str:
+    url = f"https://wetten.overheid.nl/BWBR{abs(hash(slug)) % 10**7:07d}/2026-01-01"
+    return yaml.safe_dump(
+        {
+            "$id": slug,
+            "bwb_id": "BWBR0000001",
+            "valid_from": "2026-01-01",
+            "url": url,
+            "articles": [{"number": n, "text": t, "url": f"{url}#Artikel{n}"} for n, t in articles.items()],
+        },
+        allow_unicode=True,
+    )
+
+
+PARTICIPATIEWET = {
+    "9": "1 De belanghebbende is verplicht naar vermogen algemeen geaccepteerde arbeid te verkrijgen en te aanvaarden."
+    "\n\n2 Het college kan tijdelijk ontheffing verlenen van de verplichtingen.",
+    "21": "Voor belanghebbenden van 21 jaar of ouder is de norm per kalendermaand voor een alleenstaande € 1.419,46.",
+    # Lids of 70+ words: a passage (at most 120 words of whole paragraphs) per lid.
+    "35": "1 Onverminderd het elders bepaalde heeft de alleenstaande recht op bijzondere bijstand voor zover hij niet "
+    "beschikt over de middelen om te voorzien in de noodzakelijke kosten van het bestaan. " + "Eerste. " * 60 +
+    "\n\n2 Het college kan bijzondere bijstand verlenen in de vorm van een geldlening. " + "Tweede. " * 60 +
+    "\n\n3 De bijzondere bijstand wordt vastgesteld met inachtneming van de draagkracht. " + "Derde. " * 60,
+}
+GEMEENTEWET = {
+    "176": "1 Wanneer een omstandigheid zich voordoet, kan de burgemeester algemeen verbindende voorschriften geven "
+    "die ter handhaving van de openbare orde nodig zijn.",
+    "21": "De raad vergadert zo vaak als hij daartoe heeft besloten, en verder als de burgemeester het nodig oordeelt.",
+    "230": "Het college kan besluiten tot kwijtschelding van de norm voor belastingen van een alleenstaande.",
+}
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("statutes")
+    docs = []
+    for slug, articles in (("participatiewet", PARTICIPATIEWET), ("gemeentewet", GEMEENTEWET)):
+        path = folder / f"{slug}.yaml"
+        path.write_text(statute(slug, articles), encoding="utf-8")
+        docs.extend(read_statute(path))
+    build_index(docs, embedder=HashingEmbedder(), index_dir=folder / "index")
+    return folder / "index"
+
+
+@pytest.fixture(scope="module")
+def search(index_dir: Path) -> StatuteSearch:
+    return StatuteSearch.open(index_dir, synonyms=LEGAL_SYNONYMS)
+
+
+def docs_of(result_hits: list) -> list[str]:  # type: ignore[type-arg]
+    return list(dict.fromkeys(hit.doc_id for hit in result_hits))
+
+
+# --- what a query names ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("art. 21 lid 2 Pw", [Reference("21", "2", "participatiewet")]),
+        ("Artikel 2.3.5, derde lid, Wmo 2015", [Reference("2.3.5", "3", "wet_maatschappelijke_ondersteuning_2015")]),
+        ("wat zegt artikel 22a van de Participatiewet?", [Reference("22a", None, "participatiewet")]),
+        ("artikel 9", [Reference("9", None, None)]),
+        ("art.176 gemw", [Reference("176", None, "gemeentewet")]),
+        (
+            "verschil tussen artikel 21 Pw en artikel 176 Gemeentewet",
+            [Reference("21", None, "participatiewet"), Reference("176", None, "gemeentewet")],
+        ),
+        ("hoe hoog is de bijstandsnorm", []),
+    ],
+)
+def test_article_references_are_read_with_their_lid_and_law(query: str, expected: list[Reference]) -> None:
+    assert article_references(query) == expected
+
+
+@pytest.mark.parametrize(
+    "query, laws",
+    [
+        ("Binnen hoeveel weken beslist het bestuursorgaan op een Woo-verzoek?", ["wet_open_overheid"]),
+        ("eigen bijdrage in de Wmo 2015", ["wet_maatschappelijke_ondersteuning_2015"]),
+        ("inzage in de BRP volgens de Gemeentewet", ["wet_basisregistratie_personen", "gemeentewet"]),
+        ("pwa pwned wmoo wetboek", []),  # aliases are whole words only
+    ],
+)
+def test_laws_are_recognised_by_name_and_abbreviation(query: str, laws: list[str]) -> None:
+    assert mentioned_laws(query) == laws
+
+
+def test_every_law_with_a_display_name_has_aliases() -> None:
+    from knowledge.statutes import LAW_NAMES
+
+    assert set(LAW_NAMES) == set(LAW_ALIASES)
+    for slug, aliases in LAW_ALIASES.items():
+        assert LAW_NAMES[slug].lower().removesuffix(" 2015") in aliases or LAW_NAMES[slug].lower() in aliases
+
+
+# --- ranking --------------------------------------------------------------------------------
+
+
+def test_a_referenced_article_comes_first_whatever_its_words(search: StatuteSearch) -> None:
+    # Nothing in the query's words is in article 35; the reference alone must find it.
+    result = search.search("artikel 35 Participatiewet", reader=Reader.public(), k=5)
+    assert result.relevant and result.hits[0].doc_id == "participatiewet.art-35"
+
+
+def test_a_reference_without_a_law_finds_that_article_in_every_law(search: StatuteSearch) -> None:
+    result = search.search("artikel 21", reader=Reader.public(), k=10)
+    assert set(docs_of(result.hits)[:2]) == {"participatiewet.art-21", "gemeentewet.art-21"}
+
+
+def test_the_named_lid_is_the_passage_shown_first(search: StatuteSearch) -> None:
+    assert len([c for c in search.index.chunks if c.doc_id == "participatiewet.art-35"]) == 3
+    hits = search.search("art. 35 lid 3 Pw", reader=Reader.public(), k=5).hits
+    assert hits[0].doc_id == "participatiewet.art-35" and "draagkracht" in hits[0].passage
+    hits = search.search("artikel 35, tweede lid, Participatiewet", reader=Reader.public(), k=5).hits
+    assert "geldlening" in hits[0].passage
+
+
+def test_a_named_law_gets_a_bonus_over_the_same_words_in_another_law(index_dir: Path) -> None:
+    plain = StatuteSearch.open(index_dir, law_bonus=0.0)
+    boosted = StatuteSearch.open(index_dir)
+    query = "norm alleenstaande gemeentewet"
+    assert docs_of(boosted.candidates(query, reader=Reader.public()))[0] == "gemeentewet.art-230"
+    ranks = docs_of(plain.candidates(query, reader=Reader.public()))
+    boosted_ranks = docs_of(boosted.candidates(query, reader=Reader.public()))
+    assert boosted_ranks.index("gemeentewet.art-230") <= ranks.index("gemeentewet.art-230")
+    assert boosted_ranks.index("participatiewet.art-21") >= ranks.index("participatiewet.art-21")
+
+
+def test_legal_synonyms_let_a_persons_words_match_the_statutes_words(index_dir: Path) -> None:
+    without = StatuteSearch.open(index_dir)
+    with_synonyms = StatuteSearch.open(index_dir, synonyms=LEGAL_SYNONYMS)
+    query = "noodverordening"  # the statute says "algemeen verbindende voorschriften"
+    assert all(hit.bm25_score == 0 for hit in without.candidates(query, reader=Reader.public()))
+    hits = with_synonyms.candidates(query, reader=Reader.public())
+    assert hits[0].doc_id == "gemeentewet.art-176" and hits[0].bm25_score > 0
+    assert "algemeen verbindende voorschriften" in with_synonyms.expanded_query(query)
+    assert without.expanded_query(query) == query
+
+
+def test_synonyms_do_not_expand_when_dense_expansion_is_off(index_dir: Path) -> None:
+    search = StatuteSearch.open(index_dir, synonyms=LEGAL_SYNONYMS, expand_dense=False)
+    assert search.expanded_query("bijstandsnorm") == "bijstandsnorm"
+    # BM25 still gets them.
+    assert "norm" in search.analyzer.analyze_query("bijstandsnorm")
+
+
+def test_the_reader_filter_applies_to_referenced_articles(index_dir: Path, tmp_path: Path) -> None:
+    from knowledge.types import Document
+
+    internal = Document(id="participatiewet.art-99", title="Participatiewet, artikel 99", audience="internal",
+                        allowed_teams=("werk_inkomen",), body="Interne werkinstructie.")  # fmt: skip
+    build_index([internal], embedder=HashingEmbedder(), index_dir=tmp_path / "index")
+    search = StatuteSearch.open(tmp_path / "index")
+    assert search.search("artikel 99 Pw", reader=Reader.public()).hits == []
+    staff = Reader(roles=frozenset({"staff"}), teams=frozenset({"werk_inkomen"}))
+    assert search.search("artikel 99 Pw", reader=staff).hits[0].doc_id == "participatiewet.art-99"
+
+
+def test_open_shares_an_embedder_of_the_same_model(index_dir: Path) -> None:
+    shared = HashingEmbedder()
+    assert StatuteSearch.open(index_dir, share=shared).embedder is shared
+    analyzer = Analyzer(synonyms=Glossary({"x": ("y",)}))
+    assert StatuteSearch.open(load_index(index_dir), analyzer=analyzer).analyzer is analyzer
+
+
+# --- the synonyms file ----------------------------------------------------------------------
+
+
+def test_the_legal_synonyms_file_loads_and_its_words_are_the_statutes_words() -> None:
+    synonyms = Glossary.load(LEGAL_SYNONYMS, key="synonyms")
+    assert synonyms.translations("bijstandsnorm")
+    if not REGELRECHT.is_dir():
+        pytest.skip("../shared/data/regelrecht is not checked out")
+    text = " ".join(
+        " ".join(str(a.get("text") or "") for a in (yaml.safe_load(p.read_text(encoding="utf-8"))["articles"]))
+        for p in sorted(REGELRECHT.glob("*.yaml"))
+    )
+    words = " ".join(re.sub(r"[^\w€-]+", " ", text.lower()).split())
+    missing = sorted({w for ws in synonyms.entries.values() for w in ws if w not in words})
+    assert not missing, f"legal synonyms that no statute uses: {missing}"
