@@ -122,11 +122,13 @@ def answer_turn(
     `decline`: the response when the documents do not answer (None: say nothing, the caller
     decides); the events still record whether an answer was given (`human_offered`).
     """
+    from api.services.redaction import without_placeholders
     from knowledge.answers import Topic
     from knowledge.query_vectors import PARSE_KEY, QueryVector
 
     latest = tracker.latest_message or {}
-    text = latest.get("text") or ""
+    # "[BSN]" stands where the gateway took personal data out: no words to search for.
+    text = without_placeholders(latest.get("text") or "")
     intent = latest.get("intent") or {}
     intent_name = intent.get("name")
     topic = Topic.from_json(tracker.get_slot("last_topic"))

@@ -16,8 +16,11 @@ from api.services.audit import AuditLog
 from api.services.chat import ChatGateway
 from api.services.conversations import ConversationStore
 from api.services.documents import DocumentLibrary
+from api.services.erasure import ConversationErasure
+from api.services.escalations import EscalationWorkflow
 from api.services.moderation import ModerationService
 from api.services.staff_search import StaffSearch
+from api.services.subject_access import ConversationExport
 from api.services.users import User, UserStore
 from api.settings import Settings
 from routing.router import Router
@@ -41,6 +44,18 @@ async def get_gateway(request: Request) -> ChatGateway:
 async def get_action_runner(request: Request) -> ActionRunner:
     """Runs the actions package's actions for Rasa (api/main.py)."""
     return request.app.state.action_runner  # type: ignore[no-any-return]
+
+
+def get_escalations(request: Request) -> EscalationWorkflow:
+    return request.app.state.escalations  # type: ignore[no-any-return]
+
+
+async def get_erasure(request: Request) -> ConversationErasure:
+    return request.app.state.erasure  # type: ignore[no-any-return]
+
+
+def get_export(request: Request) -> ConversationExport:
+    return request.app.state.export  # type: ignore[no-any-return]
 
 
 def get_documents(request: Request) -> DocumentLibrary:
@@ -106,3 +121,6 @@ AuditDep = Annotated[AuditLog, Depends(get_audit)]
 CurrentUser = Annotated[User, Depends(current_user)]
 StaffSearchDep = Annotated[StaffSearch, Depends(get_staff_search)]
 RouterDep = Annotated[Router, Depends(get_router)]
+EscalationsDep = Annotated[EscalationWorkflow, Depends(get_escalations)]
+ErasureDep = Annotated[ConversationErasure, Depends(get_erasure)]
+ExportDep = Annotated[ConversationExport, Depends(get_export)]

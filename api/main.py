@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 from functools import partial
 
@@ -30,15 +31,20 @@ from api.services.conversations import ConversationStore
 from api.services.crisis import SafetySignals
 from api.services.database import create_schema, make_engine, make_sessionmaker
 from api.services.documents import DocumentLibrary
+from api.services.erasure import ConversationErasure
 from api.services.escalations import EscalationWorkflow
 from api.services.knowledge_service import open_knowledge, open_statutes
 from api.services.moderation import ModerationService
 from api.services.office_hours import OfficeHours
 from api.services.rasa_client import RasaClient
+from api.services.rasa_tracker_store import RasaTrackerStore
 from api.services.redaction import Redactor
+from api.services.retention import DataRetention, RetentionPeriods
+from api.services.retention_schedule import run_exclusively, run_periodically
 from api.services.routing_service import open_router
 from api.services.shared_state import open_redis
 from api.services.staff_search import StaffSearch
+from api.services.subject_access import ConversationExport
 from api.services.users import UserStore
 from api.services.warm_up import warm_up_in_background
 from api.settings import Settings, get_settings
@@ -123,9 +129,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.action_runner = ActionRunner(executor, workers=settings.action_workers)
         app.state.documents = DocumentLibrary(knowledge.documents())
+        # Erasure, export and retention reach Rasa's tracker store too (docs/privacy.md).
+        tracker = RasaTrackerStore.open(
+            url=settings.tracker_store_url, api_url=settings.sqlalchemy_url, api_engine=engine
+        )
+        app.state.escalations = escalations
+        app.state.erasure = ConversationErasure(sessions=sessions, tracker=tracker)
+        app.state.export = ConversationExport(sessions=sessions, tracker=tracker)
+        retention = DataRetention(
+            sessions=sessions, tracker=tracker, periods=RetentionPeriods.from_settings(settings),
+            logs_dir=settings.logs_dir,
+        )  # fmt: skip
+        retention_task = (
+            asyncio.create_task(
+                run_periodically(
+                    partial(run_exclusively, retention, engine, redis_url=settings.redis_url),
+                    every=timedelta(hours=settings.retention_interval_hours),
+                )
+            )
+            if settings.retention_interval_hours > 0
+            else None
+        )
         try:
             yield
         finally:
+            if retention_task is not None:
+                retention_task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await retention_task
+            tracker.close()
             action_context.install(None)
             await rasa.close()
             if redis is not None:

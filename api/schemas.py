@@ -16,6 +16,9 @@ from api.services.message_html import message_html
 MAX_DATABASE_ID = 2**63 - 1
 # A row id in a path (`/escalations/{escalation_id}`).
 RowId = Annotated[int, Path(ge=1, le=MAX_DATABASE_ID)]
+# A conversation id in a path: the api issues 32 hex digits; Rasa's sender ids (and the column) allow
+# up to 64 characters. Anything else is the caller's mistake (422), never a lookup.
+ConversationId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
 
 class MessageOut(BaseModel):

@@ -101,6 +101,26 @@ class Settings(BaseSettings):
     # Send the session cookie over HTTPS only; on by default in production.
     cookie_secure: bool | None = None
 
+    # Retention (docs/privacy.md has each period's legal basis). `loket retention run` removes what
+    # has expired from every store; the api runs it itself every `retention_interval_hours`.
+    # A chat without a case: its messages and Rasa's tracker events, counted from its last message.
+    chat_retention_days: int = Field(default=30, ge=1)
+    # A case (an escalation: a request for a person, a report, a complaint) with its conversation,
+    # notes and form data, counted from the day its last escalation was closed. Open cases stay.
+    case_retention_days: int = Field(default=365, ge=1)
+    # The audit log: VNG Selectielijst gemeenten en intergemeentelijke organen 2020, result 19.1.24
+    # ("Login-gegevens": vernietigen, 6 months). A municipality that files it under another result
+    # sets that result's period here.
+    audit_retention_days: int = Field(default=183, ge=1)
+    # Staff search queries in the audit log are free text that may name a citizen: after this the
+    # query is removed from its audit entry, which itself stays for audit_retention_days.
+    audit_query_retention_days: int = Field(default=30, ge=1)
+    # Log files of earlier runs under data_dir/logs (`loket run` starts a fresh file each time).
+    log_retention_days: int = Field(default=30, ge=1)
+    # How often each api process runs the retention itself (one at a time across replicas);
+    # 0: never, when a scheduler runs `loket retention run` instead.
+    retention_interval_hours: float = Field(default=24.0, ge=0)
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
         if self.environment == "production" and (self.action_token.get_secret_value() == DEVELOPMENT_ACTION_TOKEN):
@@ -144,6 +164,16 @@ class Settings(BaseSettings):
     @property
     def sqlalchemy_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'loket.db'}"
+
+    @property
+    def tracker_store_url(self) -> str:
+        """Rasa's SQL tracker store: a SQLite file of its own by default, else the api's database
+        (api/operations/stack.py renders it for Rasa; retention and erasure prune it)."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'rasa_tracker.db'}"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.data_dir / "logs"
 
 
 @lru_cache

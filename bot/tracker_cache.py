@@ -12,6 +12,16 @@ go to the database first, and the copy is updated only after the commit succeede
 
 Only used with a single Sanic worker and a single Rasa server; with several, each would hold
 a stale copy (`enabled`).
+
+Erasure and retention delete rows of the `events` table behind this process's back (the api,
+api/services/erasure.py and retention.py). A copy of a conversation whose rows vanished would,
+if that conversation had another turn here, bring its old events back into the dialogue (and
+through the actions into a new case). It has no further turn: the api answers 404 for a
+conversation it erased, it erases under the conversation's turn lock (no turn halfway), and
+retention removes only conversations idle for at least 30 days. And a copy does not outlive
+`MAX_IDLE_S` without a turn: after that the conversation is read from the database again, and
+a copy left idle is dropped at the next turn of any conversation, so erased text stays in this
+process's memory for minutes, not until it happens to be evicted.
 """
 
 from __future__ import annotations
@@ -19,9 +29,10 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 import weakref
 from collections import OrderedDict
-from typing import List, NamedTuple, Optional, Text
+from typing import List, NamedTuple, Optional, Text, Tuple
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import SessionStarted
@@ -30,6 +41,9 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 # Conversations kept (least recently used out): ~100 events of ~1 kB each, ~100 MB at most.
 MAX_CONVERSATIONS = 1000
+# A conversation without a turn for this long is read from the database again (see above); a
+# citizen's pause is usually shorter, and a read after a longer one costs a few milliseconds.
+MAX_IDLE_S = 600.0
 
 
 class StoredEvent(NamedTuple):
@@ -41,26 +55,46 @@ class StoredEvent(NamedTuple):
 
 
 class LatestSessions:
-    """conversation id -> the stored event dicts of its latest session (least recently used out)."""
+    """conversation id -> the stored event dicts of its latest session (least recently used out,
+    and out after `max_idle_s` without use)."""
 
-    def __init__(self, max_conversations: int = MAX_CONVERSATIONS) -> None:
-        self._events: OrderedDict[Text, List[StoredEvent]] = OrderedDict()
+    def __init__(self, max_conversations: int = MAX_CONVERSATIONS, max_idle_s: float = MAX_IDLE_S) -> None:
+        # sender -> (events, when last used: time.monotonic()); the least recently used first.
+        self._events: OrderedDict[Text, Tuple[List[StoredEvent], float]] = OrderedDict()
         self._max = max_conversations
+        self._max_idle_s = max_idle_s
         self._lock = threading.Lock()
 
     def get(self, sender_id: Text) -> Optional[List[StoredEvent]]:
         with self._lock:
-            events = self._events.get(sender_id)
-            if events is not None:
-                self._events.move_to_end(sender_id)
-            return events
+            now = time.monotonic()
+            self._drop_idle(now)
+            entry = self._events.get(sender_id)
+            if entry is None:
+                return None
+            self._events[sender_id] = (entry[0], now)
+            self._events.move_to_end(sender_id)
+            return entry[0]
 
     def put(self, sender_id: Text, events: List[StoredEvent]) -> None:
         with self._lock:
-            self._events[sender_id] = events
+            now = time.monotonic()
+            self._events[sender_id] = (events, now)
             self._events.move_to_end(sender_id)
+            self._drop_idle(now)
             while len(self._events) > self._max:
                 self._events.popitem(last=False)
+
+    def _drop_idle(self, now: float) -> None:
+        """The idle ones are at the front (least recently used first)."""
+        while self._events:
+            _sender, (_events, used) = next(iter(self._events.items()))
+            if now - used < self._max_idle_s:
+                return
+            self._events.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._events)
 
     def drop(self, sender_id: Text) -> None:
         with self._lock:

@@ -35,6 +35,21 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue("postgres_url"))
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def own_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of this test's own, also on PostgreSQL: for tests that remove rows by age, hold
+    database-wide locks or create Rasa's `events` table, which must not touch the session's shared one."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'loket.db'}"
+        return
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(temporary_database(POSTGRES_ADMIN_URL))
+        except Exception as error:  # noqa: BLE001 - reported as a failure with the cause
+            pytest.fail(f"PostgreSQL at {POSTGRES_ADMIN_URL} is required for the persistence tests: {error}")
+        yield url
+
+
 @pytest.fixture(scope="session")
 def project_settings() -> Settings:
     """The project's own settings: its var/ caches (models, index) are shared with `make run`."""

@@ -11,6 +11,9 @@ loket eval answers [--set FILE] [--json] [--show-misses] [--fit]   (--fit: the d
 loket eval pii [--set FILE] [--json] [--show-misses]
 loket users create NAME --role moderator [--team T] [--password-stdin]
 loket users list
+loket retention run [--dry-run] [--json]   remove what is past its retention period, from every store
+loket erase --conversation ID | --case NUMBER          erase one conversation from every store (AVG art. 17)
+loket export --conversation ID | --case NUMBER [--output FILE]   one conversation as JSON (AVG art. 15)
 """
 
 from __future__ import annotations
@@ -133,7 +136,16 @@ def cmd_eval_retrieval(settings: Settings, args: argparse.Namespace) -> int:
         )  # fmt: skip
         bars.close()
         _echo(f"  {report.chunks} chunks ({report.chunks_embedded} embedded, {report.chunks_reused} reused)")
-    search = KnowledgeSearch.open(index_dir, glossary=settings.search_glossary)
+    if statutes:
+        from api.services.knowledge_service import LEGAL_SYNONYMS
+        from knowledge.statute_search import StatuteSearch
+
+        # As the staff workspace searches them (api/services/knowledge_service.open_statutes).
+        search: KnowledgeSearch = StatuteSearch.open(
+            index_dir, glossary=settings.search_glossary, synonyms=LEGAL_SYNONYMS
+        )
+    else:
+        search = KnowledgeSearch.open(index_dir, glossary=settings.search_glossary)
     search.warm_up()
     questions = load_questions(set_path)
 
@@ -278,7 +290,7 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     _echo("[3/3] Starting Rasa and the api")
     stack = start_stack(settings, model=model, echo=_echo)
     _echo(f"\nLoket is running ({time.monotonic() - started:.0f} s). Citizen chat: {settings.api_url}/")
-    _echo(f"Logs: {settings.data_dir / 'logs'}. Press Ctrl-C to stop.")
+    _echo(f"Logs: {settings.logs_dir}. Press Ctrl-C to stop.")
     stopping = False
 
     def _stop(_signum: int, _frame: Any) -> None:
@@ -342,6 +354,152 @@ def cmd_users_list(settings: Settings, _args: argparse.Namespace) -> int:
     for user in _user_store(settings).all():
         print(f"{user.username}\t{user.display_name}\t{','.join(sorted(user.roles))}\t{','.join(sorted(user.teams))}")
     return 0
+
+
+def _privacy_services(settings: Settings) -> Any:
+    """The api's database and Rasa's tracker store, as retention, erasure and export reach them."""
+    from types import SimpleNamespace
+
+    from api.services.database import create_schema, make_engine, make_sessionmaker
+    from api.services.rasa_tracker_store import RasaTrackerStore
+
+    engine = make_engine(settings.sqlalchemy_url)
+    create_schema(engine)
+    tracker = RasaTrackerStore.open(url=settings.tracker_store_url, api_url=settings.sqlalchemy_url, api_engine=engine)
+    return SimpleNamespace(engine=engine, sessions=make_sessionmaker(engine), tracker=tracker)
+
+
+def _operator() -> str:
+    """Who ran the command, for the audit log."""
+    import getpass
+
+    return f"cli:{getpass.getuser()}"[:64]
+
+
+def cmd_retention_run(settings: Settings, args: argparse.Namespace) -> int:
+    """`loket retention run`: counts per store, never content; one run at a time (the api's own too)."""
+    from api.services.retention import DataRetention, RetentionPeriods
+    from api.services.retention_schedule import run_exclusively
+
+    services = _privacy_services(settings)
+    periods = RetentionPeriods.from_settings(settings)
+    retention = DataRetention(
+        sessions=services.sessions, tracker=services.tracker, periods=periods, logs_dir=settings.logs_dir
+    )
+    try:
+        report = run_exclusively(retention, services.engine, redis_url=settings.redis_url, dry_run=args.dry_run)
+    finally:
+        services.tracker.close()
+        services.engine.dispose()
+    if report is None:
+        print("loket: another retention run is in progress; try again later", file=sys.stderr)
+        return 1
+    print(json.dumps(report.summary(), indent=2) if args.json else report.format(periods))
+    return 0
+
+
+def _conversation_of(services: Any, args: argparse.Namespace) -> str | None:
+    """The conversation named by --conversation, or that of --case; None (and a message) for an unknown case."""
+    from api.services.escalations import EscalationNotFound, EscalationWorkflow
+
+    if args.conversation:
+        return str(args.conversation)
+    try:
+        return EscalationWorkflow(sessions=services.sessions).get(args.case).conversation_id
+    except EscalationNotFound:
+        print(f"loket: no case {args.case}", file=sys.stderr)
+        return None
+
+
+def cmd_erase(settings: Settings, args: argparse.Namespace) -> int:
+    """`loket erase`: under the conversation's turn lock when replicas share one (Redis), like the api."""
+    import asyncio
+
+    from anyio import to_thread
+
+    from api.services.admission import Busy
+    from api.services.conversation_locks import conversation_locks
+    from api.services.conversations import UnknownConversation
+    from api.services.erasure import ConversationErasure, Removed
+    from api.services.shared_state import open_redis
+
+    services = _privacy_services(settings)
+    erasure = ConversationErasure(sessions=services.sessions, tracker=services.tracker)
+
+    async def erase(conversation_id: str) -> Removed:
+        redis = open_redis(settings.redis_url) if settings.redis_url else None
+        locks = conversation_locks(
+            redis=redis, max_wait_s=settings.rasa_queue_wait_s, retry_after_s=settings.busy_retry_after_s
+        )
+        try:
+            async with locks.hold(conversation_id):
+                return await to_thread.run_sync(lambda: erasure.erase(conversation_id, by="admin", actor=_operator()))
+        finally:
+            if redis is not None:
+                await redis.aclose()
+
+    try:
+        conversation_id = _conversation_of(services, args)
+        if conversation_id is None:
+            return 1
+        removed = asyncio.run(erase(conversation_id))
+    except UnknownConversation:
+        print(f"loket: no conversation {conversation_id}", file=sys.stderr)
+        return 1
+    except Busy:
+        print("loket: a turn of this conversation is running; try again", file=sys.stderr)
+        return 1
+    finally:
+        services.tracker.close()
+        services.engine.dispose()
+    counts = ", ".join(f"{store.replace('_', ' ')} {count}" for store, count in removed.as_dict().items())
+    print(f"Erased conversation {conversation_id}: {counts}")
+    return 0
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    """`loket export`: the JSON on stdout, or in a file only its owner can read (it holds personal data)."""
+    import os
+
+    from api.services.conversations import UnknownConversation
+    from api.services.subject_access import ConversationExport
+
+    services = _privacy_services(settings)
+    try:
+        conversation_id = _conversation_of(services, args)
+        if conversation_id is None:
+            return 1
+        exported = ConversationExport(sessions=services.sessions, tracker=services.tracker).export(
+            conversation_id, actor=_operator()
+        )
+    except UnknownConversation:
+        print(f"loket: no conversation {conversation_id}", file=sys.stderr)
+        return 1
+    finally:
+        services.tracker.close()
+        services.engine.dispose()
+    text = json.dumps(exported, ensure_ascii=False, indent=2)
+    if not args.output:
+        print(text)
+        return 0
+    descriptor = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(text + "\n")
+    print(f"Wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def case_number(value: str) -> int:
+    number = int(value)
+    if not 1 <= number <= 2**63 - 1:
+        raise argparse.ArgumentTypeError(f"not a case number: {value}")
+    return number
+
+
+def _one_conversation(parser: argparse.ArgumentParser) -> None:
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--conversation", metavar="ID", help="the conversation id")
+    which.add_argument("--case", metavar="NUMBER", type=case_number, help="a case number (the citizen's kenmerk)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -409,6 +567,20 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     create.set_defaults(func=cmd_users_create)
     users.add_parser("list", help="list users").set_defaults(func=cmd_users_list)
+    retention = sub.add_parser("retention", help="retention of personal data").add_subparsers(
+        dest="retention_command", required=True
+    )
+    retention_run = retention.add_parser("run", help="remove what is past its retention period, from every store")
+    retention_run.add_argument("--dry-run", action="store_true", help="count what would be removed; change nothing")
+    retention_run.add_argument("--json", action="store_true", help="print the counts as JSON")
+    retention_run.set_defaults(func=cmd_retention_run)
+    erase = sub.add_parser("erase", help="erase one conversation from every store (AVG art. 17)")
+    _one_conversation(erase)
+    erase.set_defaults(func=cmd_erase)
+    export = sub.add_parser("export", help="one conversation as JSON, for a request for access (AVG art. 15)")
+    _one_conversation(export)
+    export.add_argument("--output", metavar="FILE", help="write to FILE (readable by its owner only), not stdout")
+    export.set_defaults(func=cmd_export)
     return parser
 
 

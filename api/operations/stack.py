@@ -31,10 +31,9 @@ RASA_API_TOKEN_ENV = "LOKET_RASA_API_TOKEN"
 
 
 def tracker_store_config(settings: Settings) -> dict[str, Any]:
-    """Rasa's SQL tracker store on the same database family as the api."""
-    if settings.database_url is None:
-        return {"type": "SQL", "dialect": "sqlite", "db": str(settings.data_dir / "rasa_tracker.db")}
-    url = make_url(settings.database_url)
+    """Rasa's SQL tracker store on the same database family as the api (`settings.tracker_store_url`,
+    which retention and erasure prune too)."""
+    url = make_url(settings.tracker_store_url)
     if url.get_backend_name() == "sqlite":
         return {"type": "SQL", "dialect": "sqlite", "db": url.database}
     # Rasa's environment has psycopg2, SQLAlchemy's default PostgreSQL driver.
@@ -97,6 +96,20 @@ def render_endpoints(settings: Settings, *, action_token: str, action_url: str |
     return target
 
 
+def set_aside(log_path: Path) -> None:
+    """Each start writes a fresh log: the previous one becomes `<name>.log.<when it was last written>`,
+    and `loket retention run` deletes such files after LOKET_LOG_RETENTION_DAYS."""
+    if not log_path.is_file() or log_path.stat().st_size == 0:
+        return
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(log_path.stat().st_mtime))
+    target = log_path.with_name(f"{log_path.name}.{stamp}")
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = log_path.with_name(f"{log_path.name}.{stamp}-{counter}")
+    log_path.rename(target)
+
+
 @dataclass
 class ManagedProcess:
     name: str
@@ -109,6 +122,7 @@ class ManagedProcess:
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        set_aside(self.log_path)
         self._log = self.log_path.open("ab")
         # Own process group: Ctrl-C in the terminal reaches the supervisor only,
         # which then stops the children in order.
@@ -222,7 +236,7 @@ def api_process(
             "75",
         ],
         env=env,
-        log_path=settings.data_dir / "logs" / f"{name}.log",
+        log_path=settings.logs_dir / f"{name}.log",
         ready_url=f"http://{settings.api_host}:{port}/health",
     )
 
@@ -268,7 +282,7 @@ def rasa_process(
             str(port),
         ],  # fmt: skip
         env=env,
-        log_path=settings.data_dir / "logs" / f"{name}.log",
+        log_path=settings.logs_dir / f"{name}.log",
         ready_url=f"http://127.0.0.1:{port}/",
     )
 

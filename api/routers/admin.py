@@ -1,17 +1,24 @@
-"""Admin side: the audit log, readable and exportable, never writable."""
+"""Admin side: the audit log (readable and exportable, never writable), and a citizen's rights on one
+conversation: erasure (AVG art. 17) and access (art. 15), by conversation id or case number."""
 
 from __future__ import annotations
 
 import csv
 import io
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
-from fastapi.responses import Response
+from anyio import to_thread
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
-from api.deps import AuditDep, require_role
+from api.deps import AuditDep, CurrentUser, ErasureDep, EscalationsDep, ExportDep, GatewayDep, require_role
+from api.schemas import ConversationId, RowId
+from api.services.admission import Busy
+from api.services.conversations import UnknownConversation
+from api.services.escalations import EscalationNotFound, EscalationWorkflow
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_role("admin"))])
 
@@ -44,3 +51,79 @@ def audit_csv(audit: AuditDep, action: str | None = None) -> Response:
         buffer.getvalue(), media_type="text/csv",
         headers={"Content-Disposition": 'attachment; filename="loket-audit.csv"'},
     )  # fmt: skip
+
+
+class ErasureOut(BaseModel):
+    conversation_id: str
+    # Per store: conversations, messages, escalations, notes, forms, tracker_events.
+    removed: dict[str, int]
+
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No store holds anything of this conversation or case."}
+}
+
+
+def _conversation_of_case(escalations: EscalationWorkflow, case_number: int) -> str:
+    try:
+        return escalations.get(case_number).conversation_id
+    except EscalationNotFound:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "Unknown case.") from None
+
+
+async def _erase(conversation_id: str, *, user: CurrentUser, gateway: GatewayDep, erasure: ErasureDep) -> ErasureOut:
+    """Under the conversation's turn lock, so no turn of it is halfway (api/services/erasure.py)."""
+    try:
+        async with gateway.exclusive(conversation_id):
+            removed = await to_thread.run_sync(
+                partial(erasure.erase, conversation_id, by="admin", actor=user.username, actor_id=user.id)
+            )
+    except UnknownConversation:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "Unknown conversation.") from None
+    except Busy as busy:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS, "A turn of this conversation is running; try again.",
+            headers={"Retry-After": str(busy.retry_after_s)},
+        ) from None  # fmt: skip
+    return ErasureOut(conversation_id=conversation_id, removed=removed.as_dict())
+
+
+@router.delete("/conversations/{conversation_id}", responses=NOT_FOUND)
+async def erase_conversation(
+    conversation_id: ConversationId, user: CurrentUser, gateway: GatewayDep, erasure: ErasureDep
+) -> ErasureOut:
+    """Erase the conversation from every store; the audit log records who, when and the counts."""
+    return await _erase(conversation_id, user=user, gateway=gateway, erasure=erasure)
+
+
+@router.delete("/cases/{case_number}", responses=NOT_FOUND)
+async def erase_case(
+    case_number: RowId, user: CurrentUser, gateway: GatewayDep, erasure: ErasureDep, escalations: EscalationsDep
+) -> ErasureOut:
+    """Erase the conversation of a case (the number the citizen was given), with all its cases."""
+    conversation_id = await to_thread.run_sync(_conversation_of_case, escalations, case_number)
+    return await _erase(conversation_id, user=user, gateway=gateway, erasure=erasure)
+
+
+def _export(conversation_id: str, *, user: CurrentUser, export: ExportDep, filename: str) -> JSONResponse:
+    try:
+        content = export.export(conversation_id, actor=user.username, actor_id=user.id)
+    except UnknownConversation:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "Unknown conversation.") from None
+    # Personal data: a download, never kept in a cache on the way.
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
+    return JSONResponse(content, headers=headers)
+
+
+@router.get("/conversations/{conversation_id}/export", responses=NOT_FOUND)
+def export_conversation(conversation_id: ConversationId, user: CurrentUser, export: ExportDep) -> JSONResponse:
+    """Everything held of the conversation as JSON, for a citizen's request for access (review it first:
+    docs/privacy.md). The export is recorded in the audit log."""
+    return _export(conversation_id, user=user, export=export, filename=f"loket-conversation-{conversation_id}.json")
+
+
+@router.get("/cases/{case_number}/export", responses=NOT_FOUND)
+def export_case(case_number: RowId, user: CurrentUser, export: ExportDep, escalations: EscalationsDep) -> JSONResponse:
+    """The export of the conversation a case belongs to."""
+    conversation_id = _conversation_of_case(escalations, case_number)
+    return _export(conversation_id, user=user, export=export, filename=f"loket-case-{case_number}.json")

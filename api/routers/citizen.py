@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, HTTPException, Query, status
+from anyio import to_thread
+from fastapi import APIRouter, Header, HTTPException, Query, Response, status
 from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel, Field
 
-from api.deps import DocumentsDep, GatewayDep, SettingsDep, StoreDep
-from api.schemas import MAX_DATABASE_ID, MessageOut
+from api.deps import DocumentsDep, ErasureDep, GatewayDep, SettingsDep, StoreDep
+from api.schemas import MAX_DATABASE_ID, ConversationId, MessageOut
 from api.services.admission import Busy
 from api.services.conversations import UnknownConversation
 from api.services.rasa_client import RasaUnavailable
@@ -112,6 +114,33 @@ def list_messages(
     if not store.exists(conversation_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Unknown conversation.")
     return [MessageOut.of(m) for m in store.messages(conversation_id, after_id=after)]
+
+
+@router.delete(
+    "/api/chat/conversations/{conversation_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={
+        404: {"description": "No such conversation (or it was deleted already)."},
+        429: {"description": "A turn of this conversation is still running; retry after Retry-After seconds."},
+    },
+)
+async def delete_conversation(
+    conversation_id: ConversationId, gateway: GatewayDep, store: StoreDep, erasure: ErasureDep
+) -> Response:
+    """The citizen deletes their conversation (AVG art. 17): its messages, any case made in it, and
+    Rasa's record of it, for good. As for reading it, knowing the conversation's id is the key."""
+    try:
+        async with gateway.exclusive(conversation_id):
+            if not await to_thread.run_sync(store.exists, conversation_id):
+                raise HTTPException(status.HTTP_404_NOT_FOUND, "Unknown conversation.")
+            await to_thread.run_sync(partial(erasure.erase, conversation_id, by="citizen", actor="citizen"))
+    except UnknownConversation:  # erased by someone else in the meantime
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "Unknown conversation.") from None
+    except Busy as busy:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS, "Busy.", headers={"Retry-After": str(busy.retry_after_s)}
+        ) from None
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/documents/{doc_id}", response_class=HTMLResponse)

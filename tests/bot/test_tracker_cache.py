@@ -2,7 +2,8 @@
 
 Run in the Rasa environment against SQLite and PostgreSQL: after every save, the cached
 tracker, Rasa's own read of the database and a fresh store's read agree, through new
-conversations, ordinary turns, a new session, a failed commit and eviction.
+conversations, ordinary turns, a new session, a failed commit and eviction; and a copy of a
+conversation whose rows were erased is dropped once idle, so erasure is not undone by it.
 """
 
 from __future__ import annotations
@@ -99,6 +100,23 @@ for other in ("conversation-2", "conversation-3"):
     turn(extra, "hallo", 400.0)
     run(store.save(extra))
 assert sessions.get(sender) is None and same(sender) is not None
+
+# Erasure and retention delete rows behind the copy's back (the api's erasure.py, retention.py).
+# A fresh copy still has them: the api sends no turn for a conversation it erased. Once the copy
+# has been idle for MAX_IDLE_S it is dropped, and the database's answer (nothing) is read.
+from sqlalchemy import text as sql
+erased = "conversation-3"
+assert sessions.get(erased) is not None
+with store.session_scope() as session:
+    session.execute(sql("DELETE FROM events WHERE sender_id = :sender"), {"sender": erased})
+    session.commit()
+assert rasas_read(erased) is None and run(store.retrieve(erased)) is not None
+sessions._max_idle_s = 0.05
+time.sleep(0.1)
+assert run(store.retrieve(erased)) is None
+assert sessions.get(sender) is None and len(sessions) == 1  # the idle copies are gone, the erased read is kept
+fresh = run(store.get_or_create_tracker(erased))
+assert [e.as_dict().get("name") for e in fresh.events] == ["action_listen"]  # a new conversation, nothing old
 print("ok")
 """
 

@@ -7,13 +7,21 @@ const TEXT = {
         privacy: "Deel geen BSN, bankgegevens of medische informatie in deze chat.",
         bot: "Digitale assistent", moderator: "Medewerker", citizen: "U", system: "Melding",
         sources: "Bron", failed: "Versturen lukte niet. Probeer het opnieuw.",
-        reconnecting: "Geen verbinding met de gemeente. We proberen het opnieuw…" },
+        reconnecting: "Geen verbinding met de gemeente. We proberen het opnieuw…",
+        deleteButton: "Gesprek verwijderen",
+        deleteQuestion: "Wilt u dit gesprek verwijderen? Alles wat u en de gemeente hierin schreven wordt gewist, ook een melding of een vraag aan een medewerker. Dit kan niet ongedaan worden gemaakt.",
+        deleteConfirm: "Ja, verwijderen", deleteCancel: "Annuleren",
+        deleted: "Uw gesprek is verwijderd.", deleteFailed: "Verwijderen lukte niet. Probeer het opnieuw." },
   en: { title: "Ask the municipality", label: "Your message", send: "Send",
         placeholder: "Type your question, for example: how much is a passport?",
         privacy: "Do not share your citizen service number, bank details or medical information in this chat.",
         bot: "Digital assistant", moderator: "Colleague", citizen: "You", system: "Notice",
         sources: "Source", failed: "Sending failed. Please try again.",
-        reconnecting: "No connection to the municipality. Trying again…" },
+        reconnecting: "No connection to the municipality. Trying again…",
+        deleteButton: "Delete conversation",
+        deleteQuestion: "Do you want to delete this conversation? Everything you and the municipality wrote in it is erased, including a report or a question for a member of staff. This cannot be undone.",
+        deleteConfirm: "Yes, delete", deleteCancel: "Cancel",
+        deleted: "Your conversation has been deleted.", deleteFailed: "Deleting failed. Please try again." },
 };
 
 const state = { conversationId: sessionStorage.getItem("loket.conversation"), language: sessionStorage.getItem("loket.language") || "nl", lastId: 0, chosen: false };
@@ -22,6 +30,8 @@ const form = document.getElementById("composer");
 const input = document.getElementById("message");
 const statusLine = document.getElementById("status");
 const sendButton = document.getElementById("send");
+const deleteButton = document.getElementById("delete-conversation");
+const confirmDelete = document.getElementById("confirm-delete");
 
 function applyLanguage(language) {
   state.language = language;
@@ -105,36 +115,70 @@ async function sendOnce(text, key) {
         throw network ? new Error(TEXT[state.language].failed) : error;
       }
       // Busy and unavailable replies carry the server's own text (data/handoff_messages.yml).
-      statusLine.textContent = network ? TEXT[state.language].reconnecting : error.message;
+      setStatus(network ? TEXT[state.language].reconnecting : error.message);
       await sleep(Math.min((network ? 1 : error.retryAfter) * attempt, 15));
     }
   }
+}
+
+function setStatus(text, done = false) {
+  statusLine.textContent = text;
+  statusLine.classList.toggle("done", done);
+}
+
+// The delete button is there while there is a conversation to delete.
+function setConversation(id) {
+  state.conversationId = id;
+  if (id) sessionStorage.setItem("loket.conversation", id);
+  else sessionStorage.removeItem("loket.conversation");
+  deleteButton.hidden = !id;
 }
 
 async function ensureConversation() {
   if (state.conversationId) {
     try {
       (await api(`/api/chat/conversations/${state.conversationId}/messages`)).forEach(render);
+      deleteButton.hidden = false;
       return;
-    } catch (error) { state.conversationId = null; }
+    } catch (error) { setConversation(null); }
   }
   const created = await api("/api/chat/conversations", { method: "POST", body: JSON.stringify({ language: state.language }) });
-  state.conversationId = created.conversation_id;
-  sessionStorage.setItem("loket.conversation", state.conversationId);
+  setConversation(created.conversation_id);
+}
+
+// The citizen deletes the conversation from every store (DELETE, same key as reading it); the page
+// then starts clean. Already gone (404) ends the same way.
+async function deleteConversation() {
+  const id = state.conversationId;
+  if (!id) return;
+  setStatus("");
+  deleteButton.disabled = true;
+  try {
+    const response = await fetch(`/api/chat/conversations/${id}`, { method: "DELETE" });
+    if (!response.ok && response.status !== 404) throw new Error(String(response.status));
+    setConversation(null);
+    state.lastId = 0;
+    list.replaceChildren();
+    setStatus(TEXT[state.language].deleted, true);
+  } catch (error) {
+    setStatus(TEXT[state.language].deleteFailed);
+  } finally {
+    deleteButton.disabled = false;
+  }
 }
 
 async function send(text) {
-  statusLine.textContent = "";
+  setStatus("");
   sendButton.disabled = true;
   try {
     await ensureConversation();
     const turn = await sendOnce(text, messageKey());
-    statusLine.textContent = "";
+    setStatus("");
     turn.messages.forEach(render);
     if (turn.language !== state.language) applyLanguage(turn.language);
     return true;
   } catch (error) {
-    statusLine.textContent = error.message;
+    setStatus(error.message);
     return false;
   } finally {
     sendButton.disabled = false;
@@ -143,9 +187,11 @@ async function send(text) {
 
 // Replies from a person arrive without a request of the citizen's: poll for them.
 async function poll() {
-  if (!state.conversationId) return;
+  const id = state.conversationId;
+  if (!id) return;
   try {
-    (await api(`/api/chat/conversations/${state.conversationId}/messages?after=${state.lastId}`)).forEach(render);
+    const messages = await api(`/api/chat/conversations/${id}/messages?after=${state.lastId}`);
+    if (state.conversationId === id) messages.forEach(render);  // not a conversation deleted meanwhile
   } catch (error) { /* a failed poll is retried on the next tick */ }
 }
 
@@ -158,6 +204,12 @@ form.addEventListener("submit", async (event) => {
 });
 input.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
+});
+deleteButton.addEventListener("click", () => confirmDelete.showModal());
+document.getElementById("confirm-delete-cancel").addEventListener("click", () => confirmDelete.close());
+document.getElementById("confirm-delete-yes").addEventListener("click", () => {
+  confirmDelete.close();
+  deleteConversation();
 });
 document.querySelectorAll("[data-language]").forEach((button) => button.addEventListener("click", () => {
   state.chosen = true;

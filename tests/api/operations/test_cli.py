@@ -9,14 +9,17 @@ import io
 import json
 import os
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from api.operations.cli import _reader, build_parser, main
+from api.services.audit import AuditLog
 from api.settings import get_settings
 from knowledge.types import Reader
 from tests.api.conftest import INTERNAL, PUBLIC
+from tests.api.services.conftest import Stores, seed_conversation
 
 PASSWORD = "correct horse battery"
 Loket = Callable[..., tuple[int, str, str]]
@@ -179,6 +182,124 @@ def test_eval_pii_exits_1_when_a_target_is_missed_and_2_for_a_bad_set(loket: Lok
     assert code == 1 and "falsely redacted: bsn '241474310'" in out
     code, _, err = loket("eval", "pii", "--set", str(tmp_path / "missing.jsonl"))
     assert code == 2 and err.startswith("loket: ")
+
+
+# --- retention, erasure, export ----------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_stores(loket: Loket, own_database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stores]:
+    """The stores the CLI reaches (its settings: the test's data dir, and its own PostgreSQL database or
+    SQLite), with Rasa's table, for seeding conversations into them."""
+    from sqlalchemy import create_engine
+
+    from api.services.database import create_schema, make_engine, make_sessionmaker
+    from api.services.rasa_tracker_store import RasaTrackerStore
+    from api.settings import Settings
+    from tests.api.services.conftest import RASA_EVENTS
+
+    if own_database_url.startswith("postgresql"):
+        monkeypatch.setenv("LOKET_DATABASE_URL", own_database_url)
+    get_settings.cache_clear()
+    settings = Settings()
+    engine = make_engine(settings.sqlalchemy_url)
+    create_schema(engine)
+    tracker_engine = create_engine(settings.tracker_store_url)
+    RASA_EVENTS.metadata.create_all(tracker_engine)
+    tracker_engine.dispose()
+    tracker = RasaTrackerStore.open(url=settings.tracker_store_url, api_url=settings.sqlalchemy_url, api_engine=engine)
+    yield Stores(settings.sqlalchemy_url, settings.tracker_store_url, engine, make_sessionmaker(engine), tracker)
+    tracker.close()
+    engine.dispose()
+
+
+def test_a_retention_dry_run_on_a_fresh_install_counts_nothing_and_makes_nothing(loket: Loket, tmp_path: Path) -> None:
+    code, out, _ = loket("retention", "run", "--dry-run")
+    assert code == 0
+    assert "dry run" in out and "conversations without a case, idle over 30 days: 0" in out
+    assert not (tmp_path / "var" / "rasa_tracker.db").exists()
+
+
+def test_retention_removes_an_expired_chat_and_prints_counts_only(loket: Loket, cli_stores: Stores) -> None:
+    old = seed_conversation(cli_stores, "oude-vraag", at=datetime.now(UTC) - timedelta(days=31))
+    kept = seed_conversation(cli_stores, "nieuwe-vraag")
+    code, out, _ = loket("retention", "run", "--dry-run", "--json")
+    assert code == 0 and json.loads(out)["chats"] == 1 and cli_stores.count("conversations", "id", old.conversation_id)
+
+    code, out, _ = loket("retention", "run")
+    assert code == 0
+    assert "conversations without a case, idle over 30 days: 1" in out and "messages removed: 2" in out
+    assert "Rasa tracker events removed: 3" in out and "oude-vraag" not in out
+    assert cli_stores.count("conversations", "id", old.conversation_id) == 0
+    assert cli_stores.count("events", "sender_id", kept.conversation_id) == 3
+
+
+def test_retention_says_so_when_another_run_holds_the_lock(loket: Loket, monkeypatch: pytest.MonkeyPatch) -> None:
+    from contextlib import contextmanager
+
+    from api.services import retention_schedule
+
+    @contextmanager
+    def held(*_args: object, **_kwargs: object) -> Iterator[bool]:
+        yield False
+
+    monkeypatch.setattr(retention_schedule, "exclusive_run", held)
+    code, _, err = loket("retention", "run")
+    assert code == 1 and "another retention run is in progress" in err
+
+
+def test_erase_by_conversation_or_case_from_every_store(loket: Loket, cli_stores: Stores) -> None:
+    first = seed_conversation(cli_stores, "eerste", case="open")
+    second = seed_conversation(cli_stores, "tweede", case="closed")
+
+    code, out, _ = loket("erase", "--conversation", first.conversation_id)
+    assert code == 0
+    assert out.strip() == (
+        f"Erased conversation {first.conversation_id}: conversations 1, messages 3, escalations 1, notes 1, "
+        "forms 1, tracker events 3"
+    )
+    code, out, _ = loket("erase", "--case", str(second.case))
+    assert code == 0 and second.conversation_id in out
+    for seeded in (first, second):
+        assert cli_stores.count("conversations", "id", seeded.conversation_id) == 0
+        assert cli_stores.count("events", "sender_id", seeded.conversation_id) == 0
+    entries = AuditLog(sessions=cli_stores.sessions).entries(action="conversation.erased")
+    assert {e.target_id for e in entries} == {first.conversation_id, second.conversation_id}
+    assert all(e.actor.startswith("cli:") and e.details["by"] == "admin" for e in entries)
+
+    code, _, err = loket("erase", "--conversation", first.conversation_id)
+    assert code == 1 and err.strip() == f"loket: no conversation {first.conversation_id}"
+    code, _, err = loket("erase", "--case", str(second.case))
+    assert code == 1 and err.strip() == f"loket: no case {second.case}"
+
+
+def test_export_to_stdout_or_to_a_file_only_its_owner_reads(loket: Loket, cli_stores: Stores, tmp_path: Path) -> None:
+    seeded = seed_conversation(cli_stores, "mijn-vraag", case="open")
+    code, out, _ = loket("export", "--case", str(seeded.case))
+    assert code == 0
+    exported = json.loads(out)
+    assert (
+        exported["conversation_id"] == seeded.conversation_id and exported["messages"][0]["text"] == "Vraag mijn-vraag"
+    )
+    assert len(exported["tracker_events"]) == 3
+
+    target = tmp_path / "inzage.json"
+    code, out, err = loket("export", "--conversation", seeded.conversation_id, "--output", str(target))
+    assert code == 0 and out == "" and str(target) in err
+    assert json.loads(target.read_text(encoding="utf-8")) | {"exported_at": None} == exported | {"exported_at": None}
+    assert target.stat().st_mode & 0o777 == 0o600
+    assert loket("export", "--conversation", "0" * 32)[0] == 1
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["erase"], ["erase", "--conversation", "a", "--case", "1"], ["erase", "--case", "abc"], ["erase", "--case", "0"],
+     ["export"], ["retention"]],
+)  # fmt: skip
+def test_erase_and_export_need_exactly_one_conversation(argv: list[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args(argv)
+    assert exit_.value.code == 2
 
 
 # --- the reader of `loket search` --------------------------------------------------------------

@@ -20,6 +20,7 @@ from api.operations.stack import (
     lock_store_config,
     rasa_process,
     render_endpoints,
+    set_aside,
     tracker_store_config,
 )
 from api.settings import Settings
@@ -103,6 +104,24 @@ def test_a_process_is_ready_when_it_answers_and_stops_with_its_children(tmp_path
     assert not alive(child), "the whole process group is stopped"
     assert server.log_path.is_file()
     server.stop()  # stopping twice is harmless
+
+
+def test_each_start_writes_a_fresh_log_and_keeps_the_previous_one_aside(tmp_path: Path) -> None:
+    """`loket retention run` deletes the set-aside logs after LOKET_LOG_RETENTION_DAYS."""
+    process = ManagedProcess(
+        name="rasa", command=[sys.executable, "-c", "print('run')"], env=dict(os.environ),
+        log_path=tmp_path / "logs" / "rasa.log", ready_url="http://127.0.0.1:1/",
+    )  # fmt: skip
+    for _ in range(3):
+        process.start()
+        assert process.process is not None
+        process.process.wait(timeout=20)
+        process.stop()
+    logs = sorted(path.name for path in (tmp_path / "logs").iterdir())
+    assert logs[0] == "rasa.log" and len(logs) == 3
+    assert all(name.startswith("rasa.log.") for name in logs[1:])
+    assert all((tmp_path / "logs" / name).read_text() == "run\n" for name in logs)
+    set_aside(tmp_path / "logs" / "missing.log")  # nothing to set aside: nothing happens
 
 
 def test_a_process_that_dies_is_reported_with_its_log(tmp_path: Path) -> None:

@@ -1,10 +1,13 @@
-"""The admin API: the audit log as JSON and CSV, for admins only, and nothing that writes to it."""
+"""The admin API, for admins only: the audit log as JSON and CSV (nothing writes to it over HTTP), and a
+citizen's rights on one conversation: erasure and export, by conversation id or case number."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import uuid
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -65,4 +68,101 @@ def test_nothing_writes_to_the_log_over_http(client: TestClient) -> None:
     login(client, create_user(client, "admin"))
     for method in ("post", "put", "patch", "delete"):
         assert client.request(method, "/api/admin/audit", json={}).status_code == 405, method
+    client.cookies.clear()
+
+
+# --- erasure and export of a conversation --------------------------------------------------------
+
+
+def conversation_with_case(client: TestClient, text: str) -> tuple[str, int]:
+    """A conversation with a citizen's message and a case with form data, made by the app's own services."""
+    state: Any = client.app_state  # type: ignore[attr-defined]
+    conversation = state.store.start(language="nl")
+    state.store.add_message(conversation_id=conversation, author="citizen", text=text, language="nl")
+    case = state.escalations.escalate(
+        conversation_id=conversation, reason="requested_human", summary=text, form_data={"what": text}
+    )
+    return conversation, case.id
+
+
+PATHS = ("/api/admin/conversations/{c}", "/api/admin/cases/{n}", "/api/admin/conversations/{c}/export",
+         "/api/admin/cases/{n}/export")  # fmt: skip
+
+
+def test_only_admins_erase_or_export(client: TestClient) -> None:
+    conversation, case = conversation_with_case(client, "Vraag van iemand")
+    requests = [("delete", PATHS[0]), ("delete", PATHS[1]), ("get", PATHS[2]), ("get", PATHS[3])]
+    client.cookies.clear()
+    for method, path in requests:
+        assert client.request(method, path.format(c=conversation, n=case)).status_code == 401, path
+    for role in ("staff", "moderator"):
+        login(client, create_user(client, role))
+        for method, path in requests:
+            assert client.request(method, path.format(c=conversation, n=case)).status_code == 403, (role, path)
+    client.cookies.clear()
+    assert client.app_state.store.exists(conversation)  # type: ignore[attr-defined]
+
+
+def test_an_admin_exports_then_erases_a_conversation_by_case_number(client: TestClient) -> None:
+    text = f"Vraag {uuid.uuid4().hex[:10]}"
+    conversation, case = conversation_with_case(client, text)
+    admin = create_user(client, "admin")
+    login(client, admin)
+
+    export = client.get(f"/api/admin/cases/{case}/export")
+    assert export.status_code == 200
+    assert export.headers["content-disposition"] == f'attachment; filename="loket-case-{case}.json"'
+    assert export.headers["cache-control"] == "no-store"
+    body = export.json()
+    assert body["conversation_id"] == conversation and body["messages"][0]["text"] == text
+    assert body["escalations"][0]["form_data"] == {"what": text}
+    by_id = client.get(f"/api/admin/conversations/{conversation}/export")
+    assert by_id.json()["messages"] == body["messages"]
+
+    erased = client.delete(f"/api/admin/cases/{case}")
+    assert erased.status_code == 200
+    assert erased.json() == {
+        "conversation_id": conversation,
+        "removed": {"conversations": 1, "messages": 1, "escalations": 1, "notes": 0, "forms": 1, "tracker_events": 0},
+    }
+    assert client.get(f"/api/chat/conversations/{conversation}/messages").status_code == 404
+    assert client.delete(f"/api/admin/cases/{case}").status_code == 404
+    assert client.delete(f"/api/admin/conversations/{conversation}").status_code == 404
+    assert client.get(f"/api/admin/conversations/{conversation}/export").status_code == 404
+
+    entries = client.get("/api/admin/audit", params={"limit": 50}).json()
+    mine = [e for e in entries if e["target_id"] == conversation]
+    assert [e["action"] for e in mine] == ["conversation.erased", "conversation.exported", "conversation.exported"]
+    assert all(e["actor"] == admin for e in mine)
+    assert text not in json.dumps(mine)  # ids and counts, never the data
+    client.cookies.clear()
+
+
+def test_an_admin_erases_by_conversation_id(client: TestClient) -> None:
+    conversation, _case = conversation_with_case(client, "Nog een vraag")
+    login(client, create_user(client, "admin"))
+    response = client.delete(f"/api/admin/conversations/{conversation}")
+    assert response.status_code == 200 and response.json()["removed"]["messages"] == 1
+    client.cookies.clear()
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/api/admin/conversations/" + "0" * 32, 404), ("/api/admin/cases/999999999", 404),
+     ("/api/admin/conversations/" + "x" * 65, 422), ("/api/admin/conversations/a.b", 422),
+     ("/api/admin/cases/0", 422), ("/api/admin/cases/abc", 422), (f"/api/admin/cases/{2**63}", 422)],
+)  # fmt: skip
+def test_unknown_ids_are_404_and_bad_ids_422_never_500(client: TestClient, path: str, status: int) -> None:
+    login(client, create_user(client, "admin"))
+    assert client.delete(path).status_code == status
+    assert client.get(f"{path}/export").status_code == status
+    client.cookies.clear()
+
+
+def test_another_site_cannot_make_an_admin_erase(client: TestClient) -> None:
+    conversation, _case = conversation_with_case(client, "Vraag")
+    login(client, create_user(client, "admin"))
+    response = client.delete(f"/api/admin/conversations/{conversation}", headers={"Origin": "https://evil.example"})
+    assert response.status_code == 403
+    assert client.app_state.store.exists(conversation)  # type: ignore[attr-defined]
     client.cookies.clear()

@@ -174,3 +174,83 @@ def test_with_rasa_down_a_citizen_in_crisis_still_gets_113_and_a_priority_escala
     assert "113" in replies[0] and "112" in replies[0] and "medewerker" in replies[1]
     [case] = client.app_state.moderation._workflow.escalations(conversation_id=conversation)  # type: ignore[attr-defined]
     assert (case.reason, case.priority) == ("crisis", "high")
+
+
+# --- deleting a conversation (AVG art. 17) -----------------------------------------------------
+
+
+def erasures_of(client: TestClient, conversation: str) -> list[Any]:
+    audit = client.app_state.audit  # type: ignore[attr-defined]
+    return [e for e in audit.entries(action="conversation.erased") if e.target_id == conversation]
+
+
+def test_the_citizen_deletes_the_conversation_and_it_is_gone(client: TestClient, fake_rasa: SlowRasa) -> None:
+    conversation = new_conversation(client)
+    path = f"/api/chat/conversations/{conversation}"
+    assert client.post(f"{path}/messages", json={"text": "Wat kost een paspoort?"}).status_code == 200
+
+    response = client.delete(path)
+
+    assert response.status_code == 204 and response.content == b""
+    assert client.get(f"{path}/messages").status_code == 404
+    assert client.post(f"{path}/messages", json={"text": "hoi"}).status_code == 404
+    assert client.delete(path).status_code == 404
+    [entry] = erasures_of(client, conversation)
+    assert entry.actor == "citizen" and entry.details["by"] == "citizen" and entry.details["messages"] == 2
+
+
+@pytest.mark.parametrize("bad", ["x" * 65, "spatie erin", "a.b", "%00"])
+def test_a_malformed_conversation_id_is_a_clear_422(client: TestClient, bad: str) -> None:
+    response = client.delete(f"/api/chat/conversations/{bad}")
+    assert response.status_code == 422
+    assert "conversation_id" in response.text
+
+
+def test_another_site_cannot_delete_a_conversation(client: TestClient, fake_rasa: SlowRasa) -> None:
+    conversation = new_conversation(client)
+    response = client.delete(f"/api/chat/conversations/{conversation}", headers={"Origin": "https://evil.example"})
+    assert response.status_code == 403
+    assert client.get(f"/api/chat/conversations/{conversation}/messages").status_code == 200
+
+
+def test_deleting_waits_for_a_running_turn_and_says_busy_when_it_takes_too_long(
+    client: TestClient, fake_rasa: SlowRasa
+) -> None:
+    """Erasure takes the conversation's turn lock: no turn is halfway when its rows go."""
+    fake_rasa.delay_s = 1.5  # longer than the fake gateway's lock wait (1 s)
+    conversation = new_conversation(client)
+    path = f"/api/chat/conversations/{conversation}"
+
+    async def turn_and_delete() -> list[Any]:
+        import httpx
+
+        transport = httpx.ASGITransport(app=client.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            turn = asyncio.create_task(http.post(f"{path}/messages", json={"text": "Wat kost een paspoort?"}))
+            await asyncio.sleep(0.1)
+            refused = await http.delete(path)
+            return [await turn, refused]
+
+    answered, refused = client.portal.call(turn_and_delete)  # type: ignore[union-attr]
+    assert answered.status_code == 200
+    assert refused.status_code == 429 and refused.headers["Retry-After"].isdigit()
+    assert [m["author"] for m in client.get(f"{path}/messages").json()] == ["citizen", "bot"]
+    assert client.delete(path).status_code == 204
+
+
+def test_every_text_of_the_page_is_in_both_languages_of_its_catalogue() -> None:
+    """chat.html's data-i18n keys, and the delete button's, come from chat.js's catalogue: Dutch and English."""
+    import re
+
+    page = (PROJECT_ROOT / "api" / "web" / "chat.html").read_text(encoding="utf-8")
+    script = (PROJECT_ROOT / "api" / "web" / "static" / "chat.js").read_text(encoding="utf-8")
+    dutch = script[script.index("  nl: {") : script.index("  en: {")]
+    english = script[script.index("  en: {") : script.index("};")]
+
+    def keys(block: str) -> set[str]:
+        return set(re.findall(r"(\w+):\s*\"", block))
+
+    used = set(re.findall(r'data-i18n(?:-placeholder)?="(\w+)"', page))
+    assert {"deleteButton", "deleteQuestion", "deleteConfirm", "deleteCancel"} <= used
+    assert used | {"deleted", "deleteFailed"} <= keys(dutch) == keys(english)
+    assert "Gesprek verwijderen" in dutch and "Delete" not in dutch and "verwijderen" not in english

@@ -239,6 +239,34 @@ async def test_two_messages_of_one_conversation_are_handled_one_after_the_other(
 
 
 @pytest.mark.anyio
+async def test_work_that_holds_the_conversation_exclusively_waits_for_its_turn_and_the_next_turn_waits_for_it(
+    store: ConversationStore,
+) -> None:
+    """Erasure holds `exclusive`: a turn running is finished first, a turn arriving waits for it."""
+    rasa = FakeRasa(delay_s=0.05)
+    gateway = make_gateway(store, rasa)
+    conversation = gateway.open()
+    seen: list[str] = []
+
+    async def erase() -> None:
+        await asyncio.sleep(0.01)  # the first turn has started
+        async with gateway.exclusive(conversation):
+            seen.append(f"exclusive after {len(rasa.events)} events")
+            await asyncio.sleep(0.05)
+            seen.append("exclusive done")
+
+    async def later_turn() -> None:
+        await asyncio.sleep(0.03)
+        await gateway.handle(conversation_id=conversation, text="tweede vraag", language="nl")
+        seen.append(f"second turn after {seen[-1]}")
+
+    await asyncio.gather(
+        gateway.handle(conversation_id=conversation, text="eerste vraag", language="nl"), erase(), later_turn()
+    )
+    assert seen == ["exclusive after 2 events", "exclusive done", "second turn after exclusive done"]
+
+
+@pytest.mark.anyio
 async def test_past_capacity_a_turn_is_refused_as_busy_and_nothing_is_stored(store: ConversationStore) -> None:
     rasa = FakeRasa(delay_s=0.2)
     gateway = make_gateway(store, rasa, capacity=1, queue_limit=0)

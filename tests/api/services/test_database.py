@@ -21,6 +21,7 @@ from api.services.database import (
     make_engine,
     make_sessionmaker,
     utcnow,
+    write_deletions_through,
 )
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.postgres import temporary_database
@@ -47,6 +48,27 @@ def test_sqlite_file_gets_its_folder(tmp_path: Path) -> None:
     create_schema(engine)
     engine.dispose()
     assert path.is_file()
+
+
+def test_on_sqlite_what_is_deleted_is_zeroed_and_the_write_ahead_log_emptied_after(tmp_path: Path) -> None:
+    """For erasure and retention: no deleted text left in the file's free space or in the log's old frames."""
+    path = tmp_path / "loket.db"
+    engine = make_engine(f"sqlite:///{path}")
+    create_schema(engine)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+    sessions = make_sessionmaker(engine)
+    conversation = new_conversation(sessions)
+    with sessions.begin() as session:
+        session.add(MessageRow(conversation_id=conversation, author="citizen", text="geheim-1234567", language="nl"))
+    with sessions.begin() as session:
+        session.execute(MessageRow.__table__.delete())
+    assert Path(f"{path}-wal").stat().st_size > 0
+    write_deletions_through(engine)
+    assert Path(f"{path}-wal").stat().st_size == 0
+    assert b"geheim-1234567" not in path.read_bytes()
+    engine.dispose()
+    write_deletions_through(make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none"))  # not SQLite: nothing to do
 
 
 def test_deleting_a_conversation_deletes_its_messages(sessions: sessionmaker[Session]) -> None:
