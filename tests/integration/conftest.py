@@ -103,3 +103,22 @@ def loket_postgres(
     yield running
     running.client.close()
     running.stack.stop()
+
+
+def everything_stored(loket: RunningLoket) -> str:
+    """Where an original would be if anything kept it: every log file, and the raw SQLite files
+    (write-ahead logs too) or every row of every PostgreSQL table."""
+    from sqlalchemy import create_engine, inspect, select, table
+    from sqlalchemy.sql import column
+
+    parts = [path.read_bytes().decode("latin-1") for path in sorted(loket.settings.logs_dir.glob("*"))]
+    if loket.settings.database_url:
+        engine = create_engine(str(loket.settings.database_url))
+        with engine.connect() as connection:
+            for name in inspect(connection).get_table_names():
+                columns = [column(c["name"]) for c in inspect(connection).get_columns(name)]
+                parts += [repr(tuple(row)) for row in connection.execute(select(*columns).select_from(table(name)))]
+        engine.dispose()
+    else:  # loket.db, rasa_tracker.db, their -wal and -shm
+        parts += [path.read_bytes().decode("latin-1") for path in sorted(loket.settings.data_dir.glob("*.db*"))]
+    return "\n".join(parts)

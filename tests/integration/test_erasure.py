@@ -14,10 +14,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, inspect, select, table, text
-from sqlalchemy.sql import column
+from sqlalchemy import create_engine, text
 
-from tests.integration.conftest import RunningLoket
+from tests.integration.conftest import RunningLoket, everything_stored
 
 pytestmark = pytest.mark.integration
 
@@ -52,21 +51,6 @@ def rows_of(loket: RunningLoket, conversation: str, case: int | None = None) -> 
     if case is not None:
         counts["notes"] = count(api, "SELECT count(*) FROM escalation_notes WHERE escalation_id = :e", e=case)
     return counts
-
-
-def everything_stored(loket: RunningLoket) -> str:
-    """Every log file, and the raw SQLite files (write-ahead logs too) or every row of every PostgreSQL table."""
-    parts = [path.read_bytes().decode("latin-1") for path in sorted(loket.settings.logs_dir.glob("*"))]
-    if loket.settings.database_url:
-        engine = create_engine(str(loket.settings.database_url))
-        with engine.connect() as connection:
-            for name in inspect(connection).get_table_names():
-                columns = [column(c["name"]) for c in inspect(connection).get_columns(name)]
-                parts += [repr(tuple(row)) for row in connection.execute(select(*columns).select_from(table(name)))]
-        engine.dispose()
-    else:
-        parts += [path.read_bytes().decode("latin-1") for path in sorted(loket.settings.data_dir.glob("*.db*"))]
-    return "\n".join(parts)
 
 
 def staff_client(loket: RunningLoket, *roles: str) -> httpx.Client:

@@ -5,35 +5,16 @@ in every log file."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine, inspect, select, table
+from sqlalchemy import create_engine, select, table
 from sqlalchemy.sql import column
 
-from tests.integration.conftest import RunningLoket
+from tests.integration.conftest import RunningLoket, everything_stored
 
 pytestmark = pytest.mark.integration
 
 BSN, IBAN, PHONE, EMAIL = "111222333", "NL91ABNA0417164300", "0612345678", "jan.jansen@example.nl"
 SECOND_PHONE = "+31 6 45678901"
 ORIGINALS = (BSN, IBAN, PHONE, EMAIL, "45678901")
-
-
-def everything_stored(loket: RunningLoket) -> str:
-    """The raw bytes of every SQLite file (write-ahead logs too), or every row of every table of the
-    PostgreSQL database, and every log file: where an original would be if anything kept it."""
-    parts = [path.read_bytes().decode("latin-1") for path in sorted((loket.settings.data_dir / "logs").glob("*"))]
-    if loket.settings.database_url:
-        engine = create_engine(str(loket.settings.database_url))
-        with engine.connect() as connection:
-            for name in inspect(connection).get_table_names():
-                columns = [column(c["name"]) for c in inspect(connection).get_columns(name)]
-                parts += [repr(tuple(row)) for row in connection.execute(select(*columns).select_from(table(name)))]
-        engine.dispose()
-    else:
-        parts += [
-            path.read_bytes().decode("latin-1")
-            for path in sorted(loket.settings.data_dir.glob("*.db*"))  # loket.db, rasa_tracker.db, -wal, -shm
-        ]
-    return "\n".join(parts)
 
 
 @pytest.mark.parametrize("stack", ["loket", "loket_postgres"])
