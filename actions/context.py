@@ -7,10 +7,12 @@ the actions call `current()`. Tests install fakes the same way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from api.services.chat_switches import SwitchState
     from api.services.conversations import ConversationStore
     from api.services.escalations import EscalationWorkflow
     from api.services.office_hours import OfficeHours
@@ -36,6 +38,25 @@ class CitizenAnswerer(Protocol):
     def document_language(self, doc_id: str) -> str: ...
 
 
+def all_on() -> SwitchState:
+    from api.services.chat_switches import SwitchState
+
+    return SwitchState()
+
+
+def no_contact_route(language: str) -> str:
+    return ""
+
+
+class ContactKeeper(Protocol):
+    """The form's contact details, kept encrypted by the api (api.services.contact_details.ContactVault):
+    the actions only say which case they belong to, or that they are not wanted; they never see them."""
+
+    def attach(self, conversation_id: str, escalation_id: int) -> int: ...
+
+    def discard_pending(self, conversation_id: str) -> int: ...
+
+
 class RouteFunction(Protocol):
     def __call__(self, text: str, *, query_vector: QueryVector | None = None) -> dict[str, Any]: ...
 
@@ -51,6 +72,14 @@ class ActionContext:
     # Text -> the router's decision as a dict (team, status, confidence, explanation, ...):
     # the api installs its router's `route_dict` (routing.router.LazyRouter).
     route: RouteFunction
+    # Which parts of the chat an admin has on, asked at each turn (the api installs its
+    # ChatSwitches.state): answers and forms are switched off in the actions that give them.
+    switches: Callable[[], SwitchState] = all_on
+    # The municipality's contact route in a language (api/services/contact_route.py), given
+    # instead of what is switched off.
+    contact_route: Callable[[str], str] = no_contact_route
+    # Where the contact a form asked for waits for its case (None: nowhere; tests that need none).
+    contacts: ContactKeeper | None = None
 
 
 _current: ActionContext | None = None

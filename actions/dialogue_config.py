@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,8 @@ class Wording:
 
     weekdays: tuple[str, ...]  # Monday first, as datetime.weekday() counts
     units: dict[str, tuple[str, str]]  # response-time unit (days, hours, minutes) -> (singular, plural)
+    contact_given: str = "{kinds}"  # a form's given contact in its confirmation: "opgegeven ({kinds})"
+    contact_kinds: dict[str, str] = field(default_factory=dict)  # email / phone -> its name
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class DialogueConfig:
     skip_words: frozenset[str]
     yes_words: frozenset[str]
     no_words: frozenset[str]
-    contact_patterns: tuple[re.Pattern[str], ...]
+    contact_placeholders: dict[str, str]  # email / phone -> what the gateway passes on instead
     photo_pattern: re.Pattern[str]
     min_answer_chars: int
     wording: dict[str, Wording]
@@ -68,7 +70,12 @@ def _wording(language: str, spec: dict[str, Any]) -> Wording:
         if len(names) != 2:
             raise ValueError(f"dialogue.yml: wording.{language}.units.{unit} needs [singular, plural]: {names}")
         units[str(unit)] = (str(names[0]), str(names[1]))
-    return Wording(weekdays=weekdays, units=units)
+    return Wording(
+        weekdays=weekdays,
+        units=units,
+        contact_given=str(spec["contact_given"]),
+        contact_kinds={str(kind): str(name) for kind, name in spec["contact_kinds"].items()},
+    )
 
 
 def parse(data: dict[str, Any]) -> DialogueConfig:
@@ -100,7 +107,7 @@ def parse(data: dict[str, Any]) -> DialogueConfig:
         skip_words=_words(words["skip"]),
         yes_words=_words(words["affirm"]),
         no_words=_words(words["negate"]),
-        contact_patterns=tuple(re.compile(p) for p in data["contact_patterns"]),
+        contact_placeholders={str(kind): str(text) for kind, text in data["contact_placeholders"].items()},
         photo_pattern=re.compile(data["photo_pattern"]),
         min_answer_chars=int(data["min_answer_chars"]),
         wording={language: _wording(language, spec) for language, spec in data["wording"].items()},

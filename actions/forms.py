@@ -3,6 +3,10 @@
 Both forms share one shape (free-text answers, optional ones that can be
 skipped, a yes/no confirmation, a case for a team), so one abstract base per
 concern holds the logic and the concrete classes only name the form.
+
+A form's contact never reaches the actions: the gateway keeps it encrypted
+(api/services/contact_details.py) and the answer holds its placeholder ("[e-mail]").
+The actions say which case it belongs to (attach) or that it is not wanted (discard).
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context
 from actions.case_routing import choose_team, route_case
-from actions.dialogue_config import DialogueConfig, FormConfig, dialogue_config
+from actions.dialogue_config import DialogueConfig, FormConfig, dialogue_config, wording
 from actions.language import tracker_language
+from actions.switches import is_off, refused
 from actions.teams_info import response_time, team_name
 
 SKIPPED = "-"  # an optional question the citizen chose not to answer
@@ -47,6 +52,35 @@ def yes_or_no(text: str, tracker: Tracker, config: DialogueConfig) -> str | None
     if _intent(tracker) == "deny" or cleaned in config.no_words:
         return NO
     return None
+
+
+def contact_placeholders(text: str, config: DialogueConfig) -> str | None:
+    """The contact placeholders in an answer ("[e-mail] [telefoon]"): the citizen gave a contact; None: none."""
+    found = [placeholder for placeholder in config.contact_placeholders.values() if placeholder in text]
+    return " ".join(found) or None
+
+
+def contact_shown(value: str, language: str) -> str:
+    """A given contact as the confirmation shows it: "opgegeven (e-mail)" / "given (e-mail, phone)"."""
+    words = wording(language)
+    kinds = [kind for kind, text in dialogue_config().contact_placeholders.items() if text in value]
+    if not kinds:
+        return value
+    return words.contact_given.format(kinds=", ".join(words.contact_kinds.get(kind, kind) for kind in kinds))
+
+
+def attach_contact(conversation_id: str, case_number: int) -> None:
+    """The contact the citizen gave for the form belongs to its case now, and to nothing else."""
+    contacts = context.current().contacts
+    if contacts is not None:
+        contacts.attach(conversation_id, case_number)
+
+
+def discard_contact(tracker: Tracker) -> None:
+    """Nothing is sent: the contact the citizen gave for it is deleted too."""
+    contacts = context.current().contacts
+    if contacts is not None:
+        contacts.discard_pending(tracker.sender_id)
 
 
 def form_field(slot: str, form: FormConfig) -> str:
@@ -79,6 +113,15 @@ class CaseFormValidation(FormValidationAction, ABC):
     def form(self) -> FormConfig:
         return dialogue_config().forms[self.form_key]
 
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if is_off("forms"):
+            # Switched off by an admin while the form was under way: the form ends here, and the
+            # submit action says so instead of sending anything.
+            return [SlotSet("requested_slot", None)]
+        return await super().run(dispatcher, tracker, domain)
+
     def _text(self, value: Any, dispatcher: CollectingDispatcher, slot: str) -> dict[str, Any]:
         text = str(value or "").strip()
         if len(text) < dialogue_config().min_answer_chars:
@@ -86,9 +129,20 @@ class CaseFormValidation(FormValidationAction, ABC):
             return {slot: None}
         return {slot: text}
 
-    def _optional(self, value: Any, tracker: Tracker, slot: str) -> dict[str, Any]:
+    def _contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, *, optional: bool
+    ) -> dict[str, Any]:
+        """A contact is given when the answer holds its placeholder (the gateway kept the address itself);
+        an optional one may be skipped; anything else is asked again."""
+        config = dialogue_config()
         text = str(value or "").strip()
-        return {slot: SKIPPED if is_skip(text, tracker, dialogue_config()) else text}
+        given = contact_placeholders(text, config)
+        if given is not None:
+            return {slot: given}
+        if optional and is_skip(text, tracker, config):
+            return {slot: SKIPPED}
+        dispatcher.utter_message(response="utter_invalid_contact")
+        return {slot: None}
 
     def _confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
         answer = yes_or_no(str(value or ""), tracker, dialogue_config())
@@ -129,7 +183,7 @@ class ValidateReportForm(CaseFormValidation):
     async def validate_report_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:  # noqa: E501
-        return self._optional(value, tracker, "report_contact")
+        return self._contact(value, dispatcher, tracker, "report_contact", optional=True)
 
     async def validate_report_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
@@ -161,11 +215,7 @@ class ValidateComplaintForm(CaseFormValidation):
     async def validate_complaint_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:  # noqa: E501
-        text = str(value or "").strip()
-        if not any(pattern.search(text) for pattern in dialogue_config().contact_patterns):
-            dispatcher.utter_message(response="utter_invalid_contact")
-            return {"complaint_contact": None}
-        return {"complaint_contact": text}
+        return self._contact(value, dispatcher, tracker, "complaint_contact", optional=False)
 
     async def validate_complaint_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
@@ -185,8 +235,11 @@ class AskConfirmation(Action, ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:  # noqa: E501
         form = dialogue_config().forms[self.form_key]
-        none = _NONE_SHOWN[tracker_language(tracker)]
+        language = tracker_language(tracker)
+        none = _NONE_SHOWN[language]
         values = {key: value or none for key, value in form_values(tracker, form).items()}
+        if "contact" in values:
+            values["contact"] = contact_shown(str(values["contact"]), language)
         dispatcher.utter_message(response=f"utter_confirm_{form.name}", **values)
         return []
 
@@ -223,7 +276,11 @@ class SubmitCase(Action, ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:  # noqa: E501
         form = dialogue_config().forms[self.form_key]
+        if refused("forms", dispatcher, tracker):
+            discard_contact(tracker)
+            return reset_events(form)  # switched off by an admin: nothing is sent
         if tracker.get_slot(form.confirm_slot) != YES:
+            discard_contact(tracker)
             dispatcher.utter_message(response="utter_case_not_sent")
             return reset_events(form)
         language = tracker_language(tracker)
@@ -241,6 +298,10 @@ class SubmitCase(Action, ABC):
             routing=decision,
             form_data={"form": form.reason, **values},
         )
+        if values.get("contact"):
+            attach_contact(tracker.sender_id, case.id)
+        else:  # skipped: a contact given earlier in the conversation does not go with it
+            discard_contact(tracker)
         dispatcher.utter_message(
             response="utter_case_created",
             reference=case.id,
@@ -274,6 +335,7 @@ class ActionCancelForm(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:  # noqa: E501
         dispatcher.utter_message(response="utter_form_cancelled")
+        discard_contact(tracker)
         events: list[dict[str, Any]] = []
         for form in dialogue_config().forms.values():
             events.extend(reset_events(form)[:-1])

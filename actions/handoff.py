@@ -101,7 +101,7 @@ def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, *, reason: str
     routing = routing_for(summary)
     if team is None and routing.get("status") == "routed":
         team = routing.get("team")  # unsure or out of scope: no team, moderator triage
-    services.escalations.escalate(
+    case = services.escalations.escalate(
         conversation_id=tracker.sender_id,
         reason=reason,
         summary=summary,
@@ -110,6 +110,9 @@ def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, *, reason: str
         form_data=form_data,
         routing=routing,
     )
+    if paused and paused[1].get("contact") and services.contacts is not None:
+        # The paused form's contact (encrypted by the api) goes with the case the person handles.
+        services.contacts.attach(tracker.sender_id, case.id)
     now = datetime.now(UTC)
     if services.office_hours.is_open(now):
         dispatcher.utter_message(response="utter_handoff_now")

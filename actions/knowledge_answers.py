@@ -14,6 +14,7 @@ from actions import context
 from actions.dialogue_config import dialogue_config
 from actions.followup import is_follow_up
 from actions.language import tracker_language
+from actions.switches import is_off, say_off
 
 if TYPE_CHECKING:
     from knowledge.answers import Answer
@@ -141,6 +142,16 @@ def answer_turn(
         referred = refer_if_external(dispatcher, text, language=language, query_vector=query_vector)
         if referred is not None:
             return referred
+    if is_off("answers"):
+        # Switched off by an admin: nothing from the pages. The citizen gets the contact route and,
+        # as after a question the pages do not answer, the offer of a person.
+        if decline is not None:
+            say_off("answers", dispatcher, tracker)
+        return [
+            SlotSet("human_offered", True),
+            SlotSet("last_topic", topic.to_json() if topic else None),
+            SlotSet("fallback_count", 0.0),
+        ]
     answer = services.answers.answer(
         text,
         language=language,

@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.dialogue_config import DialogueConfig, dialogue_config
 from actions.knowledge_answers import answer_turn, answered, refer_if_external
 from actions.language import tracker_language
+from actions.switches import refused
 
 # The response that offers the form after an answer, per form the NLU would have started.
 FORM_OFFERS = {"report_form": "utter_offer_report", "complaint_form": "utter_offer_complaint"}
@@ -60,6 +61,8 @@ class ActionAnswerOrStartForm(Action):
         referred = refer_if_external(dispatcher, text, language=tracker_language(tracker), query_vector=query_vector)
         if referred is not None:
             return [*referred, FollowupAction("action_listen")]
+        if refused("forms", dispatcher, tracker):
+            return [FollowupAction("action_listen")]  # switched off by an admin: no form starts
         if not is_question(text, config=dialogue_config()):
             return []  # a report: the rule goes on to the form
         replies = CollectingDispatcher()

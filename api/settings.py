@@ -7,15 +7,29 @@ Every field can be set as an environment variable with the LOKET_ prefix
 
 from __future__ import annotations
 
+import ipaddress
+import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from limits import parse as parse_rate_limit
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEVELOPMENT_ACTION_TOKEN = "development-only-action-token"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The rate limits, in the `limits` library's notation ("10/minute", "5 per 15 minutes").
+RATE_LIMIT_SETTINGS = (
+    "rate_limit_conversations_per_client",
+    "rate_limit_messages_per_client",
+    "rate_limit_messages_per_conversation",
+    "login_failures_per_username",
+    "login_attempts_per_client",
+)
+# For stacks that send many conversations from one address (load tests, benchmarks, evaluations):
+# far above what they send, so every request is still counted but none is refused.
+LOAD_TEST_RATE_LIMITS = dict.fromkeys(RATE_LIMIT_SETTINGS, "100000/minute")
 
 
 class Settings(BaseSettings):
@@ -36,6 +50,17 @@ class Settings(BaseSettings):
     rasa_timeout_s: float = 30.0
     # How long a crisis message waits for Rasa before the gateway gives the help lines itself.
     crisis_rasa_timeout_s: float = Field(default=8.0, gt=0)
+    # The chat's kill switches live in the database; each api process reads them at most once per
+    # this many seconds, so a switch made in one replica holds in all of them within that time.
+    chat_switch_ttl_s: float = Field(default=2.0, ge=0)
+    # How long Rasa waits for a custom action (POST /webhook) before it replies without it
+    # (Rasa's own default: 5 minutes, holding the conversation). Keep it below rasa_timeout_s,
+    # so a slow action still ends in a reply the gateway receives.
+    rasa_action_timeout_s: float = Field(default=20.0, gt=0)
+    # GET /health asks Rasa and the database at most once per health_cache_s, and waits at most
+    # health_timeout_s for each: a load balancer checks every second and must not wait on Rasa.
+    health_cache_s: float = Field(default=5.0, ge=0)
+    health_timeout_s: float = Field(default=1.0, gt=0)
 
     # Admission control in front of Rasa, per api process (api/services/admission.py): turns
     # at Rasa at once, turns waiting for one, and how long a turn may wait before the citizen
@@ -85,6 +110,11 @@ class Settings(BaseSettings):
     vector_index: Literal["flat", "ivf", "hnsw"] = "flat"
 
     max_message_chars: int = 2000
+    # A conversation takes this many citizen messages, then asks the citizen to start a new one
+    # (HTTP 409, the message is not stored): Rasa's part of a turn grows with the conversation, so
+    # this bounds every turn (docs/deployment.md, "Long conversations" has the figures). A crisis
+    # message still gets through.
+    max_citizen_messages: int = Field(default=100, ge=1)
     # Request bodies are refused (413) past this size before they are read in full: a chat
     # message of max_message_chars is at most ~8 kB. The same cap belongs in the proxy in front
     # (HAProxy: `http-request deny deny_status 413 if { req.body_size gt 65536 }`).
@@ -96,10 +126,40 @@ class Settings(BaseSettings):
     # frame-ancestors), e.g. ["https://www.vlietstad.nl"] when the municipality embeds the chat.
     frame_ancestors: list[str] = Field(default_factory=list)
 
+    # Rate limits (api/services/rate_limits.py, docs/deployment.md), per client address (an IPv6
+    # address by its /64) in moving windows, shared by the replicas through Redis when redis_url is
+    # set. Past one: 429 + Retry-After, and nothing is processed. A citizen sends a message every
+    # 20-30 s; several citizens behind one address (an office, a library) still fit.
+    rate_limit_conversations_per_client: str = "10/minute"
+    rate_limit_messages_per_client: str = "30/minute"
+    # Twelve messages a minute in one conversation is a script or a stuck key, not a person.
+    rate_limit_messages_per_conversation: str = "12/minute"
+    # Logins: a username is locked for the rest of the window after this many failures (a success
+    # clears them; unknown usernames alike), and one address may try this often. Both are checked
+    # before the password, so a flood of attempts costs no Argon2 time (~0.1 s each).
+    login_failures_per_username: str = "5 per 15 minutes"
+    login_attempts_per_client: str = "20/minute"
+    # Proxies (addresses or networks) whose X-Forwarded-For names the client: the limits count that
+    # client instead of the proxy. Loopback: HAProxy or another proxy on the same machine; add the
+    # proxy's address when it runs elsewhere. Requests from any other peer are taken as they come.
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
+
     # Staff and moderator logins.
     session_ttl_hours: float = 8.0
+    # Staff API tokens stop working this long after they were made: a forgotten or leaked token
+    # does not work for ever (tokens made before expiry existed count from their creation).
+    api_token_ttl_days: int = Field(default=90, ge=1)
     # Send the session cookie over HTTPS only; on by default in production.
     cookie_secure: bool | None = None
+
+    # Fernet keys that encrypt the contact details a form asks for (api/services/contact_details.py),
+    # comma-separated or a JSON list: the first encrypts, every one decrypts, so a new key goes first
+    # and an old one stays until nothing is encrypted with it any more. Required in production;
+    # elsewhere unset means one key generated into data_dir (contact.key).
+    contact_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    # Contact details given in a form that never became a case (the citizen left it halfway) are
+    # deleted this long after they were given.
+    contact_pending_hours: float = Field(default=24.0, gt=0)
 
     # Retention (docs/privacy.md has each period's legal basis). `loket retention run` removes what
     # has expired from every store; the api runs it itself every `retention_interval_hours`.
@@ -121,10 +181,33 @@ class Settings(BaseSettings):
     # 0: never, when a scheduler runs `loket retention run` instead.
     retention_interval_hours: float = Field(default=24.0, ge=0)
 
+    @field_validator(*RATE_LIMIT_SETTINGS)
+    @classmethod
+    def _check_rate_limit(cls, value: str) -> str:
+        parse_rate_limit(value)  # ValueError for anything but "<count>/<period>" or "<count> per <n> <unit>"
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _normalise_networks(cls, value: list[str]) -> list[str]:
+        # "10.0.0.7" -> "10.0.0.7/32", "10.1.2.3/8" -> "10.0.0.0/8"; anything else is refused at start.
+        return [str(ipaddress.ip_network(item.strip(), strict=False)) for item in value]
+
+    @field_validator("contact_keys", mode="before")
+    @classmethod
+    def _split_contact_keys(cls, value: Any) -> Any:
+        # Fernet keys are URL-safe base64: a comma never occurs in one.
+        if isinstance(value, str):
+            text = value.strip()
+            return json.loads(text) if text.startswith("[") else [key.strip() for key in text.split(",") if key.strip()]
+        return value
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
         if self.environment == "production" and (self.action_token.get_secret_value() == DEVELOPMENT_ACTION_TOKEN):
             raise ValueError("LOKET_ACTION_TOKEN must be set to a secret value in production")
+        if self.environment == "production" and not self.contact_keys:
+            raise ValueError("LOKET_CONTACT_KEYS must be set in production (README: Configuration)")
         return self
 
     @property
@@ -174,6 +257,11 @@ class Settings(BaseSettings):
     @property
     def logs_dir(self) -> Path:
         return self.data_dir / "logs"
+
+    @property
+    def contact_key_file(self) -> Path:
+        """The key generated outside production when LOKET_CONTACT_KEYS is unset (owner-only file)."""
+        return self.data_dir / "contact.key"
 
 
 @lru_cache

@@ -15,7 +15,7 @@ sys.path.insert(0, str(ROOT))
 from api.operations.rasa_model import ensure_model  # noqa: E402
 from api.operations.stack import start_stack  # noqa: E402
 from api.services.knowledge_service import ensure_index  # noqa: E402
-from api.settings import Settings  # noqa: E402
+from api.settings import LOAD_TEST_RATE_LIMITS, Settings  # noqa: E402
 
 
 def free_port() -> int:
@@ -34,7 +34,8 @@ def running_loket() -> Iterator[Settings]:
         data_dir = Path(tmp) / "var"
         data_dir.mkdir()
         (data_dir / "index").symlink_to(project.index_dir.resolve(), target_is_directory=True)
-        settings = Settings(data_dir=data_dir, api_port=free_port(), rasa_port=free_port())
+        # The benchmarks send up to hundreds of conversations from 127.0.0.1.
+        settings = Settings(data_dir=data_dir, api_port=free_port(), rasa_port=free_port(), **LOAD_TEST_RATE_LIMITS)
         stack = start_stack(settings, model=model, echo=lambda line: print(line, file=sys.stderr))
         try:
             yield settings
@@ -64,6 +65,7 @@ def running_replicas(*, apis: int = 2, rasas: int = 2, postgres_admin_url: str, 
             rasa_port=free_port(),
             database_url=database_url,
             redis_url=redis_url,
+            **LOAD_TEST_RATE_LIMITS,
         )
         stack = start_replicas(
             settings,

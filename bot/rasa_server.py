@@ -27,6 +27,15 @@ every message; together they took ~80 ms of CPU off a knowledge-answer turn on t
   millions of objects that every full collection walked again, 200-500 ms in which no message
   was answered; once the server has started they are moved out of the collector's view
   (`gc.freeze`), so a full collection only looks at what the turns created.
+
+And for running under a supervisor (docs/deployment.md):
+
+* `GET /ready` answers 200 once the model is loaded, 503 before or when loading failed (Rasa
+  then keeps running and answers every message with nothing; its own `GET /` cannot tell);
+* a custom action call waits `LOKET_RASA_ACTION_TIMEOUT_S` (set by api/operations/stack.py)
+  instead of Rasa's fixed 5 minutes, so a slow action ends the turn with Rasa's reply without it;
+* the PostgreSQL tracker store checks a pooled connection before using it: after a database
+  restart the next turn reconnects instead of failing on a dead connection.
 """
 
 from __future__ import annotations
@@ -46,6 +55,8 @@ from rasa.core import run as rasa_run
 from rasa.core.actions import action as rasa_action
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
+from sanic import response
+from sanic.request import Request
 
 from bot import tracker_cache
 
@@ -102,7 +113,7 @@ def tracker_store_engine_kwargs(url: Any) -> Dict[Text, Any]:
 
     kwargs = _rasa_engine_kwargs(url)
     if make_url(url).get_backend_name() != "sqlite":
-        return kwargs
+        return {**kwargs, "pool_pre_ping": True}  # a database restart leaves dead pooled connections
     if not event.contains(Engine, "connect", _sqlite_pragmas):
         event.listen(Engine, "connect", _sqlite_pragmas)
     # A pooled connection goes to whichever thread asks next, hence check_same_thread off.
@@ -149,7 +160,15 @@ def configure_app(*args: Any, **kwargs: Any) -> Any:
     app = _rasa_configure_app(*args, **kwargs)
     # after_server_start runs after Rasa's before_server_start listener loaded the model.
     app.register_listener(freeze_loaded_objects, "after_server_start")
+    app.add_route(ready, "/ready", methods=["GET"], name="loket_ready")
     return app
+
+
+async def ready(request: Request) -> response.HTTPResponse:
+    """200 when a model is loaded and messages are answered, else 503 (supervisor, /health)."""
+    agent = getattr(request.app.ctx, "agent", None)
+    loaded = agent is not None and agent.is_ready()
+    return response.json({"model_loaded": loaded}, status=200 if loaded else 503)
 
 
 async def freeze_loaded_objects(*_: Any) -> None:
@@ -169,6 +188,15 @@ def apply_fixes() -> None:
 
 # Set by api/operations/stack.py (start_stack(rasa_http_api=True)) for evaluations that read trackers.
 RASA_API_TOKEN_ENV = "LOKET_RASA_API_TOKEN"
+# Set by api/operations/stack.py from settings.rasa_action_timeout_s.
+ACTION_TIMEOUT_ENV = "LOKET_RASA_ACTION_TIMEOUT_S"
+
+
+def set_action_timeout(environ: Mapping[Text, Text]) -> None:
+    """How long a custom action call may take; Rasa reads the module's constant on every call."""
+    value = environ.get(ACTION_TIMEOUT_ENV)
+    if value:
+        rasa_action.DEFAULT_REQUEST_TIMEOUT = float(value)  # type: ignore[assignment]
 
 
 def http_api_arguments(argv: List[Text], environ: Mapping[Text, Text]) -> List[Text]:
@@ -187,6 +215,7 @@ def http_api_arguments(argv: List[Text], environ: Mapping[Text, Text]) -> List[T
 
 def main() -> None:
     apply_fixes()
+    set_action_timeout(os.environ)
     from rasa.__main__ import main as rasa_main
 
     sys.argv = http_api_arguments(sys.argv, os.environ)

@@ -43,7 +43,7 @@ from urllib.parse import quote
 
 import httpx
 
-from api.settings import PROJECT_ROOT, Settings
+from api.settings import LOAD_TEST_RATE_LIMITS, PROJECT_ROOT, Settings
 from knowledge.chunking import SECTION_SEP, heading_of
 from knowledge.languages import SUPPORTED_LANGUAGES
 
@@ -687,10 +687,11 @@ def running_stack(settings: Settings, *, echo: Callable[[str], None]) -> Iterato
         data_dir = Path(tmp) / "var"
         data_dir.mkdir()
         (data_dir / "index").symlink_to(settings.index_dir.resolve(), target_is_directory=True)
+        # Every question is a conversation of its own from 127.0.0.1: far past the citizens' rate limits.
         run = settings.model_copy(
             update={
                 "data_dir": data_dir, "database_url": None, "api_host": "127.0.0.1",
-                "api_port": _free_port(), "rasa_port": _free_port(),
+                "api_port": _free_port(), "rasa_port": _free_port(), **LOAD_TEST_RATE_LIMITS,
             }
         )  # fmt: skip
         # Never the configured database: a LOKET_DATABASE_URL in the environment would reach the api.

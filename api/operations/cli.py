@@ -11,9 +11,13 @@ loket eval answers [--set FILE] [--json] [--show-misses] [--fit]   (--fit: the d
 loket eval pii [--set FILE] [--json] [--show-misses]
 loket users create NAME --role moderator [--team T] [--password-stdin]
 loket users list
+loket users disable|enable|revoke NAME      a leaver; back again; end all sessions and API tokens
+loket users reset-password NAME [--password-stdin]
 loket retention run [--dry-run] [--json]   remove what is past its retention period, from every store
 loket erase --conversation ID | --case NUMBER          erase one conversation from every store (AVG art. 17)
 loket export --conversation ID | --case NUMBER [--output FILE]   one conversation as JSON (AVG art. 15)
+loket switch show | off|on chat|answers|forms [--reason TEXT]   the citizen chat's kill switches (audited)
+loket db upgrade | current     migrate the api's database to the newest revision; show its revision
 """
 
 from __future__ import annotations
@@ -300,13 +304,8 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     try:
-        while not stopping:
-            for process in (stack.api, stack.rasa):
-                assert process.process is not None
-                if process.process.poll() is not None:
-                    _echo(f"{process.name} stopped unexpectedly; see {process.log_path}")
-                    return 1
-            time.sleep(0.5)
+        # A process that stops on its own is started again, with growing pauses (stack.Supervisor).
+        stack.supervisor(echo=_echo).run(until=lambda: stopping)
     finally:
         _echo("Stopping Rasa and the api ...")
         stack.stop()
@@ -319,28 +318,41 @@ def _user_store(settings: Settings) -> Any:
 
     from api.services.database import create_schema, make_engine, make_sessionmaker
     from api.services.users import UserStore
+    from routing.teams import TeamDirectory
 
     engine = make_engine(settings.sqlalchemy_url)
     create_schema(engine)
-    return UserStore(sessions=make_sessionmaker(engine), session_ttl=timedelta(hours=settings.session_ttl_hours))
+    return UserStore(
+        sessions=make_sessionmaker(engine),
+        session_ttl=timedelta(hours=settings.session_ttl_hours),
+        token_ttl=timedelta(days=settings.api_token_ttl_days),
+        teams=TeamDirectory.load(settings.routing_dir / "teams.yml"),
+    )
+
+
+def _new_password(args: argparse.Namespace) -> str | None:
+    """From standard input with --password-stdin, else asked twice on the terminal; None when they differ."""
+    import getpass
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass(f"Password for {args.username}: ")
+    if getpass.getpass("Again: ") != password:
+        print("loket: the passwords differ", file=sys.stderr)
+        return None
+    return password
 
 
 def cmd_users_create(settings: Settings, args: argparse.Namespace) -> int:
-    import getpass
-
     from api.services.users import UserError
 
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass(f"Password for {args.username}: ")
-        if getpass.getpass("Again: ") != password:
-            print("loket: the passwords differ", file=sys.stderr)
-            return 2
+    password = _new_password(args)
+    if password is None:
+        return 2
     try:
         user = _user_store(settings).create(
             username=args.username, password=password, roles=args.role, teams=args.team or [],
-            display_name=args.name,
+            display_name=args.name, actor=_operator(),
         )  # fmt: skip
     except UserError as error:
         print(f"loket: {error}", file=sys.stderr)
@@ -352,7 +364,43 @@ def cmd_users_create(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_users_list(settings: Settings, _args: argparse.Namespace) -> int:
     for user in _user_store(settings).all():
-        print(f"{user.username}\t{user.display_name}\t{','.join(sorted(user.roles))}\t{','.join(sorted(user.teams))}")
+        roles, teams = ",".join(sorted(user.roles)), ",".join(sorted(user.teams))
+        print(f"{user.username}\t{user.display_name}\t{roles}\t{teams}\t{'active' if user.active else 'disabled'}")
+    return 0
+
+
+def cmd_users_change(settings: Settings, args: argparse.Namespace) -> int:
+    """`loket users disable|enable|revoke|reset-password|set NAME`, audited with the operator as actor."""
+    from api.services.users import UserError
+
+    store, actor = _user_store(settings), _operator()
+    try:
+        name = store.find(args.username).username  # unknown: an error before a password is asked
+        if args.users_command == "disable":
+            ended = store.disable(name, actor=actor)
+            print(f"Disabled {name}: {ended.sessions} session(s) ended, {ended.tokens} API token(s) revoked")
+        elif args.users_command == "enable":
+            print(f"Enabled {store.enable(name, actor=actor).username}")
+        elif args.users_command == "set":
+            if args.role is None and args.team is None and not args.no_teams:
+                print("loket: give --role and/or --team (or --no-teams)", file=sys.stderr)
+                return 2
+            teams = [] if args.no_teams else args.team
+            user = store.change_access(name, roles=args.role, teams=teams, actor=actor)
+            roles, teams_shown = ", ".join(sorted(user.roles)), ", ".join(sorted(user.teams)) or "-"
+            print(f"{user.username}: roles {roles}; teams {teams_shown}")
+        elif args.users_command == "revoke":
+            ended = store.revoke_access(name, actor=actor)
+            print(f"Revoked {name}'s access: {ended.sessions} session(s) ended, {ended.tokens} API token(s) revoked")
+        else:
+            password = _new_password(args)
+            if password is None:
+                return 2
+            ended = store.reset_password(name, password=password, actor=actor)
+            print(f"New password for {name}; {ended.sessions} session(s) ended")
+    except UserError as error:
+        print(f"loket: {error}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -367,6 +415,26 @@ def _privacy_services(settings: Settings) -> Any:
     create_schema(engine)
     tracker = RasaTrackerStore.open(url=settings.tracker_store_url, api_url=settings.sqlalchemy_url, api_engine=engine)
     return SimpleNamespace(engine=engine, sessions=make_sessionmaker(engine), tracker=tracker)
+
+
+def _contact_vault(settings: Settings, sessions: Any) -> Any:
+    """The encrypted contact details of forms, with the api's keys (api/services/contact_details.py)."""
+    from api.services.contact_details import ContactVault, contact_cipher
+
+    keys = [key.get_secret_value() for key in settings.contact_keys]
+    return ContactVault(sessions=sessions, cipher=contact_cipher(keys=keys, key_file=settings.contact_key_file))
+
+
+def cmd_contacts_rotate(settings: Settings, _args: argparse.Namespace) -> int:
+    """`loket contacts rotate`: re-encrypt every contact detail under the first of LOKET_CONTACT_KEYS."""
+    services = _privacy_services(settings)
+    try:
+        count = _contact_vault(settings, services.sessions).rotate()
+    finally:
+        services.tracker.close()
+        services.engine.dispose()
+    print(f"Re-encrypted {count} contact details under the first key; the other keys can now be removed.")
+    return 0
 
 
 def _operator() -> str:
@@ -469,9 +537,9 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
         conversation_id = _conversation_of(services, args)
         if conversation_id is None:
             return 1
-        exported = ConversationExport(sessions=services.sessions, tracker=services.tracker).export(
-            conversation_id, actor=_operator()
-        )
+        exported = ConversationExport(
+            sessions=services.sessions, tracker=services.tracker, contacts=_contact_vault(settings, services.sessions)
+        ).export(conversation_id, actor=_operator())
     except UnknownConversation:
         print(f"loket: no conversation {conversation_id}", file=sys.stderr)
         return 1
@@ -489,9 +557,35 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_switch(settings: Settings, args: argparse.Namespace) -> int:
+    """`loket switch`: the citizen chat's kill switches, for when no admin can log in. A change is
+    audited with the operator as actor; every api process follows within chat_switch_ttl_s."""
+    from api.services.chat_switches import ChatSwitches
+    from api.services.database import create_schema, make_engine, make_sessionmaker
+
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        create_schema(engine)
+        switches = ChatSwitches(sessions=make_sessionmaker(engine))
+        if args.switch_command in ("on", "off"):
+            switches.set(args.name, on=args.switch_command == "on", actor=_operator(), reason=args.reason or "")
+        current = switches.settings()
+    finally:
+        engine.dispose()
+    for setting in current:
+        line = f"{setting.name:<8} {'on' if setting.on else 'off'}"
+        if setting.changed_at is not None:
+            line += f"   {setting.changed_at:%Y-%m-%d %H:%M} UTC by {setting.changed_by}"
+            line += f": {setting.reason}" if setting.reason else ""
+        print(line)
+    return 0
+
+
 def case_number(value: str) -> int:
+    from api.schemas import MAX_DATABASE_ID
+
     number = int(value)
-    if not 1 <= number <= 2**63 - 1:
+    if not 1 <= number <= MAX_DATABASE_ID:
         raise argparse.ArgumentTypeError(f"not a case number: {value}")
     return number
 
@@ -500,6 +594,44 @@ def _one_conversation(parser: argparse.ArgumentParser) -> None:
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--conversation", metavar="ID", help="the conversation id")
     which.add_argument("--case", metavar="NUMBER", type=case_number, help="a case number (the citizen's kenmerk)")
+
+
+def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
+    """`loket db upgrade`: what every api process does at start, for operators who migrate first
+    and start the replicas after (docs/deployment.md, "Upgrading")."""
+    from api.services.database import create_schema, make_engine
+    from api.services.schema_migrations import current_revision
+
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        with engine.connect() as connection:
+            before = current_revision(connection)
+        create_schema(engine)
+        with engine.connect() as connection:
+            after = current_revision(connection)
+    finally:
+        engine.dispose()
+    print(f"Database at revision {after} (head)" + ("" if before == after else f", was {before or 'none'}"))
+    return 0
+
+
+def cmd_db_current(settings: Settings, _args: argparse.Namespace) -> int:
+    """`loket db current`: the database's revision; exit status 1 when it is not the newest."""
+    from api.services.database import make_engine
+    from api.services.schema_migrations import current_revision, head_revision
+
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        with engine.connect() as connection:
+            current = current_revision(connection)
+    finally:
+        engine.dispose()
+    head = head_revision()
+    if current == head:
+        print(f"{current} (head)")
+        return 0
+    print(f"{current or 'none'} (head is {head}: run `loket db upgrade`)")
+    return 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -566,7 +698,25 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", help="display name shown to citizens (default: the username)")
     create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     create.set_defaults(func=cmd_users_create)
-    users.add_parser("list", help="list users").set_defaults(func=cmd_users_list)
+    users.add_parser("list", help="list users (name, display name, roles, teams, active/disabled)").set_defaults(
+        func=cmd_users_list
+    )
+    for users_command, text in (
+        ("disable", "a leaver: no more logins; their sessions end and their API tokens are revoked at once"),
+        ("enable", "let a disabled user log in again (their old API tokens stay revoked)"),
+        ("revoke", "end all the user's sessions and revoke all their API tokens, without disabling"),
+        ("reset-password", "set a new password (asked twice) and end the user's sessions"),
+        ("set", "new roles (--role, repeatable) and/or teams (--team, repeatable): someone moving to another team"),
+    ):
+        change = users.add_parser(users_command, help=text)
+        change.add_argument("username")
+        if users_command == "set":
+            change.add_argument("--role", action="append", choices=["moderator", "staff", "admin"])
+            change.add_argument("--team", action="append", help="team id (repeatable); replaces the user's teams")
+            change.add_argument("--no-teams", action="store_true", help="take away all the user's teams")
+        if users_command == "reset-password":
+            change.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+        change.set_defaults(func=cmd_users_change)
     retention = sub.add_parser("retention", help="retention of personal data").add_subparsers(
         dest="retention_command", required=True
     )
@@ -581,6 +731,29 @@ def build_parser() -> argparse.ArgumentParser:
     _one_conversation(export)
     export.add_argument("--output", metavar="FILE", help="write to FILE (readable by its owner only), not stdout")
     export.set_defaults(func=cmd_export)
+    contacts = sub.add_parser("contacts", help="the encrypted contact details of forms").add_subparsers(
+        dest="contacts_command", required=True
+    )
+    contacts.add_parser(
+        "rotate", help="re-encrypt every contact detail under the first of LOKET_CONTACT_KEYS (key rotation)"
+    ).set_defaults(func=cmd_contacts_rotate)
+    switch = sub.add_parser("switch", help="the citizen chat's kill switches: show, or turn a part off or on")
+    switch_commands = switch.add_subparsers(dest="switch_command", required=True)
+    switch_commands.add_parser("show", help="which parts are on, and their last change").set_defaults(func=cmd_switch)
+    for state, what in (("off", "switch a part off (crisis help stays on)"), ("on", "switch a part on again")):
+        change = switch_commands.add_parser(state, help=what)
+        change.add_argument("name", choices=["chat", "answers", "forms"], help="the whole chat, answers, forms")
+        change.add_argument("--reason", help="why, for the audit log")
+        change.set_defaults(func=cmd_switch)
+    database = sub.add_parser("db", help="the api's database schema (Alembic migrations)").add_subparsers(
+        dest="db_command", required=True
+    )
+    database.add_parser("upgrade", help="migrate to the newest revision (the api also does at start)").set_defaults(
+        func=cmd_db_upgrade
+    )
+    database.add_parser("current", help="the database's revision; exit status 1 when not the newest").set_defaults(
+        func=cmd_db_current
+    )
     return parser
 
 

@@ -68,11 +68,14 @@ defaults
 
 frontend api
   bind 127.0.0.1:{api_port}
+  # The citizen's address for the api's rate limits (HAProxy's address is a trusted proxy there).
+  option forwardfor
   default_backend apis
 
 backend apis
   balance roundrobin
-  option httpchk GET /health
+  # /ready: no citizen waits for a restarted api's warm-up (api/routers/health.py).
+  option httpchk GET /ready
   http-check expect status 200
 {apis}
 
@@ -82,7 +85,7 @@ frontend rasa
 
 backend rasas
   balance roundrobin
-  option httpchk GET /
+  option httpchk GET /ready
   http-check expect status 200
 {rasas}
 """

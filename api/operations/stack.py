@@ -1,17 +1,22 @@
-"""Starting and stopping the two processes of Loket: the Rasa server and the api.
+"""Starting, supervising and stopping the two processes of Loket: the Rasa server and the api.
 
-Used by `loket run` and by the integration tests, so both run the same thing.
+Used by `loket run` and by the integration tests, so both run the same thing. `Supervisor`
+restarts a process that stopped on its own, with growing pauses (docs/deployment.md).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -22,12 +27,14 @@ import yaml
 from sqlalchemy.engine import make_url
 
 from api.operations.rasa_model import rasa_env
-from api.settings import PROJECT_ROOT, Settings
+from api.settings import PROJECT_ROOT, RATE_LIMIT_SETTINGS, Settings
 
 # Read by bot/tracker_cache.py: set, Rasa keeps no copy of trackers another replica may change.
 SHARED_TRACKERS_ENV = "LOKET_SHARED_TRACKERS"
 # Read by bot/rasa_server.py: when set, Rasa's HTTP API is enabled behind this token.
 RASA_API_TOKEN_ENV = "LOKET_RASA_API_TOKEN"
+# Read by bot/rasa_server.py: how long Rasa waits for a custom action (settings.rasa_action_timeout_s).
+RASA_ACTION_TIMEOUT_ENV = "LOKET_RASA_ACTION_TIMEOUT_S"
 
 
 def tracker_store_config(settings: Settings) -> dict[str, Any]:
@@ -96,11 +103,11 @@ def render_endpoints(settings: Settings, *, action_token: str, action_url: str |
     return target
 
 
-def set_aside(log_path: Path) -> None:
-    """Each start writes a fresh log: the previous one becomes `<name>.log.<when it was last written>`,
-    and `loket retention run` deletes such files after LOKET_LOG_RETENTION_DAYS."""
+def set_aside(log_path: Path) -> Path | None:
+    """Each start writes a fresh log: the previous one becomes `<name>.log.<when it was last written>`
+    (returned), and `loket retention run` deletes such files after LOKET_LOG_RETENTION_DAYS."""
     if not log_path.is_file() or log_path.stat().st_size == 0:
-        return
+        return None
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(log_path.stat().st_mtime))
     target = log_path.with_name(f"{log_path.name}.{stamp}")
     counter = 1
@@ -108,6 +115,7 @@ def set_aside(log_path: Path) -> None:
         counter += 1
         target = log_path.with_name(f"{log_path.name}.{stamp}-{counter}")
     log_path.rename(target)
+    return target
 
 
 @dataclass
@@ -118,11 +126,14 @@ class ManagedProcess:
     log_path: Path
     ready_url: str
     process: subprocess.Popen[bytes] | None = None
+    # Where the previous run's log was set aside by the last start (None: there was none).
+    previous_log: Path | None = None
     _log: IO[bytes] | None = field(default=None, repr=False)
 
     def start(self) -> None:
+        self._close_log()  # a restart: the stopped run's log file
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        set_aside(self.log_path)
+        self.previous_log = set_aside(self.log_path)
         self._log = self.log_path.open("ab")
         # Own process group: Ctrl-C in the terminal reaches the supervisor only,
         # which then stops the children in order.
@@ -182,6 +193,152 @@ class Stack:
         self.rasa.stop()
         self.api.stop()
 
+    def supervisor(self, *, backoff: Backoff | None = None, echo: Callable[[str], None] = print) -> Supervisor:
+        """A supervisor of both processes; stop it before `stop()`."""
+        return Supervisor([self.api, self.rasa], backoff=backoff or Backoff(), echo=echo)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """When a process that stopped on its own is started again."""
+
+    first_s: float = 1.0  # the pause before the first restart; it doubles with each further one
+    cap_s: float = 60.0  # the longest pause
+    # Answering this long after a restart counts as healthy: the next crash starts again at first_s.
+    healthy_after_s: float = 60.0
+    # This many crashes within the window is a crash loop: said loudly, restarts go on at cap_s.
+    crash_loop_count: int = 5
+    crash_loop_window_s: float = 300.0
+
+    def delay(self, attempt: int) -> float:
+        """The pause before restart number `attempt` (1, 2, ...) since the process was last healthy."""
+        return float(min(self.cap_s, self.first_s * 2 ** min(attempt - 1, 32)))
+
+
+def describe_exit(returncode: int) -> str:
+    """How a process ended, from Popen's return code: `exit code 3`, or `signal SIGKILL` when negative."""
+    if returncode < 0:
+        try:
+            return f"signal {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"signal {-returncode}"
+    return f"exit code {returncode}"
+
+
+def answers(process: ManagedProcess, *, timeout_s: float = 0.5) -> bool:
+    """Whether the process answers its ready URL with 200 now."""
+    try:
+        return httpx.get(process.ready_url, timeout=timeout_s).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@dataclass
+class _Watched:
+    process: ManagedProcess
+    attempt: int = 0  # restarts since it was last healthy
+    restart_at: float | None = None  # set while it is down, waiting for its restart
+    ready_at: float | None = None  # when it last started answering
+    crashes: deque[float] = field(default_factory=deque)
+
+
+class Supervisor:
+    """Restarts the processes that stop on their own, with exponential backoff; never gives up.
+
+    A process that crash-loops is restarted every `Backoff.cap_s` seconds and said so on every
+    crash: while Rasa is down the api still serves staff, moderators and the crisis help lines,
+    so stopping everything would do more harm than trying again. Each restart is reported
+    through `echo` (which process, how it stopped, the attempt, the pause before it).
+    """
+
+    def __init__(
+        self,
+        processes: Sequence[ManagedProcess],
+        *,
+        backoff: Backoff = Backoff(),
+        echo: Callable[[str], None] = print,
+        clock: Callable[[], float] = time.monotonic,
+        probe: Callable[[ManagedProcess], bool] = answers,
+    ) -> None:
+        self.backoff = backoff
+        self._echo = lambda message: echo(f"[{time.strftime('%H:%M:%S')}] {message}")
+        self._clock = clock
+        self._probe = probe
+        self._watched = [_Watched(process) for process in processes]
+        self.restarts = 0  # restarts done, for the record
+
+    def check(self) -> None:
+        """One round: notice processes that stopped, restart those whose pause is over, note
+        which ones answer again."""
+        now = self._clock()
+        for watched in self._watched:
+            process = watched.process
+            assert process.process is not None, f"{process.name} was never started"
+            if watched.restart_at is not None:
+                if now >= watched.restart_at:
+                    self._restart(watched)
+                continue
+            returncode = process.process.poll()
+            if returncode is not None:
+                self._stopped(watched, returncode, now)
+            elif watched.ready_at is None:
+                if self._probe(process):
+                    watched.ready_at = now
+                    if watched.attempt:
+                        self._echo(f"{process.name} is answering again.")
+            elif watched.attempt and now - watched.ready_at >= self.backoff.healthy_after_s:
+                watched.attempt = 0
+
+    def run(self, *, until: Callable[[], bool], poll_s: float = 0.5) -> None:
+        """Check every `poll_s` seconds until `until()` is true (Ctrl-C, SIGTERM); restarts nothing after."""
+        while not until():
+            self.check()
+            deadline = time.monotonic() + poll_s
+            while not until() and time.monotonic() < deadline:
+                time.sleep(min(0.1, poll_s))
+
+    @contextmanager
+    def in_background(self, *, poll_s: float = 0.2) -> Iterator[Supervisor]:
+        """Supervise in a thread while the block runs (the integration tests)."""
+        stop = threading.Event()
+        thread = threading.Thread(target=self.run, kwargs={"until": stop.is_set, "poll_s": poll_s}, daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            stop.set()
+            thread.join()
+
+    def _stopped(self, watched: _Watched, returncode: int, now: float) -> None:
+        name = watched.process.name
+        watched.attempt += 1
+        watched.ready_at = None
+        watched.crashes.append(now)
+        while watched.crashes and now - watched.crashes[0] > self.backoff.crash_loop_window_s:
+            watched.crashes.popleft()
+        looping = len(watched.crashes) >= self.backoff.crash_loop_count
+        delay = self.backoff.cap_s if looping else self.backoff.delay(watched.attempt)
+        watched.restart_at = now + delay
+        self._echo(
+            f"{name} stopped unexpectedly ({describe_exit(returncode)}); "
+            f"restart {watched.attempt} in {delay:g} s. Its log: {watched.process.log_path}"
+        )
+        if looping:
+            window_min = self.backoff.crash_loop_window_s / 60
+            self._echo(
+                f"{name} keeps stopping: {len(watched.crashes)} times in {window_min:g} minutes. "
+                f"Restarting it every {self.backoff.cap_s:g} s until it stays up; "
+                f"see its logs and fix the cause, or press Ctrl-C to stop Loket."
+            )
+
+    def _restart(self, watched: _Watched) -> None:
+        watched.restart_at = None
+        process = watched.process
+        process.start()
+        self.restarts += 1
+        kept = f"; the stopped run's log is {process.previous_log}" if process.previous_log else ""
+        self._echo(f"Restarted {process.name} (attempt {watched.attempt}){kept}.")
+
 
 def choose_action_token(settings: Settings) -> str:
     """The configured action token; in development without one, a fresh secret per run."""
@@ -216,6 +373,9 @@ def api_process(
         env["LOKET_DATABASE_URL"] = settings.database_url
     if settings.redis_url:
         env["LOKET_REDIS_URL"] = settings.redis_url
+    # The limits and proxies the stack was started with (load tests and evaluations raise the limits).
+    env.update({f"LOKET_{setting.upper()}": getattr(settings, setting) for setting in RATE_LIMIT_SETTINGS})
+    env["LOKET_TRUSTED_PROXIES"] = json.dumps(settings.trusted_proxies)
     return ManagedProcess(
         name=name,
         command=[
@@ -234,10 +394,13 @@ def api_process(
             # (uvicorn's default is 5 s): a POST on a connection the server just closed fails.
             "--timeout-keep-alive",
             "75",
+            # The app reads X-Forwarded-For from settings.trusted_proxies only (api/main.py); uvicorn's
+            # own reading would trust loopback whatever the settings say.
+            "--no-proxy-headers",
         ],
         env=env,
         log_path=settings.logs_dir / f"{name}.log",
-        ready_url=f"http://{settings.api_host}:{port}/health",
+        ready_url=f"http://{settings.api_host}:{port}/ready",  # once warmed up (api/routers/health.py)
     )
 
 
@@ -253,7 +416,10 @@ def rasa_process(
 ) -> ManagedProcess:
     """One Rasa server on loopback `port` (default: the settings'), calling actions per `endpoints`."""
     port = port or settings.rasa_port
-    env = rasa_env(settings) | {"LOKET_ACTION_TOKEN": token}
+    env = rasa_env(settings) | {
+        "LOKET_ACTION_TOKEN": token,
+        RASA_ACTION_TIMEOUT_ENV: str(settings.rasa_action_timeout_s),
+    }
     env.pop(RASA_API_TOKEN_ENV, None)  # never inherited: the API is opened here or not at all
     if http_api_token:
         env[RASA_API_TOKEN_ENV] = http_api_token
@@ -283,7 +449,8 @@ def rasa_process(
         ],  # fmt: skip
         env=env,
         log_path=settings.logs_dir / f"{name}.log",
-        ready_url=f"http://127.0.0.1:{port}/",
+        # 200 once the model is loaded (bot/rasa_server.py); Rasa's own GET / answers without one.
+        ready_url=f"http://127.0.0.1:{port}/ready",
     )
 
 
@@ -309,15 +476,19 @@ def start_stack(
     echo: Callable[[str], None] = print,
     rasa_timeout_s: float = 180,
     rasa_http_api: bool = False,
+    action_url: str | None = None,
 ) -> Stack:
     """Start the api, then Rasa, and wait until both answer.
+
+    `action_url`: where Rasa calls the custom actions, default the api's /webhook (a test puts a
+    slow relay in between).
 
     `rasa_http_api`: also open Rasa's HTTP API (trackers, events) on its loopback port behind a
     fresh random token (`Stack.rasa_api_token`), for evaluations that read what Rasa did. The
     token reaches Rasa in its environment (bot/rasa_server.py), not on its command line.
     """
     token = choose_action_token(settings)
-    endpoints = render_endpoints(settings, action_token=token)
+    endpoints = render_endpoints(settings, action_token=token, action_url=action_url)
     rasa_api_token = secrets.token_urlsafe(32) if rasa_http_api else None
     api = api_process(settings, token=token, extra_env=extra_env)
     rasa = rasa_process(settings, model=model, endpoints=endpoints, token=token, http_api_token=rasa_api_token)

@@ -1,22 +1,32 @@
-"""Admin side: the audit log (readable and exportable, never writable), and a citizen's rights on one
-conversation: erasure (AVG art. 17) and access (art. 15), by conversation id or case number."""
+"""Admin side: the audit log (readable and exportable, never writable), a citizen's rights on one
+conversation: erasure (AVG art. 17) and access (art. 15), by conversation id or case number, and the
+citizen chat's kill switches."""
 
 from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
 from functools import partial
 from typing import Any
 
 from anyio import to_thread
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, model_validator
 
-from api.deps import AuditDep, CurrentUser, ErasureDep, EscalationsDep, ExportDep, GatewayDep, require_role
-from api.schemas import ConversationId, RowId
+from api.deps import (
+    AuditDep,
+    ChatSwitchesDep,
+    CurrentUser,
+    ErasureDep,
+    EscalationsDep,
+    ExportDep,
+    GatewayDep,
+    require_role,
+)
+from api.schemas import ConversationId, RowId, Timestamp
 from api.services.admission import Busy
+from api.services.chat_switches import MAX_REASON_CHARS, SWITCHES, Switch
 from api.services.conversations import UnknownConversation
 from api.services.escalations import EscalationNotFound, EscalationWorkflow
 
@@ -25,7 +35,7 @@ router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(re
 
 class AuditEntryOut(BaseModel):
     id: int
-    at: datetime
+    at: Timestamp
     actor: str
     action: str
     target_type: str
@@ -127,3 +137,47 @@ def export_case(case_number: RowId, user: CurrentUser, export: ExportDep, escala
     """The export of the conversation a case belongs to."""
     conversation_id = _conversation_of_case(escalations, case_number)
     return _export(conversation_id, user=user, export=export, filename=f"loket-case-{case_number}.json")
+
+
+# --- the citizen chat's kill switches -------------------------------------------------------------
+
+
+class SwitchOut(BaseModel):
+    name: Switch
+    on: bool
+    reason: str
+    changed_by: str | None
+    changed_at: Timestamp | None
+
+
+class SwitchesIn(BaseModel):
+    """The switches to set (the others stay as they are), and why: the reason goes into the audit log."""
+
+    chat: bool | None = None
+    answers: bool | None = None
+    forms: bool | None = None
+    reason: str = Field(default="", max_length=MAX_REASON_CHARS)
+
+    @model_validator(mode="after")
+    def _names_a_switch(self) -> SwitchesIn:
+        if all(getattr(self, name) is None for name in SWITCHES):
+            raise ValueError(f"name at least one switch: {', '.join(SWITCHES)}")
+        return self
+
+
+@router.get("/switches")
+def chat_switches(switches: ChatSwitchesDep) -> list[SwitchOut]:
+    """The chat, the knowledge answers and the forms: on or off, with who changed each last, when and why."""
+    return [SwitchOut(**setting.__dict__) for setting in switches.settings()]
+
+
+@router.put("/switches")
+def set_chat_switches(body: SwitchesIn, user: CurrentUser, switches: ChatSwitchesDep) -> list[SwitchOut]:
+    """Switch parts of the citizen chat off or on: at once in this process, within `chat_switch_ttl_s`
+    in every replica. Each switch named gets an audit entry (who, which, on/off, the reason).
+    Crisis help is never switched off (docs/deployment.md, "Kill switches")."""
+    for name in SWITCHES:
+        on = getattr(body, name)
+        if on is not None:
+            switches.set(name, on=on, actor=user.username, actor_id=user.id, reason=body.reason)
+    return chat_switches(switches)

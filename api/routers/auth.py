@@ -6,7 +6,8 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from api.deps import SESSION_COOKIE, CurrentUser, SettingsDep, UsersDep
+from api.deps import SESSION_COOKIE, ClientAddress, CurrentUser, LoginThrottleDep, SettingsDep, UsersDep
+from api.services.rate_limits import RateLimited
 
 router = APIRouter(tags=["auth"])
 
@@ -28,11 +29,31 @@ def login_page(settings: SettingsDep) -> FileResponse:
     return FileResponse(settings.web_dir / "login.html", media_type="text/html")
 
 
-@router.post("/api/auth/login")
-def login(body: Credentials, response: Response, users: UsersDep, settings: SettingsDep) -> Me:
+@router.post(
+    "/api/auth/login",
+    responses={429: {"description": "Too many attempts for this username or from this client; see Retry-After."}},
+)
+def login(
+    body: Credentials,
+    response: Response,
+    users: UsersDep,
+    settings: SettingsDep,
+    throttle: LoginThrottleDep,
+    client: ClientAddress,
+) -> Me:
+    # Before the password check: a refused attempt costs no Argon2 time (api/services/rate_limits.py).
+    try:
+        throttle.attempt(client=client, username=body.username)
+    except RateLimited as limited:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            "Too many login attempts. Try again later.",
+            headers={"Retry-After": str(limited.retry_after_s)},
+        ) from None
     user = users.authenticate(username=body.username, password=body.password)
     if user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Unknown username or wrong password.")
+    throttle.succeeded(username=body.username)
     token = users.open_session(user)
     response.set_cookie(
         SESSION_COOKIE, token, max_age=int(settings.session_ttl_hours * 3600), httponly=True,

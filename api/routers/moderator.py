@@ -1,16 +1,19 @@
-"""Moderator console API: queue, handoff packet, claim, live reply, notes, reassign, close."""
+"""Moderator console API: queue, handoff packet, claim, live reply, notes, reassign, close.
+
+Need to know (ModerationService): a moderator reaches only their own teams' escalations and the
+triage and crisis queues, an admin all; any other escalation answers 404, as an unknown one does."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from api.deps import CurrentUser, ModerationDep, SettingsDep, require_role
-from api.schemas import MessageOut, RowId
+from api.deps import ContactsDep, CurrentUser, ModerationDep, SettingsDep, require_role
+from api.schemas import UNPROCESSABLE, MessageCursor, MessageOut, PageLimit, RowId, Timestamp
+from api.services.contact_details import NotForThisTeam
 from api.services.escalations import ConflictError, Escalation, EscalationNotFound
 
 router = APIRouter(
@@ -34,7 +37,7 @@ class EscalationOut(BaseModel):
     team: str | None
     summary: str
     language: str
-    created_at: datetime
+    created_at: Timestamp
     routing: dict[str, Any]
     form_data: dict[str, Any]
 
@@ -58,7 +61,7 @@ class NoteOut(BaseModel):
     id: int
     author: str
     text: str
-    created_at: datetime
+    created_at: Timestamp
 
 
 class PacketOut(BaseModel):
@@ -84,6 +87,7 @@ def _not_found() -> HTTPException:
 @router.get("/escalations")
 def queue(
     moderation: ModerationDep,
+    user: CurrentUser,
     team: str | None = None,
     status_: Literal["open", "claimed", "resolved", "returned"] | None = Query(None, alias="status"),
     priority: Literal["high", "normal"] | None = None,
@@ -98,15 +102,24 @@ def queue(
             claimed_by=item.claimed_by_name,
         )  # fmt: skip
         for item in moderation.queue(
-            team=team, status=status_, priority=priority, min_waiting_minutes=min_waiting_minutes
+            viewer=user, team=team, status=status_, priority=priority, min_waiting_minutes=min_waiting_minutes
         )
     ]
 
 
 @router.get("/escalations/{escalation_id}")
-def packet(escalation_id: RowId, moderation: ModerationDep) -> PacketOut:
+def packet(
+    escalation_id: RowId,
+    moderation: ModerationDep,
+    user: CurrentUser,
+    after: MessageCursor = None,
+    before: MessageCursor = None,
+    limit: PageLimit = 200,
+) -> PacketOut:
+    """The handoff packet; `transcript` is the latest `limit` messages (before id `before`), or with
+    `after` the first ones after that id: the console polls with the last id it has."""
     try:
-        p = moderation.packet(escalation_id)
+        p = moderation.packet(escalation_id, viewer=user, after_id=after, before_id=before, limit=limit)
     except EscalationNotFound:
         raise _not_found() from None
     return PacketOut(
@@ -129,12 +142,12 @@ def _act(action: Any) -> Any:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
 
 
-@router.post("/escalations/{escalation_id}/claim")
+@router.post("/escalations/{escalation_id}/claim", responses=UNPROCESSABLE)
 def claim(escalation_id: RowId, moderation: ModerationDep, user: CurrentUser) -> EscalationOut:
     return EscalationOut.of(_act(lambda: moderation.claim(escalation_id, moderator=user)))
 
 
-@router.post("/escalations/{escalation_id}/messages", status_code=status.HTTP_201_CREATED)
+@router.post("/escalations/{escalation_id}/messages", status_code=status.HTTP_201_CREATED, responses=UNPROCESSABLE)
 def reply(escalation_id: RowId, body: TextIn, moderation: ModerationDep, user: CurrentUser) -> MessageOut:
     text = body.text.strip()
     if not text:
@@ -142,25 +155,53 @@ def reply(escalation_id: RowId, body: TextIn, moderation: ModerationDep, user: C
     return MessageOut.of(_act(lambda: moderation.reply(escalation_id, moderator=user, text=text)))
 
 
-@router.post("/escalations/{escalation_id}/notes", status_code=status.HTTP_201_CREATED)
+@router.post("/escalations/{escalation_id}/notes", status_code=status.HTTP_201_CREATED, responses=UNPROCESSABLE)
 def add_note(escalation_id: RowId, body: TextIn, moderation: ModerationDep, user: CurrentUser) -> NoteOut:
     note = _act(lambda: moderation.add_note(escalation_id, moderator=user, text=body.text.strip()))
     return NoteOut(id=note.id, author=note.author, text=note.text, created_at=note.created_at)
 
 
-@router.post("/escalations/{escalation_id}/reassign")
+@router.post("/escalations/{escalation_id}/reassign", responses=UNPROCESSABLE)
 def reassign(escalation_id: RowId, body: ReassignIn, moderation: ModerationDep, user: CurrentUser) -> EscalationOut:
     return EscalationOut.of(_act(lambda: moderation.reassign(escalation_id, moderator=user, team=body.team)))
 
 
-@router.post("/escalations/{escalation_id}/resolve")
+@router.post("/escalations/{escalation_id}/resolve", responses=UNPROCESSABLE)
 def resolve(escalation_id: RowId, moderation: ModerationDep, user: CurrentUser) -> EscalationOut:
     return EscalationOut.of(_act(lambda: moderation.resolve(escalation_id, moderator=user)))
 
 
-@router.post("/escalations/{escalation_id}/hand-back")
+@router.post("/escalations/{escalation_id}/hand-back", responses=UNPROCESSABLE)
 def hand_back(escalation_id: RowId, moderation: ModerationDep, user: CurrentUser) -> EscalationOut:
     return EscalationOut.of(_act(lambda: moderation.hand_back(escalation_id, moderator=user)))
+
+
+class ContactDetailOut(BaseModel):
+    kind: Literal["email", "phone"]
+    value: str
+    given_at: Timestamp
+
+
+@router.post(
+    "/escalations/{escalation_id}/contact/reveal",
+    responses={403: {"description": "Only members of the team the case is assigned to see its contact details."}},
+)
+def reveal_contact(
+    escalation_id: RowId, contacts: ContactsDep, moderation: ModerationDep, user: CurrentUser
+) -> list[ContactDetailOut]:
+    """The contact details the case's form asked for, decrypted, for a member of the case's team; each
+    reveal is in the audit log (never the values). A POST: it is an act, not a page to poll."""
+    try:
+        details = contacts.reveal(escalation_id, viewer=user)
+    except EscalationNotFound:
+        raise _not_found() from None
+    except NotForThisTeam as refused:
+        if not moderation.may_see(user, team=refused.team, reason=refused.reason):
+            raise _not_found() from None  # as unknown as any escalation outside the moderator's teams
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "Only the team this case is assigned to sees its contact details."
+        ) from None
+    return [ContactDetailOut(kind=d.kind, value=d.value, given_at=d.given_at) for d in details]
 
 
 @router.get("/teams")

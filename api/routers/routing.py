@@ -1,6 +1,6 @@
 """Routing API: which team (or external organisation) a citizen's message belongs to.
 
-For moderators, staff and admins (and integrations with a staff API token); citizens'
+For moderators, staff and admins (and integrations with an API token of scope "route"); citizens'
 messages are routed inside the conversation, never through this endpoint.
 """
 
@@ -13,7 +13,11 @@ from pydantic import BaseModel, Field, field_validator
 
 from api.deps import RouterDep, require_role
 
-router = APIRouter(prefix="/api", tags=["routing"], dependencies=[Depends(require_role("moderator", "staff", "admin"))])
+router = APIRouter(
+    prefix="/api",
+    tags=["routing"],
+    dependencies=[Depends(require_role("moderator", "staff", "admin", token_scope="route"))],
+)
 
 
 class Turn(BaseModel):

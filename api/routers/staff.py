@@ -1,20 +1,31 @@
-"""Staff workspace API: search public, internal (own team) and statutory text; API tokens."""
+"""Staff workspace API: search public, internal (own team) and statutory text; API tokens.
+
+The search and the documents accept API tokens with the scope "search"; the token management
+accepts logged-in people only, so a token can never make another token."""
 
 from __future__ import annotations
 
 import html
-from datetime import date, datetime
-from typing import Literal
+from datetime import date
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
-from api.deps import CurrentUser, SettingsDep, StaffSearchDep, UsersDep, require_role
-from api.schemas import RowId
+from api.deps import CurrentUser, SettingsDep, StaffAnswersDep, StaffSearchDep, UsersDep, require_role
+from api.schemas import UNPROCESSABLE, RowId, Timestamp
+from api.services.database import utcnow
+from api.services.staff_answers import MAX_HISTORY, Citation, StaffAnswer
 from api.services.staff_search import DocumentResult, Filters
+from api.services.users import ApiToken
 
-router = APIRouter(prefix="/api/staff", tags=["staff"], dependencies=[Depends(require_role("staff", "admin"))])
+router = APIRouter(
+    prefix="/api/staff", tags=["staff"], dependencies=[Depends(require_role("staff", "admin", token_scope="search"))]
+)
+tokens_router = APIRouter(
+    prefix="/api/staff/tokens", tags=["staff"], dependencies=[Depends(require_role("staff", "admin"))]
+)
 page_router = APIRouter(tags=["staff"])
 
 
@@ -67,22 +78,34 @@ class DocumentOut(BaseModel):
 
 class TokenIn(BaseModel):
     name: str = Field(min_length=1, max_length=100)
-
-
-class TokenCreated(BaseModel):
-    id: int
-    name: str
-    token: str
+    scopes: list[Literal["search", "route"]] = Field(
+        default=["search"], min_length=1, max_length=2,
+        description="search: staff search and documents; route: the routing API",
+    )  # fmt: skip
 
 
 class TokenOut(BaseModel):
     id: int
     name: str
-    created_at: datetime
+    scopes: list[str]
+    created_at: Timestamp
+    expires_at: Timestamp
     revoked: bool
+    expired: bool
+
+    @classmethod
+    def of(cls, token: ApiToken) -> TokenOut:
+        return cls(
+            id=token.id, name=token.name, scopes=sorted(token.scopes), created_at=token.created_at,
+            expires_at=token.expires_at, revoked=token.revoked, expired=token.expires_at <= utcnow(),
+        )  # fmt: skip
 
 
-@router.get("/search")
+class TokenCreated(TokenOut):
+    token: str = Field(description="shown once; only a hash is stored")
+
+
+@router.get("/search", responses=UNPROCESSABLE)
 def search(
     user: CurrentUser,
     staff_search: StaffSearchDep,
@@ -99,6 +122,67 @@ def search(
     return [DocumentResultOut.of(r) for r in staff_search.search(q, user=user, filters=filters, k=k)]
 
 
+Question = Annotated[str, Field(max_length=1000)]
+
+
+class AskIn(BaseModel):
+    question: Question = Field(min_length=1)
+    # The page keeps the conversation: its earlier questions, oldest first, give a follow-up its topic.
+    history: list[Question] = Field(default_factory=list, max_length=MAX_HISTORY)
+    language: Literal["nl", "en"] = "nl"
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the question is empty")
+        return value.strip()
+
+    @field_validator("history")
+    @classmethod
+    def _without_blanks(cls, value: list[str]) -> list[str]:
+        return [question.strip() for question in value if question.strip()]
+
+
+class CitationOut(BaseModel):
+    doc_id: str
+    title: str
+    section: str
+    heading: str
+    url: str = Field(description="the public page, or the workspace's document view, at the section")
+    doc_type: str
+    team: str | None
+    language: str
+    version: str | None
+    effective_date: date | None
+    official_url: str | None
+
+
+class AnswerOut(BaseModel):
+    answered: bool = Field(description="false: the documents this person may read do not answer it")
+    html: str | None = Field(description="the answering sentences as safe HTML")
+    citation: CitationOut | None
+    alternatives: list[CitationOut]
+    follow_up: bool
+    score: float
+
+    @classmethod
+    def of(cls, answer: StaffAnswer) -> AnswerOut:
+        def out(citation: Citation) -> CitationOut:
+            return CitationOut(**citation.__dict__)
+
+        return cls(
+            answered=answer.answered, html=answer.html, citation=out(answer.citation) if answer.citation else None,
+            alternatives=[out(c) for c in answer.alternatives], follow_up=answer.follow_up, score=answer.score,
+        )  # fmt: skip
+
+
+@router.post("/ask")
+def ask(body: AskIn, user: CurrentUser, staff_answers: StaffAnswersDep) -> AnswerOut:
+    """The answer engine over what this person may read; internal documents shown are audited."""
+    return AnswerOut.of(staff_answers.ask(body.question, user=user, history=body.history, language=body.language))
+
+
 @router.get("/documents/{doc_id}")
 def document(doc_id: str, user: CurrentUser, staff_search: StaffSearchDep) -> DocumentOut:
     opened = staff_search.open_document(doc_id, user=user)
@@ -112,18 +196,22 @@ def document(doc_id: str, user: CurrentUser, staff_search: StaffSearchDep) -> Do
     )  # fmt: skip
 
 
-@router.post("/tokens", status_code=status.HTTP_201_CREATED)
+@tokens_router.post("", status_code=status.HTTP_201_CREATED, responses=UNPROCESSABLE)
 def create_token(body: TokenIn, user: CurrentUser, users: UsersDep) -> TokenCreated:
-    token_id, token = users.create_token(user, name=body.name.strip())
-    return TokenCreated(id=token_id, name=body.name.strip(), token=token)
+    """A token that expires after api_token_ttl_days; creation is audited (never the value)."""
+    name = body.name.strip()
+    if not name:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "The name is empty.")
+    created, token = users.create_token(user, name=name, scopes=body.scopes)
+    return TokenCreated(**TokenOut.of(created).model_dump(), token=token)
 
 
-@router.get("/tokens")
+@tokens_router.get("")
 def list_tokens(user: CurrentUser, users: UsersDep) -> list[TokenOut]:
-    return [TokenOut(id=i, name=n, created_at=c, revoked=r) for i, n, c, r in users.tokens(user)]
+    return [TokenOut.of(token) for token in users.tokens(user)]
 
 
-@router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
+@tokens_router.delete("/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
 def revoke_token(token_id: RowId, user: CurrentUser, users: UsersDep) -> None:
     if not users.revoke_token(user, token_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No such token.")

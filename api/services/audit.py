@@ -51,6 +51,20 @@ class AuditLog:
             )
         )
 
+    @staticmethod
+    def recorded_since(
+        session: Session, *, actor_id: int | None, action: str, target_id: str | int, since: datetime
+    ) -> bool:
+        """Whether this actor's `action` on this target is in the log since `since` (to record a
+        repeated reading once)."""
+        query = select(AuditRow.id).where(
+            AuditRow.action == action,
+            AuditRow.actor_id == actor_id,
+            AuditRow.target_id == str(target_id),
+            AuditRow.at >= since,
+        )
+        return session.scalars(query.limit(1)).first() is not None
+
     def entries(self, *, action: str | None = None, limit: int = 1000) -> list[AuditEntry]:
         with self._sessions() as session:
             query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)

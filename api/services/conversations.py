@@ -12,10 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.services.database import ConversationRow, MessageRow, as_utc, utcnow
+
+# The most messages one read returns (a page of the transcript): what a poll or a console costs
+# stays bounded however long the conversation grows.
+MAX_PAGE = 500
 
 
 class UnknownConversation(LookupError):
@@ -51,6 +55,7 @@ class Message:
 class ConversationState:
     handled_by: str  # "bot" or "human"
     language: str  # the language opened with, then that of the latest citizen message
+    citizen_messages: int = 0  # how many messages the citizen sent so far (the length cap counts these)
 
 
 class ConversationStore:
@@ -76,12 +81,18 @@ class ConversationStore:
                 session.add(ConversationRow(id=conversation_id, language=language))
 
     def state(self, conversation_id: str) -> ConversationState:
-        """Who answers the conversation now, and the language of its latest citizen message."""
+        """Who answers the conversation now, the language of its latest citizen message, and how
+        many messages the citizen sent (counted on an index: cheap for any length)."""
         with self._sessions() as session:
             row = session.get(ConversationRow, conversation_id)
             if row is None:
                 raise UnknownConversation(conversation_id)
-            return ConversationState(handled_by=row.handled_by, language=row.language)
+            sent = session.scalar(
+                select(func.count())
+                .select_from(MessageRow)
+                .where(MessageRow.conversation_id == conversation_id, MessageRow.author == "citizen")
+            )
+            return ConversationState(handled_by=row.handled_by, language=row.language, citizen_messages=sent or 0)
 
     def handled_by(self, conversation_id: str) -> str:
         with self._sessions() as session:
@@ -207,7 +218,39 @@ class ConversationStore:
         session.flush()
         return Message.from_row(row)
 
+    def page(
+        self, conversation_id: str, *, after_id: int | None = None, before_id: int | None = None, limit: int = 100
+    ) -> list[Message]:
+        """At most `limit` messages, oldest first (see `read_page`)."""
+        with self._sessions() as session:
+            return self.read_page(session, conversation_id, after_id=after_id, before_id=before_id, limit=limit)
+
+    @staticmethod
+    def read_page(
+        session: Session,
+        conversation_id: str,
+        *,
+        after_id: int | None = None,
+        before_id: int | None = None,
+        limit: int = 100,
+    ) -> list[Message]:
+        """At most `limit` (1..MAX_PAGE) messages, oldest first: with `after_id`, the first ones after it
+        (a poll for what is new, continued from the last id it got); without, the latest ones before
+        `before_id` (or the latest of all: the page opens with those, then reads back through the
+        history with `before_id`). One range scan of the (conversation, id) index either way."""
+        if not 1 <= limit <= MAX_PAGE:
+            raise ValueError(f"A page holds 1 to {MAX_PAGE} messages (got {limit}).")
+        query = select(MessageRow).where(MessageRow.conversation_id == conversation_id)
+        if before_id is not None:
+            query = query.where(MessageRow.id < before_id)
+        if after_id is not None:
+            rows = list(session.scalars(query.where(MessageRow.id > after_id).order_by(MessageRow.id).limit(limit)))
+        else:
+            rows = list(session.scalars(query.order_by(MessageRow.id.desc()).limit(limit)))[::-1]
+        return [Message.from_row(row) for row in rows]
+
     def messages(self, conversation_id: str, *, after_id: int = 0) -> list[Message]:
+        """The whole conversation after `after_id` (tests, exports); requests read a `page`."""
         with self._sessions() as session:
             rows = session.scalars(
                 select(MessageRow)

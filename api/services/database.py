@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, create_engine, event, inspect, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, create_engine, event, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
@@ -49,6 +49,11 @@ class MessageRow(Base):
     __table_args__ = (
         # A client's retry of the same message (Idempotency-Key) is stored once (api/services/chat.py).
         Index("one_message_per_client_key", "conversation_id", "client_message_id", unique=True),
+        # A page of a transcript (polls, the console) is a range scan, not a sort of the conversation.
+        Index("messages_in_order", "conversation_id", "id"),
+        # A turn's own reads stay cheap in a long conversation: the citizen's message count (the
+        # length cap) and the bot's last message (api/services/chat.py).
+        Index("messages_by_author", "conversation_id", "author", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -98,6 +103,22 @@ class EscalationRow(Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+class ContactDetailRow(Base):
+    """A contact detail a form asked for, encrypted (api/services/contact_details.py): pending on the
+    conversation until the form becomes a case, then on that case only."""
+
+    __tablename__ = "contact_details"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    escalation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("escalations.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # email | phone
+    ciphertext: Mapped[str] = mapped_column(Text)  # a Fernet token
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class EscalationNoteRow(Base):
     """Internal notes of moderators: never shown to the citizen."""
 
@@ -145,6 +166,10 @@ class ApiTokenRow(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked: Mapped[bool] = mapped_column(default=False)
+    # Both NULL for tokens made before they existed: those expire api_token_ttl_days after
+    # created_at and have the scope ["search"] (api/services/users.py).
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    scopes: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)  # search | route
 
 
 class AuditRow(Base):
@@ -161,6 +186,19 @@ class AuditRow(Base):
     target_type: Mapped[str] = mapped_column(String(32))
     target_id: Mapped[str] = mapped_column(String(128))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ChatSwitchRow(Base):
+    """The citizen chat's kill switches (api/services/chat_switches.py): one row per switch that was
+    ever set, with its last change; a switch without a row is on. The history is in the audit log."""
+
+    __tablename__ = "chat_switches"
+
+    name: Mapped[str] = mapped_column(String(16), primary_key=True)  # chat | answers | forms
+    enabled: Mapped[bool] = mapped_column(default=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    changed_by: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 def make_engine(url: str) -> Engine:
@@ -201,56 +239,28 @@ def write_deletions_through(engine: Engine) -> None:
         log.warning("Write-ahead log not truncated after a deletion: %s", error.orig)
 
 
-# PostgreSQL advisory lock taken while the schema is created or updated: api replicas that
+# PostgreSQL advisory lock taken while the schema is created or migrated: api replicas that
 # start at the same moment would otherwise race on CREATE TABLE. Any fixed 64-bit number.
 SCHEMA_LOCK_KEY = 7_302_211_907
 
 
 def create_schema(engine: Engine) -> None:
+    """Brings the database to the newest Alembic revision (api/migrations/): a new one from nothing,
+    one made by create_all before migrations existed from its baseline (schema_migrations.py)."""
+    from api.services.schema_migrations import upgrade_to_head  # it imports this module's models
+
     with engine.connect() as connection:
         postgres = engine.dialect.name == "postgresql"
         if postgres:
             connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
             connection.commit()
         try:
-            Base.metadata.create_all(connection)
-            connection.commit()
-            add_missing_columns(connection)
-            # create_all skips the indexes of tables that already exist: add ones introduced later.
-            for table in Base.metadata.sorted_tables:
-                for index in table.indexes:
-                    try:
-                        with connection.begin_nested():
-                            index.create(connection, checkfirst=True)
-                    except DBAPIError as error:  # e.g. older data that breaks a new unique rule
-                        log.warning("Index %s not created: %s", index.name, error.orig)
-                connection.commit()
+            upgrade_to_head(connection)
         finally:
             if postgres:
                 connection.rollback()
                 connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SCHEMA_LOCK_KEY})
                 connection.commit()
-
-
-def add_missing_columns(connection: Connection) -> None:
-    """create_all skips tables that exist: add the (nullable) columns introduced since.
-
-    Additive changes only; a change to an existing column needs a written migration.
-    """
-    inspector = inspect(connection)
-    for table in Base.metadata.sorted_tables:
-        if not inspector.has_table(table.name):
-            continue
-        existing = {column["name"] for column in inspector.get_columns(table.name)}
-        for column in table.columns:
-            if column.name in existing:
-                continue
-            if not column.nullable:
-                raise RuntimeError(f"{table.name}.{column.name} is new and NOT NULL: write a migration")
-            column_type = column.type.compile(dialect=connection.dialect)
-            connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {column_type}'))
-            connection.commit()
-            log.info("Added column %s.%s", table.name, column.name)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:

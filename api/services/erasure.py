@@ -1,7 +1,8 @@
 """Erasing conversations from every store (AVG art. 17), for a citizen, an admin or the retention run.
 
 A conversation's data lives in the api's tables (the conversation, its messages, its escalations
-with their form data, the moderators' notes on them) and in Rasa's tracker store (every event,
+with their form data, the moderators' notes on them, the encrypted contact details a form asked
+for) and in Rasa's tracker store (every event,
 slots included). Erasure removes all of it and records one audit entry that holds ids and counts
 only. The audit entries of what moderators did on the conversation stay: they hold ids, not
 what anyone wrote, and the trail of who did what must outlive the conversation
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.services.audit import AuditLog
 from api.services.conversations import UnknownConversation
 from api.services.database import (
+    ContactDetailRow,
     ConversationRow,
     EscalationNoteRow,
     EscalationRow,
@@ -46,6 +48,7 @@ class Removed:
     notes: int = 0
     forms: int = 0  # escalations that held form data
     tracker_events: int = 0
+    contacts: int = 0  # encrypted contact details (pending, or on a case)
 
     def __add__(self, other: Removed) -> Removed:
         return Removed(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
@@ -75,8 +78,10 @@ def remove_conversation_rows(session: Session, conversation_ids: Sequence[str], 
         ).all()
         case_ids = [case.id for case in cases]
         notes = delete_rows(session, EscalationNoteRow, EscalationNoteRow.escalation_id.in_(case_ids), dry_run=dry_run)
+        contacts = delete_rows(session, ContactDetailRow, ContactDetailRow.conversation_id.in_(batch), dry_run=dry_run)
         total += Removed(
             notes=notes,
+            contacts=contacts,
             forms=sum(1 for case in cases if case.form_data),
             escalations=delete_rows(session, EscalationRow, EscalationRow.id.in_(case_ids), dry_run=dry_run),
             messages=delete_rows(session, MessageRow, MessageRow.conversation_id.in_(batch), dry_run=dry_run),

@@ -3,22 +3,28 @@
 The state changes themselves are the escalation workflow's (api/services/escalations.py) and
 the messages the conversation store's; this service composes them with the audit record, so
 every action, what the citizen is told and its audit entry commit in one transaction.
+
+Need to know: a moderator sees and acts on the escalations of their own teams, those no municipal
+team owns (triage, the crisis queue, external organisations) and every crisis; an admin on all
+(`NeedToKnow`). Every reading and acting method checks it; any other escalation is as unknown to
+them as one that does not exist.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.services.audit import AuditLog
 from api.services.conversations import ConversationStore, Message
-from api.services.database import EscalationNoteRow, EscalationRow, MessageRow, UserRow, as_utc, utcnow
+from api.services.database import EscalationNoteRow, EscalationRow, UserRow, as_utc, utcnow
 from api.services.escalations import (
     ACTIVE,
     RESOLVED,
@@ -29,6 +35,43 @@ from api.services.escalations import (
 )
 from api.services.users import User
 from routing.teams import TeamDirectory
+
+PACKET_READ = "escalation.packet_read"
+# One audit entry per moderator and packet in this time: the console polls the open packet.
+PACKET_READ_WINDOW = timedelta(minutes=15)
+# A crisis is everyone's, whichever team has it: someone in danger never waits for one team.
+CRISIS = "crisis"
+
+
+class NeedToKnow:
+    """Which escalations a person may see and act on: those of their own teams, and those no
+    municipal team owns (triage: no team yet; the crisis queue; an external organisation's, which
+    a moderator refers), and every crisis; an admin all.
+
+    The one statement of the rule: `may_see` for one escalation, `where` as a query filter."""
+
+    def __init__(self, *, municipal_teams: Iterable[str]) -> None:
+        self._owned = frozenset(municipal_teams)
+
+    @classmethod
+    def of(cls, teams: TeamDirectory) -> NeedToKnow:
+        return cls(municipal_teams=[team_id for team_id in teams if teams[team_id].kind == "team"])
+
+    def hidden_teams(self, user: User) -> frozenset[str]:
+        """The municipal teams whose escalations `user` may not see (unless a crisis)."""
+        return frozenset() if user.has_role("admin") else self._owned - user.teams
+
+    def may_see(self, user: User, *, team: str | None, reason: str) -> bool:
+        return reason == CRISIS or team not in self.hidden_teams(user)
+
+    def where(self, user: User) -> ColumnElement[bool] | None:
+        """`may_see` as a filter on escalation rows; None: no filter."""
+        hidden = self.hidden_teams(user)
+        if not hidden:
+            return None
+        return or_(
+            EscalationRow.team.is_(None), EscalationRow.team.not_in(sorted(hidden)), EscalationRow.reason == CRISIS
+        )
 
 
 @dataclass(frozen=True)
@@ -69,6 +112,7 @@ class ModerationService:
         self._sessions = sessions
         self._workflow = workflow
         self._teams = teams
+        self._need_to_know = NeedToKnow.of(teams)
         self._texts: dict[str, dict[str, str]] = yaml.safe_load(messages_path.read_text(encoding="utf-8"))
 
     # --- reading -------------------------------------------------------------------------
@@ -76,18 +120,22 @@ class ModerationService:
     def queue(
         self,
         *,
+        viewer: User,
         team: str | None = None,
         status: str | None = None,
         priority: str | None = None,
         min_waiting_minutes: int | None = None,
         now: datetime | None = None,
     ) -> list[QueueItem]:
-        """High priority first, then the longest waiting."""
+        """What `viewer` may see: high priority first, then the longest waiting."""
         now = now or utcnow()
         with self._sessions() as session:
             query = select(EscalationRow, UserRow.display_name).outerjoin(
                 UserRow, UserRow.id == EscalationRow.claimed_by
             )
+            visible = self._need_to_know.where(viewer)
+            if visible is not None:
+                query = query.where(visible)
             if team:
                 query = query.where(EscalationRow.team == team)
             if status:
@@ -106,15 +154,24 @@ class ModerationService:
         items.sort(key=lambda item: (item.escalation.priority != "high", -item.waiting_minutes))
         return items
 
-    def packet(self, escalation_id: int) -> Packet:
-        with self._sessions() as session:
-            row = self._get(session, escalation_id)
-            messages = [
-                Message.from_row(m)
-                for m in session.scalars(
-                    select(MessageRow).where(MessageRow.conversation_id == row.conversation_id).order_by(MessageRow.id)
-                )
-            ]
+    def packet(
+        self,
+        escalation_id: int,
+        *,
+        viewer: User,
+        after_id: int | None = None,
+        before_id: int | None = None,
+        limit: int = 200,
+    ) -> Packet:
+        """The handoff packet, with a page of the transcript (ConversationStore.read_page: the latest
+        `limit` messages, or those after `after_id` for a console that polls); the sources are those
+        the bot showed in that page. The reading is audited (who, which escalation; never the content)."""
+        with self._sessions.begin() as session:
+            row = self._get(session, escalation_id, viewer)
+            self._audit_reading(session, viewer, row)
+            messages = ConversationStore.read_page(
+                session, row.conversation_id, after_id=after_id, before_id=before_id, limit=limit
+            )
             notes = [
                 Note(n.id, author, n.text, n.created_at)
                 for n, author in session.execute(
@@ -135,6 +192,10 @@ class ModerationService:
                         sources.append(source)
             return Packet(Escalation.from_row(row), messages, sources, notes, claimer.display_name if claimer else None)
 
+    def may_see(self, viewer: User, *, team: str | None, reason: str) -> bool:
+        """The need-to-know rule (NeedToKnow) for an escalation of `team` opened for `reason`."""
+        return self._need_to_know.may_see(viewer, team=team, reason=reason)
+
     def team_choices(self) -> list[dict[str, str]]:
         return [{"id": t.id, "name": t.name("nl"), "kind": t.kind} for t in self._teams.values()]
 
@@ -143,6 +204,7 @@ class ModerationService:
     def claim(self, escalation_id: int, *, moderator: User) -> Escalation:
         """Atomic: of any number of simultaneous claims exactly one succeeds."""
         with self._sessions.begin() as session:
+            self._get(session, escalation_id, moderator, lock=True)
             escalation = self._workflow.claim(session, escalation_id, actor=moderator)
             self._tell_citizen(session, escalation, "joined", name=moderator.display_name)
             self._audit(session, moderator, "claim", escalation)
@@ -150,6 +212,7 @@ class ModerationService:
 
     def reply(self, escalation_id: int, *, moderator: User, text: str) -> Message:
         with self._sessions.begin() as session:
+            self._get(session, escalation_id, moderator, lock=True)
             escalation = self._workflow.held(session, escalation_id, actor=moderator)
             message = ConversationStore.append(
                 session,
@@ -163,7 +226,7 @@ class ModerationService:
 
     def add_note(self, escalation_id: int, *, moderator: User, text: str) -> Note:
         with self._sessions.begin() as session:
-            row = self._get(session, escalation_id)
+            row = self._get(session, escalation_id, moderator, lock=True)
             note = EscalationNoteRow(escalation_id=row.id, author_id=moderator.id, text=text)
             session.add(note)
             session.flush()
@@ -174,6 +237,7 @@ class ModerationService:
         if team not in self._teams:
             raise ValueError(f"Unknown team {team!r}.")
         with self._sessions.begin() as session:
+            self._get(session, escalation_id, moderator, lock=True)
             escalation, previous = self._workflow.reassign(session, escalation_id, actor=moderator, team=team)
             self._tell_citizen(session, escalation, "reassigned", team=self._teams[team].name(escalation.language))
             self._audit(session, moderator, "reassign", escalation, {"from": previous, "to": team})
@@ -189,15 +253,19 @@ class ModerationService:
 
     def _close(self, escalation_id: int, moderator: User, outcome: str, text_key: str) -> Escalation:
         with self._sessions.begin() as session:
+            self._get(session, escalation_id, moderator, lock=True)
             escalation = self._workflow.close(session, escalation_id, actor=moderator, outcome=outcome)
             self._tell_citizen(session, escalation, text_key)
             self._audit(session, moderator, "resolve" if outcome == RESOLVED else "hand_back", escalation)
             return escalation
 
-    @staticmethod
-    def _get(session: Session, escalation_id: int) -> EscalationRow:
-        row = session.get(EscalationRow, escalation_id)
-        if row is None:
+    def _get(self, session: Session, escalation_id: int, viewer: User, *, lock: bool = False) -> EscalationRow:
+        """The escalation if `viewer` may see it; else EscalationNotFound, as for one that does not exist.
+
+        `lock`: before an action, the row stays locked (PostgreSQL) until the transaction ends, so a
+        reassign to another team cannot slip in between this check and the action."""
+        row = session.get(EscalationRow, escalation_id, with_for_update=lock)
+        if row is None or not self._need_to_know.may_see(viewer, team=row.team, reason=row.reason):
             raise EscalationNotFound(escalation_id)
         return row
 
@@ -211,6 +279,16 @@ class ModerationService:
             text=text,
             language=escalation.language,
         )
+
+    @staticmethod
+    def _audit_reading(session: Session, viewer: User, row: EscalationRow, *, now: datetime | None = None) -> None:
+        """A packet holds personal data: its readers are recorded, once per PACKET_READ_WINDOW, since
+        the console re-reads the open packet every few seconds."""
+        now = now or utcnow()
+        if not AuditLog.recorded_since(
+            session, actor_id=viewer.id, action=PACKET_READ, target_id=row.id, since=now - PACKET_READ_WINDOW
+        ):
+            ModerationService._audit(session, viewer, "packet_read", Escalation.from_row(row))
 
     @staticmethod
     def _audit(

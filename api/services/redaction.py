@@ -1,10 +1,11 @@
 """The gateway's redaction: personal data out of a citizen's message before it is stored, sent to
 Rasa or logged, and the notice that tells the citizen so (api/services/personal_data.py finds it).
 
-One exception, until a form's contact details get a step of their own: the answer to a
-form's question for a contact (the bot's last message asked for an e-mail address or phone
-number) keeps those two kinds, or the team could not reach the citizen. Anything else in that
-answer is taken out all the same.
+No exception: the answer to a form's question for a contact (the bot's last message asked for an
+e-mail address or phone number) is redacted like any other message. The gateway takes the address
+or number it found there into the contact vault (api/services/contact_details.py), encrypted and
+for the case only; this module says which bot messages are those questions (the page then shows
+its contact step) and what the contact in such an answer is.
 """
 
 from __future__ import annotations
@@ -17,11 +18,20 @@ from typing import Any
 import yaml
 
 from api.services.bot_responses import response_texts
+from api.services.contact_details import CONTACT_KINDS, Contact
 from api.services.personal_data import PLACEHOLDER_PATTERN, Kind, Redaction, redact
 
-CONTACT_KINDS: frozenset[Kind] = frozenset({"email", "phone"})
 # The domain.yml responses that ask for a contact; the gateway compares the bot's last message with them.
 CONTACT_PROMPTS = ("utter_ask_report_contact", "utter_ask_complaint_contact")
+# Those whose form may go without one (a report may be anonymous; a complaint needs a contact).
+OPTIONAL_CONTACT_PROMPTS = ("utter_ask_report_contact",)
+
+
+@dataclass(frozen=True)
+class ContactStep:
+    """The bot asked for a contact: the page shows its contact form instead of the text box."""
+
+    optional: bool  # the citizen may stay anonymous
 
 
 @dataclass(frozen=True)
@@ -49,9 +59,14 @@ class RemovalNotices:
 
 
 class Redactor:
-    def __init__(self, *, notices: RemovalNotices, contact_prompts: Iterable[str] = ()) -> None:
+    def __init__(
+        self, *, notices: RemovalNotices, contact_prompts: Iterable[str] = (), optional_prompts: Iterable[str] = ()
+    ) -> None:
         self._notices = notices
-        self._contact_prompts = frozenset(prompt.strip() for prompt in contact_prompts)
+        optional = frozenset(prompt.strip() for prompt in optional_prompts)
+        self._contact_prompts = {
+            prompt.strip(): ContactStep(optional=prompt.strip() in optional) for prompt in contact_prompts
+        }
 
     @classmethod
     def load(cls, *, messages_file: Path, domain_file: Path) -> Redactor:
@@ -61,17 +76,29 @@ class Redactor:
         return cls(
             notices=RemovalNotices.from_catalogue(catalogue),
             contact_prompts=[text for texts in prompts.values() for text in texts.values()],
+            optional_prompts=[text for name in OPTIONAL_CONTACT_PROMPTS for text in prompts[name].values()],
         )
 
-    def redact(self, text: str, *, after: str | None = None) -> Redaction:
-        """`text` redacted; `after` is the bot's last message before it, where known."""
-        answers_contact_prompt = after is not None and after.strip() in self._contact_prompts
-        return redact(text, keep=CONTACT_KINDS if answers_contact_prompt else frozenset())
+    def redact(self, text: str) -> Redaction:
+        return redact(text)
 
-    def may_keep_contact(self, redaction: Redaction) -> bool:
-        """Whether the bot's last message could change what is taken out: only e-mail addresses and
-        phone numbers are ever kept, so other messages need not look it up."""
-        return bool(self._contact_prompts) and not CONTACT_KINDS.isdisjoint(redaction.kinds)
+    def contact_step(self, bot_text: str | None) -> ContactStep | None:
+        """The contact step, when `bot_text` (the bot's last message) is a form's question for a contact."""
+        return None if bot_text is None else self._contact_prompts.get(bot_text.strip())
+
+    def may_hold_contact(self, redaction: Redaction) -> bool:
+        """Whether the message could be the answer to a contact question: only then is the bot's last
+        message looked up."""
+        return bool(self._contact_prompts) and not set(CONTACT_KINDS).isdisjoint(redaction.kinds)
+
+    @staticmethod
+    def contact_in(text: str, redaction: Redaction) -> Contact | None:
+        """The first e-mail address and phone number the redaction took out of `text` (the original)."""
+        found: dict[Kind, str] = {}
+        for finding in redaction.findings:
+            if finding.kind in CONTACT_KINDS:
+                found.setdefault(finding.kind, text[finding.start : finding.end])
+        return Contact(email=found.get("email"), phone=found.get("phone")) if found else None
 
     def notice(self, kinds: Sequence[Kind], language: str) -> str:
         return self._notices.text(kinds, language)

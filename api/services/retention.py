@@ -6,6 +6,8 @@
   data and the moderators' notes, once every escalation is closed and the last was closed (and
   the last message written) longer ago than the case period (1 year). A case still open is kept
   and counted: a team is still handling it.
+* Contact details a form asked for that never became a case (the citizen left the form halfway),
+  once given longer ago than the pending period (a day); those on a case go with the case.
 * Rasa's events of a conversation the api no longer has (a turn that was still running when its
   conversation was erased; a sender that came to Rasa around the api), idle for an hour.
 * The audit log: entries older than the audit period are deleted; before that, a staff search
@@ -28,7 +30,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.services.audit import AuditLog
-from api.services.database import AuditRow, ConversationRow, EscalationRow, utcnow
+from api.services.database import AuditRow, ContactDetailRow, ConversationRow, EscalationRow, utcnow
 from api.services.erasure import Removed, delete_rows, remove_conversation_rows, write_through
 from api.services.escalations import ACTIVE
 from api.services.rasa_tracker_store import RasaTrackerStore, batches
@@ -50,6 +52,7 @@ class RetentionPeriods:
     audit: timedelta
     audit_queries: timedelta
     logs: timedelta
+    pending_contacts: timedelta = timedelta(hours=24)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RetentionPeriods:
@@ -59,6 +62,7 @@ class RetentionPeriods:
             audit=timedelta(days=settings.audit_retention_days),
             audit_queries=timedelta(days=settings.audit_query_retention_days),
             logs=timedelta(days=settings.log_retention_days),
+            pending_contacts=timedelta(hours=settings.contact_pending_hours),
         )
 
 
@@ -70,6 +74,7 @@ class RetentionReport:
     chats: Removed = field(default_factory=Removed)  # conversations without a case
     cases: Removed = field(default_factory=Removed)  # conversations with closed cases
     orphan_tracker_events: int = 0
+    pending_contacts: int = 0  # contact details of forms that never became a case
     audit_removed: int = 0
     audit_anonymised: int = 0
     log_files: int = 0
@@ -77,7 +82,9 @@ class RetentionReport:
 
     @property
     def changed(self) -> bool:
-        return self.removed.anything or any((self.audit_removed, self.audit_anonymised, self.log_files))
+        return self.removed.anything or any(
+            (self.pending_contacts, self.audit_removed, self.audit_anonymised, self.log_files)
+        )
 
     @property
     def removed(self) -> Removed:
@@ -90,6 +97,7 @@ class RetentionReport:
             "cases": self.cases.conversations,
             **{key: value for key, value in self.removed.as_dict().items() if key != "conversations"},
             "orphan_tracker_events": self.orphan_tracker_events,
+            "pending_contacts": self.pending_contacts,
             "audit_removed": self.audit_removed,
             "audit_anonymised": self.audit_anonymised,
             "log_files": self.log_files,
@@ -107,6 +115,8 @@ class RetentionReport:
             f"  escalations {verb}: {removed.escalations}",
             f"  notes {verb}: {removed.notes}",
             f"  form data {verb}: {removed.forms}",
+            f"  contact details {verb}: {removed.contacts} with their conversation,"
+            f" {self.pending_contacts} of forms not sent, given over {_hours(periods.pending_contacts)} hours ago",
             f"  Rasa tracker events {verb}: {removed.tracker_events}"
             f" (of conversations the api no longer has: {self.orphan_tracker_events})",
             f"  audit entries {verb}, older than {periods.audit.days} days: {self.audit_removed}",
@@ -116,6 +126,10 @@ class RetentionReport:
             f"  open cases past the case period, kept: {self.open_cases_kept}",
         ]
         return "\n".join(lines)
+
+
+def _hours(period: timedelta) -> str:
+    return f"{period.total_seconds() / 3600:g}"
 
 
 class DataRetention:
@@ -139,6 +153,7 @@ class DataRetention:
         report.chats = self._remove_conversations(chats, dry_run=dry_run)
         report.cases = self._remove_conversations(cases, dry_run=dry_run)
         report.orphan_tracker_events = self._tracker.remove(self._orphan_senders(now), dry_run=dry_run)
+        report.pending_contacts = self._remove_pending_contacts(now, dry_run=dry_run)
         report.audit_removed, report.audit_anonymised = self._age_audit_log(now, dry_run=dry_run)
         report.log_files = self._remove_old_logs(now, dry_run=dry_run)
         if not dry_run and report.changed:
@@ -196,6 +211,12 @@ class DataRetention:
             for batch in batches(idle):
                 known.update(session.scalars(select(ConversationRow.id).where(ConversationRow.id.in_(batch))))
         return [sender for sender in idle if sender not in known]
+
+    def _remove_pending_contacts(self, now: datetime, *, dry_run: bool) -> int:
+        cutoff = now - self.periods.pending_contacts
+        with self._sessions.begin() as session:
+            pending = ContactDetailRow.escalation_id.is_(None) & (ContactDetailRow.created_at < cutoff)
+            return delete_rows(session, ContactDetailRow, pending, dry_run=dry_run)
 
     # --- audit log -----------------------------------------------------------------------
 

@@ -172,14 +172,10 @@ class StaffSearch:
                     why=explain(hit, matched),
                 )  # fmt: skip
             )
-        shown = [doc for doc in grouped.values() if doc.audience == "internal"]
-        if shown:
-            with self._sessions.begin() as session:
-                for doc in shown:
-                    AuditLog.add(
-                        session, actor_id=user.id, actor=user.username, action="document.shown",
-                        target_type="document", target_id=doc.doc_id, details={"query": query[:500]},
-                    )  # fmt: skip
+        record_shown(
+            self._sessions, user=user, query=query,
+            doc_ids=[doc.doc_id for doc in grouped.values() if doc.audience == "internal"],
+        )  # fmt: skip
         return list(grouped.values())
 
     def open_document(self, doc_id: str, *, user: User) -> tuple[Document, str] | None:
@@ -197,6 +193,19 @@ class StaffSearch:
                     target_type="document", target_id=doc_id,
                 )  # fmt: skip
         return document, _with_anchors(self._markdown.render(document.body))
+
+
+def record_shown(sessions: sessionmaker[Session], *, user: User, doc_ids: list[str], query: str) -> None:
+    """One audit entry per internal document shown to `user` for `query`. The query is kept under
+    "query" only: retention removes that key after its period (api/services/retention.py)."""
+    if not doc_ids:
+        return
+    with sessions.begin() as session:
+        for doc_id in dict.fromkeys(doc_ids):
+            AuditLog.add(
+                session, actor_id=user.id, actor=user.username, action="document.shown",
+                target_type="document", target_id=doc_id, details={"query": query[:500]},
+            )  # fmt: skip
 
 
 def explain(hit: Hit, matched: list[str]) -> str:

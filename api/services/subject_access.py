@@ -1,10 +1,11 @@
 """A citizen's request for access (AVG art. 15): everything Loket holds of one conversation, as JSON.
 
 The messages as the citizen saw them, the escalations (cases) with their summary, routing and form
-data, the moderators' internal notes, and every event of Rasa's tracker store (all sessions, slots
-included). An admin makes the export and reviews it before it goes to the citizen (internal notes
-and other people's names may be withheld under UAVG art. 41; docs/privacy.md). The export itself
-is recorded in the audit log, by id and counts.
+data, the moderators' internal notes, the contact details a form asked for (decrypted: they are the
+citizen's own), and every event of Rasa's tracker store (all sessions, slots included). An admin
+makes the export and reviews it before it goes to the citizen (internal notes and other people's
+names may be withheld under UAVG art. 41; docs/privacy.md). The export itself is recorded in the
+audit log, by id and counts.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.services.audit import AuditLog
+from api.services.contact_details import ContactDetail, ContactVault
 from api.services.conversations import UnknownConversation
 from api.services.database import (
     ConversationRow,
@@ -64,14 +66,27 @@ def _escalation(row: EscalationRow, notes: list[dict[str, Any]]) -> dict[str, An
     }
 
 
+def _contact(detail: ContactDetail) -> dict[str, Any]:
+    return {
+        "kind": detail.kind,
+        "value": detail.value,
+        "case_number": detail.case_number,
+        "given_at": _when(detail.given_at),
+    }
+
+
 class ConversationExport:
-    def __init__(self, *, sessions: sessionmaker[Session], tracker: RasaTrackerStore) -> None:
+    def __init__(
+        self, *, sessions: sessionmaker[Session], tracker: RasaTrackerStore, contacts: ContactVault | None = None
+    ) -> None:
         self._sessions = sessions
         self._tracker = tracker
+        self._contacts = contacts  # None: without the contact details (no key at hand)
 
     def export(self, conversation_id: str, *, actor: str, actor_id: int | None = None) -> dict[str, Any]:
         """The conversation as a JSON-ready dict. Raises UnknownConversation when no store holds it."""
         events = self._tracker.events(conversation_id)
+        contacts = self._contacts.of_conversation(conversation_id) if self._contacts is not None else []
         with self._sessions.begin() as session:
             conversation = session.get(ConversationRow, conversation_id)
             messages = session.scalars(
@@ -98,7 +113,7 @@ class ConversationExport:
                 "escalations": len(escalations),
                 "notes": sum(len(e["notes"]) for e in escalations),
                 "tracker_events": len(events),
-            }
+            } | ({"contact_details": len(contacts)} if contacts else {})
             AuditLog.add(
                 session, actor_id=actor_id, actor=actor, action=EXPORTED, target_type="conversation",
                 target_id=conversation_id, details=counts,
@@ -116,5 +131,6 @@ class ConversationExport:
                 else None,
                 "messages": [_message(m) for m in messages],
                 "escalations": escalations,
+                "contact_details": [_contact(detail) for detail in contacts],
                 "tracker_events": events,
             }

@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet, MultiFernet
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context
 from actions.forms import SKIPPED
+from api.services.contact_details import ContactVault
 from api.services.conversations import ConversationStore
 from api.services.database import create_schema, make_engine, make_sessionmaker
 from api.services.escalations import Escalation, EscalationWorkflow
@@ -56,7 +58,7 @@ def hit(team: str, doc_id: str = "doc") -> Hit:
 
 
 REPORT = {"report_what": "lantaarnpaal kapot", "report_where": "Kerkstraat 12", "report_photo": SKIPPED,
-          "report_contact": "piet@example.nl", "report_confirmed": "yes"}  # fmt: skip
+          "report_contact": "[e-mail]", "report_confirmed": "yes"}  # fmt: skip
 NOTHING = Answer(answerable=False, score=0.0, hit=None)
 PASSPORT_TOPIC = Topic("paspoort-aanvragen", "wat kost een paspoort?", ("costs",))
 
@@ -119,6 +121,7 @@ def install(
         office_hours=OfficeHours.from_teams(TeamDirectory.load(config)),
         teams=SHIPPED_TEAMS,
         route=route,
+        contacts=ContactVault(sessions=store._sessions, cipher=MultiFernet([Fernet(Fernet.generate_key())])),
     )
     context.install(services)
     return services
@@ -158,3 +161,25 @@ def validate(action: Any, method: str, value: str, t: Tracker) -> tuple[Collecti
 
 def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def contact_route() -> Any:
+    """The municipality's contact route as the api installs it, from the shipped data."""
+    from actions.dialogue_config import wording
+    from api.services.contact_route import ContactRoute
+    from api.settings import PROJECT_ROOT
+
+    return ContactRoute.load(
+        SHIPPED_TEAMS,
+        messages_file=PROJECT_ROOT / "data" / "handoff_messages.yml",
+        weekdays={language: wording(language).weekdays for language in ("nl", "en")},
+    )
+
+
+def switch_off(services: context.ActionContext, *parts: str) -> None:
+    """An admin switched `parts` (answers, forms) off: the state the api's ChatSwitches would give."""
+    from api.services.chat_switches import SwitchState
+
+    state = SwitchState(**{part: False for part in parts})
+    services.switches = lambda: state
+    services.contact_route = contact_route().text

@@ -41,10 +41,24 @@ def test_form_defaults_never_let_routing_move_a_case() -> None:
 
 def test_words_are_compared_in_lower_case_and_patterns_compiled() -> None:
     words = {"skip": ["N.V.T", 0], "affirm": ["Ja"], "negate": ["NEE"]}
-    config = parse(shipped_with(words=words, contact_patterns=[r"\d{10}"], photo_pattern=r"https?://\S+"))
+    config = parse(shipped_with(words=words, photo_pattern=r"https?://\S+"))
     assert (config.skip_words, config.yes_words, config.no_words) == ({"n.v.t", "0"}, {"ja"}, {"nee"})
-    assert config.contact_patterns[0].search("bel 0612345678")
     assert config.photo_pattern.search("zie http://x.nl/f.jpg").group(0) == "http://x.nl/f.jpg"
+
+
+def test_the_contact_placeholders_are_the_gateways_own() -> None:
+    """The actions recognise a given contact by the placeholder the gateway put in its place."""
+    from api.services.contact_details import CONTACT_KINDS
+    from api.services.personal_data import PLACEHOLDERS
+
+    assert dialogue_config().contact_placeholders == {kind: PLACEHOLDERS[kind] for kind in CONTACT_KINDS}
+
+
+def test_every_language_names_a_given_contact_by_its_kinds() -> None:
+    for language in SUPPORTED_LANGUAGES:
+        words = wording(language)
+        assert "{kinds}" in words.contact_given and set(words.contact_kinds) == {"email", "phone"}
+    assert wording("en").contact_kinds["phone"] == "phone" and wording("nl").contact_given.startswith("opgegeven")
 
 
 def test_the_referral_threshold_defaults_to_0_8() -> None:

@@ -3,6 +3,7 @@ the right team, or nothing sent on "no" or "stop"."""
 
 from __future__ import annotations
 
+from actions import context
 from actions.dialogue_config import dialogue_config
 from actions.forms import (
     NO,
@@ -22,6 +23,7 @@ from actions.forms import (
     reset_events,
     yes_or_no,
 )
+from api.services.contact_details import Contact, ContactVault
 from tests.actions.conftest import (
     NOTHING,
     REPORT,
@@ -36,7 +38,7 @@ from tests.actions.conftest import (
 )
 
 COMPLAINT = {"complaint_what": "rude", "complaint_when": "yesterday", "complaint_desired_outcome": "apology",
-             "complaint_contact": "a@b.nl", "complaint_confirmed": "yes"}  # fmt: skip
+             "complaint_contact": "[telefoon]", "complaint_confirmed": "yes"}  # fmt: skip
 
 
 # --- checking each answer ------------------------------------------------------------------------
@@ -64,14 +66,27 @@ def test_confirmation_understands_yes_and_no_and_asks_again_otherwise() -> None:
     assert result == {"report_confirmed": None} and dispatcher.messages[0]["response"] == "utter_yes_or_no"
 
 
+def test_a_contact_is_given_by_its_placeholder_the_gateway_kept_the_address_itself() -> None:
+    form = ValidateComplaintForm()
+    assert validate(form, "validate_complaint_contact", "[e-mail]", tracker("[e-mail]"))[1] == {
+        "complaint_contact": "[e-mail]"
+    }
+    typed = "mail me op [e-mail] of bel [telefoon]"  # typed in the chat, redacted by the gateway
+    assert validate(form, "validate_complaint_contact", typed, tracker(typed))[1] == {
+        "complaint_contact": "[e-mail] [telefoon]"
+    }
+    # A placeholder wins over a "no" around it: the contact was given.
+    assert validate(ValidateReportForm(), "validate_report_contact", "nee, [telefoon]", tracker("x"))[1] == {
+        "report_contact": "[telefoon]"
+    }
+
+
 def test_complaint_needs_an_email_or_phone_number() -> None:
     form = ValidateComplaintForm()
-    assert validate(form, "validate_complaint_contact", "a@b.nl", tracker("a@b.nl"))[1] == {
-        "complaint_contact": "a@b.nl"
-    }
-    assert validate(form, "validate_complaint_contact", "06 1234 5678", tracker("x"))[1]["complaint_contact"]
-    dispatcher, result = validate(form, "validate_complaint_contact", "liever niet", tracker("liever niet"))
-    assert result == {"complaint_contact": None} and dispatcher.messages[0]["response"] == "utter_invalid_contact"
+    for answer in ("liever niet", "bel me maar", "[BSN]"):
+        dispatcher, result = validate(form, "validate_complaint_contact", answer, tracker(answer))
+        assert result == {"complaint_contact": None}
+        assert dispatcher.messages[0]["response"] == "utter_invalid_contact"
 
 
 def test_a_too_short_answer_is_asked_again() -> None:
@@ -86,9 +101,11 @@ def test_the_optional_contact_of_a_report_can_be_skipped() -> None:
     assert validate(form, "validate_report_contact", "liever niet", tracker("liever niet"))[1] == {
         "report_contact": SKIPPED
     }
-    assert validate(form, "validate_report_contact", " 06-12345678 ", tracker("06-12345678"))[1] == {
-        "report_contact": "06-12345678"
+    assert validate(form, "validate_report_contact", "Liever anoniem", tracker("Liever anoniem"))[1] == {
+        "report_contact": SKIPPED
     }
+    dispatcher, result = validate(form, "validate_report_contact", "bel me maar", tracker("bel me maar"))
+    assert result == {"report_contact": None} and dispatcher.messages[0]["response"] == "utter_invalid_contact"
 
 
 def test_skip_words_first_words_and_the_deny_intent_skip() -> None:
@@ -119,14 +136,14 @@ def test_form_values_name_fields_without_the_form_prefix_and_skipped_ones_as_non
     assert form_field("report_what", form) == "what"
     assert form_field("what", form) == "what"
     assert form_values(tracker("x", slots=REPORT), form) == {
-        "what": "lantaarnpaal kapot", "where": "Kerkstraat 12", "photo": None, "contact": "piet@example.nl",
+        "what": "lantaarnpaal kapot", "where": "Kerkstraat 12", "photo": None, "contact": "[e-mail]",
     }  # fmt: skip
 
 
 def test_the_case_summary_lists_the_given_answers_in_order() -> None:
     form = dialogue_config().forms["complaint"]
-    values = {"what": "lang gewacht", "when": None, "desired_outcome": "excuses", "contact": "a@b.nl"}
-    assert case_summary(form, values) == "complaint: lang gewacht | excuses | a@b.nl"
+    values = {"what": "lang gewacht", "when": None, "desired_outcome": "excuses", "contact": "[e-mail]"}
+    assert case_summary(form, values) == "complaint: lang gewacht | excuses | [e-mail]"
 
 
 def test_reset_clears_every_slot_of_the_form_and_the_requested_slot() -> None:
@@ -139,18 +156,23 @@ def test_reset_clears_every_slot_of_the_form_and_the_requested_slot() -> None:
 
 
 def test_confirmation_reads_the_answers_back_with_skipped_ones_as_none() -> None:
-    dispatcher, _ = run(ActionAskReportConfirmed(), tracker("piet@example.nl", slots=REPORT))
+    dispatcher, _ = run(ActionAskReportConfirmed(), tracker("[e-mail]", slots=REPORT))
     message = dispatcher.messages[0]
     assert message["response"] == "utter_confirm_report"
-    assert (message["what"], message["photo"]) == ("lantaarnpaal kapot", "(geen)")
+    assert (message["what"], message["photo"], message["contact"]) == (
+        "lantaarnpaal kapot",
+        "(geen)",
+        "opgegeven (e-mail)",
+    )
 
 
 def test_an_english_complaint_is_read_back_in_english() -> None:
     slots = {**COMPLAINT, "complaint_when": SKIPPED}
-    dispatcher, events = run(ActionAskComplaintConfirmed(), tracker("a@b.nl", language="en", slots=slots))
+    dispatcher, events = run(ActionAskComplaintConfirmed(), tracker("[telefoon]", language="en", slots=slots))
     message = dispatcher.messages[0]
     assert message["response"] == "utter_confirm_complaint"
     assert (message["what"], message["when"], message["desired_outcome"]) == ("rude", "(none)", "apology")
+    assert message["contact"] == "given (phone)"
     assert events == []
 
 
@@ -162,7 +184,7 @@ def test_report_creates_a_case_for_public_space_with_the_form_data(store, tmp_pa
     assert (case.reason, case.team, case.language) == ("public_space_report", "openbare_ruimte", "nl")
     assert case.form_data == {
         "form": "public_space_report", "what": "lantaarnpaal kapot", "where": "Kerkstraat 12",
-        "photo": None, "contact": "piet@example.nl",
+        "photo": None, "contact": "[e-mail]",
     }  # fmt: skip
     assert case.routing["team"] == "burgerzaken"  # routing's view is kept, but it may not move a report there
     message = dispatcher.messages[0]
@@ -200,8 +222,8 @@ def test_the_case_summary_and_routing_text_are_the_answers(store, tmp_path) -> N
     conversation = store.start(language="nl")
     run(ActionSubmitReport(), tracker("ja", intent="affirm", sender=conversation, slots=REPORT))
     [case] = escalations_of(store)
-    assert routed == ["lantaarnpaal kapot Kerkstraat 12 piet@example.nl"]
-    assert case.summary == "public_space_report: lantaarnpaal kapot | Kerkstraat 12 | piet@example.nl"
+    assert routed == ["lantaarnpaal kapot Kerkstraat 12 [e-mail]"]
+    assert case.summary == "public_space_report: lantaarnpaal kapot | Kerkstraat 12 | [e-mail]"
     assert case.team == "openbare_ruimte"  # no decision at all: the form's own team
 
 
@@ -214,15 +236,77 @@ def test_unconfirmed_report_is_not_sent(store, tmp_path) -> None:
     assert slot_events(events)["report_confirmed"] is None
 
 
-def test_cancel_forgets_the_answers() -> None:
+def test_cancel_forgets_the_answers(store, tmp_path) -> None:
+    install(store, RecordingAnswers(NOTHING), tmp_path)
     dispatcher, events = run(ActionCancelForm(), tracker("stop", intent="cancel", slots=REPORT))
     assert dispatcher.messages[0]["response"] == "utter_form_cancelled"
     assert slot_events(events)["report_what"] is None and slot_events(events)["complaint_what"] is None
 
 
-def test_cancel_clears_the_requested_slot_once_and_every_form_slot() -> None:
+def test_cancel_clears_the_requested_slot_once_and_every_form_slot(store, tmp_path) -> None:
+    install(store, RecordingAnswers(NOTHING), tmp_path)
     _, events = run(ActionCancelForm(), tracker("stop", intent="cancel", slots=REPORT))
     names = [e["name"] for e in events]
     assert names.count("requested_slot") == 1 and names[-1] == "requested_slot"
     for form in dialogue_config().forms.values():
         assert {*form.slots, form.confirm_slot} <= set(names)
+
+
+# --- the contact the gateway kept for the form -----------------------------------------------------
+
+
+def given_contact(services: context.ActionContext, conversation: str) -> None:
+    """The citizen gave the form's contact: the gateway keeps it pending in the vault."""
+    assert isinstance(services.contacts, ContactVault)
+    services.contacts.keep_pending(conversation, Contact(email="piet@example.nl"))
+
+
+def test_the_contact_goes_with_the_case_it_was_given_for(store, tmp_path) -> None:
+    services = install(store, RecordingAnswers(NOTHING), tmp_path)
+    conversation = store.start(language="nl")
+    given_contact(services, conversation)
+    run(ActionSubmitReport(), tracker("ja", intent="affirm", sender=conversation, slots=REPORT))
+    [case] = escalations_of(store)
+    assert isinstance(services.contacts, ContactVault)
+    assert [(d.value, d.case_number) for d in services.contacts.of_conversation(conversation)] == [
+        ("piet@example.nl", case.id)
+    ]
+    assert "piet@example.nl" not in f"{case.form_data} {case.summary}"
+
+
+def test_a_declined_cancelled_or_anonymous_form_keeps_no_contact(store, tmp_path) -> None:
+    services = install(store, RecordingAnswers(NOTHING), tmp_path)
+    assert isinstance(services.contacts, ContactVault)
+    declined, cancelled, anonymous = (store.start(language="nl") for _ in range(3))
+    for conversation in (declined, cancelled, anonymous):
+        given_contact(services, conversation)
+    run(ActionSubmitReport(), tracker("nee", intent="deny", sender=declined, slots={**REPORT, "report_confirmed": NO}))
+    run(ActionCancelForm(), tracker("stop", intent="cancel", sender=cancelled, slots=REPORT))
+    # A contact left from an earlier form does not go with one the citizen sent anonymously.
+    run(ActionSubmitReport(), tracker("ja", sender=anonymous, slots={**REPORT, "report_contact": SKIPPED}))
+    for conversation in (declined, cancelled, anonymous):
+        assert services.contacts.of_conversation(conversation) == [], conversation
+    assert [case.form_data["contact"] for case in escalations_of(store)] == [None]
+
+
+# --- switched off by an admin ----------------------------------------------------------------------
+
+
+def test_with_forms_off_a_form_under_way_ends_at_the_next_answer(store, tmp_path) -> None:
+    from tests.actions.conftest import switch_off
+
+    switch_off(install(store, RecordingAnswers(NOTHING), tmp_path), "forms")
+    t = tracker("Kerkstraat 12", slots={"requested_slot": "report_where", "report_what": "lantaarnpaal kapot"})
+    dispatcher, events = run(ValidateReportForm(), t)
+    assert dispatcher.messages == []
+    assert events == [{"event": "slot", "timestamp": None, "name": "requested_slot", "value": None}]
+
+
+def test_with_forms_off_a_confirmed_report_is_not_sent(store, tmp_path) -> None:
+    from tests.actions.conftest import switch_off
+
+    switch_off(install(store, RecordingAnswers(NOTHING), tmp_path), "forms")
+    dispatcher, events = run(ActionSubmitReport(), tracker("ja", intent="affirm", slots=REPORT))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_forms_off"]
+    assert escalations_of(store) == []
+    assert all(value is None for value in slot_events(events).values())  # the answers are forgotten

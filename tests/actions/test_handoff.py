@@ -18,6 +18,7 @@ from actions.handoff import (
     paused_form,
     routing_for,
 )
+from api.services.contact_details import Contact, ContactVault
 from api.services.conversations import ConversationStore
 from tests.actions.conftest import NOTHING, RecordingAnswers, escalations_of, install, run, slot_events, tracker
 
@@ -97,6 +98,20 @@ def test_a_person_asked_for_mid_form_gets_the_answers_so_far(store, tmp_path) ->
     [case] = escalations_of(store)
     assert (case.reason, case.team) == ("requested_human", "openbare_ruimte")
     assert case.form_data["what"] == "gat in de weg" and case.form_data["complete"] is False
+
+
+def test_the_contact_of_a_paused_form_goes_with_the_case_the_person_handles(store, tmp_path) -> None:
+    services = install(store, RecordingAnswers(NOTHING), tmp_path)
+    assert isinstance(services.contacts, ContactVault)
+    conversation = store.start(language="nl")
+    services.contacts.keep_pending(conversation, Contact(phone="0612345678"))
+    slots = {"complaint_what": "lang gewacht", "complaint_contact": "[telefoon]"}
+    run(ActionRequestHuman(), tracker("medewerker", intent="request_human", sender=conversation, slots=slots))
+    [case] = escalations_of(store)
+    assert case.form_data["contact"] == "[telefoon]"
+    assert [(d.value, d.case_number) for d in services.contacts.of_conversation(conversation)] == [
+        ("0612345678", case.id)
+    ]
 
 
 def test_the_reset_offer_action_clears_the_offer() -> None:

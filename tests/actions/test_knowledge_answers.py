@@ -296,3 +296,28 @@ def test_the_placeholders_of_removed_personal_data_are_not_searched_for(store: C
     install(store, answers, tmp_path)
     run(ActionAnswerQuestion(), tracker("Mijn BSN is [BSN], wat kost een paspoort?"))
     assert answers.queries == ["Mijn BSN is , wat kost een paspoort?"]
+
+
+# --- switched off by an admin ----------------------------------------------------------------------
+
+
+def test_with_answers_off_a_question_gets_the_switched_off_text_and_the_offer_of_a_person(
+    store: ConversationStore, tmp_path
+) -> None:
+    from tests.actions.conftest import switch_off
+
+    answers = RecordingAnswers(ANSWERED)
+    switch_off(install(store, answers, tmp_path), "answers")
+    dispatcher, events = run(ActionAnswerQuestion(), tracker("wat kost een paspoort"))
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_answers_off" and "14 0123" in message["contact_route"]
+    assert answers.calls == []  # the pages were not searched
+    assert slot_events(events)["human_offered"] is True  # "ja" hands over to a person
+
+
+def test_with_answers_off_out_of_scope_is_still_a_polite_refusal(store: ConversationStore, tmp_path) -> None:
+    from tests.actions.conftest import switch_off
+
+    switch_off(install(store, RecordingAnswers(ANSWERED), tmp_path), "answers")
+    dispatcher, _ = run(ActionOutOfScope(), tracker("wat is de hoofdstad van Peru", intent="out_of_scope"))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_out_of_scope"]

@@ -100,3 +100,30 @@ def test_a_municipal_team_is_no_referral(store: ConversationStore, tmp_path) -> 
         ActionAnswerOrStartForm(), tracker("de lantaarnpaal voor ons huis is kapot", intent="report_problem")
     )
     assert dispatcher.messages == [] and events == []
+
+
+def test_with_forms_off_a_report_gets_the_switched_off_text_and_no_form_starts(
+    store: ConversationStore, tmp_path
+) -> None:
+    from tests.actions.conftest import switch_off
+
+    answers = RecordingAnswers(answered())
+    switch_off(install(store, answers, tmp_path), "forms")
+    dispatcher, events = run(
+        ActionAnswerOrStartForm(), tracker("de lantaarnpaal voor ons huis is kapot", intent="report_problem")
+    )
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_forms_off" and "14 0123" in message["contact_route"]
+    # The rule would start the form next; the bot waits for the citizen instead.
+    assert events == [{"event": "followup", "name": "action_listen", "timestamp": None}]
+
+
+def test_with_answers_off_a_question_about_reporting_starts_the_form(store: ConversationStore, tmp_path) -> None:
+    from tests.actions.conftest import switch_off
+
+    answers = RecordingAnswers(answered())
+    switch_off(install(store, answers, tmp_path), "answers")
+    dispatcher, events = run(
+        ActionAnswerOrStartForm(), tracker("kan ik een kapotte lantaarnpaal melden?", intent="report_problem")
+    )
+    assert dispatcher.messages == [] and events == [] and answers.calls == []

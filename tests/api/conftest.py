@@ -12,7 +12,7 @@ from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.main import create_app
-from api.settings import Settings
+from api.settings import LOAD_TEST_RATE_LIMITS, Settings
 
 PUBLIC = """---
 id: paspoort-aanvragen
@@ -85,6 +85,9 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         rasa_port=free_port(),  # nothing listens: Rasa is "down"
         action_token=SecretStr("secret-token"),
         rasa_timeout_s=2,
+        # The route tests share this app and its one client address; the rate limits' own tests
+        # give the routes limiters of their own (dependency_overrides).
+        **LOAD_TEST_RATE_LIMITS,
     )
     build_index(load_documents([corpus]).documents, embedder=make_embedder("hashing"), index_dir=settings.index_dir)
     app = create_app(settings)

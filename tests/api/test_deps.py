@@ -1,4 +1,4 @@
-"""Who is asking: a session cookie or an API token, and the role rule a router declares once."""
+"""Who is asking: a session cookie or an API token, and the role (and token scope) rule a router declares once."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 
 from api.deps import SESSION_COOKIE, CurrentUser, SettingsDep, require_role
-from api.services.database import create_schema, make_engine, make_sessionmaker
+from api.services.database import create_schema, make_engine, make_sessionmaker, utcnow
 from api.services.users import User, UserStore
 from api.settings import Settings
 
@@ -39,6 +39,10 @@ def app(users: UserStore, tmp_path: Path) -> FastAPI:
 
     @app.get("/moderators-only", dependencies=[Depends(require_role("moderator", "admin"))])
     def moderators_only() -> str:
+        return "ok"
+
+    @app.get("/search", dependencies=[Depends(require_role("staff", token_scope="search"))])
+    def search() -> str:
         return "ok"
 
     @app.get("/port")
@@ -70,11 +74,11 @@ def test_a_session_cookie_identifies_the_user(app: FastAPI, users: UserStore) ->
 @pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER"])
 def test_an_api_token_identifies_the_user(app: FastAPI, users: UserStore, scheme: str) -> None:
     user = make_user(users, "bot-integration", "staff")
-    token_id, token = users.create_token(user, name="zaaksysteem")
+    created, token = users.create_token(user, name="zaaksysteem")
     client = TestClient(app)
     response = client.get("/whoami", headers={"Authorization": f"{scheme} {token} "})
     assert response.json()["username"] == "bot-integration"
-    users.revoke_token(user, token_id)
+    users.revoke_token(user, created.id)
     assert client.get("/whoami", headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
 
@@ -103,3 +107,27 @@ def test_require_role_refuses_other_roles_with_a_403(app: FastAPI, users: UserSt
 def test_settings_are_the_apps_own(app: FastAPI) -> None:
     """Routes read the settings the app was created with, not the process's environment."""
     assert TestClient(app).get("/port").json() == 8123
+
+
+def test_a_token_passes_only_a_rule_that_names_its_scope(app: FastAPI, users: UserStore) -> None:
+    user = make_user(users, "gert", "staff", "moderator")
+    _, search_token = users.create_token(user, name="search", scopes=["search"])
+    _, route_token = users.create_token(user, name="route", scopes=["route"])
+    client = TestClient(app)
+
+    def get(path: str, token: str) -> int:
+        return client.get(path, headers={"Authorization": f"Bearer {token}"}).status_code
+
+    assert get("/search", search_token) == 200
+    assert get("/search", route_token) == 403
+    refused = client.get("/moderators-only", headers={"Authorization": f"Bearer {search_token}"})
+    assert refused.status_code == 403  # a rule without a scope is for logged-in people only
+    assert refused.json() == {"detail": "This API token's scope does not allow this."}
+    session = users.open_session(user)
+    assert TestClient(app, cookies={SESSION_COOKIE: session}).get("/moderators-only").status_code == 200
+
+
+def test_an_expired_token_is_a_401(app: FastAPI, users: UserStore) -> None:
+    user = make_user(users, "hanna", "staff")
+    _, token = users.create_token(user, name="old", now=utcnow() - timedelta(days=91))
+    assert TestClient(app).get("/search", headers={"Authorization": f"Bearer {token}"}).status_code == 401

@@ -102,11 +102,26 @@ def test_a_dotenv_file_is_read_and_the_environment_wins(monkeypatch: pytest.Monk
         {"api_port": "not a port"},
         {"chat_retention_days": "0"},
         {"retention_interval_hours": "-1"},
+        {"rate_limit_messages_per_client": "lots"},
+        {"login_failures_per_username": "5 per fortnight"},
+        {"trusted_proxies": ["haproxy.internal"]},
     ],
 )
 def test_invalid_values_are_refused_at_start(values: dict[str, str]) -> None:
     with pytest.raises(ValidationError):
         Settings(**values)  # type: ignore[arg-type]
+
+
+def test_rate_limits_and_trusted_proxies_default_to_the_documented_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = Settings()
+    assert settings.rate_limit_conversations_per_client == "10/minute"
+    assert settings.rate_limit_messages_per_client == "30/minute"
+    assert settings.rate_limit_messages_per_conversation == "12/minute"
+    assert settings.login_failures_per_username == "5 per 15 minutes"
+    assert settings.login_attempts_per_client == "20/minute"
+    assert settings.trusted_proxies == ["127.0.0.1/32", "::1/128"]
+    monkeypatch.setenv("LOKET_TRUSTED_PROXIES", '["10.1.2.3/8", "192.0.2.7"]')
+    assert Settings().trusted_proxies == ["10.0.0.0/8", "192.0.2.7/32"]
 
 
 def test_production_refuses_the_placeholder_token() -> None:
@@ -115,10 +130,33 @@ def test_production_refuses_the_placeholder_token() -> None:
     Settings(environment="test")  # the placeholder is fine outside production
 
 
+KEY = "Zm9yLXRlc3RzLW9ubHktMzItYnl0ZXMtbG9uZy1rZXk="  # any 32 bytes, URL-safe base64: a Fernet key
+
+
+def test_production_refuses_to_start_without_contact_keys() -> None:
+    with pytest.raises(ValueError, match="LOKET_CONTACT_KEYS"):
+        Settings(environment="production", action_token=SecretStr("a-real-secret"))
+    assert Settings(environment="test").contact_keys == []  # elsewhere a key is generated into data_dir
+
+
+def test_contact_keys_come_comma_separated_or_as_a_json_list_newest_first(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("LOKET_CONTACT_KEYS", f" {KEY}, old-key ")
+    assert [key.get_secret_value() for key in Settings().contact_keys] == [KEY, "old-key"]
+    monkeypatch.setenv("LOKET_CONTACT_KEYS", f'["{KEY}"]')
+    settings = Settings(data_dir=tmp_path)
+    assert [key.get_secret_value() for key in settings.contact_keys] == [KEY]
+    assert KEY not in repr(settings)  # secrets stay out of logs and tracebacks
+    assert settings.contact_key_file == tmp_path / "contact.key" and settings.contact_pending_hours == 24
+
+
 def test_production_with_a_real_token_has_secure_cookies() -> None:
-    settings = Settings(environment="production", action_token=SecretStr("a-real-secret"))
+    keys = [SecretStr(KEY)]
+    settings = Settings(environment="production", action_token=SecretStr("a-real-secret"), contact_keys=keys)
     assert settings.secure_cookies is True
-    assert Settings(environment="production", action_token=SecretStr("s"), cookie_secure=False).secure_cookies is False
+    production = Settings(environment="production", action_token=SecretStr("s"), contact_keys=keys, cookie_secure=False)
+    assert production.secure_cookies is False
     assert Settings(cookie_secure=True).secure_cookies is True  # e.g. development behind HTTPS
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from api.schemas import MAX_DATABASE_ID
 from tests.api.conftest import PASSWORD, create_user, login
 
 
@@ -32,13 +33,13 @@ def test_a_422_names_the_field_but_does_not_repeat_the_input(client: TestClient)
     assert ["body", "language"] in [item["loc"] for item in response.json()["detail"]]
 
 
-TOO_BIG = str(2**63)
+TOO_BIG = str(MAX_DATABASE_ID + 1)
 
 
 def test_ids_beyond_the_database_range_are_a_422(client: TestClient) -> None:
     conversation = new_conversation(client)
     assert client.get(f"/api/chat/conversations/{conversation}/messages?after=99999999999999999999").status_code == 422
-    assert client.get(f"/api/chat/conversations/{conversation}/messages?after={2**63 - 1}").json() == []
+    assert client.get(f"/api/chat/conversations/{conversation}/messages?after={MAX_DATABASE_ID}").json() == []
     login(client, create_user(client, "moderator", "staff", "admin"), PASSWORD)
     for method, path in [
         ("GET", f"/api/moderator/escalations/{TOO_BIG}"),
@@ -46,7 +47,7 @@ def test_ids_beyond_the_database_range_are_a_422(client: TestClient) -> None:
         ("DELETE", f"/api/staff/tokens/{TOO_BIG}"),
     ]:
         assert client.request(method, path).status_code == 422, path
-    assert client.get(f"/api/moderator/escalations/{2**63 - 1}").status_code == 404
+    assert client.get(f"/api/moderator/escalations/{MAX_DATABASE_ID}").status_code == 404
 
 
 @pytest.mark.parametrize("limit", ["-1", "0", "10001"])

@@ -77,9 +77,9 @@ else:
     raise SystemExit("an unknown event type resolved")
 assert Event.resolve_by_type("topic") is None
 
-# PostgreSQL keeps Rasa's engine arguments.
+# PostgreSQL keeps Rasa's engine arguments, and checks a pooled connection before use.
 pg = "postgresql://loket@127.0.0.1:5432/test"
-assert rasa_server.tracker_store_engine_kwargs(pg) == rasa_kwargs(pg)
+assert rasa_server.tracker_store_engine_kwargs(pg) == {**rasa_kwargs(pg), "pool_pre_ping": True}
 
 # The SQLite tracker store: pooled connections in WAL mode, trackers round-trip.
 db = sys.argv[1]
@@ -130,6 +130,39 @@ def test_rasas_http_api_takes_any_url_safe_token(tmp_path) -> None:
     settings = Settings()
     result = subprocess.run(
         [str(settings.rasa_python), "-c", HTTP_API_ARGUMENTS],
+        cwd=PROJECT_ROOT, env=rasa_env(settings), capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    assert result.stdout.strip().endswith("ok")
+
+
+SUPERVISION = """
+import asyncio, json
+from types import SimpleNamespace
+from rasa.core.actions import action
+from bot.rasa_server import ACTION_TIMEOUT_ENV, ready, set_action_timeout
+
+set_action_timeout({})
+assert action.DEFAULT_REQUEST_TIMEOUT == 300  # unset: Rasa's own
+set_action_timeout({ACTION_TIMEOUT_ENV: "7.5"})
+assert action.DEFAULT_REQUEST_TIMEOUT == 7.5  # read by RemoteAction.run on every call
+
+def answer(agent):
+    request = SimpleNamespace(app=SimpleNamespace(ctx=SimpleNamespace(agent=agent)))
+    reply = asyncio.run(ready(request))
+    return reply.status, json.loads(reply.body)
+
+assert answer(None) == (503, {"model_loaded": False})  # still loading
+assert answer(SimpleNamespace(is_ready=lambda: False)) == (503, {"model_loaded": False})  # loading failed
+assert answer(SimpleNamespace(is_ready=lambda: True)) == (200, {"model_loaded": True})
+print("ok")
+"""
+
+
+def test_action_timeout_and_readiness_for_the_supervisor() -> None:
+    settings = Settings()
+    result = subprocess.run(
+        [str(settings.rasa_python), "-c", SUPERVISION],
         cwd=PROJECT_ROOT, env=rasa_env(settings), capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]

@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from api.operations.stack import Stack, start_stack
-from api.settings import Settings
+from api.settings import LOAD_TEST_RATE_LIMITS, Settings
 
 pytestmark = pytest.mark.integration
 
@@ -80,7 +80,11 @@ def _start(tmp: Path, model: Path, index: Path, database_url: str | None = None)
     data_dir = tmp / "var"
     data_dir.mkdir(parents=True)
     (data_dir / "index").symlink_to(index.resolve(), target_is_directory=True)
-    settings = Settings(data_dir=data_dir, api_port=free_port(), rasa_port=free_port(), database_url=database_url)
+    # The tests send many conversations from 127.0.0.1 (test_concurrency.py: 100 at once).
+    settings = Settings(
+        data_dir=data_dir, api_port=free_port(), rasa_port=free_port(), database_url=database_url,
+        **LOAD_TEST_RATE_LIMITS,
+    )  # fmt: skip
     stack = start_stack(settings, model=model)
     return RunningLoket(settings, stack, httpx.Client(base_url=settings.api_url, timeout=60))
 

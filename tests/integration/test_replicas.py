@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from api.operations.replicas import ReplicaStack, start_replicas
-from api.settings import Settings
+from api.settings import LOAD_TEST_RATE_LIMITS, Settings
 from tests.conftest import REDIS_URL
 from tests.integration.conftest import free_port
 
@@ -55,6 +55,7 @@ def replicas(
         rasa_port=free_port(),
         database_url=postgres_url,
         redis_url=REDIS_URL,
+        **LOAD_TEST_RATE_LIMITS,  # the load run sends many conversations from 127.0.0.1
     )
     api_ports = [free_port(), free_port()]
     stack = start_replicas(settings, model=trained_model, api_ports=api_ports, rasa_ports=[free_port(), free_port()])
@@ -104,7 +105,7 @@ def test_a_moderators_reply_reaches_the_citizen_through_either_replica(replicas:
            "LOKET_DATABASE_URL": str(replicas.settings.database_url)}  # fmt: skip
     subprocess.run(
         [sys.executable, "-m", "api.operations.cli", "users", "create", username, "--password-stdin",
-         "--role=moderator"],
+         "--role=moderator", "--team=klantcontact"],
         input=password + "\n", text=True, env=env, check=True, capture_output=True,
     )  # fmt: skip
     assert moderator_side.post("/api/auth/login", json={"username": username, "password": password}).status_code == 200

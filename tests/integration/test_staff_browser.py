@@ -43,6 +43,51 @@ def test_staff_member_sees_own_team_instruction_with_citation_only(loket: Runnin
     page.context.close()
 
 
+def test_staff_member_asks_a_question_answered_from_their_teams_policy_and_a_follow_up(
+    loket: RunningLoket,
+    browser: Browser,  # noqa: F811
+) -> None:
+    username = f"wo-{uuid.uuid4().hex[:6]}"
+    loket.create_user(username, PASSWORD, "staff", teams=["wonen"], name="Wim")
+    page = browser.new_context().new_page()
+    loket.log_in_through_page(page, "/staff", username, PASSWORD)
+    page.get_by_role("tab", name="Vraag stellen").click()
+    expect(page.get_by_role("tab", name="Vraag stellen")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#search-mode")).to_be_hidden()
+
+    page.get_by_label("Uw vraag").fill("Hoe lang is een urgentieverklaring geldig?")
+    page.get_by_role("button", name="Vraag", exact=True).click()
+    turn = page.locator("#conversation li.turn").first
+    # The first question may wait for the api's start-up warm-up (the embedder is shared): minutes under load.
+    expect(turn.locator(".answer.answered")).to_contain_text("6 maanden geldig", timeout=120_000)
+    citation = turn.locator(".source a.citation")
+    expect(citation).to_have_text("Beleidsregel woonurgentie Vlietstad 2026 › 6. Geldigheid")
+    expect(turn.locator(".source")).to_contain_text("intern")
+    citation.click()  # opens the internal document in the workspace, at the cited section
+    expect(page.locator("#document-body")).to_contain_text("URG-INT")
+    expect(page.locator('#document-body h2[id="6-geldigheid"]')).to_be_visible()
+
+    # The follow-up box sends the earlier question along: "en de termijn?" stays on the policy.
+    with page.expect_response(lambda r: "/api/staff/ask" in r.url, timeout=30_000) as asked:
+        page.get_by_label("Vervolgvraag").fill("en de termijn?")
+        page.get_by_role("button", name="Vraag", exact=True).click()
+    assert asked.value.request.post_data_json["history"] == ["Hoe lang is een urgentieverklaring geldig?"]
+    follow_up = asked.value.json()
+    assert follow_up["follow_up"] is True and follow_up["citation"]["doc_id"] == "beleidsregel-woonurgentie"
+    expect(page.locator("#conversation li.turn")).to_have_count(2)
+    expect(page.locator("#conversation li.turn").nth(1).locator("a.citation").first).to_contain_text(
+        "Beleidsregel woonurgentie Vlietstad 2026"
+    )
+
+    page.get_by_role("button", name="Nieuwe vraag").click()
+    expect(page.locator("#conversation li.turn")).to_have_count(0)
+    expect(page.get_by_label("Uw vraag")).to_be_visible()
+    page.get_by_role("button", name="EN", exact=True).click()
+    expect(page.get_by_role("tab", name="Ask a question")).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_label("Your question")).to_be_visible()
+    page.context.close()
+
+
 @pytest.mark.parametrize("target", ["/\\evil.example", "//evil.example", "https://evil.example/staff", "/api/auth/me"])
 def test_after_login_only_a_page_of_loket_itself_is_opened(
     loket: RunningLoket,

@@ -3,15 +3,25 @@
 
 const REASONS = { requested_human: "vraagt om medewerker", no_answer: "geen antwoord", crisis: "CRISIS", threat: "DREIGING",
   public_space_report: "melding openbare ruimte", complaint: "klacht", routing_unsure: "routering onzeker" };
-const state = { selected: null, lastMessageId: 0 };
+const state = { selected: null, lastMessageId: 0, teams: [] };
 const $ = (id) => document.getElementById(id);
 
 async function api(path, options = {}) {
   const response = await fetch(path, { headers: { "Content-Type": "application/json" }, ...options });
   if (response.status === 401) { location.href = `/login?next=${encodeURIComponent("/moderator")}`; throw new Error("login"); }
   const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(typeof body.detail === "string" ? body.detail : "Er ging iets mis.");
+  if (!response.ok) {
+    const error = new Error(typeof body.detail === "string" ? body.detail : "Er ging iets mis.");
+    error.status = response.status;
+    throw error;
+  }
   return body;
+}
+
+// 404: the escalation is gone from this moderator's view (e.g. reassigned to a team that is not theirs).
+function closePacket() {
+  state.selected = null;
+  $("packet").hidden = true;
 }
 
 function cell(row, text) { const td = document.createElement("td"); td.textContent = text; row.append(td); return td; }
@@ -72,21 +82,59 @@ async function select(id) {
     const dd = document.createElement("dd"); dd.textContent = value; dd.dataset.fact = key;
     dl.append(dt, dd);
   }
+  showContact(e);
   $("transcript").replaceChildren();
   packet.transcript.forEach(renderMessage);
   $("notes").replaceChildren(...packet.notes.map((n) => { const li = document.createElement("li"); li.textContent = `${n.author}: ${n.text}`; return li; }));
+}
+
+// A form's contact: the packet holds only its placeholder ("[e-mail]"); the address itself is shown to
+// the case's team only, after a click (each reveal is in the audit log).
+const CONTACT_TEXT = {
+  nl: { given: "Contactgegevens opgegeven", teamOnly: "contactgegevens opgegeven (alleen zichtbaar voor het team)",
+        reveal: "Contactgegevens tonen", email: "e-mail", phone: "telefoon" },
+  en: { given: "Contact details given", teamOnly: "contact details given (visible to the team only)",
+        reveal: "Show contact details", email: "e-mail", phone: "phone" },
+};
+const CONTACT_PLACEHOLDERS = { email: "[e-mail]", phone: "[telefoon]" };
+const contactText = () => CONTACT_TEXT[document.documentElement.lang] || CONTACT_TEXT.nl;
+
+function showContact(escalation) {
+  const given = String((escalation.form_data || {}).contact || "");
+  const kinds = Object.keys(CONTACT_PLACEHOLDERS).filter((kind) => given.includes(CONTACT_PLACEHOLDERS[kind]));
+  const ofTeam = escalation.team !== null && state.teams.includes(escalation.team);
+  const text = contactText();
+  $("contact").hidden = kinds.length === 0;
+  $("contact-text").textContent = ofTeam ? `${text.given}: ${kinds.map((k) => text[k]).join(", ")}` : text.teamOnly;
+  $("contact-reveal").textContent = text.reveal;
+  $("contact-reveal").hidden = !ofTeam;
+  $("contact-details").replaceChildren();
+}
+
+async function revealContact() {
+  $("packet-status").textContent = "";
+  try {
+    const details = await api(`/api/moderator/escalations/${state.selected}/contact/reveal`, { method: "POST" });
+    $("contact-details").replaceChildren(...details.map((d) => {
+      const li = document.createElement("li");
+      li.textContent = `${contactText()[d.kind] || d.kind}: ${d.value}`;
+      return li;
+    }));
+    $("contact-reveal").hidden = true;
+  } catch (error) { $("packet-status").textContent = error.message; }
 }
 
 async function act(path, body) {
   $("packet-status").textContent = "";
   try {
     await api(`/api/moderator/escalations/${state.selected}/${path}`, { method: "POST", body: body ? JSON.stringify(body) : undefined });
-    await select(state.selected);
+    await select(state.selected).catch((error) => { if (error.status === 404) closePacket(); else throw error; });
     await loadQueue();
   } catch (error) { $("packet-status").textContent = error.message; }
 }
 
 $("claim").addEventListener("click", () => act("claim"));
+$("contact-reveal").addEventListener("click", revealContact);
 $("resolve").addEventListener("click", () => act("resolve"));
 $("hand-back").addEventListener("click", () => act("hand-back"));
 $("reassign").addEventListener("click", () => act("reassign", { team: $("reassign-team").value }));
@@ -106,6 +154,7 @@ document.querySelectorAll("#filters select").forEach((s) => s.addEventListener("
 async function start() {
   const me = await api("/api/auth/me");
   $("me").textContent = me.display_name;
+  state.teams = me.teams || [];
   const teams = await api("/api/moderator/teams");
   for (const team of teams) {
     for (const select of [$("filter-team"), $("reassign-team")]) {
@@ -119,8 +168,11 @@ async function start() {
   setInterval(async () => {
     await loadQueue().catch(() => {});
     if (state.selected !== null) {
-      const packet = await api(`/api/moderator/escalations/${state.selected}`).catch(() => null);
-      if (packet) packet.transcript.filter((m) => m.id > state.lastMessageId).forEach(renderMessage);
+      // Only what is new since the last message shown: the transcript is not sent again.
+      const selected = state.selected;
+      const packet = await api(`/api/moderator/escalations/${selected}?after=${state.lastMessageId}`)
+        .catch((error) => { if (error.status === 404 && state.selected === selected) closePacket(); return null; });
+      if (packet && state.selected === selected) packet.transcript.filter((m) => m.id > state.lastMessageId).forEach(renderMessage);
     }
   }, 3000);
 }

@@ -1,21 +1,76 @@
-// Staff workspace: search (/api/staff/search) and read documents at the cited section.
+// Staff workspace: search (/api/staff/search), ask questions (/api/staff/ask) and read documents
+// at the cited section. Dutch first; every text a person reads is in both languages below.
 "use strict";
 
-const $ = (id) => document.getElementById(id);
-const TYPES = { public: "publiek", internal: "intern", statute: "wetgeving" };
+const TEXT = {
+  nl: { title: "Zoeken in beleid en regelgeving", logout: "Uitloggen", modes: "Werkwijze",
+        modeSearch: "Zoeken", modeAsk: "Vraag stellen",
+        query: "Vraag of zoekwoorden", queryExample: "Bijvoorbeeld: wanneer mag ik een spoedaanvraag paspoort doen?",
+        team: "Team", type: "Soort", all: "alle", public: "publiek", internal: "intern", statute: "wetgeving",
+        from: "Geldig vanaf", until: "Geldig tot", searchButton: "Zoek", close: "Sluiten",
+        nothingFound: "Niets gevonden dat relevant genoeg is.", why: "Waarom", official: "Officiële bron",
+        version: "versie", validFrom: "geldig vanaf", noTeam: "geen team", failed: "Er ging iets mis. Probeer het opnieuw.",
+        askHint: "Het antwoord komt uit de documenten die u mag lezen: publieke pagina's, interne documenten van uw teams en wetgeving.",
+        question: "Uw vraag", followUp: "Vervolgvraag", questionExample: "Bijvoorbeeld: hoe lang is een urgentieverklaring geldig?",
+        askButton: "Vraag", newQuestion: "Nieuwe vraag", you: "U", assistant: "Antwoord", thinking: "Even zoeken…",
+        declined: "Daar heb ik geen informatie over in de documenten die u mag lezen.",
+        source: "Bron", seeAlso: "Zie ook", otherLanguage: { nl: "Dit document is in het Nederlands.", en: "Dit document is in het Engels." } },
+  en: { title: "Search policy and legislation", logout: "Log out", modes: "Mode",
+        modeSearch: "Search", modeAsk: "Ask a question",
+        query: "Question or search words", queryExample: "For example: when may I make an urgent passport application?",
+        team: "Team", type: "Kind", all: "all", public: "public", internal: "internal", statute: "legislation",
+        from: "Valid from", until: "Valid until", searchButton: "Search", close: "Close",
+        nothingFound: "Nothing relevant enough was found.", why: "Why", official: "Official source",
+        version: "version", validFrom: "valid from", noTeam: "no team", failed: "Something went wrong. Please try again.",
+        askHint: "The answer comes from the documents you may read: public pages, internal documents of your teams and legislation.",
+        question: "Your question", followUp: "Follow-up question", questionExample: "For example: how long is an urgency declaration valid?",
+        askButton: "Ask", newQuestion: "New question", you: "You", assistant: "Answer", thinking: "Searching…",
+        declined: "I have no information on that in the documents you may read.",
+        source: "Source", seeAlso: "See also", otherLanguage: { nl: "This document is in Dutch.", en: "This document is in English." } },
+};
+const TEAMS = ["burgerzaken", "belastingen", "afval", "openbare_ruimte", "parkeren", "vergunningen",
+  "zorg_welzijn", "werk_inkomen", "handhaving", "wonen", "klachten_bezwaar", "klantcontact"];
+// Earlier questions sent with a question, so that a follow-up keeps its topic (the server keeps none).
+const MAX_HISTORY = 5;
 
-async function api(path) {
-  const response = await fetch(path);
+const $ = (id) => document.getElementById(id);
+// turns: the conversation's questions and answers; results: the last search's (both re-rendered
+// when the language changes).
+const state = { language: localStorage.getItem("loket.staffLanguage") === "en" ? "en" : "nl", me: null,
+  turns: [], results: [] };
+const t = (key) => TEXT[state.language][key];
+
+async function api(path, options = {}) {
+  const response = await fetch(path, options);
   if (response.status === 401) { location.href = `/login?next=${encodeURIComponent("/staff")}`; throw new Error("login"); }
   const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(typeof body.detail === "string" ? body.detail : "Er ging iets mis.");
+  if (!response.ok) throw new Error(typeof body.detail === "string" ? body.detail : t("failed"));
   return body;
+}
+
+function applyLanguage(language) {
+  state.language = language;
+  localStorage.setItem("loket.staffLanguage", language);
+  document.documentElement.lang = language;
+  document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  document.querySelectorAll("[data-i18n-placeholder]").forEach((el) => { el.placeholder = t(el.dataset.i18nPlaceholder); });
+  document.querySelectorAll("[data-i18n-label]").forEach((el) => el.setAttribute("aria-label", t(el.dataset.i18nLabel)));
+  document.querySelectorAll("[data-language]").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.language === language)));
+  showMe();
+  $("results").replaceChildren(...state.results.map(renderResult));
+  $("conversation").replaceChildren(...state.turns.map(renderTurn));
+}
+
+function showMe() {
+  if (state.me) $("me").textContent = `${state.me.display_name} (${state.me.teams.join(", ") || t("noTeam")})`;
 }
 
 function anchor(section) {
   const last = section.split(" › ").pop();
   return last.toLowerCase().replace(/[^\p{L}\p{N}_]+/gu, "-").replace(/^-+|-+$/g, "");
 }
+
+// --- search -------------------------------------------------------------------------------------
 
 function renderResult(doc) {
   const item = document.createElement("li");
@@ -25,8 +80,8 @@ function renderResult(doc) {
   title.textContent = doc.title;
   const meta = document.createElement("p");
   meta.className = "meta";
-  meta.textContent = [TYPES[doc.doc_type], doc.team, doc.version && `versie ${doc.version}`,
-    doc.effective_date && `geldig vanaf ${doc.effective_date}`].filter(Boolean).join(" · ");
+  meta.textContent = [t(doc.doc_type), doc.team, doc.version && `${t("version")} ${doc.version}`,
+    doc.effective_date && `${t("validFrom")} ${doc.effective_date}`].filter(Boolean).join(" · ");
   item.append(title, meta);
   for (const passage of doc.passages) {
     const block = document.createElement("blockquote");
@@ -39,23 +94,25 @@ function renderResult(doc) {
     text.innerHTML = passage.html;  // escaped by the server; only <mark> is markup
     const why = document.createElement("p");
     why.className = "why";
-    why.textContent = `Waarom: ${passage.why}`;
+    why.textContent = `${t("why")}: ${passage.why}`;
     block.append(text, cite, why);
     item.append(block);
   }
-  if (doc.url && doc.url.startsWith("http")) {
-    const link = document.createElement("a");
-    link.href = doc.url; link.target = "_blank"; link.rel = "noopener";
-    link.textContent = "Officiële bron";
-    item.append(link);
-  }
+  if (doc.url && doc.url.startsWith("http")) item.append(officialLink(doc.url));
   return item;
+}
+
+function officialLink(url) {
+  const link = document.createElement("a");
+  link.href = url; link.target = "_blank"; link.rel = "noopener";
+  link.textContent = t("official");
+  return link;
 }
 
 async function openDocument(docId, section) {
   const doc = await api(`/api/staff/documents/${encodeURIComponent(docId)}`);
   $("document").hidden = false;
-  $("document-meta").textContent = [doc.title, doc.version && `versie ${doc.version}`, doc.effective_date].filter(Boolean).join(" · ");
+  $("document-meta").textContent = [doc.title, doc.version && `${t("version")} ${doc.version}`, doc.effective_date].filter(Boolean).join(" · ");
   $("document-body").innerHTML = doc.html;  // rendered server-side from Markdown without raw HTML
   const target = section && document.getElementById(section);
   (target || $("document")).scrollIntoView();
@@ -68,20 +125,181 @@ $("search").addEventListener("submit", async (event) => {
   $("status").textContent = "";
   try {
     const results = await api(`/api/staff/search?${params}`);
+    state.results = results;
     $("results").replaceChildren(...results.map(renderResult));
-    if (!results.length) $("status").textContent = "Niets gevonden dat relevant genoeg is.";
+    if (!results.length) $("status").textContent = t("nothingFound");
   } catch (error) { $("status").textContent = error.message; }
 });
+
+// --- question mode ------------------------------------------------------------------------------
+
+// A citation opens in the document view when it points into the workspace (/staff#doc=...),
+// and beside the workspace when it is a public page of the site.
+function citationLink(citation) {
+  const link = document.createElement("a");
+  link.className = "citation";
+  link.href = citation.url;
+  link.dataset.doc = citation.doc_id;
+  link.textContent = citation.heading ? `${citation.title} › ${citation.heading}` : citation.title;
+  if (citation.url.startsWith("/staff#")) {
+    link.addEventListener("click", (event) => { event.preventDefault(); openFromHash(new URL(citation.url, location.href).hash); });
+  } else {
+    link.target = "_blank"; link.rel = "noopener";
+  }
+  return link;
+}
+
+function citationMeta(citation) {
+  return [t(citation.doc_type), citation.team, citation.version && `${t("version")} ${citation.version}`,
+    citation.effective_date && `${t("validFrom")} ${citation.effective_date}`].filter(Boolean).join(" · ");
+}
+
+function renderTurn({ question, answer }) {
+  const item = document.createElement("li");
+  item.className = "turn";
+  const asked = document.createElement("p");
+  asked.className = "question";
+  const who = document.createElement("span");
+  who.className = "author";
+  who.textContent = t("you");
+  asked.append(who, document.createTextNode(question));
+  const reply = document.createElement("div");
+  reply.className = `answer ${answer.answered ? "answered" : "declined"}`;
+  const label = document.createElement("span");
+  label.className = "author";
+  label.textContent = t("assistant");
+  reply.append(label);
+  if (answer.answered) {
+    const text = document.createElement("div");
+    text.className = "text";
+    text.innerHTML = answer.html;  // the document's Markdown rendered and escaped by the server
+    const source = document.createElement("p");
+    source.className = "source";
+    source.append(`${t("source")}: `, citationLink(answer.citation));
+    const meta = document.createElement("span");
+    meta.className = "meta";
+    meta.textContent = ` · ${citationMeta(answer.citation)}`;
+    source.append(meta);
+    if (answer.citation.official_url) source.append(" · ", officialLink(answer.citation.official_url));
+    reply.append(text, source);
+    if (answer.citation.language !== state.language) {
+      const note = document.createElement("p");
+      note.className = "meta";
+      note.textContent = t("otherLanguage")[answer.citation.language] || "";
+      reply.append(note);
+    }
+  } else {
+    const text = document.createElement("p");
+    text.className = "text";
+    text.textContent = t("declined");
+    reply.append(text);
+  }
+  if (answer.alternatives.length) {
+    const more = document.createElement("div");
+    more.className = "alternatives";
+    const heading = document.createElement("p");
+    heading.textContent = `${t("seeAlso")}:`;
+    const list = document.createElement("ul");
+    for (const alternative of answer.alternatives) {
+      const li = document.createElement("li");
+      const meta = document.createElement("span");
+      meta.className = "meta";
+      meta.textContent = ` · ${citationMeta(alternative)}`;
+      li.append(citationLink(alternative), meta);
+      list.append(li);
+    }
+    more.append(heading, list);
+    reply.append(more);
+  }
+  item.append(asked, reply);
+  return item;
+}
+
+function setConversationStarted(started) {
+  $("question-label").dataset.i18n = started ? "followUp" : "question";
+  $("question-label").textContent = t($("question-label").dataset.i18n);
+  $("new-question").hidden = !started;
+}
+
+$("ask").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const question = $("question").value.trim();
+  if (!question) return;
+  $("ask-status").textContent = t("thinking");
+  $("ask-button").disabled = true;
+  try {
+    const answer = await api("/api/staff/ask", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ question, history: state.turns.map((turn) => turn.question).slice(-MAX_HISTORY),
+        language: state.language }),
+    });
+    state.turns.push({ question, answer });
+    const turn = renderTurn({ question, answer });
+    $("conversation").append(turn);
+    turn.scrollIntoView({ block: "nearest" });
+    $("question").value = "";
+    $("ask-status").textContent = "";
+    setConversationStarted(true);
+  } catch (error) { $("ask-status").textContent = error.message; }
+  $("ask-button").disabled = false;
+  $("question").focus();
+});
+
+$("new-question").addEventListener("click", () => {
+  state.turns = [];
+  $("conversation").replaceChildren();
+  $("ask-status").textContent = "";
+  setConversationStarted(false);
+  $("question").focus();
+});
+
+// --- modes, document links, language --------------------------------------------------------------
+
+function showMode(mode) {
+  document.querySelectorAll("[data-mode]").forEach((tab) => {
+    const selected = tab.dataset.mode === mode;
+    tab.setAttribute("aria-selected", String(selected));
+    tab.tabIndex = selected ? 0 : -1;
+    $(tab.getAttribute("aria-controls")).hidden = !selected;
+  });
+  sessionStorage.setItem("loket.staffMode", mode);
+}
+
+const tabs = [...document.querySelectorAll("[data-mode]")];
+tabs.forEach((tab, index) => {
+  tab.addEventListener("click", () => showMode(tab.dataset.mode));
+  tab.addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowRight" && event.key !== "ArrowLeft") return;
+    const next = tabs[(index + (event.key === "ArrowRight" ? 1 : tabs.length - 1)) % tabs.length];
+    showMode(next.dataset.mode);
+    next.focus();
+  });
+});
+
+// "#doc=<id>&section=<anchor>": a citation that opens a document of the workspace at its section.
+function openFromHash(hash) {
+  const params = new URLSearchParams(hash.replace(/^#/, ""));
+  const docId = params.get("doc");
+  if (!docId) return;
+  history.replaceState(null, "", `#${params}`);
+  openDocument(docId, params.get("section")).catch((error) => { $("ask-status").textContent = error.message; });
+}
+window.addEventListener("hashchange", () => openFromHash(location.hash));
+
 $("close-document").addEventListener("click", () => { $("document").hidden = true; });
 $("logout").addEventListener("click", async () => { await fetch("/api/auth/logout", { method: "POST" }); location.href = "/login"; });
+document.querySelectorAll("[data-language]").forEach((b) => b.addEventListener("click", () => applyLanguage(b.dataset.language)));
+
+for (const team of TEAMS) {
+  const option = document.createElement("option");
+  option.value = team; option.textContent = team;
+  $("team").append(option);
+}
+applyLanguage(state.language);
+showMode(sessionStorage.getItem("loket.staffMode") === "ask" ? "ask" : "search");
 
 (async () => {
-  const me = await api("/api/auth/me");
-  $("me").textContent = `${me.display_name} (${me.teams.join(", ") || "geen team"})`;
-  for (const team of ["burgerzaken", "belastingen", "afval", "openbare_ruimte", "parkeren", "vergunningen",
-    "zorg_welzijn", "werk_inkomen", "handhaving", "wonen", "klachten_bezwaar", "klantcontact"]) {
-    const option = document.createElement("option");
-    option.value = team; option.textContent = team;
-    $("team").append(option);
-  }
+  state.me = await api("/api/auth/me");
+  showMe();
+  openFromHash(location.hash);
 })();

@@ -67,12 +67,16 @@ def test_users_are_created_and_listed(loket: Loket) -> None:
     loket("users", "create", "bert", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
     code, out, _ = loket("users", "list")
     assert code == 0
-    assert out.splitlines() == ["anna\tAnna de Vries\tmoderator,staff\tafval", "bert\tbert\tadmin\t"]
+    assert out.splitlines() == ["anna\tAnna de Vries\tmoderator,staff\tafval\tactive", "bert\tbert\tadmin\t\tactive"]
 
 
 @pytest.mark.parametrize(
     ("argv", "stdin", "message"),
     [(("anna", "--role", "staff"), "short\n", "at least 12 characters"),
+     (("anna", "--role", "staff"), "aaaaaaaaaaaa\n", 'Repeats like "aaa" are easy to guess.'),
+     (("anna", "--role", "staff", "--team", "no_such_team_xyz"), PASSWORD + "\n",
+      "Unknown team no_such_team_xyz; the teams are: burgerzaken, belastingen, afval"),
+     (("anna", "--role", "staff", "--team", "uwv"), PASSWORD + "\n", "Unknown team uwv"),
      (("  ", "--role", "staff"), PASSWORD + "\n", "username")],
 )  # fmt: skip
 def test_a_refused_user_is_one_line_and_exit_code_2(
@@ -95,6 +99,71 @@ def test_the_password_is_asked_twice_on_a_terminal(loket: Loket, monkeypatch: py
     code, _, err = loket("users", "create", "anna", "--role", "staff")
     assert code == 2 and err == "loket: the passwords differ\n"
     assert loket("users", "list")[1] == ""  # nobody was created
+
+
+def test_a_leaver_is_disabled_enabled_and_revoked_with_audit_entries(loket: Loket, tmp_path: Path) -> None:
+    from datetime import timedelta as ttl
+
+    from api.services.database import make_engine, make_sessionmaker
+    from api.services.users import UserStore
+
+    loket("users", "create", "anna", "--role", "staff", "--password-stdin", stdin=PASSWORD + "\n")
+    engine = make_engine(f"sqlite:///{tmp_path / 'var' / 'loket.db'}")
+    users = UserStore(sessions=make_sessionmaker(engine), session_ttl=ttl(hours=1))
+    anna = users.find("anna")
+    session, (_, token) = users.open_session(anna), users.create_token(anna, name="script")
+
+    assert loket("users", "disable", "ANNA") == (
+        0, "Disabled anna: 1 session(s) ended, 1 API token(s) revoked\n", ""
+    )  # fmt: skip
+    assert users.user_for_session(session) is None and users.user_for_token(token) is None
+    assert loket("users", "list")[1].endswith("\tdisabled\n")
+    assert loket("users", "enable", "anna")[:2] == (0, "Enabled anna\n")
+    assert users.authenticate(username="anna", password=PASSWORD) is not None
+    session = users.open_session(anna)
+    revoked = "Revoked anna's access: 1 session(s) ended, 0 API token(s) revoked\n"
+    assert loket("users", "revoke", "anna")[:2] == (0, revoked)
+    assert users.find("anna").active and users.user_for_session(session) is None
+
+    operator = f"cli:{getpass.getuser()}"
+    entries = AuditLog(sessions=make_sessionmaker(engine)).entries()
+    trail = [(e.actor, e.action) for e in entries if e.target_id == "anna"]
+    engine.dispose()
+    assert trail == [
+        (operator, "user.access_revoked"), ("anna", "user.login"), (operator, "user.enabled"),
+        (operator, "user.disabled"), (operator, "user.created"),
+    ]  # fmt: skip
+    code, _, err = loket("users", "disable", "nobody")
+    assert code == 2 and err == "loket: No user 'nobody'.\n"
+
+
+def test_a_user_moves_to_another_team_or_role(loket: Loket) -> None:
+    loket("users", "create", "bram", "--role", "staff", "--team", "afval", "--password-stdin", stdin=PASSWORD + "\n")
+    assert loket("users", "set", "bram", "--team", "burgerzaken", "--team", "parkeren")[:2] == (
+        0, "bram: roles staff; teams burgerzaken, parkeren\n"
+    )  # fmt: skip
+    moved = loket("users", "set", "bram", "--role", "moderator", "--no-teams")
+    assert moved[:2] == (0, "bram: roles moderator; teams -\n")
+    assert loket("users", "list")[1].split("\t")[2:4] == ["moderator", ""]
+    code, _, err = loket("users", "set", "bram", "--team", "no_such_team_xyz")
+    assert code == 2 and "Unknown team no_such_team_xyz" in err
+    assert loket("users", "set", "bram") == (2, "", "loket: give --role and/or --team (or --no-teams)\n")
+
+
+def test_a_password_is_reset_from_stdin_or_asked_twice(loket: Loket, monkeypatch: pytest.MonkeyPatch) -> None:
+    new = "hooibaal paraplu tijger 7"
+    loket("users", "create", "anna", "--role", "staff", "--password-stdin", stdin=PASSWORD + "\n")
+    code, out, _ = loket("users", "reset-password", "anna", "--password-stdin", stdin=new + "\n")
+    assert code == 0 and out == "New password for anna; 0 session(s) ended\n"
+    code, _, err = loket("users", "reset-password", "anna", "--password-stdin", stdin="anna12345678\n")
+    assert code == 2 and "too easy to guess" in err
+
+    answers = iter([PASSWORD, PASSWORD + "!"])
+    monkeypatch.setattr(getpass, "getpass", lambda _prompt="": next(answers))
+    code, _, err = loket("users", "reset-password", "anna")
+    assert code == 2 and err == "loket: the passwords differ\n"
+    code, _, err = loket("users", "reset-password", "nobody")  # before any question
+    assert code == 2 and err == "loket: No user 'nobody'.\n"
 
 
 def test_roles_are_checked_by_the_parser() -> None:
@@ -256,7 +325,7 @@ def test_erase_by_conversation_or_case_from_every_store(loket: Loket, cli_stores
     assert code == 0
     assert out.strip() == (
         f"Erased conversation {first.conversation_id}: conversations 1, messages 3, escalations 1, notes 1, "
-        "forms 1, tracker events 3"
+        "forms 1, tracker events 3, contacts 0"
     )
     code, out, _ = loket("erase", "--case", str(second.case))
     assert code == 0 and second.conversation_id in out
@@ -271,6 +340,26 @@ def test_erase_by_conversation_or_case_from_every_store(loket: Loket, cli_stores
     assert code == 1 and err.strip() == f"loket: no conversation {first.conversation_id}"
     code, _, err = loket("erase", "--case", str(second.case))
     assert code == 1 and err.strip() == f"loket: no case {second.case}"
+
+
+def test_contacts_rotate_reencrypts_under_the_first_key(
+    loket: Loket, cli_stores: Stores, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cryptography.fernet import Fernet, MultiFernet
+
+    from api.services.contact_details import Contact, ContactVault
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    seeded = seed_conversation(cli_stores, "contact")
+    ContactVault(sessions=cli_stores.sessions, cipher=MultiFernet([Fernet(old)])).keep_pending(
+        seeded.conversation_id, Contact(email="piet@example.nl")
+    )
+    monkeypatch.setenv("LOKET_CONTACT_KEYS", f"{new},{old}")
+    get_settings.cache_clear()
+    code, out, _ = loket("contacts", "rotate")
+    assert code == 0 and out.startswith("Re-encrypted 1 contact details")
+    only_new = ContactVault(sessions=cli_stores.sessions, cipher=MultiFernet([Fernet(new)]))
+    assert [d.value for d in only_new.of_conversation(seeded.conversation_id)] == ["piet@example.nl"]
 
 
 def test_export_to_stdout_or_to_a_file_only_its_owner_reads(loket: Loket, cli_stores: Stores, tmp_path: Path) -> None:
@@ -321,3 +410,54 @@ def test_the_default_retrieval_set_is_the_projects_held_out_set() -> None:
     from api.settings import PROJECT_ROOT
 
     assert (PROJECT_ROOT / RETRIEVAL_SET).is_file()
+
+
+# --- the chat's kill switches --------------------------------------------------------------------
+
+
+def test_switch_off_and_on_is_shown_and_audited_with_the_operator(loket: Loket, tmp_path: Path) -> None:
+    from api.services.chat_switches import AUDIT_ACTION
+    from api.services.database import make_engine, make_sessionmaker
+
+    code, out, _ = loket("switch", "show")
+    assert code == 0 and out.split("\n")[:3] == ["chat     on", "answers  on", "forms    on"]
+
+    code, out, _ = loket("switch", "off", "chat", "--reason", "storing bij de leverancier")
+    assert code == 0
+    chat_line = out.splitlines()[0]
+    assert chat_line.startswith("chat     off") and f"by cli:{getpass.getuser()}: storing bij" in chat_line
+
+    assert loket("switch", "on", "chat")[0] == 0
+    engine = make_engine(f"sqlite:///{tmp_path / 'var' / 'loket.db'}")
+    entries = AuditLog(sessions=make_sessionmaker(engine)).entries(action=AUDIT_ACTION)
+    engine.dispose()
+    assert [(e.actor, e.target_id, e.details["on"], e.details["reason"]) for e in entries] == [
+        (f"cli:{getpass.getuser()}", "chat", True, ""),
+        (f"cli:{getpass.getuser()}", "chat", False, "storing bij de leverancier"),
+    ]
+
+
+def test_switch_names_a_known_part() -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["switch", "off", "everything"])
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["switch", "off"])
+
+
+# --- the database schema -------------------------------------------------------------------------
+
+
+def test_db_upgrade_migrates_a_release_427aa63_database_and_db_current_says_so(loket: Loket, tmp_path: Path) -> None:
+    from api.services.database import make_engine
+    from api.services.schema_migrations import head_revision
+    from tests.api.migrations.schema_427aa63 import METADATA as RELEASE_427AA63
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'var' / 'loket.db'}")
+    RELEASE_427AA63.create_all(engine)  # made by create_all: no revision yet
+    engine.dispose()
+    head = head_revision()
+
+    assert loket("db", "current")[:2] == (1, f"none (head is {head}: run `loket db upgrade`)\n")
+    assert loket("db", "upgrade")[:2] == (0, f"Database at revision {head} (head), was none\n")
+    assert loket("db", "current")[:2] == (0, f"{head} (head)\n")
+    assert loket("db", "upgrade")[:2] == (0, f"Database at revision {head} (head)\n")

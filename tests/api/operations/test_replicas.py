@@ -24,11 +24,16 @@ def test_every_replica_is_a_health_checked_server_behind_its_frontend() -> None:
     for line in ("server api1 127.0.0.1:8001 check", "server api2 127.0.0.1:8002 check",
                  "server rasa1 127.0.0.1:5006 check", "server rasa2 127.0.0.1:5007 check"):  # fmt: skip
         assert line in text
-    assert "option httpchk GET /health" in text
+    # An api counts once warmed up, a Rasa once its model is loaded: both answer /ready then.
+    assert "option httpchk GET /health" not in text
+    assert text.count("option httpchk GET /ready") == 2
     # A request a dying process never answered goes to another one; only then (the page's
     # Idempotency-Key makes the resent message count once).
     assert "retry-on conn-failure empty-response" in text and "option redispatch" in text
     assert "timeout server 45s" in text  # longer than a turn may take
+    # The api's rate limits count the citizen, whose address HAProxy passes on.
+    api_frontend = text.split("frontend api")[1].split("backend apis")[0]
+    assert "option forwardfor" in api_frontend
 
 
 def test_haproxy_accepts_the_configuration(tmp_path: Path) -> None:

@@ -1,8 +1,10 @@
 """What `loket run` hands to Rasa (endpoints with the token, the right tracker store) and how it
-supervises its processes: ready when they answer, a clear error when they die, stopped as a group."""
+supervises its processes: ready when they answer, a clear error when they die, stopped as a group,
+restarted with growing pauses when they stop on their own."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import sys
@@ -15,8 +17,12 @@ from pydantic import SecretStr
 
 from api.operations.stack import (
     SHARED_TRACKERS_ENV,
+    Backoff,
     ManagedProcess,
     Stack,
+    Supervisor,
+    api_process,
+    describe_exit,
     lock_store_config,
     rasa_process,
     render_endpoints,
@@ -191,3 +197,157 @@ def test_rasa_replicas_keep_no_tracker_copy_and_short_locks(tmp_path: Path) -> N
     )
     assert replica.env[SHARED_TRACKERS_ENV] == "1" and replica.env["TICKET_LOCK_LIFETIME"] == "7"
     assert "5999" in replica.command and replica.log_path.name == "rasa-2.log"
+
+
+def test_the_api_runs_with_the_stacks_rate_limits_and_reads_proxy_headers_only_from_its_settings(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(data_dir=tmp_path, rate_limit_messages_per_client="500/minute", trusted_proxies=["10.0.0.5"])
+    api = api_process(settings, token="t")
+    assert api.env["LOKET_RATE_LIMIT_MESSAGES_PER_CLIENT"] == "500/minute"
+    assert api.env["LOKET_LOGIN_FAILURES_PER_USERNAME"] == "5 per 15 minutes"
+    assert json.loads(api.env["LOKET_TRUSTED_PROXIES"]) == ["10.0.0.5/32"]
+    # uvicorn's own reading of X-Forwarded-For would trust loopback whatever the settings say.
+    assert "--no-proxy-headers" in api.command
+
+
+# --- restarts ----------------------------------------------------------------------------------
+
+
+def test_the_pause_before_a_restart_doubles_up_to_the_cap() -> None:
+    assert [Backoff().delay(attempt) for attempt in range(1, 10)] == [1, 2, 4, 8, 16, 32, 60, 60, 60]
+    assert [Backoff(first_s=0.5, cap_s=3).delay(attempt) for attempt in range(1, 6)] == [0.5, 1, 2, 3, 3]
+    assert Backoff().delay(10_000) == 60  # no overflow after days of crashing
+
+
+def test_how_a_process_ended_is_said_plainly() -> None:
+    assert describe_exit(3) == "exit code 3"
+    assert describe_exit(-9) == "signal SIGKILL"
+    assert describe_exit(-15) == "signal SIGTERM"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def exits_at_once(tmp_path: Path, code: int = 3) -> ManagedProcess:
+    return ManagedProcess(
+        name="rasa", command=[sys.executable, "-c", f"import sys; print('crash'); sys.exit({code})"],
+        env=dict(os.environ), log_path=tmp_path / "logs" / "rasa.log", ready_url="http://127.0.0.1:1/",
+    )  # fmt: skip
+
+
+def sleeper(tmp_path: Path, name: str = "api") -> ManagedProcess:
+    return ManagedProcess(
+        name=name, command=[sys.executable, "-c", "import time; time.sleep(120)"], env=dict(os.environ),
+        log_path=tmp_path / "logs" / f"{name}.log", ready_url="http://127.0.0.1:1/",
+    )  # fmt: skip
+
+
+def test_a_crashing_process_is_restarted_with_growing_pauses_and_a_crash_loop_is_said_loudly(
+    tmp_path: Path,
+) -> None:
+    process = exits_at_once(tmp_path)
+    process.start()
+    clock, said = FakeClock(), []
+    supervisor = Supervisor([process], echo=said.append, clock=clock, probe=lambda _: False)
+    pids, pauses = [], []
+    for _ in range(7):
+        assert process.process is not None
+        pids.append(process.process.pid)
+        process.process.wait(timeout=20)
+        supervisor.check()  # notices the exit
+        assert "rasa stopped unexpectedly (exit code 3)" in said[-1] or "keeps stopping" in said[-1]
+        supervisor.check()  # the pause is not over: nothing happens
+        assert process.process.pid == pids[-1]
+        stopped = next(line for line in reversed(said) if "stopped unexpectedly" in line)
+        pauses.append(float(stopped.split(" in ")[1].split(" s.")[0]))
+        clock.now += pauses[-1]
+        supervisor.check()  # restarts it
+        assert process.process.pid != pids[-1]
+    process.stop()
+
+    # 1, 2, 4, 8, then the fifth crash within 5 minutes: a crash loop, restarted at the cap.
+    assert pauses == [1, 2, 4, 8, 60, 60, 60]
+    assert supervisor.restarts == 7
+    loop = [line for line in said if "keeps stopping" in line]
+    assert len(loop) == 3 and "5 times in 5 minutes" in loop[0] and "every 60 s" in loop[0]
+    assert any("restart 5 in 60 s" in line for line in said)
+    # Each run wrote its own log; the restart says where the crashed run's log was kept.
+    restarted = [line for line in said if line.split("] ", 1)[1].startswith("Restarted rasa (attempt ")]
+    assert len(restarted) == 7 and "rasa.log." in restarted[0]
+    assert len(list((tmp_path / "logs").glob("rasa.log.*"))) == 7
+
+
+def test_after_a_healthy_while_the_pauses_start_again_from_the_first(tmp_path: Path) -> None:
+    process = sleeper(tmp_path)
+    process.start()
+    clock, said = FakeClock(), []
+    supervisor = Supervisor([process], backoff=Backoff(healthy_after_s=60), echo=said.append, clock=clock,
+                            probe=lambda _: True)  # fmt: skip
+    try:
+        for expected_pause in (1, 2, 1):
+            supervisor.check()  # answering
+            assert process.process is not None
+            os.killpg(process.process.pid, 9)
+            process.process.wait(timeout=20)
+            supervisor.check()
+            assert "api stopped unexpectedly (signal SIGKILL); restart " in said[-1]
+            assert f" in {expected_pause} s." in said[-1], said
+            clock.now += expected_pause
+            supervisor.check()  # restarted
+            supervisor.check()  # and answering again
+            assert said[-1].endswith("api is answering again.")
+            if expected_pause == 2:
+                clock.now += 60  # up for a minute: healthy
+                supervisor.check()
+    finally:
+        process.stop()
+
+
+def test_stopping_the_supervisor_restarts_nothing_and_stops_both_processes(tmp_path: Path) -> None:
+    """Ctrl-C and SIGTERM end `loket run`'s supervision first, then stop the processes in order."""
+    stack = Stack(api=sleeper(tmp_path, "api"), rasa=sleeper(tmp_path, "rasa"))
+    stack.api.start()
+    stack.rasa.start()
+    said: list[str] = []
+    supervisor = stack.supervisor(backoff=Backoff(first_s=0.05), echo=said.append)
+    with supervisor.in_background(poll_s=0.05):
+        assert stack.rasa.process is not None
+        first_rasa = stack.rasa.process.pid
+        os.killpg(first_rasa, 9)  # killed from outside: restarted after 0.05 s
+        deadline = time.monotonic() + 20
+        while supervisor.restarts == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert supervisor.restarts == 1 and stack.rasa.process.pid != first_rasa
+    stack.stop()  # what `loket run` does once the supervisor returned
+    time.sleep(0.3)
+    assert supervisor.restarts == 1, said  # the stopped processes were not started again
+    for process in (stack.api, stack.rasa):
+        assert process.process is not None and process.process.poll() is not None
+    assert any("rasa stopped unexpectedly (signal SIGKILL); restart 1 in 0.05 s" in line for line in said)
+
+
+def test_a_stop_during_the_pause_before_a_restart_restarts_nothing(tmp_path: Path) -> None:
+    process = exits_at_once(tmp_path)
+    process.start()
+    assert process.process is not None
+    process.process.wait(timeout=20)
+    stopping = [False]
+    said: list[str] = []
+    supervisor = Supervisor([process], backoff=Backoff(first_s=0.3), echo=said.append, probe=lambda _: False)
+
+    def until() -> bool:
+        if said:  # the crash was noticed; the restart is due in 0.3 s: Ctrl-C now
+            stopping[0] = True
+        return stopping[0]
+
+    supervisor.run(until=until, poll_s=0.05)
+    time.sleep(0.5)
+    supervisor.run(until=lambda: True)  # a run that is told to stop at once does nothing
+    assert supervisor.restarts == 0 and len(said) == 1
+    process.stop()

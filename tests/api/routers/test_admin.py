@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -41,9 +42,9 @@ def test_anonymous_users_get_401_and_other_roles_403(client: TestClient) -> None
 
 
 def test_the_log_is_newest_first_and_filtered_by_action(client: TestClient, action: str) -> None:
+    login(client, create_user(client, "admin"))  # first: a login is an entry too
     record(client, action, "first", "second", details={"query": "paspoort"})
     record(client, "test.other", "elsewhere")
-    login(client, create_user(client, "admin"))
     entries = client.get("/api/admin/audit", params={"action": action}).json()
     assert [e["target_id"] for e in entries] == ["second", "first"]
     assert entries[0]["actor"] == "tester" and entries[0]["details"] == {"query": "paspoort"}
@@ -123,7 +124,10 @@ def test_an_admin_exports_then_erases_a_conversation_by_case_number(client: Test
     assert erased.status_code == 200
     assert erased.json() == {
         "conversation_id": conversation,
-        "removed": {"conversations": 1, "messages": 1, "escalations": 1, "notes": 0, "forms": 1, "tracker_events": 0},
+        "removed": {
+            "conversations": 1, "messages": 1, "escalations": 1, "notes": 0, "forms": 1, "tracker_events": 0,
+            "contacts": 0,
+        },  # fmt: skip
     }
     assert client.get(f"/api/chat/conversations/{conversation}/messages").status_code == 404
     assert client.delete(f"/api/admin/cases/{case}").status_code == 404
@@ -165,4 +169,60 @@ def test_another_site_cannot_make_an_admin_erase(client: TestClient) -> None:
     response = client.delete(f"/api/admin/conversations/{conversation}", headers={"Origin": "https://evil.example"})
     assert response.status_code == 403
     assert client.app_state.store.exists(conversation)  # type: ignore[attr-defined]
+    client.cookies.clear()
+
+
+# --- the citizen chat's kill switches ------------------------------------------------------------
+
+
+@pytest.fixture
+def all_on_afterwards(client: TestClient) -> Iterator[None]:
+    """The app is shared by the session's tests: every switch is on again afterwards."""
+    yield
+    for name in ("chat", "answers", "forms"):
+        client.app_state.chat_switches.set(name, on=True, actor="tester")  # type: ignore[attr-defined]
+
+
+def test_only_admins_see_or_set_the_switches(client: TestClient, all_on_afterwards: None) -> None:
+    client.cookies.clear()
+    assert client.get("/api/admin/switches").status_code == 401
+    assert client.put("/api/admin/switches", json={"chat": False}).status_code == 401
+    for role in ("staff", "moderator"):
+        login(client, create_user(client, role))
+        assert client.get("/api/admin/switches").status_code == 403, role
+        assert client.put("/api/admin/switches", json={"chat": False}).status_code == 403, role
+    assert client.get("/api/chat/status").json()["chat"] is True
+    client.cookies.clear()
+
+
+def test_an_admin_switches_a_part_off_at_once_and_the_change_is_audited(
+    client: TestClient, all_on_afterwards: None
+) -> None:
+    admin = create_user(client, "admin")
+    login(client, admin)
+    response = client.put("/api/admin/switches", json={"answers": False, "reason": "verouderde tarieven"})
+    assert response.status_code == 200
+    settings = {s["name"]: s for s in response.json()}
+    assert (settings["answers"]["on"], settings["answers"]["changed_by"]) == (False, admin)
+    assert settings["answers"]["reason"] == "verouderde tarieven" and settings["answers"]["changed_at"]
+    assert settings["chat"]["on"] is True and settings["forms"]["on"] is True
+    assert client.get("/api/admin/switches").json() == response.json()
+    assert client.get("/api/chat/status").json()["answers"] is False  # this process: at once
+
+    [entry] = [e for e in client.get("/api/admin/audit", params={"action": "chat_switch.set"}).json()
+               if e["actor"] == admin]  # fmt: skip
+    assert (entry["target_type"], entry["target_id"]) == ("chat_switch", "answers")
+    assert entry["details"] == {"switch": "answers", "on": False, "reason": "verouderde tarieven"}
+    client.cookies.clear()
+
+
+@pytest.mark.parametrize(
+    "body", [{}, {"reason": "geen schakelaar"}, {"chat": "misschien"}, {"chat": False, "reason": "x" * 501}]
+)
+def test_a_put_without_a_switch_or_with_a_bad_value_is_a_422(
+    client: TestClient, all_on_afterwards: None, body: dict[str, Any]
+) -> None:
+    login(client, create_user(client, "admin"))
+    assert client.put("/api/admin/switches", json=body).status_code == 422
+    assert all(s["on"] for s in client.get("/api/admin/switches").json())
     client.cookies.clear()

@@ -111,7 +111,7 @@ def test_another_moderators_escalation_is_a_409(client: TestClient) -> None:
 
 def test_reassign_checks_the_team_and_tells_the_citizen(client: TestClient) -> None:
     escalation = escalate(client, "Mijn kliko is kapot", language="nl", team="klantcontact")
-    login(client, create_user(client, "moderator"))
+    login(client, create_user(client, "moderator", teams=("klantcontact", "afval")))
     unknown = client.post(f"/api/moderator/escalations/{escalation.id}/reassign", json={"team": "geheime_dienst"})
     assert unknown.status_code == 422 and "geheime_dienst" in unknown.json()["detail"]
     moved = client.post(f"/api/moderator/escalations/{escalation.id}/reassign", json={"team": "afval"})
@@ -124,7 +124,7 @@ def test_reassign_checks_the_team_and_tells_the_citizen(client: TestClient) -> N
 
 def test_resolving_closes_it_and_the_queue_filters(client: TestClient) -> None:
     urgent = escalate(client, priority="high", team="wonen")
-    login(client, create_user(client, "moderator"))
+    login(client, create_user(client, "moderator", teams=("wonen",)))
     assert client.post(f"/api/moderator/escalations/{urgent.id}/resolve").status_code == 409  # claim it first
     client.post(f"/api/moderator/escalations/{urgent.id}/claim")
     resolved = client.post(f"/api/moderator/escalations/{urgent.id}/resolve")
@@ -147,7 +147,7 @@ def test_resolving_closes_it_and_the_queue_filters(client: TestClient) -> None:
 
 def test_a_queue_item_carries_its_waiting_time(client: TestClient) -> None:
     escalation = escalate(client, team="afval")
-    login(client, create_user(client, "moderator"))
+    login(client, create_user(client, "moderator", teams=("afval",)))
     [item] = [i for i in client.get("/api/moderator/escalations").json() if i["id"] == escalation.id]
     assert item["waiting_minutes"] == 0 and item["overdue"] is False and item["claimed_by"] is None
     assert item["expected_minutes"] > 0
@@ -160,4 +160,132 @@ def test_the_teams_to_reassign_to(client: TestClient) -> None:
     assert {"afval", "belastingdienst", "crisis"} <= set(choices)
     assert choices["afval"] == {"id": "afval", "name": choices["afval"]["name"], "kind": "team"}
     assert choices["belastingdienst"]["kind"] == "external" and choices["afval"]["name"]
+    client.cookies.clear()
+
+
+def queue_ids(client: TestClient, **params: object) -> set[int]:
+    response = client.get("/api/moderator/escalations", params=params)
+    assert response.status_code == 200, response.text
+    return {item["id"] for item in response.json()}
+
+
+def test_a_moderator_sees_only_their_teams_escalations_and_the_shared_queues(client: TestClient) -> None:
+    theirs, other = escalate(client, team="afval"), escalate(client, "my tax bill", team="belastingen")
+    triage, crisis = escalate(client), escalate(client, "I am not safe", team="crisis", priority="high")
+    mine = {theirs.id, other.id, triage.id, crisis.id}
+
+    login(client, create_user(client, "moderator", teams=("afval",)))
+    assert queue_ids(client) & mine == {theirs.id, triage.id, crisis.id}
+    assert other.id not in queue_ids(client, team="belastingen")
+    path = f"/api/moderator/escalations/{other.id}"
+    requests = {
+        "read": client.get(path),
+        "claim": client.post(f"{path}/claim"),
+        "reply": client.post(f"{path}/messages", json={"text": "Hallo"}),
+        "note": client.post(f"{path}/notes", json={"text": "Notitie"}),
+        "reassign": client.post(f"{path}/reassign", json={"team": "afval"}),
+        "resolve": client.post(f"{path}/resolve"),
+        "hand back": client.post(f"{path}/hand-back"),
+    }
+    # The same answer as for an escalation that does not exist: nothing of it leaks.
+    unknown = client.get("/api/moderator/escalations/999999")
+    for name, response in requests.items():
+        assert (response.status_code, response.json()) == (404, unknown.json()), name
+    assert client.get(f"/api/moderator/escalations/{triage.id}").status_code == 200
+    assert client.post(f"/api/moderator/escalations/{crisis.id}/claim").status_code == 200
+
+    login(client, create_user(client, "moderator"))  # no teams: triage and crisis only
+    assert queue_ids(client, status="open") & mine == {triage.id}
+    assert queue_ids(client, status="claimed") & mine == {crisis.id}
+    assert client.get(f"/api/moderator/escalations/{theirs.id}").status_code == 404
+
+    login(client, create_user(client, "admin"))
+    assert queue_ids(client) & mine == mine
+    packet = client.get(path).json()
+    assert packet["escalation"]["team"] == "belastingen" and packet["notes"] == []  # nothing was done to it
+    assert [m["author"] for m in packet["transcript"]] == ["citizen"]
+    client.cookies.clear()
+
+
+def test_a_reassign_to_another_team_ends_the_moderators_access(client: TestClient) -> None:
+    escalation = escalate(client, team="afval")
+    login(client, create_user(client, "moderator", teams=("afval",)))
+    path = f"/api/moderator/escalations/{escalation.id}"
+    assert client.post(f"{path}/claim").status_code == 200
+    assert client.post(f"{path}/reassign", json={"team": "belastingen"}).status_code == 200
+    assert client.get(path).status_code == 404
+    assert client.post(f"{path}/claim").status_code == 404
+    assert escalation.id not in queue_ids(client)
+    login(client, create_user(client, "moderator", teams=("belastingen",)))
+    assert escalation.id in queue_ids(client) and client.post(f"{path}/claim").status_code == 200
+    client.cookies.clear()
+
+
+def test_the_console_reads_the_transcript_a_page_at_a_time(client: TestClient) -> None:
+    escalation = escalate(client)
+    sessions = app_sessions(client)
+    with sessions.begin() as session:
+        session.add_all(
+            MessageRow(conversation_id=escalation.conversation_id, author="bot", text=f"answer {n}", language="en")
+            for n in range(5)
+        )
+    login(client, create_user(client, "moderator"))
+    path = f"/api/moderator/escalations/{escalation.id}"
+    latest = client.get(path, params={"limit": 2}).json()["transcript"]
+    assert [m["text"] for m in latest] == ["answer 3", "answer 4"]
+    assert client.get(path, params={"after": latest[-1]["id"]}).json()["transcript"] == []
+    older = client.get(path, params={"before": latest[0]["id"]}).json()["transcript"]
+    assert [m["text"] for m in older] == ["human please", "answer 0", "answer 1", "answer 2"]
+    for bad in ({"limit": 0}, {"limit": 501}, {"after": -1}):
+        assert client.get(path, params=bad).status_code == 422, bad
+    client.cookies.clear()
+
+
+def test_opening_a_packet_is_audited_with_ids_only(client: TestClient) -> None:
+    """The packet holds personal data: who read which escalation is recorded, its content never."""
+    escalation = escalate(client, "Mijn BSN-brief is zoek")
+    name = create_user(client, "admin")
+    login(client, name)
+    for _ in range(3):  # the console re-reads the open packet: one entry
+        assert client.get(f"/api/moderator/escalations/{escalation.id}").status_code == 200
+    entries = client.get("/api/admin/audit", params={"action": "escalation.packet_read"}).json()
+    mine = [e for e in entries if e["actor"] == name]
+    assert [(e["target_type"], e["target_id"]) for e in mine] == [("escalation", str(escalation.id))]
+    assert mine[0]["details"] == {"conversation_id": escalation.conversation_id}
+    assert "BSN-brief" not in str(mine)
+    client.cookies.clear()
+
+
+# --- a form's contact: revealed to the case's team only -------------------------------------------
+
+
+def test_the_contact_is_revealed_to_the_cases_team_only_and_each_reveal_is_audited(client: TestClient) -> None:
+    from api.services.contact_details import Contact
+
+    case = escalate(client, "[e-mail]", team="openbare_ruimte", form_data={"form": "public_space_report",
+                                                                           "contact": "[e-mail]"})  # fmt: skip
+    vault = client.app_state.contacts  # type: ignore[attr-defined]
+    vault.keep_pending(case.conversation_id, Contact(email="piet@example.nl", phone="0612345678"))
+    vault.attach(case.conversation_id, case.id)
+    path = f"/api/moderator/escalations/{case.id}/contact/reveal"
+
+    member = create_user(client, "moderator", teams=("openbare_ruimte",))
+    login(client, member)
+    packet = client.get(f"/api/moderator/escalations/{case.id}").text
+    assert "piet@example.nl" not in packet and "0612345678" not in packet  # the packet never holds it
+    revealed = client.post(path)
+    assert revealed.status_code == 200
+    assert [(d["kind"], d["value"]) for d in revealed.json()] == [("email", "piet@example.nl"), ("phone", "0612345678")]
+
+    login(client, create_user(client, "moderator", teams=("afval",)))
+    assert client.post(path).status_code == 404  # another team's case: as unknown as a missing one
+    login(client, create_user(client, "admin"))
+    refused = client.post(path)
+    assert refused.status_code == 403 and "team" in refused.json()["detail"]
+    assert client.post("/api/moderator/escalations/999999999/contact/reveal").status_code == 404
+
+    csv_text = client.get("/api/admin/audit.csv").text
+    reveals = [line for line in csv_text.splitlines() if f"contact.revealed,escalation,{case.id}" in line]
+    assert len(reveals) == 1 and member in reveals[0]
+    assert "piet@example.nl" not in csv_text and "0612345678" not in csv_text
     client.cookies.clear()

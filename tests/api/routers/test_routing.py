@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.deps import current_user, get_router
+from api.deps import Login, current_login, get_router
 from api.main import create_app
 from api.routers import routing
 from api.services.crisis import crisis_signal
 from api.services.users import User, UserStore
 from api.settings import Settings
 from routing.router import make_router
+from tests.api.conftest import PASSWORD
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +27,7 @@ def route_client() -> TestClient:
     router = make_router(embedder_name="hashing", crisis=crisis_signal)
     app.dependency_overrides[get_router] = lambda: router
     moderator = User(id=1, username="mod", display_name="Mod", roles=frozenset({"moderator"}), teams=frozenset())
-    app.dependency_overrides[current_user] = lambda: moderator
+    app.dependency_overrides[current_login] = lambda: Login(moderator)
     return TestClient(app)
 
 
@@ -80,10 +82,26 @@ def test_the_real_app_builds_its_router_on_first_use(client: TestClient) -> None
     client.cookies.clear()
     assert client.post("/api/route", json={"text": "Mijn paspoort is verlopen"}).status_code == 401
     users: UserStore = client.app_state.users  # type: ignore[attr-defined]
-    users.create(username="router-user", password="correct horse battery", roles=["moderator"])
-    client.post("/api/auth/login", json={"username": "router-user", "password": "correct horse battery"})
+    users.create(username="router-user", password=PASSWORD, roles=["moderator"])
+    client.post("/api/auth/login", json={"username": "router-user", "password": PASSWORD})
     response = client.post("/api/route", json={"text": "Mijn paspoort is verlopen"})
     assert response.status_code == 200, response.text
     assert response.json()["team"] == "burgerzaken"
     assert client.app_state.lazy_router.get() is not None  # type: ignore[attr-defined]
     client.cookies.clear()
+
+
+def test_api_tokens_need_the_route_scope(client: TestClient) -> None:
+    """A staff integration's token routes with scope "route"; a search token is refused."""
+    users: UserStore = client.app_state.users  # type: ignore[attr-defined]
+    staff = users.create(username=f"route-{uuid.uuid4().hex[:8]}", password=PASSWORD, roles=["staff"])
+    _, search_token = users.create_token(staff, name="zoeken", scopes=["search"])
+    _, route_token = users.create_token(staff, name="routeren", scopes=["route"])
+    client.cookies.clear()
+    message = {"text": "Mijn paspoort is verlopen"}
+    refused = client.post("/api/route", json=message, headers={"Authorization": f"Bearer {search_token}"})
+    assert refused.status_code == 403 and "scope" in refused.json()["detail"]
+    routed = client.post("/api/route", json=message, headers={"Authorization": f"Bearer {route_token}"})
+    assert routed.status_code == 200 and routed.json()["team"] == "burgerzaken"
+    assert client.get("/api/staff/search", params={"q": "paspoort"},
+                      headers={"Authorization": f"Bearer {route_token}"}).status_code == 403  # fmt: skip

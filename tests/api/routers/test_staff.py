@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
+import json
+from datetime import datetime, timedelta
 
-from tests.api.conftest import create_user, login
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+
+from api.services.database import ApiTokenRow
+from api.services.users import UserStore
+from tests.api.conftest import app_sessions, create_user, login
+
+
+def app_state_users(client: TestClient) -> UserStore:
+    return client.app_state.users  # type: ignore[attr-defined, no-any-return]
 
 
 def staff_login(client: TestClient, *roles: str, teams: tuple[str, ...] = ()) -> str:
@@ -81,7 +92,7 @@ def test_no_access_without_a_valid_identity(client: TestClient) -> None:
 
 
 def test_api_tokens_follow_the_same_rules_and_can_be_revoked(client: TestClient) -> None:
-    staff_login(client, "staff", teams=("burgerzaken",))
+    name = staff_login(client, "staff", teams=("burgerzaken",))
     created = client.post("/api/staff/tokens", json={"name": "zaaksysteem"}).json()
     client.cookies.clear()
     bearer = {"Authorization": f"Bearer {created['token']}"}
@@ -89,7 +100,10 @@ def test_api_tokens_follow_the_same_rules_and_can_be_revoked(client: TestClient)
     assert doc_ids(results)[0] == "werkinstructie-spoed"
     other_team = client.get("/api/staff/documents/beleidsregel-kwijtschelding", headers=bearer)
     assert other_team.status_code == 404
-    assert client.delete(f"/api/staff/tokens/{created['id']}", headers=bearer).status_code == 204
+    assert client.delete(f"/api/staff/tokens/{created['id']}", headers=bearer).status_code == 403  # people only
+    login(client, name)
+    assert client.delete(f"/api/staff/tokens/{created['id']}").status_code == 204
+    client.cookies.clear()
     assert client.get("/api/staff/search", params={"q": "paspoort"}, headers=bearer).status_code == 401
 
 
@@ -101,7 +115,9 @@ def test_every_internal_access_is_audited_and_staff_cannot_read_or_alter_the_log
     assert client.post("/api/admin/audit", json={}).status_code in (403, 405)
 
     staff_login(client, "admin")
-    entries = [e for e in client.get("/api/admin/audit").json() if e["actor"] == name]
+    entries = [
+        e for e in client.get("/api/admin/audit").json() if e["actor"] == name and e["action"].startswith("document.")
+    ]
     assert {(e["action"], e["target_id"]) for e in entries} == {
         ("document.shown", "beleidsregel-kwijtschelding"),
         ("document.opened", "beleidsregel-kwijtschelding"),
@@ -140,6 +156,67 @@ def test_an_opened_document_carries_its_details(client: TestClient) -> None:
     client.cookies.clear()
 
 
+# --- question mode: the answer engine over what the staff member may read ------------------------
+
+SPOED_QUESTION = "Welk codewoord gebruik ik bij de spoedbalie?"
+
+
+def test_staff_get_their_teams_answer_with_its_citation_and_it_is_audited(client: TestClient) -> None:
+    name = staff_login(client, "staff", teams=("burgerzaken",))
+    answer = client.post("/api/staff/ask", json={"question": SPOED_QUESTION}).json()
+    assert answer["answered"] is True and "TULP-7" in answer["html"]
+    citation = answer["citation"]
+    assert (citation["doc_id"], citation["doc_type"]) == ("werkinstructie-spoed", "internal")
+    assert citation["url"] == "/staff#doc=werkinstructie-spoed&section=werkinstructie-spoedaanvraag"
+    staff_login(client, "admin")
+    entries = [e for e in client.get("/api/admin/audit").json() if e["actor"] == name]
+    assert [(e["action"], e["target_id"], e["details"]) for e in entries if e["action"] == "document.shown"] == [
+        ("document.shown", "werkinstructie-spoed", {"query": SPOED_QUESTION})
+    ]
+    client.cookies.clear()
+
+
+def test_another_teams_staff_get_none_of_it_but_public_pages_answer_them(client: TestClient) -> None:
+    staff_login(client, "staff", teams=("afval",))
+    answer = client.post("/api/staff/ask", json={"question": SPOED_QUESTION, "language": "en"})
+    assert answer.status_code == 200
+    assert "TULP-7" not in answer.text and "werkinstructie-spoed" not in answer.text
+    public = client.post("/api/staff/ask", json={"question": "Wat kost een paspoort?"}).json()
+    assert public["citation"]["doc_id"] == "paspoort-aanvragen" and "84,20" in public["html"]
+    assert public["citation"]["url"] == "/documents/paspoort-aanvragen#kosten"
+    client.cookies.clear()
+
+
+def test_a_follow_up_is_read_against_the_earlier_questions(client: TestClient) -> None:
+    staff_login(client, "staff", teams=("burgerzaken",))
+    body = {"question": "en wat kost dat?", "history": ["Hoe vraag ik een paspoort aan?"]}
+    answer = client.post("/api/staff/ask", json=body).json()
+    assert answer["follow_up"] is True and answer["citation"]["doc_id"] == "paspoort-aanvragen"
+    client.cookies.clear()
+
+
+def test_questions_are_checked(client: TestClient) -> None:
+    staff_login(client, "staff")
+    bad = [{"question": ""}, {"question": "   "}, {}, {"question": "x" * 1001},
+           {"question": "paspoort", "language": "de"}, {"question": "paspoort", "history": ["x" * 1001]},
+           {"question": "paspoort", "history": ["paspoort"] * 6}, {"question": "paspoort", "history": "x"}]  # fmt: skip
+    for body in bad:
+        assert client.post("/api/staff/ask", json=body).status_code == 422, body
+    blanks = client.post("/api/staff/ask", json={"question": " paspoort kosten ", "history": ["  ", ""]})
+    assert blanks.status_code == 200
+    client.cookies.clear()
+
+
+def test_only_staff_and_admins_ask(client: TestClient) -> None:
+    client.cookies.clear()
+    assert client.post("/api/staff/ask", json={"question": SPOED_QUESTION}).status_code == 401
+    staff_login(client, "moderator")
+    assert client.post("/api/staff/ask", json={"question": SPOED_QUESTION}).status_code == 403
+    staff_login(client, "admin")
+    assert "TULP-7" in client.post("/api/staff/ask", json={"question": SPOED_QUESTION}).json()["html"]
+    client.cookies.clear()
+
+
 def test_tokens_are_listed_without_their_value_and_only_their_owner_revokes_them(client: TestClient) -> None:
     staff_login(client, "staff")
     assert client.post("/api/staff/tokens", json={"name": ""}).status_code == 422
@@ -147,9 +224,10 @@ def test_tokens_are_listed_without_their_value_and_only_their_owner_revokes_them
     assert created.status_code == 201 and created.json()["name"] == "zaaksysteem"
     token = created.json()
     listed = client.get("/api/staff/tokens").json()
-    assert [(t["id"], t["name"], t["revoked"]) for t in listed if t["id"] == token["id"]] == [
-        (token["id"], "zaaksysteem", False)
+    assert [(t["id"], t["name"], t["revoked"], t["scopes"]) for t in listed if t["id"] == token["id"]] == [
+        (token["id"], "zaaksysteem", False, ["search"])
     ]
+    assert listed[0]["expires_at"] == token["expires_at"] and listed[0]["expired"] is False
     assert token["token"] not in str(listed)
 
     staff_login(client, "staff")  # someone else
@@ -157,4 +235,77 @@ def test_tokens_are_listed_without_their_value_and_only_their_owner_revokes_them
     assert client.delete(f"/api/staff/tokens/{token['id']}").status_code == 404
     assert client.get("/api/staff/search", params={"q": "paspoort"},
                       headers={"Authorization": f"Bearer {token['token']}"}).status_code == 200  # fmt: skip
+    client.cookies.clear()
+
+
+# --- API tokens: scope, expiry, no tokens from tokens, the audit trail --------------------------
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_a_token_expires_after_the_ttl_and_says_so(client: TestClient) -> None:
+    staff_login(client, "staff")
+    created = client.post("/api/staff/tokens", json={"name": "koppeling", "scopes": ["search", "route"]}).json()
+    made, expires = datetime.fromisoformat(created["created_at"]), datetime.fromisoformat(created["expires_at"])
+    assert expires - made == timedelta(days=90) and created["scopes"] == ["route", "search"]
+    with app_sessions(client).begin() as session:  # made 91 days ago
+        session.execute(
+            update(ApiTokenRow).where(ApiTokenRow.id == created["id"])
+            .values(created_at=made - timedelta(days=91), expires_at=expires - timedelta(days=91))
+        )  # fmt: skip
+    [listed] = [t for t in client.get("/api/staff/tokens").json() if t["id"] == created["id"]]
+    assert listed["expired"] is True and listed["revoked"] is False
+    client.cookies.clear()
+    expired = client.get("/api/staff/search", params={"q": "paspoort"}, headers=bearer(created["token"]))
+    assert expired.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "scopes", [[], ["admin"], ["search", "search", "route"], "search"],
+)
+def test_a_tokens_scope_is_one_or_more_known_scopes(client: TestClient, scopes: object) -> None:
+    staff_login(client, "staff")
+    assert client.post("/api/staff/tokens", json={"name": "x", "scopes": scopes}).status_code == 422
+    assert client.post("/api/staff/tokens", json={"name": "   "}).status_code == 422
+    client.cookies.clear()
+
+
+def test_a_token_never_makes_tokens_nor_reaches_the_moderator_or_admin_api(client: TestClient) -> None:
+    name = staff_login(client, "staff", "moderator", "admin")
+    token = client.post("/api/staff/tokens", json={"name": "alles", "scopes": ["search", "route"]}).json()
+    client.cookies.clear()
+    headers = bearer(token["token"])
+    assert client.get("/api/staff/search", params={"q": "paspoort"}, headers=headers).status_code == 200
+    for method, path in [
+        ("post", "/api/staff/tokens"), ("get", "/api/staff/tokens"), ("delete", f"/api/staff/tokens/{token['id']}"),
+        ("get", "/api/moderator/escalations"), ("get", "/api/moderator/escalations/1"),
+        ("get", "/api/admin/audit"), ("get", "/api/admin/users"), ("post", f"/api/admin/users/{name}/revoke"),
+    ]:  # fmt: skip
+        response = client.request(method, path, headers=headers, json={"name": "child"})
+        assert response.status_code == 403, (method, path)
+    assert len(app_state_users(client).tokens(app_state_users(client).find(name))) == 1  # no child was made
+
+
+def test_a_search_token_is_refused_on_the_route_api(client: TestClient) -> None:
+    staff_login(client, "staff")
+    token = client.post("/api/staff/tokens", json={"name": "zoeken"}).json()["token"]
+    client.cookies.clear()
+    refused = client.post("/api/route", json={"text": "Mijn kliko is niet geleegd"}, headers=bearer(token))
+    assert refused.status_code == 403
+
+
+def test_token_creation_and_revocation_are_audited_without_the_value(client: TestClient) -> None:
+    name = staff_login(client, "staff")
+    token = client.post("/api/staff/tokens", json={"name": "zaaksysteem", "scopes": ["route"]}).json()
+    assert client.delete(f"/api/staff/tokens/{token['id']}").status_code == 204
+    staff_login(client, "admin")
+    trail = [e for e in client.get("/api/admin/audit").json() if e["target_type"] == "api_token"
+             and e["target_id"] == str(token["id"])]  # fmt: skip
+    assert [(e["action"], e["actor"]) for e in trail] == [("token.revoked", name), ("token.created", name)]
+    details = trail[1]["details"]
+    assert datetime.fromisoformat(details.pop("expires_at")) == datetime.fromisoformat(token["expires_at"])
+    assert details == {"name": "zaaksysteem", "owner": name, "scopes": ["route"]}
+    assert token["token"] not in json.dumps(trail)
     client.cookies.clear()

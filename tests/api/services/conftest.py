@@ -62,11 +62,15 @@ def moderation_service(sessions: sessionmaker[Session], workflow: EscalationWork
     )
 
 
-def make_user(sessions: sessionmaker[Session], name: str, *roles: str) -> User:
+def make_user(sessions: sessionmaker[Session], name: str, *roles: str, teams: tuple[str, ...] = ()) -> User:
     """A user with a unique username: the PostgreSQL database is shared by the session's tests."""
     users = UserStore(sessions=sessions, session_ttl=timedelta(hours=1))
     return users.create(
-        username=f"{name}-{uuid.uuid4().hex[:8]}", password=PASSWORD, roles=list(roles), display_name=name
+        username=f"{name}-{uuid.uuid4().hex[:8]}",
+        password=PASSWORD,
+        roles=list(roles),
+        teams=list(teams),
+        display_name=name,
     )
 
 
@@ -166,7 +170,8 @@ def seed_conversation(
             team="openbare_ruimte", form_data=form,
         )  # fmt: skip
         moderation = moderation_service(stores.sessions, workflow)
-        moderator = make_user(stores.sessions, "Sanne", "moderator")
+        # A moderator of the case's team: others do not see it (need to know).
+        moderator = make_user(stores.sessions, "Sanne", "moderator", teams=("openbare_ruimte",))
         moderation.claim(escalation.id, moderator=moderator)
         moderation.add_note(escalation.id, moderator=moderator, text=f"Notitie {marker}")
         if case == "closed":

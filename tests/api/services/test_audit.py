@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
@@ -51,3 +52,20 @@ def test_entries_are_newest_first_filtered_and_limited(audit: AuditLog, sessions
     newest = audit.entries(limit=1)
     assert [(e.action, e.target_id) for e in newest] == [(other, "x")]
     assert newest[0].details == {}  # no details: an empty dict, never None
+
+
+def test_recorded_since_finds_the_same_actors_action_on_the_target(sessions: sessionmaker[Session]) -> None:
+    action = action_name()
+    with sessions.begin() as session:
+        AuditLog.add(session, actor_id=None, actor="a", action=action, target_type="escalation", target_id=7)
+    with sessions() as session:
+        [entry] = AuditLog(sessions=sessions).entries(action=action)
+
+        def recorded(**changes: object) -> bool:
+            query: dict[str, object] = {"actor_id": None, "action": action, "target_id": 7, "since": entry.at}
+            return AuditLog.recorded_since(session, **(query | changes))  # type: ignore[arg-type]
+
+        assert recorded() and recorded(target_id="7")
+        assert not recorded(target_id=8)
+        assert not recorded(action=action_name())
+        assert not recorded(since=entry.at + timedelta(seconds=1))

@@ -8,15 +8,28 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from cryptography.fernet import Fernet, MultiFernet
 
 from api.services.admission import Admission, Busy
-from api.services.chat import ChatGateway, CrisisFallback, Notice, merge_rasa_messages
+from api.services.bot_responses import response_texts
+from api.services.chat import (
+    CONTACT_NOTICES,
+    ChatGateway,
+    ConversationFull,
+    CrisisFallback,
+    NotAskingForContact,
+    Notice,
+    merge_rasa_messages,
+)
+from api.services.chat_switches import ChatSwitchedOff, ChatSwitches
+from api.services.contact_details import Contact, ContactVault
 from api.services.conversation_locks import LocalConversationLocks
 from api.services.conversations import ConversationStore, UnknownConversation
 from api.services.database import create_schema, make_engine, make_sessionmaker
 from api.services.escalations import EscalationWorkflow
 from api.services.rasa_client import RasaUnavailable
-from api.services.redaction import Redactor
+from api.services.redaction import CONTACT_PROMPTS, ContactStep, Redactor
 from api.settings import PROJECT_ROOT
 
 # The real catalogue and domain: the notices and the form's contact questions are data, not an edge.
@@ -491,24 +504,108 @@ async def test_the_crisis_text_rasa_gets_is_redacted(store: ConversationStore) -
     assert rasa.calls[0]["metadata"]["crisis_text"] == "ik wil dood. BSN [BSN]"
 
 
-@pytest.mark.anyio
-async def test_the_answer_to_a_forms_contact_question_keeps_the_contact(store: ConversationStore) -> None:
-    from api.services.bot_responses import response_texts
-    from api.services.redaction import CONTACT_PROMPTS
+# --- a form's contact: into the vault, never into a message, Rasa or a log --------------------------
 
-    question = response_texts(PROJECT_ROOT / "domain.yml", CONTACT_PROMPTS)["utter_ask_complaint_contact"]["nl"]
-    rasa = FakeRasa([{"text": question}])
-    gateway = make_gateway(store, rasa)
+CONTACT_QUESTIONS = response_texts(PROJECT_ROOT / "domain.yml", CONTACT_PROMPTS)
+
+
+def contact_gateway(store: ConversationStore, rasa: FakeRasa) -> tuple[ChatGateway, ContactVault]:
+    """A gateway with a contact vault on the store's database, and the catalogue's contact notices."""
+    catalogue = yaml.safe_load((PROJECT_ROOT / "data" / "handoff_messages.yml").read_text(encoding="utf-8"))
+    vault = ContactVault(sessions=store._sessions, cipher=MultiFernet([Fernet(Fernet.generate_key())]))
+    gateway = ChatGateway(
+        store=store, bot=rasa, notices={**NOTICES, **{kind: catalogue[kind] for kind in CONTACT_NOTICES}},
+        admission=Admission(capacity=8, queue_limit=100, max_wait_s=5), redactor=REDACTOR,
+        locks=LocalConversationLocks(max_wait_s=5), contacts=vault,
+    )  # fmt: skip
+    return gateway, vault
+
+
+async def at_the_contact_question(gateway: ChatGateway, rasa: FakeRasa, form: str = "complaint") -> str:
+    """A conversation whose bot just asked for the form's contact."""
+    rasa.reply = [{"text": CONTACT_QUESTIONS[f"utter_ask_{form}_contact"]["nl"]}]
     conversation = gateway.open()
-    await gateway.handle(conversation_id=conversation, text="Ik wil een klacht indienen", language="nl")
+    turn = await gateway.handle(conversation_id=conversation, text="Ik wil een klacht indienen", language="nl")
+    assert turn.expects == ContactStep(optional=form == "report")  # the page shows its contact step
     rasa.reply = [{"text": "Klopt uw klacht?"}]
+    return conversation
 
-    turn = await gateway.handle(conversation_id=conversation, text="jan@example.nl, BSN 111222333", language="nl")
 
-    assert rasa.calls[1]["text"] == "jan@example.nl, BSN [BSN]"  # the contact for the team; the BSN not
-    assert turn.replies[0].text == "Uw BSN is niet opgeslagen; dat is niet nodig voor deze vraag."
-    await gateway.handle(conversation_id=conversation, text="nog iets: jan@example.nl", language="nl")
-    assert rasa.calls[2]["text"] == "nog iets: [e-mail]"  # only straight after the question
+@pytest.mark.anyio
+async def test_a_typed_answer_to_the_contact_question_goes_into_the_vault_and_nowhere_else(
+    store: ConversationStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    rasa = FakeRasa()
+    gateway, vault = contact_gateway(store, rasa)
+    conversation = await at_the_contact_question(gateway, rasa)
+
+    with caplog.at_level(logging.DEBUG):
+        turn = await gateway.handle(
+            conversation_id=conversation, text="jan@example.nl of 06 12345678, BSN 111222333", language="nl"
+        )
+
+    assert rasa.calls[1]["text"] == "[e-mail] of [telefoon], BSN [BSN]"
+    assert turn.citizen_message is not None and turn.citizen_message.text == "[e-mail] of [telefoon], BSN [BSN]"
+    assert [m.text for m in turn.replies[:2]] == [
+        "Uw BSN is niet opgeslagen; dat is niet nodig voor deze vraag.",
+        "Uw contactgegevens zijn versleuteld bewaard. Alleen het team dat uw melding of klacht behandelt kan ze zien.",
+    ]
+    assert turn.expects is None
+    assert [(d.kind, d.value, d.case_number) for d in vault.of_conversation(conversation)] == [
+        ("email", "jan@example.nl", None), ("phone", "06 12345678", None),
+    ]  # fmt: skip
+    stored = " ".join(m.text for m in store.messages(conversation)) + caplog.text + str(rasa.calls)
+    assert "jan@example.nl" not in stored and "12345678" not in stored
+
+
+@pytest.mark.anyio
+async def test_an_address_typed_anywhere_else_is_only_redacted(store: ConversationStore) -> None:
+    rasa = FakeRasa([{"text": "Wat kan ik voor u doen?"}])
+    gateway, vault = contact_gateway(store, rasa)
+    conversation = gateway.open()
+    turn = await gateway.handle(conversation_id=conversation, text="mail me: jan@example.nl", language="nl")
+    assert rasa.calls[0]["text"] == "mail me: [e-mail]" and vault.of_conversation(conversation) == []
+    assert turn.replies[0].text == "Uw e-mailadres is niet opgeslagen; dat is niet nodig voor deze vraag."
+
+
+@pytest.mark.anyio
+async def test_the_contact_step_sends_rasa_only_the_placeholders(store: ConversationStore) -> None:
+    rasa = FakeRasa()
+    gateway, vault = contact_gateway(store, rasa)
+    conversation = await at_the_contact_question(gateway, rasa, form="report")
+    contact = Contact(email="jan@example.nl")
+
+    turn = await gateway.handle(conversation_id=conversation, text=contact.placeholders, language="nl", contact=contact)
+
+    assert rasa.calls[1]["text"] == "[e-mail]"
+    assert turn.citizen_message is not None and turn.citizen_message.text == "[e-mail]"
+    assert [m.author for m in turn.replies] == ["system", "bot"]  # contact kept, then the bot
+    assert [d.value for d in vault.of_conversation(conversation)] == ["jan@example.nl"]
+
+
+@pytest.mark.anyio
+async def test_a_contact_step_the_bot_did_not_ask_for_keeps_nothing(store: ConversationStore) -> None:
+    rasa = FakeRasa([{"text": "Wat kan ik voor u doen?"}])
+    gateway, vault = contact_gateway(store, rasa)
+    conversation = gateway.open()
+    contact = Contact(phone="0612345678")
+    with pytest.raises(NotAskingForContact):
+        await gateway.handle(conversation_id=conversation, text=contact.placeholders, language="nl", contact=contact)
+    assert store.messages(conversation) == [] and vault.of_conversation(conversation) == [] and rasa.calls == []
+    # Without a vault there is no contact step at all.
+    with pytest.raises(NotAskingForContact):
+        await make_gateway(store, rasa).handle(
+            conversation_id=conversation, text=contact.placeholders, language="nl", contact=contact
+        )
+
+
+@pytest.mark.anyio
+async def test_staying_anonymous_leaves_the_vault_empty(store: ConversationStore) -> None:
+    rasa = FakeRasa()
+    gateway, vault = contact_gateway(store, rasa)
+    conversation = await at_the_contact_question(gateway, rasa, form="report")
+    await gateway.handle(conversation_id=conversation, text="Liever anoniem", language="nl")
+    assert rasa.calls[1]["text"] == "Liever anoniem" and vault.of_conversation(conversation) == []
 
 
 @pytest.mark.anyio
@@ -537,3 +634,115 @@ async def test_no_log_line_holds_the_citizens_personal_data(
     await gateway.handle(conversation_id=conversation, text="ik wil niet meer leven. " + PERSONAL, language=None)
     assert caplog.records  # the gateway did log (Rasa did not answer a crisis message)
     assert not any(original in caplog.text for original in ORIGINALS)
+
+
+# --- the kill switch: an admin switched the chat off --------------------------------------------
+
+CHAT_OFF = {"nl": "De chat is uit. Bel 14 0123.", "en": "The chat is off. Call 14 0123."}
+
+
+def switched_off_gateway(
+    store: ConversationStore, rasa: FakeRasa
+) -> tuple[ChatGateway, EscalationWorkflow, ChatSwitches]:
+    """A gateway with crisis help and the real switches on the store's database, the chat switched off."""
+    escalations = EscalationWorkflow(sessions=store._sessions)
+    switches = ChatSwitches(sessions=store._sessions)
+    switches.set("chat", on=False, actor="sanne", reason="storing")
+    gateway = ChatGateway(
+        store=store,
+        bot=rasa,
+        notices={**NOTICES, "chat_off": CHAT_OFF},
+        admission=Admission(capacity=8, queue_limit=100, max_wait_s=5),
+        redactor=REDACTOR,
+        locks=LocalConversationLocks(max_wait_s=5),
+        crisis=CrisisFallback(escalations=escalations, texts=CRISIS_TEXTS, rasa_timeout_s=0.2),
+        switches=switches,
+    )
+    return gateway, escalations, switches
+
+
+@pytest.mark.anyio
+async def test_with_the_chat_off_a_message_is_refused_in_its_language_and_nothing_is_kept(
+    store: ConversationStore,
+) -> None:
+    rasa = FakeRasa()
+    gateway, _, switches = switched_off_gateway(store, rasa)
+    conversation = gateway.open()
+    with pytest.raises(ChatSwitchedOff) as refused:
+        await gateway.handle(conversation_id=conversation, text="How much does a passport cost?", language=None)
+    assert refused.value.notice == CHAT_OFF["en"]
+    with pytest.raises(ChatSwitchedOff):
+        await gateway.handle(conversation_id=conversation, text=PERSONAL, language="nl", client_message_id="k1")
+    assert store.messages(conversation) == [] and rasa.calls == []
+
+    switches.set("chat", on=True, actor="sanne")
+    turn = await gateway.handle(conversation_id=conversation, text="Wat kost een paspoort?", language=None)
+    assert [m.author for m in turn.replies] == ["bot"] and len(rasa.calls) == 1
+
+
+@pytest.mark.anyio
+async def test_with_the_chat_off_crisis_words_get_the_help_lines_and_an_urgent_escalation_without_rasa(
+    store: ConversationStore,
+) -> None:
+    rasa = FakeRasa()
+    gateway, escalations, _ = switched_off_gateway(store, rasa)
+    conversation = gateway.open()
+    turn = await gateway.handle(conversation_id=conversation, text="ik wil niet meer leven", language=None)
+    assert [m.text for m in turn.replies] == [
+        CRISIS_TEXTS["utter_crisis"]["nl"],
+        CRISIS_TEXTS["utter_crisis_escalated"]["nl"],
+    ]
+    assert rasa.calls == []
+    [case] = escalations.escalations(conversation_id=conversation)
+    assert (case.reason, case.priority, case.team) == ("crisis", "high", "crisis")
+    # The crisis message is kept: the moderator who takes the case reads it.
+    assert [m.author for m in store.messages(conversation)] == ["citizen", "bot", "bot"]
+
+
+@pytest.mark.anyio
+async def test_with_the_chat_off_a_conversation_a_person_holds_goes_on(store: ConversationStore) -> None:
+    rasa = FakeRasa()
+    gateway, _, _ = switched_off_gateway(store, rasa)
+    conversation = gateway.open()
+    held_by_a_person(store, conversation)
+    turn = await gateway.handle(conversation_id=conversation, text="Bent u er nog?", language="nl")
+    assert turn.handled_by == "human" and rasa.calls == []
+    assert [m.text for m in store.messages(conversation)] == ["Bent u er nog?"]
+
+
+# --- a conversation's maximum length --------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_a_full_conversation_refuses_the_next_message_without_storing_it(store: ConversationStore) -> None:
+    rasa = FakeRasa()
+    full_notice = {"nl": "Begin een nieuw gesprek.", "en": "Please start a new conversation."}
+    gateway = ChatGateway(
+        store=store, bot=rasa, notices={**NOTICES, "conversation_full": full_notice},
+        admission=Admission(capacity=8, queue_limit=100, max_wait_s=5), redactor=REDACTOR,
+        locks=LocalConversationLocks(max_wait_s=5), max_citizen_messages=2,
+        crisis=CrisisFallback(escalations=EscalationWorkflow(sessions=store._sessions), texts=CRISIS_TEXTS),
+    )  # fmt: skip
+    conversation = gateway.open()
+    await gateway.handle(conversation_id=conversation, text="Wat kost een paspoort?", language="nl")
+    # Stored during an outage and not yet answered: its retry still gets through at the cap.
+    rasa.down = True
+    kept: dict[str, Any] = {"conversation_id": conversation, "text": "En een ID-kaart?", "client_message_id": "k2"}
+    with pytest.raises(RasaUnavailable):
+        await gateway.handle(**kept, language="nl")
+    rasa.down = False
+    before = store.messages(conversation)
+
+    with pytest.raises(ConversationFull) as refused:
+        await gateway.handle(conversation_id=conversation, text="Nog een vraag", language="nl", client_message_id="k3")
+    assert refused.value.notice == full_notice["nl"]
+    with pytest.raises(ConversationFull) as refused:
+        await gateway.handle(conversation_id=conversation, text="One more question", language=None)
+    assert refused.value.notice == full_notice["en"]  # in the language of the refused message
+    assert store.messages(conversation) == before and len(rasa.calls) == 2  # nothing stored, nothing sent
+
+    retried = await gateway.handle(**kept, language="nl")
+    assert retried.citizen_message is not None and [m.text for m in retried.replies] == ["Hallo!"]
+    # Someone in crisis is never turned away.
+    crisis = await gateway.handle(conversation_id=conversation, text="ik wil niet meer leven", language="nl")
+    assert crisis.citizen_message is not None and crisis.replies

@@ -1,5 +1,5 @@
 """The api's schema and engine: SQLite set up like PostgreSQL (foreign keys, cascades), rules the
-database enforces itself, and a schema that catches up with an older database file."""
+database enforces itself, and a schema made once however many replicas start."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from api.services.database import (
     utcnow,
     write_deletions_through,
 )
+from api.services.schema_migrations import head_revision
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.postgres import temporary_database
 
@@ -105,46 +106,19 @@ def test_one_active_escalation_per_conversation(sessions: sessionmaker[Session])
         session.add(EscalationRow(conversation_id=conversation, reason="no_answer", status="returned"))
 
 
-def test_create_schema_is_idempotent_and_adds_indexes_introduced_later(tmp_path: Path) -> None:
+def test_create_schema_on_a_database_it_made_changes_nothing(tmp_path: Path) -> None:
+    """Every start runs it; the migrations themselves: test_schema_migrations.py and tests/api/migrations/."""
     engine = make_engine(f"sqlite:///{tmp_path / 'loket.db'}")
     create_schema(engine)
-    with engine.begin() as connection:  # a database from before the rule existed
-        connection.execute(text("DROP INDEX one_active_escalation_per_conversation"))
+    sessions = make_sessionmaker(engine)
+    conversation = new_conversation(sessions)
     create_schema(engine)
     create_schema(engine)
+    with sessions() as session:
+        assert session.scalars(select(ConversationRow.id)).all() == [conversation]
     names = {index["name"] for index in inspect(engine).get_indexes("escalations")}
     engine.dispose()
     assert "one_active_escalation_per_conversation" in names
-
-
-def test_an_index_that_older_data_breaks_is_skipped_not_fatal(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'loket.db'}")
-    create_schema(engine)
-    with engine.begin() as connection:
-        connection.execute(text("DROP INDEX one_active_escalation_per_conversation"))
-    sessions = make_sessionmaker(engine)
-    conversation = new_conversation(sessions)
-    with sessions.begin() as session:  # two open escalations: what the rule now forbids
-        session.add_all([EscalationRow(conversation_id=conversation, reason="x", status="open") for _ in range(2)])
-    create_schema(engine)  # the api still starts
-    names = {index["name"] for index in inspect(engine).get_indexes("escalations")}
-    engine.dispose()
-    assert "one_active_escalation_per_conversation" not in names
-
-
-def test_create_schema_adds_nullable_columns_introduced_later(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'loket.db'}")
-    create_schema(engine)
-    with engine.begin() as connection:  # a database from before `messages.language` existed
-        connection.execute(text("ALTER TABLE messages DROP COLUMN language"))
-    create_schema(engine)
-    sessions = make_sessionmaker(engine)
-    conversation = new_conversation(sessions)
-    with sessions.begin() as session:
-        session.add(MessageRow(conversation_id=conversation, author="citizen", text="hi", language="en"))
-    with sessions() as session:
-        assert session.scalars(select(MessageRow.language)).one() == "en"
-    engine.dispose()
 
 
 def test_replicas_starting_together_create_the_schema_once() -> None:
@@ -171,4 +145,8 @@ def test_replicas_starting_together_create_the_schema_once() -> None:
         assert errors == []
         engine = make_engine(url)
         assert {"conversations", "messages", "escalations"} <= set(inspect(engine).get_table_names())
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [
+                head_revision()
+            ]
         engine.dispose()

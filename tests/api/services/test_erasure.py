@@ -60,7 +60,7 @@ def test_the_audit_entry_holds_ids_and_counts_and_the_moderators_trail_stays(sto
     assert (entry.actor, entry.target_type, entry.target_id) == ("citizen", "conversation", seeded.conversation_id)
     assert entry.details == {
         "by": "citizen", "conversations": 1, "messages": 4, "escalations": 1, "notes": 1, "forms": 1,
-        "tracker_events": 3,
+        "tracker_events": 3, "contacts": 0,
     }  # fmt: skip
     with stores.sessions() as session:
         trail = session.scalars(select(AuditRow).where(AuditRow.target_id == str(seeded.case))).all()

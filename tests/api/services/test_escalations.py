@@ -13,6 +13,7 @@ from api.services.conversations import ConversationStore, UnknownConversation
 from api.services.database import EscalationRow, create_schema, make_engine, make_sessionmaker
 from api.services.escalations import ConflictError, EscalationWorkflow
 from api.services.moderation import ModerationService
+from api.services.users import User
 from tests.api.services.conftest import make_user
 
 
@@ -30,9 +31,10 @@ def ask_for_person(workflow: EscalationWorkflow, conversation: str, **kwargs: ob
     ).id
 
 
-def queued_ids(moderation: ModerationService, conversation: str) -> list[int]:
+def queued_ids(moderation: ModerationService, conversation: str, viewer: User) -> list[int]:
     """This conversation's escalations in the moderators' queue (the PostgreSQL database is shared)."""
-    return [item.escalation.id for item in moderation.queue() if item.escalation.conversation_id == conversation]
+    queue = moderation.queue(viewer=viewer)
+    return [item.escalation.id for item in queue if item.escalation.conversation_id == conversation]
 
 
 def test_a_second_request_after_hand_back_reaches_the_queue(
@@ -53,7 +55,7 @@ def test_a_second_request_after_hand_back_reaches_the_queue(
     second = ask_for_person(workflow, conversation)
 
     assert second != first
-    assert queued_ids(moderation, conversation) == [second]
+    assert queued_ids(moderation, conversation, anna) == [second]
     assert workflow.get(first).status == "returned"
 
 
@@ -141,7 +143,9 @@ def test_who_may_move_an_escalation(
 ) -> None:
     conversation = store.start(language="en")
     escalation = ask_for_person(workflow, conversation, team="afval")
-    anna, bob = make_user(sessions, "Anna", "moderator"), make_user(sessions, "Bob", "moderator")
+    teams = ("afval", "parkeren")
+    anna = make_user(sessions, "Anna", "moderator", teams=teams)
+    bob = make_user(sessions, "Bob", "moderator", teams=teams)
     admin = make_user(sessions, "Root", "admin")
 
     with pytest.raises(ConflictError):  # nobody holds it yet

@@ -6,8 +6,9 @@ import pytest
 import yaml
 
 from api.services.bot_responses import response_texts
+from api.services.contact_details import Contact
 from api.services.personal_data import KINDS
-from api.services.redaction import CONTACT_PROMPTS, Redactor, RemovalNotices, without_placeholders
+from api.services.redaction import CONTACT_PROMPTS, ContactStep, Redactor, RemovalNotices, without_placeholders
 from api.settings import PROJECT_ROOT
 from knowledge.languages import SUPPORTED_LANGUAGES
 
@@ -48,21 +49,34 @@ def test_a_dutch_notice_has_no_english_names_and_the_other_way_round(redactor: R
     assert "telefoon" not in english and "adres " not in english and "geboorte" not in english
 
 
-def test_contact_details_are_kept_only_in_the_answer_to_a_forms_contact_question(
+def test_the_answer_to_a_forms_contact_question_is_redacted_like_any_other_message(redactor: Redactor) -> None:
+    answer = "jan@example.nl of 0612345678, mijn BSN is 111222333"
+    redaction = redactor.redact(answer)
+    assert redaction.text == "[e-mail] of [telefoon], mijn BSN is [BSN]"
+    assert redaction.kinds == ("email", "phone", "bsn")
+
+
+def test_the_forms_contact_questions_are_the_contact_step_and_only_the_report_may_go_without(
     redactor: Redactor, contact_questions: dict[str, dict[str, str]]
 ) -> None:
-    answer = "jan@example.nl of 0612345678, mijn BSN is 111222333"
-    assert redactor.redact(answer).text == "[e-mail] of [telefoon], mijn BSN is [BSN]"
-    assert redactor.redact(answer, after="Wat kost een paspoort?").kinds == ("email", "phone", "bsn")
-    for question in (text for texts in contact_questions.values() for text in texts.values()):
-        kept = redactor.redact(answer, after=question)
-        assert kept.text == "jan@example.nl of 0612345678, mijn BSN is [BSN]" and kept.kinds == ("bsn",)
+    for name, texts in contact_questions.items():
+        for text in texts.values():
+            step = redactor.contact_step(f"{text}\n")
+            assert step == ContactStep(optional=name == "utter_ask_report_contact"), (name, text)
+    assert redactor.contact_step("Wat kost een paspoort?") is None
+    assert redactor.contact_step(None) is None
+
+
+def test_the_contact_in_an_answer_is_the_first_address_and_number_redaction_took_out(redactor: Redactor) -> None:
+    text = "mail jan@example.nl of piet@example.nl, bel 06-12345678; BSN 111222333"
+    assert redactor.contact_in(text, redactor.redact(text)) == Contact(email="jan@example.nl", phone="06-12345678")
+    assert redactor.contact_in("BSN 111222333", redactor.redact("BSN 111222333")) is None
 
 
 def test_the_bots_last_message_is_looked_up_only_when_a_contact_was_found(redactor: Redactor) -> None:
-    assert redactor.may_keep_contact(redactor.redact("bel 0612345678"))
-    assert not redactor.may_keep_contact(redactor.redact("BSN 111222333"))
-    assert not Redactor(notices=redactor._notices).may_keep_contact(redactor.redact("bel 0612345678"))
+    assert redactor.may_hold_contact(redactor.redact("bel 0612345678"))
+    assert not redactor.may_hold_contact(redactor.redact("BSN 111222333"))
+    assert not Redactor(notices=redactor._notices).may_hold_contact(redactor.redact("bel 0612345678"))
 
 
 def test_placeholders_are_left_out_for_the_language_detector() -> None:

@@ -56,3 +56,37 @@ def test_an_unknown_conversation_is_reported_and_not_audited(stores: Stores) -> 
     with pytest.raises(UnknownConversation):
         ConversationExport(sessions=stores.sessions, tracker=stores.tracker).export("f" * 32, actor="anna")
     assert AuditLog(sessions=stores.sessions).entries(action=EXPORTED) == []
+
+
+def test_the_export_holds_the_contact_details_decrypted_and_counts_them(stores: Stores) -> None:
+    """They are the citizen's own: the export (admin-only, audited) shows them in clear, the case's too."""
+    from cryptography.fernet import Fernet, MultiFernet
+
+    from api.services.contact_details import Contact, ContactVault
+    from api.services.escalations import EscalationWorkflow
+
+    seeded = seed_conversation(stores, "contact")
+    other = seed_conversation(stores, "someone-else")
+    vault = ContactVault(sessions=stores.sessions, cipher=MultiFernet([Fernet(Fernet.generate_key())]))
+    case = EscalationWorkflow(sessions=stores.sessions).escalate(
+        conversation_id=seeded.conversation_id,
+        reason="complaint",
+        summary="complaint: [e-mail]",
+        team="klachten_bezwaar",
+    )
+    vault.keep_pending(seeded.conversation_id, Contact(email="jan@example.nl"))
+    vault.attach(seeded.conversation_id, case.id)
+    vault.keep_pending(other.conversation_id, Contact(email="someone@example.nl"))
+
+    exported = ConversationExport(sessions=stores.sessions, tracker=stores.tracker, contacts=vault).export(
+        seeded.conversation_id, actor="anna"
+    )
+
+    assert [(c["kind"], c["value"], c["case_number"]) for c in exported["contact_details"]] == [
+        ("email", "jan@example.nl", case.id)
+    ]
+    assert "someone@example.nl" not in json.dumps(exported)
+    [entry] = [
+        e for e in AuditLog(sessions=stores.sessions).entries(action=EXPORTED) if e.target_id == seeded.conversation_id
+    ]
+    assert entry.details["contact_details"] == 1 and "jan@example.nl" not in json.dumps(entry.details)

@@ -1,0 +1,1 @@
+"""The revisions, oldest first: 0001 is release 427aa63's schema."""

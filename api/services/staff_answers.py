@@ -1,0 +1,248 @@
+"""Staff questions: the citizens' answer engine over what one staff member may read.
+
+The same engine (page, section, decision: knowledge/answers.py) runs with the staff member's
+Reader over the main index (public pages, internal documents of their teams) and, when built, the
+statutes' index; the answer that the decision trusts most is shown, rendered as the chat renders
+a citizen's answer. The server keeps no conversation: the page sends its earlier questions and
+the topic a follow-up refers to is found again from them (a recent question's page is remembered,
+without its text, to spare a second search). Every internal document shown (the
+answer's and the alternatives') is audited exactly as the search audits it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from actions.dialogue_config import dialogue_config
+from actions.followup import is_follow_up
+from actions.knowledge_answers import is_short, shorten
+from api.services.citizen_answers import CitizenAnswers
+from api.services.message_html import message_html
+from api.services.staff_search import DocType, doc_type, reader_for, record_shown, section_anchor
+from api.services.users import User
+from knowledge.answers import Answer, AnswerEngine, Topic
+from knowledge.chunking import heading_of, section_url
+
+if TYPE_CHECKING:
+    from knowledge.search import KnowledgeSearch
+    from knowledge.types import Document, Hit, Reader
+
+# Earlier questions a follow-up is read against: a conversation's topic is set by its last few.
+MAX_HISTORY = 5
+# The next best pages offered under an answer (or instead of one), to click through.
+MAX_ALTERNATIVES = 3
+
+
+@dataclass(frozen=True)
+class Citation:
+    doc_id: str
+    title: str
+    section: str
+    heading: str  # "" for a page's opening text
+    url: str  # the public page at the section, or the workspace's document view at it
+    doc_type: DocType
+    team: str | None
+    language: str
+    version: str | None
+    effective_date: date | None
+    official_url: str | None  # a statute's page on wetten.overheid.nl
+
+
+@dataclass(frozen=True)
+class StaffAnswer:
+    answered: bool  # False: the documents this person may read do not answer it
+    html: str | None  # the answering sentences as safe HTML, as the citizen's chat shows them
+    citation: Citation | None
+    alternatives: list[Citation] = field(default_factory=list)
+    follow_up: bool = False  # read as a follow-up of the conversation's topic
+    score: float = 0.0  # the decision's probability that the documents answer it
+
+
+def document_link(document: Document, section: str) -> str:
+    """Where a citation opens: public pages on the site itself, everything else in the workspace."""
+    if doc_type(document) == "public" and document.url:
+        return section_url(document.url, section) or document.url
+    heading = heading_of(section) or document.title
+    return f"/staff#doc={quote(document.id, safe='')}&section={quote(section_anchor(heading), safe='')}"
+
+
+class StaffAnswers:
+    def __init__(
+        self, *, engine: AnswerEngine, sessions: sessionmaker[Session], statutes: AnswerEngine | None = None
+    ) -> None:
+        self._engines = [engine] if statutes is None else [engine, statutes]
+        self._sessions = sessions
+        self._found = FoundTopics()
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        engine: AnswerEngine,
+        sessions: sessionmaker[Session],
+        statutes: KnowledgeSearch | None,
+        answers_dir: Path,
+    ) -> StaffAnswers:
+        """`engine`: the citizens' (its heading vectors are shared); the statutes get their own."""
+        statute_engine = CitizenAnswers.open(statutes, answers_dir=answers_dir).engine if statutes else None
+        return cls(engine=engine, sessions=sessions, statutes=statute_engine)
+
+    def ask(self, question: str, *, user: User, history: Sequence[str] = (), language: str = "nl") -> StaffAnswer:
+        """`history`: the conversation's earlier questions, oldest first (the last MAX_HISTORY count)."""
+        reader = reader_for(user)
+        topic = self.topic_of(history[-MAX_HISTORY:], reader=reader, language=language)
+        follow_up = topic is not None and is_follow_up(question, config=dialogue_config())
+        tried = self._tried(question, reader=reader, language=language, topic=topic, follow_up=follow_up)
+        engine, answer = best(tried)
+        if not follow_up:  # the next request's history holds this question: its topic is known now
+            self._found.put(self._found.key(question, reader=reader, language=language), found_topic(answer))
+        if not answer.answerable and topic is not None and not follow_up and is_short(question):
+            # As in the chat: too little to find a page of its own, so it asks about the last one.
+            follow_up = True
+            tried = self._tried(question, reader=reader, language=language, topic=topic, follow_up=True)
+            engine, answer = best(tried)
+        citation = None
+        if answer.answerable and answer.hit is not None:
+            citation = self._citation(engine, answer.hit, reader=reader)
+        alternatives = self._alternatives(tried, leaving_out=answer.hit.doc_id if citation and answer.hit else None,
+                                          reader=reader)  # fmt: skip
+        shown = ([citation] if citation else []) + alternatives
+        record_shown(
+            self._sessions, user=user, query=question,
+            doc_ids=[c.doc_id for c in shown if c.doc_type == "internal"],
+        )  # fmt: skip
+        return StaffAnswer(
+            answered=citation is not None,
+            html=message_html("bot", shorten(answer.hit.passage)) if citation and answer.hit else None,
+            citation=citation,
+            alternatives=alternatives,
+            follow_up=follow_up,
+            score=round(answer.score, 3),
+        )
+
+    def topic_of(self, history: Sequence[str], *, reader: Reader, language: str) -> Topic | None:
+        """The topic the conversation's last questions left: the latest question that found a page
+        of its own, with the aspects of the follow-ups after it (as the chat's `last_topic`)."""
+        config = dialogue_config()
+        for start in range(len(history) - 1, -1, -1):
+            if start > 0 and is_follow_up(history[start], config=config):
+                continue
+            topic = self._topic_found_by(history[start], reader=reader, language=language)
+            if topic is None:  # declined: the topic before it still stands
+                continue
+            for later in history[start + 1 :]:
+                if is_follow_up(later, config=config):
+                    topic = Topic(topic.doc_id, topic.question, self._engines[0].aspects.asked(later) or topic.aspects)
+            return topic
+        return None
+
+    def _topic_found_by(self, question: str, *, reader: Reader, language: str) -> Topic | None:
+        key = self._found.key(question, reader=reader, language=language)
+        known = self._found.get(key)
+        if known is not None:
+            return known[0]
+        _, answer = best(self._tried(question, reader=reader, language=language, topic=None, follow_up=False))
+        topic = found_topic(answer)
+        self._found.put(key, topic)
+        return topic
+
+    def _tried(
+        self, question: str, *, reader: Reader, language: str, topic: Topic | None, follow_up: bool
+    ) -> list[tuple[AnswerEngine, Answer]]:
+        """A follow-up asks the engine whose index holds the topic's page; a question asks them all."""
+        if follow_up and topic is not None:
+            holder = next((e for e in self._engines if e.search.document(topic.doc_id, reader=reader)), None)
+            engine = holder or self._engines[0]  # none: the page is gone, and the engine says so
+            return [(engine, engine.answer(question, reader=reader, language=language, topic=topic, follow_up=True))]
+        return [(engine, engine.answer(question, reader=reader, language=language)) for engine in self._engines]
+
+    def _citation(self, engine: AnswerEngine, hit: Hit, *, reader: Reader) -> Citation | None:
+        document = engine.search.document(hit.doc_id, reader=reader)
+        if document is None:  # unreachable: the engine only ranks what the reader may read
+            return None
+        kind = doc_type(document)
+        return Citation(
+            doc_id=document.id, title=document.title, section=hit.section, heading=heading_of(hit.section),
+            url=document_link(document, hit.section), doc_type=kind, team=document.team,
+            language=document.language, version=document.version, effective_date=document.effective_date,
+            official_url=document.url if kind == "statute" else None,
+        )  # fmt: skip
+
+    def _alternatives(
+        self, tried: list[tuple[AnswerEngine, Answer]], *, leaving_out: str | None, reader: Reader
+    ) -> list[Citation]:
+        """The next best pages of every index, each at its best section, when relevant at all
+        (a passage clears the search's relevance thresholds): the same bar as a search result."""
+        pages = sorted(
+            ((engine, page) for engine, answer in tried for page in answer.ranked if page.doc_id != leaving_out),
+            key=lambda pair: -pair[1].score,
+        )
+        found: list[Citation] = []
+        for engine, page in pages:
+            bar = engine.search.thresholds
+            if not any(s.hit.dense_score >= bar.dense or s.hit.bm25_score >= bar.bm25 for s in page.sections):
+                continue
+            citation = self._citation(engine, page.best.hit, reader=reader)
+            if citation is not None and all(c.doc_id != citation.doc_id for c in found):
+                found.append(citation)
+            if len(found) >= MAX_ALTERNATIVES:
+                break
+        return found
+
+
+def found_topic(answer: Answer) -> Topic | None:
+    """The page a question found on its own, without the question's text (None: declined)."""
+    if not answer.answerable or answer.topic is None:
+        return None
+    return Topic(answer.topic.doc_id, "", answer.topic.aspects)
+
+
+class FoundTopics:
+    """The topics recent questions found on their own, so that a follow-up's `history` costs no
+    second run of the engine. Keyed by a digest of reader, language and question: no question
+    text is kept. The index is fixed for the life of a process, so an entry never goes stale."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._topics: OrderedDict[str, Topic | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(question: str, *, reader: Reader, language: str) -> str:
+        who = ",".join(sorted(reader.roles)) + "|" + ",".join(sorted(reader.teams))
+        return hashlib.sha256(f"{who}\n{language}\n{question}".encode()).hexdigest()
+
+    def get(self, key: str) -> tuple[Topic | None] | None:
+        """(the topic,) when the question was seen; None when not."""
+        with self._lock:
+            if key not in self._topics:
+                return None
+            self._topics.move_to_end(key)
+            return (self._topics[key],)
+
+    def put(self, key: str, topic: Topic | None) -> None:
+        with self._lock:
+            self._topics[key] = topic
+            self._topics.move_to_end(key)
+            while len(self._topics) > self._size:
+                self._topics.popitem(last=False)
+
+
+def best(tried: list[tuple[AnswerEngine, Answer]]) -> tuple[AnswerEngine, Answer]:
+    """An answer beats a refusal; between answers, the one the (shared) decision trusts most, and
+    at equal trust the page its (shared) page ranker scores higher."""
+    return max(tried, key=lambda pair: (pair[1].answerable, pair[1].score, page_score(pair[1])))
+
+
+def page_score(answer: Answer) -> float:
+    return answer.ranked[0].score if answer.ranked else float("-inf")
