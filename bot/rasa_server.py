@@ -36,6 +36,11 @@ And for running under a supervisor (docs/deployment.md):
   instead of Rasa's fixed 5 minutes, so a slow action ends the turn with Rasa's reply without it;
 * the PostgreSQL tracker store checks a pooled connection before using it: after a database
   restart the next turn reconnects instead of failing on a dead connection.
+
+And for privacy (docs/privacy.md, logs): Rasa's structured log lines carry what a citizen wrote
+(`rest.message.received.timeout` logs the message at ERROR). The gateway redacted it before Rasa
+saw it, but it is still the citizen's text, and logs live by their own rules: the values of
+Rasa's own list of message-bearing keys are left out of every log line.
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ from rasa.core import run as rasa_run
 from rasa.core.actions import action as rasa_action
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
+from rasa.utils import log_utils
 from sanic import response
 from sanic.request import Request
 
@@ -177,12 +183,34 @@ async def freeze_loaded_objects(*_: Any) -> None:
     logging.getLogger(__name__).info("%d objects kept out of garbage collection", gc.get_freeze_count())
 
 
+# Rasa 3.6's own list of the structured-log keys that carry message content (rasa/utils/log_utils.py
+# `_anonymizer`); Rasa only passes them through an optional anonymisation plugin.
+MESSAGE_CONTENT_LOG_KEYS = frozenset({
+    "text", "response_text", "user_text", "slot_values", "parse_data_text", "parse_data_entities",
+    "prediction_events", "tracker_latest_message", "prefilled_slots", "message", "response",
+    "slot_candidates", "rasa_event", "rasa_events", "tracker_states", "current_states", "old_states",
+    "successes", "current_entity", "next_entity", "states", "entity", "token_text", "user_message",
+    "json_message",
+})  # fmt: skip
+LEFT_OUT = "[left out]"
+
+
+def without_message_content(_logger: Any, _name: str, event_dict: Dict[str, Any]) -> Dict[str, Any]:
+    """A structlog processor in place of Rasa's `_anonymizer`: the log line keeps its event name and
+    the rest, the message content is left out."""
+    for key in MESSAGE_CONTENT_LOG_KEYS.intersection(event_dict):
+        event_dict[key] = LEFT_OUT
+    return event_dict
+
+
 def apply_fixes() -> None:
     rasa_action.RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
     Event.resolve_by_type = staticmethod(resolve_event_type)  # type: ignore[assignment]
     tracker_store.create_engine_kwargs = tracker_store_engine_kwargs
     lock_store.LockStore._acquire_lock = acquire_lock_renewing_ticket  # type: ignore[method-assign]
     rasa_run.configure_app = configure_app
+    # `configure_structlog` looks the processor up when Rasa's command line configures logging.
+    log_utils._anonymizer = without_message_content
     tracker_cache.apply()
 
 

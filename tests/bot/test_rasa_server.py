@@ -215,3 +215,28 @@ def test_a_turn_waiting_on_a_dead_replicas_lock_is_served_once_it_expires(redis_
     # Rasa's own lock store: the waiting ticket expired with the dead one, the turn never runs.
     assert outcome["rasa"] in ("LockError", "still waiting after 4 s"), outcome
     assert 0.9 <= outcome["fixed"] <= 2.0 and 0.9 <= outcome["in_memory"] <= 2.0, outcome
+
+
+LOG_LINES = """
+import io, logging, sys
+import structlog
+from bot.rasa_server import apply_fixes
+from rasa.utils.log_utils import configure_structlog
+
+apply_fixes()
+configure_structlog(logging.INFO)
+structlog.get_logger().error("rest.message.received.timeout", text="mijn buurman Jan de Vries slaat me", sender_id="c1")
+"""
+
+
+def test_rasas_log_lines_keep_their_event_but_not_the_citizens_text() -> None:
+    """Rasa logs a message that timed out at ERROR with its text; that text stays out of the log."""
+    settings = Settings()
+    result = subprocess.run(
+        [str(settings.rasa_python), "-c", LOG_LINES], cwd=PROJECT_ROOT, env=rasa_env(settings),
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    logged = result.stdout + result.stderr
+    assert result.returncode == 0, logged[-3000:]
+    assert "rest.message.received.timeout" in logged and "c1" in logged
+    assert "[left out]" in logged and "Jan de Vries" not in logged
