@@ -16,7 +16,10 @@ collapsed):
     5+ letter word also at the start or end of a compound; the router's typo tolerance is left
     out, it would let near-misses justify a keyword) also occurs in data/nlu, a teams.yml example or
     routing_dev.jsonl: a keyword is justified by training/dev data, never by the test set alone;
-(c) a test split shares no phrase with its dev split.
+(c) a test split shares no phrase with its dev split;
+(d) the personal-data test split (pii_test.jsonl, held out) shares no message with the set the
+    recogniser was written and tuned on (pii.jsonl), and no personal-data value either (compared
+    by letters and digits only: "241 474 310" is "241474310").
 """
 
 from __future__ import annotations
@@ -236,6 +239,7 @@ TRAINING = [
     Source("answers dev split", EVAL / "answers_dev.jsonl", jsonl_questions),
     Source("statutes dev split", EVAL / "statutes_dev.jsonl", jsonl_questions),
 ]
+PII_TEST, PII_TUNING = EVAL / "pii_test.jsonl", EVAL / "pii.jsonl"
 # (test split, dev split)
 SPLITS = [
     (EVAL / "routing.jsonl", EVAL / "routing_dev.jsonl"),
@@ -258,6 +262,31 @@ def shared_phrases(held_out: Iterable[Phrase], training: Iterable[Phrase]) -> li
         if phrase.norm in index:
             also = "; ".join(sorted({p.where for p in index[phrase.norm]}))
             leaks.append(f"{phrase.text!r} ({phrase.where}) is also in {also}")
+    return leaks
+
+
+def pii_values(path: Path) -> list[Phrase]:
+    """The labelled personal-data values of a personal-data set, with their kind."""
+    found: list[Phrase] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            for item in json.loads(line)["personal_data"]:
+                found.append(Phrase(str(item["value"]), f"{_rel(path)}:{number} ({item['kind']})"))
+    return found
+
+
+def shared_values(held_out: Iterable[Phrase], tuning: Iterable[Phrase]) -> list[str]:
+    """Held-out values equal to a tuning value in their letters and digits (case, spaces, dots and
+    dashes aside: the same BSN or plate written another way is the same value)."""
+    index: dict[str, list[Phrase]] = {}
+    for value in tuning:
+        index.setdefault(re.sub(r"[\W_]+", "", value.text.lower()), []).append(value)
+    leaks = []
+    for value in held_out:
+        key = re.sub(r"[\W_]+", "", value.text.lower())
+        if key in index:
+            also = "; ".join(sorted({v.where for v in index[key]}))
+            leaks.append(f"{value.text!r} ({value.where}) is also in {also}")
     return leaks
 
 
@@ -388,6 +417,11 @@ def test_the_checks_report_a_deliberate_leak() -> None:
     assert not Corpus([Phrase("verhuispaspoortje", "x")]).contains("paspoort")
     assert not Corpus([Phrase("i split my houses", "x")]).contains("split my house")
 
+    values = [Phrase("241 474 310", "toy-pii-test:1 (bsn)"), Phrase("gx-123-b", "toy-pii-test:2 (licence_plate)")]
+    tuning = [Phrase("241474310", "toy-pii:7 (bsn)"), Phrase("GX-123-K", "toy-pii:9 (licence_plate)")]
+    leaks = shared_values(values, tuning)
+    assert len(leaks) == 1 and "'241 474 310'" in leaks[0] and "toy-pii:7" in leaks[0]
+
 
 # ---------------------------------------------------------------- the project's data
 
@@ -462,3 +496,14 @@ def test_test_split_shares_no_phrase_with_its_dev_split(test_split: Path, dev_sp
     assert test and dev, f"no questions read from {_rel(test_split)} or {_rel(dev_split)}"
     leaks = shared_phrases(test, dev)
     assert not leaks, _report(f"{_rel(test_split)} phrases also in {_rel(dev_split)}", leaks)
+
+
+def test_the_pii_test_split_shares_no_message_and_no_value_with_the_tuning_set() -> None:
+    test, tuned = jsonl_questions(PII_TEST), jsonl_questions(PII_TUNING)
+    assert test and tuned, f"no messages read from {_rel(PII_TEST)} or {_rel(PII_TUNING)}"
+    leaks = shared_phrases(test, tuned)
+    assert not leaks, _report(f"{_rel(PII_TEST)} messages also in {_rel(PII_TUNING)}", leaks)
+    values, tuned_values = pii_values(PII_TEST), pii_values(PII_TUNING)
+    assert values and tuned_values
+    reused = shared_values(values, tuned_values)
+    assert not reused, _report(f"personal-data values of {_rel(PII_TEST)} reused from {_rel(PII_TUNING)}", reused)

@@ -667,7 +667,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="labelled JSONL file (routing: data/eval/routing.jsonl, with --tune routing_dev.jsonl; "
         "retrieval: data/eval/retrieval_nl_en.jsonl, or data/eval/statutes_test.jsonl (statutes_dev.jsonl: "
         "the tuning split); "
-        "answers: data/eval/answers_test.jsonl, or answers_dev.jsonl; pii: data/eval/pii.jsonl)",
+        "answers: data/eval/answers_test.jsonl, or answers_dev.jsonl; pii: data/eval/pii.jsonl (tuned on), "
+        "or data/eval/pii_test.jsonl (held out))",
     )
     evaluation.add_argument(
         "--index-dir", help="retrieval: index to search (default var/index; statutes: var/index-statutes)"

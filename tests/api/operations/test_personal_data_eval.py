@@ -1,4 +1,6 @@
-"""The gate on the labelled set data/eval/pii.jsonl, and the measurement itself on small sets."""
+"""The gates on the labelled sets: data/eval/pii.jsonl (tuned on, at the targets) and the held-out
+data/eval/pii_test.jsonl (at the targets, with the figures it misses recorded); and the
+measurement itself on small sets."""
 
 from __future__ import annotations
 
@@ -11,9 +13,12 @@ from api.operations.personal_data_eval import (
     CONTEXTUAL_KINDS,
     DEFAULT_SET,
     MAX_FALSE_REDACTION,
+    MIN_RECALL_CONTEXTUAL,
     MIN_RECALL_VALIDATED,
+    TEST_SET,
     VALIDATED_KINDS,
     PiiSetError,
+    Report,
     evaluate,
     load_messages,
 )
@@ -36,11 +41,85 @@ def test_the_labelled_set_is_large_enough_and_about_half_clean() -> None:
 
 def test_recognition_meets_its_targets_on_the_labelled_set() -> None:
     """Recall >= 0.98 on the validated kinds (0.90 on the contextual ones); false redactions
-    <= 2 % of the messages without personal data (issue 14)."""
+    <= 2 % of the messages without personal data (docs/privacy.md)."""
     report = evaluate(load_messages(DEFAULT_SET), name=DEFAULT_SET.name)
     assert report.meets_targets(), report.format(show_misses=True)
     assert all(report.recall(kind) >= MIN_RECALL_VALIDATED for kind in VALIDATED_KINDS)
     assert report.false_redaction_rate <= MAX_FALSE_REDACTION
+
+
+# The held-out split's targets: recall per kind, and the share of clean messages falsely redacted.
+HELD_OUT_TARGETS: dict[str, float] = {
+    **{kind: MIN_RECALL_VALIDATED for kind in VALIDATED_KINDS},
+    **{kind: MIN_RECALL_CONTEXTUAL for kind in CONTEXTUAL_KINDS},
+    "false_redactions": MAX_FALSE_REDACTION,
+}
+# metric -> its figure on data/eval/pii_test.jsonl last measured, for the targets it misses
+# (`loket eval pii --set data/eval/pii_test.jsonl`; the misses: docs/privacy.md, "How well").
+HELD_OUT_MISSED: dict[str, float] = {
+    "bsn": 0.938,
+    "iban": 0.923,
+    "phone": 0.938,
+    "birth_date": 0.833,
+    "address": 0.417,
+    "false_redactions": 0.024,
+}
+
+
+class MissesTarget(Exception):
+    """A held-out figure misses its target and is still the figure recorded for it."""
+
+
+def test_the_held_out_split_is_large_enough_and_about_half_clean() -> None:
+    messages = load_messages(TEST_SET)
+    with_data = [m for m in messages if m.items]
+    assert len(messages) >= 160
+    assert 0.4 <= len(with_data) / len(messages) <= 0.6
+    assert {item.kind for m in with_data for item in m.items} == set(KINDS)
+    assert set(HELD_OUT_TARGETS) == {*KINDS, "false_redactions"} and set(HELD_OUT_MISSED) <= set(HELD_OUT_TARGETS)
+
+
+@pytest.fixture(scope="module")
+def held_out_report() -> Report:
+    return evaluate(load_messages(TEST_SET), name=TEST_SET.name)
+
+
+@pytest.mark.parametrize(
+    "metric",
+    [
+        pytest.param(
+            metric,
+            marks=[
+                pytest.mark.xfail(
+                    strict=True,
+                    raises=MissesTarget,
+                    reason=f"{'above' if metric == 'false_redactions' else 'below'} target: {last} last measured",
+                )
+            ]
+            if (last := HELD_OUT_MISSED.get(metric)) is not None
+            else [],
+        )
+        for metric in HELD_OUT_TARGETS
+    ],
+)
+def test_the_held_out_split_reaches_the_target(held_out_report: Report, metric: str) -> None:
+    """A met target passes (an xfail mark left on it fails as XPASS: remove the mark). A missed one
+    raises MissesTarget, the only failure its xfail accepts, and only while the figure is the one
+    recorded: any change, better or worse, fails the gate until HELD_OUT_MISSED is updated."""
+    target = HELD_OUT_TARGETS[metric]
+    if metric == "false_redactions":
+        figure, met = held_out_report.false_redaction_rate, held_out_report.false_redaction_rate <= target
+    else:
+        assert held_out_report.total.get(metric, 0) > 0
+        figure, met = held_out_report.recall(metric), held_out_report.recall(metric) >= target
+    if met:
+        return
+    last = HELD_OUT_MISSED.get(metric)
+    assert last is not None and f"{figure:.3f}" == f"{last:.3f}", (
+        f"{metric} {figure:.3f} misses its target {target}; last measured: {last}\n"
+        + held_out_report.format(show_misses=True)
+    )
+    raise MissesTarget(f"{metric} {figure:.3f} misses its target {target}")
 
 
 def test_a_miss_a_false_redaction_and_an_extra_finding_are_counted(tmp_path: Path) -> None:
