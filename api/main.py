@@ -253,6 +253,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(moderator.router)
     app.include_router(moderator.page_router)
     app.include_router(admin.router)
+    app.include_router(admin.page_router)
     app.include_router(admin_users.router)
     app.include_router(staff.router)
     app.include_router(staff.tokens_router)

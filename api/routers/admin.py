@@ -1,6 +1,6 @@
 """Admin side: the audit log (readable and exportable, never writable), a citizen's rights on one
 conversation: erasure (AVG art. 17) and access (art. 15), by conversation id or case number, and the
-citizen chat's kill switches."""
+citizen chat's kill switches; and the admin page (/admin) over this API and the accounts API."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from anyio import to_thread
 from fastapi import APIRouter, Depends, HTTPException, Query, status
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field, model_validator
 
 from api.deps import (
@@ -22,6 +22,7 @@ from api.deps import (
     EscalationsDep,
     ExportDep,
     GatewayDep,
+    SettingsDep,
     require_role,
 )
 from api.schemas import ConversationId, RowId, Timestamp
@@ -31,6 +32,14 @@ from api.services.conversations import UnknownConversation
 from api.services.escalations import EscalationNotFound, EscalationWorkflow
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_role("admin"))])
+page_router = APIRouter(tags=["admin"])
+
+
+@page_router.get("/admin", include_in_schema=False)
+def admin_page(settings: SettingsDep) -> FileResponse:
+    # Static, for anyone: its script sends visitors without a session to /login and shows a 403 as
+    # "no access"; the data comes only from the admin API above, which checks the role.
+    return FileResponse(settings.web_dir / "admin.html", media_type="text/html")
 
 
 class AuditEntryOut(BaseModel):

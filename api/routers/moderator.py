@@ -205,5 +205,5 @@ def reveal_contact(
 
 
 @router.get("/teams")
-def teams(moderation: ModerationDep) -> list[dict[str, str]]:
-    return moderation.team_choices()
+def teams(moderation: ModerationDep, language: Literal["nl", "en"] = "nl") -> list[dict[str, str]]:
+    return moderation.team_choices(language=language)

@@ -196,8 +196,9 @@ class ModerationService:
         """The need-to-know rule (NeedToKnow) for an escalation of `team` opened for `reason`."""
         return self._need_to_know.may_see(viewer, team=team, reason=reason)
 
-    def team_choices(self) -> list[dict[str, str]]:
-        return [{"id": t.id, "name": t.name("nl"), "kind": t.kind} for t in self._teams.values()]
+    def team_choices(self, *, language: str = "nl") -> list[dict[str, str]]:
+        """Every routing target with its name in `language` (the admin page shows both languages)."""
+        return [{"id": t.id, "name": t.name(language), "kind": t.kind} for t in self._teams.values()]
 
     # --- acting --------------------------------------------------------------------------
 

@@ -46,7 +46,7 @@ document.getElementById("login").addEventListener("submit", async (event) => {
   const next = new URLSearchParams(location.search).get("next");
   // Back only to one of this site's own pages: anything else ("/\\evil.example",
   // "//evil.example", a full address) could send the user to another site.
-  const PAGES = ["/moderator", "/staff", "/docs", "/redoc"];
+  const PAGES = ["/moderator", "/staff", "/admin", "/docs", "/redoc"];
   location.href = PAGES.includes(next) ? next
     : me.roles.includes("moderator") || me.roles.includes("admin") ? "/moderator" : "/staff";
 });

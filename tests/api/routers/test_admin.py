@@ -1,11 +1,12 @@
 """The admin API, for admins only: the audit log as JSON and CSV (nothing writes to it over HTTP), and a
-citizen's rights on one conversation: erasure and export, by conversation id or case number."""
+citizen's rights on one conversation: erasure and export, by conversation id or case number; the admin page."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.services.audit import AuditLog
+from api.settings import PROJECT_ROOT
 from tests.api.conftest import app_sessions, create_user, login
 
 
@@ -226,3 +228,60 @@ def test_a_put_without_a_switch_or_with_a_bad_value_is_a_422(
     assert client.put("/api/admin/switches", json=body).status_code == 422
     assert all(s["on"] for s in client.get("/api/admin/switches").json())
     client.cookies.clear()
+
+
+# --- the admin page ---------------------------------------------------------------------------------
+
+
+def test_the_admin_page_is_served_to_anyone_and_its_script_asks_the_admin_api(client: TestClient) -> None:
+    """A static page: its script sends visitors without a session to /login and shows a 403 as no access."""
+    client.cookies.clear()
+    page = client.get("/admin")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert 'id="switches-title"' in page.text and '<script src="/static/admin.js">' in page.text
+    script = client.get("/static/admin.js")
+    assert script.status_code == 200 and "/api/admin/switches" in script.text and "/login?next=" in script.text
+
+
+def _catalogue(script: str, language: str) -> str:
+    start = script.index(f"  {language}: {{") + len(f"  {language}: {{")
+    end = script.index("\n  },", start)
+    return script[start:end]
+
+
+def _keys(block: str) -> set[str]:
+    """The keys of a text table: at a line's start or after "{" or ",", before a string or a table."""
+    pattern = r'(?:^|[{,])\s*(?:(\w+)|"([\w.]+)"):\s*["{]'
+    return {plain or quoted for plain, quoted in re.findall(pattern, block, flags=re.MULTILINE)}
+
+
+def test_every_text_of_the_admin_page_is_in_dutch_and_english() -> None:
+    page = (PROJECT_ROOT / "api" / "web" / "admin.html").read_text(encoding="utf-8")
+    script = (PROJECT_ROOT / "api" / "web" / "static" / "admin.js").read_text(encoding="utf-8")
+    dutch, english = _catalogue(script, "nl"), _catalogue(script, "en")
+    assert _keys(dutch) == _keys(english)
+    assert set(re.findall(r'data-i18n="(\w+)"', page)) <= _keys(dutch)
+    for role, dutch_name in (("moderator", "Moderator"), ("staff", "Medewerker"), ("admin", "Beheerder")):
+        assert f'{role}: "{dutch_name}"' in dutch
+    assert 'answers: "Antwoorden uit de website"' in dutch and 'forms: "Formulieren (meldingen en klachten)"' in dutch
+
+
+def _audit_actions() -> set[str]:
+    """Every action the services write to the audit log, as the source names them."""
+    literal = re.compile(r'"((?:user|token|chat_switch|escalation|contact|document|conversation|retention)\.\w+)"')
+    actions: set[str] = set()
+    for module in (PROJECT_ROOT / "api" / "services").rglob("*.py"):
+        actions |= set(literal.findall(module.read_text(encoding="utf-8")))
+    # The moderation service names its actions without the "escalation." it adds.
+    moderation = (PROJECT_ROOT / "api" / "services" / "moderation.py").read_text(encoding="utf-8")
+    for expression in re.findall(r"_audit\(\s*session,\s*\w+,\s*([^,]+),", moderation):
+        actions |= {f"escalation.{name}" for name in re.findall(r'"(\w+)"', expression)}
+    return actions
+
+
+def test_the_admin_page_names_every_audit_action_in_words_in_both_languages() -> None:
+    script = (PROJECT_ROOT / "api" / "web" / "static" / "admin.js").read_text(encoding="utf-8")
+    actions = _audit_actions()
+    assert {"user.disabled", "chat_switch.set", "escalation.claim", "escalation.hand_back", "retention.run"} <= actions
+    for language in ("nl", "en"):
+        assert actions <= _keys(_catalogue(script, language)), language

@@ -160,6 +160,9 @@ def test_the_teams_to_reassign_to(client: TestClient) -> None:
     assert {"afval", "belastingdienst", "crisis"} <= set(choices)
     assert choices["afval"] == {"id": "afval", "name": choices["afval"]["name"], "kind": "team"}
     assert choices["belastingdienst"]["kind"] == "external" and choices["afval"]["name"]
+    english = {choice["id"]: choice["name"] for choice in client.get("/api/moderator/teams?language=en").json()}
+    assert (choices["afval"]["name"], english["afval"]) == ("Afval", "Waste")
+    assert client.get("/api/moderator/teams?language=fr").status_code == 422
     client.cookies.clear()
 
 
