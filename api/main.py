@@ -10,7 +10,7 @@ from datetime import timedelta
 from functools import partial
 
 import yaml
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from rasa_sdk.executor import ActionExecutor
@@ -19,6 +19,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 import actions
 from actions import context as action_context
 from actions.dialogue_config import wording
+from api.nul_characters import refuse_nul_characters
 from api.routers import actions_webhook, admin, admin_users, api_docs, auth, citizen, health, moderator, routing, staff
 from api.same_origin import SameOriginWrites
 from api.security_headers import SecurityHeaders
@@ -232,7 +233,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="Loket", version="0.1.0", lifespan=lifespan, max_body_size=settings.max_request_bytes,
         openapi_url=None if production else "/openapi.json", docs_url=None if production else "/docs",
-        redoc_url=None if production else "/redoc",
+        redoc_url=None if production else "/redoc", dependencies=[Depends(refuse_nul_characters)],
     )  # fmt: skip
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_middleware(SameOriginWrites)

@@ -160,6 +160,10 @@ def start_replicas(
         for rasa in rasas:
             rasa.start()
         wait_for_rasa(rasas, timeout_s=rasa_timeout_s, echo=echo)
+        # HAProxy marks a server up at its next health check (every 2 s): until then a turn would
+        # find no Rasa behind the balancer. The balancer's own /ready says when it routes to one.
+        balancer.ready_url = f"http://127.0.0.1:{settings.rasa_port}/ready"
+        balancer.wait_ready(timeout_s=30)
     except BaseException:
         stack.stop()
         raise
