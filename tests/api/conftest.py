@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 from fastapi.testclient import TestClient
@@ -113,3 +115,43 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> None:
     client.cookies.clear()
     response = client.post("/api/auth/login", json={"username": username, "password": password})
     assert response.status_code == 200, response.text
+
+
+# --- the pages' NL/EN text tables (api/web/static/*.js) -------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageTexts:
+    """A page's data-i18n keys and its script's Dutch and English text tables (key sets and raw text)."""
+
+    used: set[str]
+    dutch: set[str]
+    english: set[str]
+    dutch_table: str
+    english_table: str
+
+
+def _table(script: str, language: str) -> str:
+    """The `  nl: { ... }` table of a script's TEXT, up to the next language's or the end of TEXT."""
+    opening = f"  {language}: {{"
+    rest = script[script.index(opening) + len(opening) :]
+    end = re.search(r"\n  \w+: \{|\n\};", rest)
+    return rest[: end.start()] if end else rest
+
+
+def _keys(table: str) -> set[str]:
+    """The keys of a text table: at a line's start or after "{" or ",", before a string or a table."""
+    pattern = r'(?:^|[{,])\s*(?:(\w+)|"([\w.]+)"):\s*["{]'
+    return {plain or quoted for plain, quoted in re.findall(pattern, table, flags=re.MULTILINE)}
+
+
+def page_texts(page: str, script: str) -> PageTexts:
+    """`page_texts("chat.html", "chat.js")`, from api/web."""
+    from api.settings import PROJECT_ROOT
+
+    web = PROJECT_ROOT / "api" / "web"
+    html = (web / page).read_text(encoding="utf-8")
+    code = (web / "static" / script).read_text(encoding="utf-8")
+    dutch, english = _table(code, "nl"), _table(code, "en")
+    used = set(re.findall(r'data-i18n(?:-placeholder)?="(\w+)"', html))
+    return PageTexts(used=used, dutch=_keys(dutch), english=_keys(english), dutch_table=dutch, english_table=english)

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from api.services.audit import AuditLog
 from api.settings import PROJECT_ROOT
-from tests.api.conftest import app_sessions, create_user, login
+from tests.api.conftest import app_sessions, create_user, login, page_texts
 
 
 def record(client: TestClient, action: str, *targets: str, details: dict[str, object] | None = None) -> None:
@@ -243,24 +243,10 @@ def test_the_admin_page_is_served_to_anyone_and_its_script_asks_the_admin_api(cl
     assert script.status_code == 200 and "/api/admin/switches" in script.text and "/login?next=" in script.text
 
 
-def _catalogue(script: str, language: str) -> str:
-    start = script.index(f"  {language}: {{") + len(f"  {language}: {{")
-    end = script.index("\n  },", start)
-    return script[start:end]
-
-
-def _keys(block: str) -> set[str]:
-    """The keys of a text table: at a line's start or after "{" or ",", before a string or a table."""
-    pattern = r'(?:^|[{,])\s*(?:(\w+)|"([\w.]+)"):\s*["{]'
-    return {plain or quoted for plain, quoted in re.findall(pattern, block, flags=re.MULTILINE)}
-
-
 def test_every_text_of_the_admin_page_is_in_dutch_and_english() -> None:
-    page = (PROJECT_ROOT / "api" / "web" / "admin.html").read_text(encoding="utf-8")
-    script = (PROJECT_ROOT / "api" / "web" / "static" / "admin.js").read_text(encoding="utf-8")
-    dutch, english = _catalogue(script, "nl"), _catalogue(script, "en")
-    assert _keys(dutch) == _keys(english)
-    assert set(re.findall(r'data-i18n="(\w+)"', page)) <= _keys(dutch)
+    texts = page_texts("admin.html", "admin.js")
+    dutch = texts.dutch_table
+    assert texts.dutch == texts.english and texts.used <= texts.dutch
     for role, dutch_name in (("moderator", "Moderator"), ("staff", "Medewerker"), ("admin", "Beheerder")):
         assert f'{role}: "{dutch_name}"' in dutch
     assert 'answers: "Antwoorden uit de website"' in dutch and 'forms: "Formulieren (meldingen en klachten)"' in dutch
@@ -280,8 +266,7 @@ def _audit_actions() -> set[str]:
 
 
 def test_the_admin_page_names_every_audit_action_in_words_in_both_languages() -> None:
-    script = (PROJECT_ROOT / "api" / "web" / "static" / "admin.js").read_text(encoding="utf-8")
+    texts = page_texts("admin.html", "admin.js")
     actions = _audit_actions()
     assert {"user.disabled", "chat_switch.set", "escalation.claim", "escalation.hand_back", "retention.run"} <= actions
-    for language in ("nl", "en"):
-        assert actions <= _keys(_catalogue(script, language)), language
+    assert actions <= texts.dutch and actions <= texts.english

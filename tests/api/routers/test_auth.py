@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from api.deps import SESSION_COOKIE, get_login_throttle, get_users
 from api.services.rate_limits import LoginThrottle, sync_storage
-from tests.api.conftest import PASSWORD, create_user, login
+from tests.api.conftest import PASSWORD, create_user, login, page_texts
 
 
 def test_login_sets_an_httponly_strict_cookie_and_me_works(client: TestClient) -> None:
@@ -201,19 +201,8 @@ def test_one_client_may_try_so_often_whatever_the_usernames(client: TestClient, 
 
 def test_the_login_page_has_every_text_in_both_languages_including_the_lock() -> None:
     """login.html's data-i18n keys and the refusals come from login.js's catalogue: Dutch and English."""
-    import re
-
-    from api.settings import PROJECT_ROOT
-
-    page = (PROJECT_ROOT / "api" / "web" / "login.html").read_text(encoding="utf-8")
-    script = (PROJECT_ROOT / "api" / "web" / "static" / "login.js").read_text(encoding="utf-8")
-    dutch = script[script.index("  nl: {") : script.index("  en: {")]
-    english = script[script.index("  en: {") : script.index("};")]
-
-    def keys(block: str) -> set[str]:
-        return set(re.findall(r"(\w+):\s*\"", block))
-
-    used = set(re.findall(r'data-i18n="(\w+)"', page))
-    assert {"heading", "username", "password", "submit"} <= used
-    assert used | {"wrong", "locked", "failed"} <= keys(dutch) == keys(english)
+    texts = page_texts("login.html", "login.js")
+    assert {"heading", "username", "password", "submit"} <= texts.used
+    assert texts.used | {"wrong", "locked", "failed"} <= texts.dutch == texts.english
+    dutch, english = texts.dutch_table, texts.english_table
     assert "{minutes}" in dutch and "{minutes}" in english and "Gebruikersnaam" in dutch and "Username" in english

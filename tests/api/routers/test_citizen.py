@@ -23,6 +23,7 @@ from api.services.conversation_locks import LocalConversationLocks
 from api.services.rate_limits import ChatLimits, async_storage
 from api.services.redaction import Redactor
 from api.settings import PROJECT_ROOT
+from tests.api.conftest import page_texts
 
 # The real catalogue, for the texts a test compares with what the page is sent.
 CATALOGUE: Any = yaml.safe_load((PROJECT_ROOT / "data" / "handoff_messages.yml").read_text(encoding="utf-8"))
@@ -248,19 +249,10 @@ def test_deleting_waits_for_a_running_turn_and_says_busy_when_it_takes_too_long(
 
 def test_every_text_of_the_page_is_in_both_languages_of_its_catalogue() -> None:
     """chat.html's data-i18n keys, and the delete button's, come from chat.js's catalogue: Dutch and English."""
-    import re
-
-    page = (PROJECT_ROOT / "api" / "web" / "chat.html").read_text(encoding="utf-8")
-    script = (PROJECT_ROOT / "api" / "web" / "static" / "chat.js").read_text(encoding="utf-8")
-    dutch = script[script.index("  nl: {") : script.index("  en: {")]
-    english = script[script.index("  en: {") : script.index("};")]
-
-    def keys(block: str) -> set[str]:
-        return set(re.findall(r"(\w+):\s*\"", block))
-
-    used = set(re.findall(r'data-i18n(?:-placeholder)?="(\w+)"', page))
-    assert {"deleteButton", "deleteQuestion", "deleteConfirm", "deleteCancel"} <= used
-    assert used | {"deleted", "deleteFailed"} <= keys(dutch) == keys(english)
+    texts = page_texts("chat.html", "chat.js")
+    assert {"deleteButton", "deleteQuestion", "deleteConfirm", "deleteCancel"} <= texts.used
+    assert texts.used | {"deleted", "deleteFailed"} <= texts.dutch == texts.english
+    dutch, english = texts.dutch_table, texts.english_table
     assert "Gesprek verwijderen" in dutch and "Delete" not in dutch and "verwijderen" not in english
 
 
