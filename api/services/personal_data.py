@@ -8,15 +8,19 @@ document number, postcode letters) come from python-stdnum.
 What counts, and the decisions behind the hard cases (docs/privacy.md lists them):
 * a 9-digit number passing the elfproef is a BSN unless a label calls it another number
   ("zaaknummer 219214852"); one that fails it is a BSN only when the citizen calls it one;
-* an IBAN must pass mod-97, unless the citizen calls it their own ("mijn IBAN is ...");
+* an IBAN must pass mod-97, unless the citizen calls it their own ("mijn IBAN is ..."); the
+  digits of an IBAN-shaped string that fails it are no phone number either;
 * phone numbers are Dutch numbers of 10 digits (06, landlines, +31/0031) and foreign +numbers;
-  public service numbers (14 0xx, 0800, 090x, 088, 112) are left alone;
-* a date is a date of birth next to a birth cue, or as an old full date about a person with no
-  cue saying what else it is ("sinds", "vastgesteld op"); appointment dates stay;
+  public service numbers (14 0xx, 0800, 090x, 088, 112) are left alone; a label naming another
+  number counts unless the citizen asks to be called ("bel me over de melding: 020 ...");
+* a date is a date of birth next to a birth cue (also with a two-digit year: "geb. 3-4-67"), or
+  as an old full date about a person with no cue saying what else it is ("sinds", "vastgesteld
+  op"); appointment dates stay;
 * a document number has the RvIG shape (2 letters, 6 letters or digits, 1 digit, no O); a
   lower-case one, or a driving licence number, only next to a cue;
 * a licence plate needs the dashes of a sidecode, or a cue word;
-* an address only where the citizen says they live there: a report's location stays.
+* an address only where the citizen says they (or someone they name) live there, before it ("ik woon
+  op", "mijn huisadres is") or after it ("... Daar woon ik"): a report's location stays.
 """
 
 from __future__ import annotations
@@ -136,7 +140,8 @@ def _possessive(text: str, start: int) -> bool:
 
 # ---------------------------------------------------------------- BSN
 
-_BSN = re.compile(r"(?<![\w.,€-])(\d{4}\.\d{2}\.\d{3}|\d{3}([ .-])\d{3}\2\d{3}|\d{8,9})(?![\w€]|[.,-]\d)")
+# Nine digits as one run, in groups of three, or in the 4-2-3 groups of the old notation ("1234.56.789").
+_BSN = re.compile(r"(?<![\w.,€-])(\d{4}([ .-])\d{2}\2\d{3}|\d{3}([ .-])\d{3}\3\d{3}|\d{8,9})(?![\w€]|[.,-]\d)")
 _AMOUNT_AROUND = re.compile(r"€\s*$|^\s*(?:euro|eur)\b", re.IGNORECASE)
 
 
@@ -158,28 +163,41 @@ def _bsns(text: str) -> Iterator[Finding]:
 
 # ---------------------------------------------------------------- IBAN
 
-_IBAN = re.compile(r"(?<![\w])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}", re.IGNORECASE)
-_DUTCH_IBAN_SHAPE = re.compile(r"NL\d{2} ?[A-Z]{4}(?: ?\d{2,4}){3,4}(?!\w)", re.IGNORECASE)
+# Country and check digits ("NL91", "nl91", "NL 91"; a space only after capitals: "op 06" is no
+# country), then the groups as people write them: spaces (one or more), dashes, or none.
+_IBAN_HEAD = r"(?<![\w-])(?:[A-Z]{2}[ -]?|[A-Za-z]{2})\d{2}"
+_IBAN_START = re.compile(_IBAN_HEAD)
+_IBAN = re.compile(rf"{_IBAN_HEAD}(?:[ -]{{0,3}}[A-Za-z0-9]){{11,30}}")
+_DUTCH_IBAN_SHAPE = re.compile(r"NL[ -]?\d{2}[ -]{0,3}[A-Z]{4}(?:[ -]{0,3}\d{2,4}){3,4}(?!\w)", re.IGNORECASE)
+# The shape of an account number, valid or not: country, check digits, a bank or branch code of four,
+# then digits. The digits of one that fails mod-97 are not a phone number either.
+_IBAN_LIKE = re.compile(rf"{_IBAN_HEAD}[ -]{{0,3}}[A-Za-z0-9]{{4}}(?:[ -]{{0,3}}\d){{6,26}}(?!\w)")
 
 
 def _ibans(text: str) -> Iterator[Finding]:
-    for match in _IBAN.finditer(text):
-        found = _longest_valid_iban(text, match)
-        if found is not None:
-            yield found
-        elif _label(text, match.start()) == "iban" and _possessive(text, match.start()):
+    taken_until = 0
+    # From every start: a run that is no IBAN ("OK 12 dagen NL91...") must not swallow one.
+    for head in _IBAN_START.finditer(text):
+        start = head.start()
+        run = _IBAN.match(text, start) if start >= taken_until else None
+        if run is None:
+            continue
+        found = _longest_valid_iban(text, start, run.end())
+        if found is None and _label(text, start) == "iban" and _possessive(text, start):
             # A mistyped IBAN the citizen calls their own is theirs all the same.
-            shape = _DUTCH_IBAN_SHAPE.match(text, match.start())
-            if shape is not None:
-                yield Finding("iban", shape.start(), shape.end())
+            shape = _DUTCH_IBAN_SHAPE.match(text, start)
+            found = Finding("iban", shape.start(), shape.end()) if shape is not None else None
+        if found is not None:
+            taken_until = found.end
+            yield found
 
 
-def _longest_valid_iban(text: str, match: re.Match[str]) -> Finding | None:
+def _longest_valid_iban(text: str, start: int, run_end: int) -> Finding | None:
     # The pattern runs on into the next word ("NL91ABNA0417164300 en"): try shorter prefixes.
-    for end in range(match.end(), match.start() + 14, -1):
+    for end in range(run_end, start + 14, -1):
         at_word_end = text[end - 1].isalnum() and (end == len(text) or not text[end].isalnum())
-        if at_word_end and stdnum_iban.is_valid(text[match.start() : end]):
-            return Finding("iban", match.start(), end)
+        if at_word_end and stdnum_iban.is_valid(text[start:end]):
+            return Finding("iban", start, end)
     return None
 
 
@@ -192,10 +210,24 @@ _SERVICE_PREFIXES = ("0800", "0900", "0906", "0909", "088")
 _DATE_INSIDE = re.compile(r"(?<!\d)\d{1,2}([-/.])\d{1,2}\1(?:19|20)\d{2}(?!\d)")  # "01-02-2024"
 
 
+# Asking to be called back: a number after this in the same sentence is the citizen's phone, even
+# where a word in between names another number ("bel me over de melding: 020 ...").
+_CONTACT_BEFORE = re.compile(
+    r"\b(?:bel|bellen|belt|terugbellen|terugbelt|contact|bereikbaar|bereiken|appen|app|sms|whatsapp|call|reach"
+    r"|text)\b[^.!?\n]*$",
+    re.IGNORECASE,
+)
+
+
 def _phones(text: str) -> Iterator[Finding]:
+    account_numbers = [m.span() for m in _IBAN_LIKE.finditer(text)]
     for match in _PHONE.finditer(text):
         candidate = match.group(0)
-        if _label(text, match.start()) == "other":
+        if any(start <= match.start() < end for start, end in account_numbers):
+            continue  # the tail of an account number ("NL12 ABCD 0123 4567 89")
+        if _label(text, match.start()) == "other" and not _CONTACT_BEFORE.search(
+            text, max(0, match.start() - 100), match.start()
+        ):
             continue
         end = _phone_end(candidate)
         if end is None:
@@ -263,6 +295,9 @@ _DATES = (
     (re.compile(r"(?<![\w/.-])(\d{4})-(\d{2})-(\d{2})(?![\w/-])"), "ymd"),
     (re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th|e)?\s+(?:of\s+)?({_MONTH})\.?,?\s+(\d{{4}})\b", re.IGNORECASE), "dMy"),
     (re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.IGNORECASE), "Mdy"),
+    # A two-digit year ("3-4-67", "12 maart '85"): only next to a birth cue.
+    (re.compile(r"(?<![\w/.-])(\d{1,2})[-/.](\d{1,2})[-/.]['’]?(\d{2})(?![\w/-]|[.,:]\d)"), "dmy"),
+    (re.compile(rf"\b(\d{{1,2}})e?\s+({_MONTH})\.?\s+['’]?(\d{{2}})(?![\w:/-]|[.,]\d)", re.IGNORECASE), "dMy"),
 )
 # "geb. 04-11-2019", "Geb.datum", "d.o.b.": the dots would end the cue's sentence.
 _ABBREVIATIONS = ((re.compile(r"\bgeb\.", re.I), "geb "), (re.compile(r"\bd\.o\.b\b\.?", re.I), "dob"))
@@ -281,8 +316,9 @@ _EVENT_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _PERSON_WORDS = re.compile(
-    r"\b(?:ik|mijn|wij|ons|onze|i|my|we|our|zoon|dochter|moeder|vader|man|vrouw|kind|son|daughter|mother|father"
-    r"|husband|wife|child)\b",
+    r"\b(?:ik|mijn|mn|m'n|wij|ons|onze|i|my|we|our|zoon|zoontje|dochter|dochtertje|moeder|vader|man|vrouw|kind"
+    r"|oma|opa|grootmoeder|grootvader|broer|zus|zuster|tante|oom|partner|schoonmoeder|schoonvader"
+    r"|son|daughter|mother|father|husband|wife|child|grandmother|grandfather|grandma|grandpa|brother|sister)\b",
     re.IGNORECASE,
 )
 _NAME_BEFORE = re.compile(r"\b[A-Z][a-z]+ (?:(?:de|van|der|den) )*[A-Z][a-z]+,\s*$")  # "Jan de Vries, 12-08-1957"
@@ -304,6 +340,8 @@ def _birth_dates(text: str) -> Iterator[Finding]:
                 cue = None  # "is van 12-07-2025 tot 14-07-2025": a period, not a birth
             person = _PERSON_WORDS.search(text) or _NAME_BEFORE.search(before)
             old_about_person = when.year <= this_year - ADULT_YEARS and not _EVENT_BEFORE.search(before) and person
+            if len(match.group(order.index("y") + 1)) == 2:
+                old_about_person = False  # "3-4-67" alone could be anything
             if cue or _BIRTH_AFTER.search(after) or old_about_person:
                 yield Finding("birth_date", match.start(), match.end())
 
@@ -311,8 +349,11 @@ def _birth_dates(text: str) -> Iterator[Finding]:
 def _as_date(match: re.Match[str], order: str) -> date | None:
     parts = dict(zip(order, match.groups(), strict=True))
     month = _MONTHS[parts["M"].lower()] if "M" in parts else int(parts["m"])
+    year = int(parts["y"])
+    if len(parts["y"]) == 2:  # the century that puts the year in the past
+        year += 2000 if 2000 + year <= date.today().year else 1900
     try:
-        return date(int(parts["y"]), month, int(parts["d"]))
+        return date(year, month, int(parts["d"]))
     except ValueError:
         return None
 
@@ -375,33 +416,80 @@ def _licence_plates(text: str) -> Iterator[Finding]:
 
 # ---------------------------------------------------------------- addresses
 
+# A cue that the citizen (or someone they name) lives at the address that follows.
 _RESIDENCE = re.compile(
-    r"\b(?:ik\s+woon|woon\s+ik|wij\s+wonen|we\s+wonen|woonachtig|woonadres|"
-    r"(?:mijn|ons|onze)\s+(?:nieuwe\s+|oude\s+|huidige\s+)?(?:woon)?adres|ingeschreven\s+(?:op|aan)|"
-    r"verhuisd\s+naar|verhuizen\s+naar|i\s+live|we\s+live|living\s+at|residing\s+at|registered\s+at|"
-    r"(?:my|our)\s+(?:new\s+|old\s+|home\s+)?address|moved\s+to|moving\s+to)\b"
+    r"\b(?:woon|woont|wonen|woonachtig|woonadres|ingeschreven|"
+    r"(?:mijn|m'n|mn|ons|onze)\s+(?:nieuwe\s+|oude\s+|huidige\s+)?(?:woon|huis|post|thuis)?adres|"
+    r"verhuisd\s+naar|verhuizen\s+naar|verhuis\s+naar|(?:i|we|they)\s+live|lives|living\s+at|residing\s+at|"
+    r"registered\s+at|(?:my|our)\s+(?:new\s+|old\s+|home\s+|current\s+)?address|moved\s+to|moving\s+to)\b"
     r"|(?:^|(?<=[.!?]\s))(?:adres|address)\s*:",  # "Adres: ..." heading a sentence
     re.IGNORECASE,
 )
-_HOUSE_NUMBER = r"\d{1,5}(?:\s?[a-zA-Z]\b|-\d{1,4}\b)?"
+# A cue that points back at an address just written ("... Dorpsstraat 1? Daar woon ik").
+_RESIDENCE_AFTER = re.compile(
+    r"(?:\b(?:daar|there)\s+(?:woon|woont|wonen|live|lives)\b|\bwaar\s+(?:ik|wij|we|hij|zij|ze)\s+(?:woon|woont|wonen)\b"
+    r"|\bwhere\s+(?:i|we|he|she|they)\s+lives?\b)"
+    # "daar woon ik vlakbij", "daar woont niemand": near it, or no one at it
+    r"(?![^.!?\n]{0,25}\b(?:vlakbij|dichtbij|naast|tegenover|in\s+de\s+buurt|om\s+de\s+hoek|niemand|near|next\s+to"
+    r"|close|opposite|nobody|no\s+one)\b)"
+    r"|\b(?:is|dat\s+is|that\s+is|that's)\s+(?:mijn|m'n|ons|onze|my|our)\s+(?:nieuwe\s+|new\s+|home\s+)?"
+    r"(?:woon|huis)?(?:adres|address)\b",
+    re.IGNORECASE,
+)
+# A house number with its addition: a letter, "-2", "hs" (ground floor), "bis", a floor in Roman
+# numerals ("5-III"), then perhaps the floor in words ("12, 3 hoog", "12 2e verdieping").
+_HOUSE_NUMBER = (
+    r"\d{1,5}(?:-?(?:III|II|IV|I)\b|[\s-]?(?i:hs|huis|bg|bis|zw|boven|beneden)\b|\s?[a-zA-Z]\b|-\d{1,4}\b)?"
+    r"(?:,?\s?\d{1,2}(?:e|de|ste)?[\s-]?(?i:hoog|hg|verdieping|etage)\b)?"
+)
 # Capitals, or lower case written on ("2611et"): "1998 en" is a year and a word.
 _POSTCODE = re.compile(rf"\b([1-9]\d{{3}}(?:\s?[A-Z]{{2}}|[a-z]{{2}}))\b(?:\s+{_HOUSE_NUMBER})?")
-_STREET = re.compile(
-    rf"(?:(?:[A-Z][\w'’.-]*|van|de|der|den|het|'t|ter|ten)\s+){{0,4}}[A-Z][\w'’.-]*\s+{_HOUSE_NUMBER}(?![\w,.]\d)"
+# What street names end in; a street in lower case ("ik woon op de vossenlaan 14") needs one.
+_STREET_SUFFIX = (
+    r"(?:straat|laan|weg|plein|gracht|kade|singel|hof|dijk|dreef|pad|steeg|park|markt|plantsoen|baan|wal|erf"
+    r"|ring|haven|burcht|veld|hoek)"
 )
+_STREET_NAME = rf"(?:[A-Z][\w'’.-]*|[a-z][\w'’-]*{_STREET_SUFFIX})"
+_STREET = re.compile(
+    rf"(?:(?:[A-Z][\w'’.-]*|van|de|der|den|het|'t|ter|ten)\s+){{0,4}}(?P<name>{_STREET_NAME})\s+{_HOUSE_NUMBER}"
+    r"(?![\w,.]\d)"
+)
+_ENDS_LIKE_STREET = re.compile(rf"{_STREET_SUFFIX}$", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?\n](?:\s|$)")
 
 
 def _addresses(text: str) -> Iterator[Finding]:
     for cue in _RESIDENCE.finditer(text):
-        sentence_end = re.search(r"[.!?\n](?:\s|$)", text[cue.end() :])
-        limit = cue.end() + (sentence_end.start() if sentence_end else len(text) - cue.end())
-        position, first = cue.end(), True
-        while position < limit:
-            part = _address_part(text, position, limit, within=25 if first else 0)
-            if part is None:
-                break
-            yield Finding("address", part[0], part[1])
-            position, first = part[1], False
+        sentence_end = _SENTENCE_END.search(text, cue.end())
+        yield from _address_from(text, cue.end(), sentence_end.start() if sentence_end else len(text), within=25)
+    for cue in _RESIDENCE_AFTER.finditer(text):
+        # Back to the start of the sentence before the cue's own.
+        window = max(0, cue.start() - 200)
+        ends = [m.end() for m in _SENTENCE_END.finditer(text, window, cue.start())]
+        position = ends[-2] if len(ends) >= 2 else window
+        while (start := _street_or_postcode(text, position, cue.start())) is not None:
+            parts = list(_address_from(text, start, cue.start(), within=0))
+            yield from parts
+            position = parts[-1].end if parts else start + 1
+
+
+def _street_or_postcode(text: str, position: int, limit: int) -> int | None:
+    """Where the next unmistakable address part starts: a postcode, or a street whose name ends
+    like a street's; None without one."""
+    codes = (m.start() for m in _POSTCODE.finditer(text, position, limit) if postcode.is_valid(m.group(1)))
+    streets = (m.start() for m in _STREET.finditer(text, position, limit) if _ENDS_LIKE_STREET.search(m["name"]))
+    return min((start for start in (next(codes, None), next(streets, None)) if start is not None), default=None)
+
+
+def _address_from(text: str, position: int, limit: int, *, within: int) -> Iterator[Finding]:
+    """The parts of one address from `position`: the first at most `within` characters on, each
+    next one straight after a comma or space."""
+    while position < limit:
+        part = _address_part(text, position, limit, within=within)
+        if part is None:
+            return
+        yield Finding("address", part[0], part[1])
+        position, within = part[1], 0
 
 
 def _address_part(text: str, position: int, limit: int, *, within: int) -> tuple[int, int] | None:

@@ -71,6 +71,17 @@ def test_a_bsn_is_not_found_inside_a_longer_number() -> None:
     assert kinds_in("betalingskenmerk 4000 2414 7431 0123") == []
 
 
+@pytest.mark.parametrize("number", ["1234 56 782", "1234-56-782", "2541.76.318"])
+def test_a_bsn_in_the_old_4_2_3_grouping(number: str) -> None:
+    assert kinds_in(f"dit is het bsn van mijn zoon: {number}, klopt dat?") == [("bsn", number)]
+    assert kinds_in(f"is {number} goed?") == [("bsn", number)]  # passes the elfproef without a label
+
+
+def test_a_4_2_3_grouping_labelled_as_another_number_or_failing_the_elfproef_is_no_bsn() -> None:
+    assert kinds_in("dossiernummer 1234 56 782 graag") == []
+    assert kinds_in("in vak 1234 56 783 staat het") == []
+
+
 # ---------------------------------------------------------------- IBAN
 
 
@@ -84,6 +95,30 @@ def test_a_valid_iban_is_found_and_ends_where_it_ends(iban: str) -> None:
 def test_an_iban_failing_mod_97_is_left_unless_the_citizen_calls_it_theirs() -> None:
     assert kinds_in("Klopt het rekeningnummer NL14BUNQ3999406612 op de aanslag?") == []
     assert kinds_in("Mijn IBAN is NL10ABNA4899156772 denk ik") == [("iban", "NL10ABNA4899156772")]
+
+
+@pytest.mark.parametrize(
+    "iban",
+    ["NL39-RABO-0300-0652-64", "NL39 - RABO - 0300 - 0652 - 64", "NL 39 RABO 0300 0652 64", "NL39  RABO 030 006 5264"],
+)
+def test_an_iban_with_dashes_or_odd_spacing(iban: str) -> None:
+    assert redact(f"graag naar {iban} overmaken").text == "graag naar [IBAN] overmaken"
+
+
+def test_an_iban_after_a_run_of_letters_and_digits_is_still_found() -> None:
+    # "OK 12 ..." looks like the start of an IBAN and runs on into the real one.
+    assert kinds_in("OK 12 dagen later stond NL18RABO0123459876 erop") == [("iban", "NL18RABO0123459876")]
+
+
+def test_a_lower_case_word_and_two_digits_start_no_iban() -> None:
+    assert kinds_in("bel op 0031612345678 aub") == [("phone", "0031612345678")]
+
+
+@pytest.mark.parametrize(
+    "text", ["Op de acceptgiro: NL18 RABO 0123 4598 77", "sms: betaal naar NL02-ABNA-0123-4567-88 nu"]
+)
+def test_the_digits_of_an_iban_that_fails_mod_97_are_no_phone_number(text: str) -> None:
+    assert kinds_in(text) == []
 
 
 # ---------------------------------------------------------------- phone numbers
@@ -130,6 +165,17 @@ def test_a_number_is_cut_where_its_groups_end() -> None:
     assert kinds_in("op de bon staat 0612 3456 7890 12") == []  # the tenth digit is in the middle of a group
 
 
+@pytest.mark.parametrize(
+    "text", ["Kunt u mij bellen over de klacht: 030 234 5678", "please call me about ticket: 030 234 5678"]
+)
+def test_a_call_me_request_outweighs_a_label_that_names_another_number(text: str) -> None:
+    assert kinds_in(text) == [("phone", "030 234 5678")]
+
+
+def test_a_label_that_names_another_number_still_counts_in_another_sentence() -> None:
+    assert kinds_in("Kunt u mij bellen? Het dossiernummer is 0302345678.") == []
+
+
 # ---------------------------------------------------------------- e-mail addresses
 
 
@@ -163,6 +209,42 @@ def test_digits_inside_an_e_mail_address_are_part_of_it() -> None:
 )
 def test_dates_of_birth(text: str, when: str) -> None:
     assert kinds_in(text) == [("birth_date", when)]
+
+
+@pytest.mark.parametrize(
+    ("text", "when"),
+    [
+        ("Ik ben geboren op 9-11-71 in Utrecht", "9-11-71"),
+        ("Mijn zoon, geb. 02/05/08, heeft een paspoort nodig", "02/05/08"),
+        ("ik ben van 21 juni '79", "21 juni '79"),
+        ("geboortedatum 3 okt 55", "3 okt 55"),
+    ],
+)
+def test_a_date_of_birth_with_a_two_digit_year_next_to_a_birth_cue(text: str, when: str) -> None:
+    assert kinds_in(text) == [("birth_date", when)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mijn afspraak is op 9-11-26, kan dat eerder?",  # no birth cue: a two-digit year could be anything
+        "ik ben van 2-8-26 tot 9-8-26 weg",  # a period
+        "geboren op 4 mei 14:30 uur",  # a time, not a year
+    ],
+)
+def test_a_two_digit_year_without_a_birth_cue_stays(text: str) -> None:
+    assert kinds_in(text) == []
+
+
+@pytest.mark.parametrize(
+    "text", ["mn opa (17-02-1936) woont alleen", "Onze oma, 4 april 1940, wil een rolstoel", "my grandma (1943-08-19)"]
+)
+def test_an_old_full_date_about_a_grandparent_is_a_date_of_birth(text: str) -> None:
+    assert [kind for kind, _ in kinds_in(text)] == ["birth_date"]
+
+
+def test_an_old_date_about_a_grandparent_that_says_what_happened_stays() -> None:
+    assert kinds_in("mn opa is sinds 17-02-1996 weduwnaar") == []
 
 
 @pytest.mark.parametrize(
@@ -236,6 +318,53 @@ def test_codes_that_are_no_sidecode_stay(text: str) -> None:
 )
 def test_an_address_where_the_citizen_lives(text: str, redacted: str) -> None:
     assert redact(text).text == redacted
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("ik woon aan de berkenlaan 8 en", "ik woon aan [adres] en"),  # a street in lower case
+        ("Mijn huisadres is Zandweg 3 hs, 2612 AB Vlietstad", "Mijn huisadres is [adres], [adres] Vlietstad"),
+        ("I live at Lange Gracht 12-II with", "I live at [adres] with"),  # a floor in Roman numerals
+        ("ik woon op Zandweg 3, 2 hoog en", "ik woon op [adres] en"),
+        (
+            "Ik sta ingeschreven bij mijn oom op Molenweg 7, mag dat?",
+            "Ik sta ingeschreven bij mijn oom op [adres], mag dat?",
+        ),
+        ("Mijn moeder woont op Lindeplein 4 en", "Mijn moeder woont op [adres] en"),
+    ],
+)
+def test_more_ways_of_saying_where_one_lives(text: str, redacted: str) -> None:
+    assert redact(text).text == redacted
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        (
+            "Stuur de pas naar Beukenweg 31, 2613 AA Vlietstad. Daar woon ik nu.",
+            "Stuur de pas naar [adres], [adres] Vlietstad. Daar woon ik nu.",
+        ),
+        ("Hooiweg 9 is mijn nieuwe adres", "[adres] is mijn nieuwe adres"),
+        ("Send it to 2612 AB 4? That is where I live", "Send it to [adres]? That is where I live"),
+    ],
+)
+def test_an_address_followed_by_a_cue_that_the_citizen_lives_there(text: str, redacted: str) -> None:
+    assert redact(text).text == redacted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "De lantaarnpaal voor Beukenweg 31 is kapot. Daar woon ik vlakbij.",  # near it, not at it
+        "Er staat een auto te lang op Hooiweg 9, daar woont niemand",
+        "Het gat zit bij Beukenweg 31. Mijn adres is anders",
+        "Ik woon al 12 jaar in de wijk en de stoep op de berkenlaan 8 is kapot",  # too far from the cue
+        "ik woon in het park 3 straten verder",  # "park" alone is no street name
+    ],
+)
+def test_a_location_near_a_residence_cue_stays(text: str) -> None:
+    assert kinds_in(text) == []
 
 
 @pytest.mark.parametrize(
