@@ -2,11 +2,11 @@
 
 Held out (what the figures are measured on): the user turns of the Rasa test stories in
 tests/conversations, and the test splits in data/eval (routing.jsonl, retrieval_nl_en.jsonl,
-statutes_test.jsonl, answers_test.jsonl, out_of_scope_nl.txt).
+statutes_test.jsonl, answers_test.jsonl, out_of_scope_nl.txt, nlu_test.yml).
 Training/tuning (what the bot and the router learn or are tuned from): the NLU examples in
-data/nlu, the examples and keywords in data/routing/teams.yml, the router's out-of-scope
-examples (data/routing/out_of_scope.yml), and the dev splits in data/eval (routing_dev.jsonl,
-answers_dev.jsonl, statutes_dev.jsonl).
+data/nlu, the user turns of data/stories and data/rules, the examples and keywords in
+data/routing/teams.yml, the router's out-of-scope examples (data/routing/out_of_scope.yml), and
+the dev splits in data/eval (routing_dev.jsonl, answers_dev.jsonl, statutes_dev.jsonl).
 
 Checks, all on normalised text (lower case, accents and punctuation removed, whitespace
 collapsed):
@@ -20,6 +20,8 @@ collapsed):
 (d) the personal-data test split (pii_test.jsonl, held out) shares no message with the set the
     recogniser was written and tuned on (pii.jsonl), and no personal-data value either (compared
     by letters and digits only: "241 474 310" is "241474310").
+(e) the NLU test split (data/eval/nlu_test.yml) shares no example with the test stories
+    either, nor with the set the personal-data recogniser was tuned on (pii.jsonl).
 """
 
 from __future__ import annotations
@@ -104,9 +106,10 @@ def conversation_turns(folder: Path = CONVERSATIONS) -> list[Phrase]:
 
 
 def nlu_examples(folder: Path = DATA / "nlu") -> list[Phrase]:
-    """Every example in data/nlu/**/*.yml (intents, synonyms, lookups), annotations stripped."""
+    """Every example in data/nlu/**/*.yml (intents, synonyms, lookups), annotations stripped; or in
+    one NLU file (data/eval/nlu_test.yml)."""
     found: list[Phrase] = []
-    for path in sorted(folder.rglob("*.yml")):
+    for path in [folder] if folder.is_file() else sorted(folder.rglob("*.yml")):
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for block in document.get("nlu") or []:
             label = next((f"{k} {block[k]}" for k in ("intent", "synonym", "lookup", "regex") if k in block), "?")
@@ -218,6 +221,7 @@ class Source:
         return self.load(self.path) if self.path.exists() else []
 
 
+NLU_TEST_SPLIT = Source("NLU test split", EVAL / "nlu_test.yml", nlu_examples)
 HELD_OUT = [
     Source("test stories", CONVERSATIONS, conversation_turns),
     Source("routing test set", EVAL / "routing.jsonl", jsonl_questions),
@@ -225,7 +229,11 @@ HELD_OUT = [
     Source("statutes test split", EVAL / "statutes_test.jsonl", jsonl_questions),
     Source("answers test split", EVAL / "answers_test.jsonl", jsonl_questions),
     Source("out-of-scope test set", EVAL / "out_of_scope_nl.txt", text_lines),
+    NLU_TEST_SPLIT,
 ]
+# The held-out sets that search or routing vocabulary (teams.yml keywords, the glossaries) can have
+# been tuned towards: the NLU split measures the NLU alone, which reads none of that vocabulary.
+VOCABULARY_HELD_OUT = [source for source in HELD_OUT if source is not NLU_TEST_SPLIT]
 NLU = Source("NLU training data", DATA / "nlu", nlu_examples)
 TEAM_EXAMPLES = Source("teams.yml examples", TEAMS, team_examples)
 TEAM_KEYWORDS = Source("teams.yml keywords", TEAMS, team_keywords)
@@ -233,6 +241,8 @@ ROUTING_DEV = Source("routing dev set", EVAL / "routing_dev.jsonl", jsonl_questi
 # Keywords are vocabulary, not example messages: check (b) covers them.
 TRAINING = [
     NLU,
+    Source("training stories", DATA / "stories", conversation_turns),
+    Source("training rules", DATA / "rules", conversation_turns),
     TEAM_EXAMPLES,
     Source("router out-of-scope examples", DATA / "routing" / "out_of_scope.yml", router_out_of_scope_examples),
     ROUTING_DEV,
@@ -383,6 +393,13 @@ def test_the_loaders_read_the_rasa_formats(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert [e.text for e in nlu_examples(tmp_path / "nlu")] == ["in de Molenstraat", "morgen"]
+    split = tmp_path / "nlu_test.yml"  # one file, blocks with metadata, the gateway's placeholders
+    split.write_text(
+        'version: "3.1"\nnlu:\n- intent: inform\n  metadata:\n    language: en\n  examples: |\n'
+        "    - [e-mail] [telefoon]\n    - mail me at [e-mail]\n",
+        encoding="utf-8",
+    )
+    assert [e.text for e in nlu_examples(split)] == ["[e-mail] [telefoon]", "mail me at [e-mail]"]
     answers = tmp_path / "answers.jsonl"
     rows = [
         {"kind": "single", "question": "Wat kost een paspoort?"},
@@ -438,7 +455,7 @@ def test_held_out_phrases_are_not_in_training_or_tuning_data(held_out: Source) -
 
 
 def test_teams_keywords_are_justified_by_training_or_dev_data() -> None:
-    held_out = [p for source in HELD_OUT for p in source.phrases()]
+    held_out = [p for source in VOCABULARY_HELD_OUT for p in source.phrases()]
     justifying = [*NLU.phrases(), *TEAM_EXAMPLES.phrases(), *ROUTING_DEV.phrases()]
     assert held_out and justifying and TEAM_KEYWORDS.phrases()
     problems = unjustified_keywords(TEAM_KEYWORDS.phrases(), held_out, justifying)
@@ -453,7 +470,7 @@ def test_glossary_words_are_justified_by_pages_training_or_dev_data() -> None:
     """The search glossary (data/search/glossary_en_nl.yml) is vocabulary like teams.yml's keywords:
     an English word in it that a held-out question contains must also occur in the English pages,
     the NLU data or a dev split."""
-    held_out = [p for source in HELD_OUT for p in source.phrases()]
+    held_out = [p for source in VOCABULARY_HELD_OUT for p in source.phrases()]
     justifying = [
         *english_pages(), *NLU.phrases(), *ROUTING_DEV.phrases(),
         *jsonl_questions(EVAL / "answers_dev.jsonl"), *jsonl_questions(EVAL / "statutes_dev.jsonl"),
@@ -472,7 +489,7 @@ def test_legal_synonyms_are_justified_by_statutes_pages_training_or_dev_data() -
     """The statutes' legal synonyms (data/search/legal_synonyms.yml) are vocabulary too: a word in
     it that a held-out question contains must also occur in the statutes, the Dutch pages, the
     NLU data or a dev split."""
-    held_out = [p for source in HELD_OUT for p in source.phrases()]
+    held_out = [p for source in VOCABULARY_HELD_OUT for p in source.phrases()]
     justifying = [
         *statute_texts(), *dutch_pages(), *NLU.phrases(), *ROUTING_DEV.phrases(),
         *jsonl_questions(EVAL / "answers_dev.jsonl"), *jsonl_questions(EVAL / "statutes_dev.jsonl"),
@@ -507,3 +524,18 @@ def test_the_pii_test_split_shares_no_message_and_no_value_with_the_tuning_set()
     assert values and tuned_values
     reused = shared_values(values, tuned_values)
     assert not reused, _report(f"personal-data values of {_rel(PII_TEST)} reused from {_rel(PII_TUNING)}", reused)
+
+
+def test_the_nlu_test_split_shares_no_example_with_the_test_stories_or_the_pii_tuning_set() -> None:
+    """Check (a) covers data/nlu, data/stories, data/rules and the dev splits; the test stories and
+    pii.jsonl are not training data for the NLU, but a message in them was seen while writing them."""
+    test = NLU_TEST_SPLIT.phrases()
+    assert len(test) >= 500, (
+        f"{_rel(NLU_TEST_SPLIT.path)}: {len(test)} examples read; the loader does not match its format"
+    )
+    others = [*conversation_turns(), *(jsonl_questions(PII_TUNING) if PII_TUNING.exists() else [])]
+    assert others
+    leaks = shared_phrases(test, others)
+    assert not leaks, _report(
+        f"{_rel(NLU_TEST_SPLIT.path)} examples also in the test stories or {_rel(PII_TUNING)}", leaks
+    )

@@ -9,6 +9,7 @@ loket eval routing [--set FILE] [--tune] [--json]
 loket eval retrieval [--set FILE] [--json] [--index-dir DIR] [--sources YAML ...]
 loket eval answers [--set FILE] [--json] [--show-misses] [--fit]   (--fit: the dev split only)
 loket eval pii [--set FILE] [--json] [--show-misses]
+loket eval nlu [--set FILE] [--json] [--show-misses]   the trained NLU's intents (default: the held-out split)
 loket users create NAME --role moderator [--team T] [--password-stdin]
 loket users list
 loket users disable|enable|revoke NAME      a leaver; back again; end all sessions and API tokens
@@ -244,9 +245,39 @@ def cmd_eval_pii(_settings: Settings, args: argparse.Namespace) -> int:
     return 0 if report.meets_targets() else 1
 
 
+def cmd_eval_nlu(settings: Settings, args: argparse.Namespace) -> int:
+    """`loket eval nlu`: macro intent F1 (all, per language) and per intent of the trained NLU."""
+    from api.operations.nlu_eval import TEST_SET, NluSetError, evaluate_set
+    from api.operations.rasa_model import ensure_model
+
+    set_path = Path(args.set) if args.set else TEST_SET
+    if not set_path.is_file():
+        print(f"loket: {set_path} does not exist", file=sys.stderr)
+        return 2
+    model = ensure_model(settings, echo=lambda line: print(line, file=sys.stderr))
+    print(f"Parsing {set_path} with {model.name} in the Rasa environment ...", file=sys.stderr, flush=True)
+
+    def progress(done: int, total: int) -> None:
+        if done % 100 == 0 or done == total:
+            print(f"  {done}/{total}", file=sys.stderr, flush=True)
+
+    try:
+        report = evaluate_set(set_path, model=model, settings=settings, progress=progress)
+    except NluSetError as error:
+        print(f"loket: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report.summary(), indent=2, ensure_ascii=False))
+    else:
+        print(report.format(show_misses=args.show_misses))
+    return 0 if report.meets_targets() else 1
+
+
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     if args.component == "pii":
         return cmd_eval_pii(settings, args)
+    if args.component == "nlu":
+        return cmd_eval_nlu(settings, args)
     if args.component == "retrieval":
         return cmd_eval_retrieval(settings, args)
     if args.component == "answers":
@@ -661,14 +692,14 @@ def build_parser() -> argparse.ArgumentParser:
     route.add_argument("--language", default="nl", choices=["nl", "en"])
     route.set_defaults(func=cmd_route)
     evaluation = sub.add_parser("eval", help="evaluate a component on its labelled set")
-    evaluation.add_argument("component", choices=["routing", "retrieval", "answers", "pii"])
+    evaluation.add_argument("component", choices=["routing", "retrieval", "answers", "pii", "nlu"])
     evaluation.add_argument(
         "--set",
         help="labelled JSONL file (routing: data/eval/routing.jsonl, with --tune routing_dev.jsonl; "
         "retrieval: data/eval/retrieval_nl_en.jsonl, or data/eval/statutes_test.jsonl (statutes_dev.jsonl: "
         "the tuning split); "
         "answers: data/eval/answers_test.jsonl, or answers_dev.jsonl; pii: data/eval/pii.jsonl (tuned on), "
-        "or data/eval/pii_test.jsonl (held out))",
+        "or data/eval/pii_test.jsonl (held out); nlu: Rasa NLU YAML, data/eval/nlu_test.yml (held out))",
     )
     evaluation.add_argument(
         "--index-dir", help="retrieval: index to search (default var/index; statutes: var/index-statutes)"
@@ -677,7 +708,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--sources", nargs="+", help="retrieval: statute YAML files to index (default ../shared/data/regelrecht)"
     )
     evaluation.add_argument("--quiet", action="store_true", help="retrieval: do not list the misses")
-    evaluation.add_argument("--show-misses", action="store_true", help="answers, pii: list each miss")
+    evaluation.add_argument("--show-misses", action="store_true", help="answers, pii, nlu: list each miss")
     evaluation.add_argument(
         "--fit",
         action="store_true",
