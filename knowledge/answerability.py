@@ -62,17 +62,36 @@ class LinearModel:
         return cls(features=features, weights=weights, bias=float(data.get("bias", 0.0)))
 
 
+def _spread(matrix: Sequence[Sequence[float]]) -> tuple[list[float], list[float]]:
+    """Mean and standard deviation per column (1 where a column does not vary)."""
+    columns = list(zip(*matrix, strict=True)) if matrix else []
+    means = [sum(column) / len(column) for column in columns]
+    deviations = [
+        math.sqrt(sum((value - mean) ** 2 for value in column) / len(column)) or 1.0
+        for column, mean in zip(columns, means, strict=True)
+    ]
+    return means, deviations
+
+
 def fit_linear(
     rows: Sequence[Mapping[str, float]], labels: Sequence[bool], features: tuple[str, ...], *, c: float = 1.0
 ) -> LinearModel:
-    """Logistic regression (scikit-learn, needed at fitting time only), classes balanced."""
+    """Logistic regression (scikit-learn, needed at fitting time only), classes balanced.
+
+    Fitted on standardised features, then folded back into plain weights: the regularisation then
+    treats every feature alike. On raw values it all but ignored the similarity, which varies
+    over a few hundredths only, and kept the counts and BM25 scores that vary over whole units."""
     from sklearn.linear_model import LogisticRegression
 
     x = [[float(row.get(name, 0.0)) for name in features] for row in rows]
+    means, deviations = _spread(x)
+    scaled = [[(v - m) / d for v, m, d in zip(row, means, deviations, strict=True)] for row in x]
     model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
-    model.fit(x, [1 if label else 0 for label in labels])
-    weights = {name: float(w) for name, w in zip(features, model.coef_[0], strict=True)}
-    return LinearModel(features=features, weights=weights, bias=float(model.intercept_[0]))
+    model.fit(scaled, [1 if label else 0 for label in labels])
+    coefficients = [float(w) for w in model.coef_[0]]
+    weights = {name: w / d for name, w, d in zip(features, coefficients, deviations, strict=True)}
+    bias = float(model.intercept_[0]) - sum(w * m / d for w, m, d in zip(coefficients, means, deviations, strict=True))
+    return LinearModel(features=features, weights=weights, bias=bias)
 
 
 def fit_pairwise(
@@ -83,13 +102,17 @@ def fit_pairwise(
 ) -> LinearModel:
     """A ranker from pairwise preferences (RankSVM-style logistic regression on feature
     differences): within each question, every right candidate should outscore every wrong one.
-    Optimises the order inside a question, which is what picking the top section needs."""
+    Optimises the order inside a question, which is what picking the top section needs.
+    Features are scaled by their spread over all candidates first, as in `fit_linear`."""
     from sklearn.linear_model import LogisticRegression
 
+    _, deviations = _spread([[float(row.get(name, 0.0)) for name in features] for rows, _ in groups for row in rows])
     x: list[list[float]] = []
     y: list[int] = []
     for rows, labels in groups:
-        vectors = [[float(row.get(name, 0.0)) for name in features] for row in rows]
+        vectors = [
+            [float(row.get(name, 0.0)) / d for name, d in zip(features, deviations, strict=True)] for row in rows
+        ]
         right = [v for v, label in zip(vectors, labels, strict=True) if label]
         wrong = [v for v, label in zip(vectors, labels, strict=True) if not label]
         for good in right:
@@ -102,7 +125,7 @@ def fit_pairwise(
                 y.append(0)
     model = LogisticRegression(C=c, fit_intercept=False, max_iter=5000)
     model.fit(x, y)
-    weights = {name: float(w) for name, w in zip(features, model.coef_[0], strict=True)}
+    weights = {name: float(w) / d for name, w, d in zip(features, model.coef_[0], deviations, strict=True)}
     return LinearModel(features=features, weights=weights, bias=0.0)
 
 

@@ -34,10 +34,10 @@ CLINC = PROJECT_ROOT.parent / "shared" / "data" / "clinc150" / "oos_train_val.js
 
 # metric -> the test-split figure last measured (`loket eval answers`), for the ones below target.
 BELOW_TARGET = {
-    "right_page": 0.638,
-    "right_section": 0.452,
-    "covered_refused": 0.294,
-    "uncovered_declined": 0.857,
+    "right_page": 0.678,
+    "right_section": 0.531,
+    "covered_refused": 0.282,
+    "uncovered_declined": 0.886,
 }
 
 
@@ -98,7 +98,7 @@ def test_the_test_split_reaches_the_target(report: AnswerReport, metric: str) ->
 
 
 # set -> the share of its messages that last got a passage or a form, for sets above the target.
-OUT_OF_SCOPE_ABOVE_TARGET = {"out_of_scope_nl": 0.054, "clinc150": 0.075}
+OUT_OF_SCOPE_ABOVE_TARGET: dict[str, float] = {}
 
 
 @pytest.mark.parametrize(

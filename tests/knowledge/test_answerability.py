@@ -120,6 +120,18 @@ def test_fit_linear_learns_the_separating_feature_with_balanced_classes() -> Non
     assert model.probability({"dense": 0.88}) > 0.5 > model.probability({"dense": 0.25})
 
 
+def test_fit_linear_weighs_a_feature_by_what_it_separates_not_by_its_units() -> None:
+    # "dense" separates the classes perfectly but varies over a few hundredths; "count" varies
+    # over whole units and is noise. Regularised on raw values the fit would lean on the noise.
+    rows = [{"dense": 0.90 + 0.002 * (i % 5), "count": float(i % 7)} for i in range(20)]
+    rows += [{"dense": 0.86 + 0.002 * (i % 5), "count": float((i + 3) % 7)} for i in range(20)]
+    labels = [True] * 20 + [False] * 20
+    model = fit_linear(rows, labels, ("dense", "count"), c=0.1)
+    right = sum((model.probability(row) >= 0.5) == label for row, label in zip(rows, labels, strict=True))
+    assert right == len(rows)
+    assert abs(model.weights["dense"] * 0.04) > 10 * abs(model.weights["count"] * 6)
+
+
 def test_pairwise_ranker_learns_which_feature_separates_right_from_wrong() -> None:
     groups = [
         ([{"aspect_match": 1.0, "dense_gap": -0.02}, {"aspect_match": 0.0, "dense_gap": 0.0}], [True, False]),

@@ -75,3 +75,15 @@ def test_thresholds_do_not_depend_on_how_many_dev_questions_a_kind_has() -> None
     once = choose_thresholds(questions + chit_chat, scores + [0.3, 0.42, 0.5, 0.6])
     five_times = choose_thresholds(questions + chit_chat * 5, scores + [0.3, 0.42, 0.5, 0.6] * 5)
     assert once == five_times
+
+
+def test_a_few_questions_in_an_intent_group_do_not_open_it_to_its_chit_chat() -> None:
+    # 100 covered questions, of which the NLU took 2 for out of scope; 40 out-of-scope messages.
+    # Letting the 2 through would show 20 out-of-scope messages a passage: those 2 questions are
+    # 2 % of the covered questions, not the whole of them.
+    questions = [observation("answerable") for _ in range(98)]
+    odd_questions = [observation("answerable", intent="out_of_scope") for _ in range(2)]
+    chit_chat = [observation("out_of_scope", intent="out_of_scope") for _ in range(40)]
+    scores = [0.8] * 98 + [0.35] * 2 + [0.4] * 20 + [0.1] * 20
+    thresholds = choose_thresholds(questions + odd_questions + chit_chat, scores)
+    assert thresholds["out_of_scope"] > 0.4
