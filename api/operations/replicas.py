@@ -55,7 +55,10 @@ global
 defaults
   mode http
   log global
-  option httplog
+  # The fields of HAProxy's HTTP log (option httplog; no headers or cookies are captured here), the
+  # request as method, path and version (%HM %HP %HV, not %r): never the query string. A staff
+  # search's query is in its URL (GET /api/staff/search?q=...) and may name a citizen.
+  log-format "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %HM %HP %HV"
   option http-buffer-request
   timeout connect 2s
   timeout client {timeout}s

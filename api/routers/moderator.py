@@ -15,6 +15,7 @@ from api.deps import ContactsDep, CurrentUser, ModerationDep, SettingsDep, requi
 from api.schemas import UNPROCESSABLE, MessageCursor, MessageOut, PageLimit, RowId, Timestamp
 from api.services.contact_details import NotForThisTeam
 from api.services.escalations import ConflictError, Escalation, EscalationNotFound
+from api.services.moderation import Note, Reply
 
 router = APIRouter(
     prefix="/api/moderator", tags=["moderator"], dependencies=[Depends(require_role("moderator", "admin"))]
@@ -74,6 +75,21 @@ class PacketOut(BaseModel):
 
 class TextIn(BaseModel):
     text: str = Field(min_length=1, max_length=4000)
+    language: Literal["nl", "en"] = Field(default="nl", description="the console's language, for the notice")
+
+
+class NoticeOut(BaseModel):
+    notice: str | None = Field(
+        default=None, description="what was left out of the text before it was stored, in the console's language"
+    )
+
+
+class ReplyOut(MessageOut, NoticeOut):
+    pass
+
+
+class NoteWrittenOut(NoteOut, NoticeOut):
+    pass
 
 
 class ReassignIn(BaseModel):
@@ -148,17 +164,23 @@ def claim(escalation_id: RowId, moderation: ModerationDep, user: CurrentUser) ->
 
 
 @router.post("/escalations/{escalation_id}/messages", status_code=status.HTTP_201_CREATED, responses=UNPROCESSABLE)
-def reply(escalation_id: RowId, body: TextIn, moderation: ModerationDep, user: CurrentUser) -> MessageOut:
+def reply(escalation_id: RowId, body: TextIn, moderation: ModerationDep, user: CurrentUser) -> ReplyOut:
+    """The reply as the citizen sees it: personal data the moderator typed is replaced by its
+    placeholder before it is stored and shown (`notice` says what was left out)."""
     text = body.text.strip()
     if not text:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "The message is empty.")
-    return MessageOut.of(_act(lambda: moderation.reply(escalation_id, moderator=user, text=text)))
+    written: Reply = _act(lambda: moderation.reply(escalation_id, moderator=user, text=text))
+    notice = moderation.removal_notice("reply", written.removed, language=body.language)
+    return ReplyOut(**MessageOut.of(written.message).model_dump(), notice=notice)
 
 
 @router.post("/escalations/{escalation_id}/notes", status_code=status.HTTP_201_CREATED, responses=UNPROCESSABLE)
-def add_note(escalation_id: RowId, body: TextIn, moderation: ModerationDep, user: CurrentUser) -> NoteOut:
-    note = _act(lambda: moderation.add_note(escalation_id, moderator=user, text=body.text.strip()))
-    return NoteOut(id=note.id, author=note.author, text=note.text, created_at=note.created_at)
+def add_note(escalation_id: RowId, body: TextIn, moderation: ModerationDep, user: CurrentUser) -> NoteWrittenOut:
+    """The note as stored: personal data is left out before it is stored (`notice` says what)."""
+    note: Note = _act(lambda: moderation.add_note(escalation_id, moderator=user, text=body.text.strip()))
+    notice = moderation.removal_notice("note", note.removed, language=body.language)
+    return NoteWrittenOut(id=note.id, author=note.author, text=note.text, created_at=note.created_at, notice=notice)
 
 
 @router.post("/escalations/{escalation_id}/reassign", responses=UNPROCESSABLE)

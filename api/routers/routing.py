@@ -1,7 +1,9 @@
 """Routing API: which team (or external organisation) a citizen's message belongs to.
 
 For moderators, staff and admins (and integrations with an API token of scope "route"); citizens'
-messages are routed inside the conversation, never through this endpoint.
+messages are routed inside the conversation, never through this endpoint. The message and the
+earlier turns are routed with their personal data redacted (`route_redacted`); nothing of a
+request is stored.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field, field_validator
 
 from api.deps import RouterDep, require_role
+from api.services.routing_service import route_redacted
 
 router = APIRouter(
     prefix="/api",
@@ -56,7 +59,8 @@ class RouteResponse(BaseModel):
 
 @router.post("/route", response_model=RouteResponse)
 def route(body: RouteRequest, routing: RouterDep) -> RouteResponse:
-    decision = routing.route(
+    decision = route_redacted(
+        routing,
         body.text,
         conversation=[turn.model_dump() for turn in body.conversation],
         intent=body.intent,

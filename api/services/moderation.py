@@ -4,6 +4,13 @@ The state changes themselves are the escalation workflow's (api/services/escalat
 the messages the conversation store's; this service composes them with the audit record, so
 every action, what the citizen is told and its audit entry commit in one transaction.
 
+What a moderator writes is redacted before it is stored (`StaffTextRedactor`), and the moderator
+is told what was left out (`removal_notice`): a note is about the citizen, and a reply is written
+into the citizen's transcript, so neither may hold the citizen's BSN, IBAN, phone number and the like
+in clear. The case's contact, when a form asked for one, is in the encrypted contact vault already
+(api/services/contact_details.py). The municipality's own published phone numbers and e-mail
+addresses stay.
+
 Need to know: a moderator sees and acts on the escalations of their own teams, those no municipal
 team owns (triage, the crisis queue, external organisations) and every crisis; an admin on all
 (`NeedToKnow`). Every reading and acting method checks it; any other escalation is as unknown to
@@ -12,11 +19,11 @@ them as one that does not exist.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from sqlalchemy import ColumnElement, or_, select
@@ -33,6 +40,8 @@ from api.services.escalations import (
     EscalationNotFound,
     EscalationWorkflow,
 )
+from api.services.personal_data import Kind
+from api.services.redaction import RemovalNotices, StaffTextRedactor
 from api.services.users import User
 from routing.teams import TeamDirectory
 
@@ -89,6 +98,21 @@ class Note:
     author: str
     text: str
     created_at: datetime
+    removed: tuple[Kind, ...] = ()  # the personal data left out of what the moderator typed
+
+
+@dataclass(frozen=True)
+class Reply:
+    message: Message
+    removed: tuple[Kind, ...] = ()  # the personal data left out of what the moderator typed
+
+
+Written = Literal["reply", "note"]
+# The moderator's notice per kind of text: data/handoff_messages.yml, one kind or several.
+REMOVAL_NOTICES: dict[Written, tuple[str, str]] = {
+    "reply": ("moderator_reply_personal_data_removed", "moderator_reply_personal_data_removed_several"),
+    "note": ("moderator_note_personal_data_removed", "moderator_note_personal_data_removed_several"),
+}
 
 
 @dataclass(frozen=True)
@@ -113,7 +137,14 @@ class ModerationService:
         self._workflow = workflow
         self._teams = teams
         self._need_to_know = NeedToKnow.of(teams)
-        self._texts: dict[str, dict[str, str]] = yaml.safe_load(messages_path.read_text(encoding="utf-8"))
+        self._texts: dict[str, Any] = yaml.safe_load(messages_path.read_text(encoding="utf-8"))
+        self._redactor = StaffTextRedactor.of(teams)
+        self._notices = {
+            written: RemovalNotices(
+                one=self._texts[one], several=self._texts[several], names=self._texts["personal_data_names"]
+            )
+            for written, (one, several) in REMOVAL_NOTICES.items()
+        }
 
     # --- reading -------------------------------------------------------------------------
 
@@ -211,7 +242,11 @@ class ModerationService:
             self._audit(session, moderator, "claim", escalation)
             return escalation
 
-    def reply(self, escalation_id: int, *, moderator: User, text: str) -> Message:
+    def reply(self, escalation_id: int, *, moderator: User, text: str) -> Reply:
+        """The reply, redacted, into the citizen's transcript: the citizen sees the placeholder where
+        the moderator typed personal data, and no copy of it is kept (the transcript is stored, shown
+        again and exported)."""
+        redaction = self._redactor.redact(text)
         with self._sessions.begin() as session:
             self._get(session, escalation_id, moderator, lock=True)
             escalation = self._workflow.held(session, escalation_id, actor=moderator)
@@ -219,20 +254,34 @@ class ModerationService:
                 session,
                 conversation_id=escalation.conversation_id,
                 author="moderator",
-                text=text,
+                text=redaction.text,
                 language=escalation.language,
             )
-            self._audit(session, moderator, "reply", escalation, {"message_id": message.id})
-            return message
+            self._audit(
+                session, moderator, "reply", escalation, {"message_id": message.id, **_removed(redaction.kinds)}
+            )
+            return Reply(message, redaction.kinds)
 
     def add_note(self, escalation_id: int, *, moderator: User, text: str) -> Note:
+        """The note, redacted: it is for the team's follow-up, which needs no identifying numbers (the
+        case's contact is in the contact vault), and it is kept with the case for a year."""
+        redaction = self._redactor.redact(text)
         with self._sessions.begin() as session:
             row = self._get(session, escalation_id, moderator, lock=True)
-            note = EscalationNoteRow(escalation_id=row.id, author_id=moderator.id, text=text)
+            note = EscalationNoteRow(escalation_id=row.id, author_id=moderator.id, text=redaction.text)
             session.add(note)
             session.flush()
-            self._audit(session, moderator, "note", Escalation.from_row(row), {"note_id": note.id})
-            return Note(note.id, moderator.display_name, note.text, note.created_at)
+            self._audit(
+                session, moderator, "note", Escalation.from_row(row), {"note_id": note.id, **_removed(redaction.kinds)}
+            )
+            return Note(note.id, moderator.display_name, note.text, note.created_at, redaction.kinds)
+
+    def removal_notice(self, written: Written, kinds: Sequence[Kind], *, language: str = "nl") -> str | None:
+        """What the moderator is told was left out of their reply or note, in `language`; None: nothing."""
+        if not kinds:
+            return None
+        notices = self._notices[written]
+        return notices.text(kinds, language if language in notices.one else "nl")
 
     def reassign(self, escalation_id: int, *, moderator: User, team: str) -> Escalation:
         if team not in self._teams:
@@ -308,3 +357,8 @@ class ModerationService:
             target_id=escalation.id,
             details={"conversation_id": escalation.conversation_id, **(details or {})},
         )
+
+
+def _removed(kinds: Sequence[Kind]) -> dict[str, list[str]]:
+    """The audit entry's record of what redaction left out: the kinds, never the values."""
+    return {"personal_data_removed": list(kinds)} if kinds else {}

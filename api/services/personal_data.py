@@ -26,7 +26,7 @@ What counts, and the decisions behind the hard cases (docs/privacy.md lists them
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -78,7 +78,11 @@ def find_personal_data(text: str, *, keep: frozenset[Kind] = frozenset()) -> lis
 
 
 def redact(text: str, *, keep: frozenset[Kind] = frozenset()) -> Redaction:
-    findings = find_personal_data(text, keep=keep)
+    return redact_findings(text, find_personal_data(text, keep=keep))
+
+
+def redact_findings(text: str, findings: Sequence[Finding]) -> Redaction:
+    """`text` with these findings (in text order, without overlaps) replaced by their placeholders."""
     parts: list[str] = []
     position = 0
     for finding in findings:

@@ -1,5 +1,7 @@
 """The gateway's redaction: personal data out of a citizen's message before it is stored, sent to
 Rasa or logged, and the notice that tells the citizen so (api/services/personal_data.py finds it).
+The staff's entry points use the same recogniser: a staff search or question and the route API
+its `redact` as it is, what a moderator writes (a reply, a note) `StaffTextRedactor`.
 
 No exception: the answer to a form's question for a contact (the bot's last message asked for an
 e-mail address or phone number) is redacted like any other message. The gateway takes the address
@@ -10,7 +12,8 @@ its contact step) and what the contact in such an answer is.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +22,15 @@ import yaml
 
 from api.services.bot_responses import response_texts
 from api.services.contact_details import CONTACT_KINDS, Contact
-from api.services.personal_data import PLACEHOLDER_PATTERN, Kind, Redaction, redact
+from api.services.personal_data import (
+    PLACEHOLDER_PATTERN,
+    Kind,
+    Redaction,
+    find_personal_data,
+    redact,
+    redact_findings,
+)
+from routing.teams import TeamDirectory
 
 # The domain.yml responses that ask for a contact; the gateway compares the bot's last message with them.
 CONTACT_PROMPTS = ("utter_ask_report_contact", "utter_ask_complaint_contact")
@@ -108,3 +119,47 @@ def without_placeholders(text: str) -> str:
     """The text with the placeholders left out: for the language detector, which would take
     "[telefoon]" in an English message for Dutch."""
     return " ".join(PLACEHOLDER_PATTERN.sub(" ", text).split())
+
+
+class StaffTextRedactor:
+    """Personal data out of what a moderator writes (a reply to the citizen, an internal note), except
+    the municipality's own published phone numbers and e-mail addresses (teams.yml: every team's
+    contact and every organisation's referral): a reply that tells the citizen to write to
+    klachten@vlietstad.nl must reach them as written. Any other number or address is redacted, the
+    citizen's own above all."""
+
+    def __init__(self, public_contacts: Iterable[str] = ()) -> None:
+        self._public = frozenset(
+            _contact_key(text[f.start : f.end])
+            for text in public_contacts
+            for f in find_personal_data(text)
+            if f.kind in CONTACT_KINDS
+        )
+
+    @classmethod
+    def of(cls, teams: TeamDirectory) -> StaffTextRedactor:
+        return cls(text for team in teams.values() for text in _strings([team.contact, team.referral or {}]))
+
+    def redact(self, text: str) -> Redaction:
+        findings = [
+            f
+            for f in find_personal_data(text)
+            if not (f.kind in CONTACT_KINDS and _contact_key(text[f.start : f.end]) in self._public)
+        ]
+        return redact_findings(text, findings)
+
+
+def _contact_key(value: str) -> str:
+    """A phone number by its digits (and a leading +), an e-mail address in lower case."""
+    return re.sub(r"[^0-9a-z@.+]", "", value.lower())
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings(item)

@@ -1,15 +1,18 @@
-"""The api's view of the routing package: the router built from the settings."""
+"""The api's view of the routing package: the router built from the settings, and the route API's
+request routed on its redacted text."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from api.services.crisis import SafetySignals
+from api.services.personal_data import redact
 from api.settings import Settings
 
 if TYPE_CHECKING:
     from knowledge.types import Searcher
-    from routing.router import Router
+    from routing.router import Router, RoutingDecision
     from routing.teams import TeamDirectory
 
 
@@ -33,4 +36,26 @@ def open_router(
         cache_dir=settings.data_dir / "routing",
         teams=teams,
         cached_queries=cached_queries,
+    )
+
+
+def route_redacted(
+    router: Router,
+    text: str,
+    *,
+    conversation: Sequence[Mapping[str, Any]] = (),
+    intent: str | None = None,
+    intent_confidence: float | None = None,
+    language: str = "nl",
+) -> RoutingDecision:
+    """The route API's decision, made on the message and the earlier turns with their personal data
+    replaced by placeholders, as the chat gateway hands a citizen's message on: an integration may
+    send a citizen's words as they were typed, and nothing past this point (the router, its query
+    cache, a log line) gets the original. The decision is what the conversation would get."""
+    return router.route(
+        redact(text).text,
+        conversation=[{**turn, "text": redact(str(turn.get("text", ""))).text} for turn in conversation],
+        intent=intent,
+        intent_confidence=intent_confidence,
+        language=language,
     )

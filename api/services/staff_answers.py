@@ -6,7 +6,9 @@ statutes' index; the answer that the decision trusts most is shown, rendered as 
 a citizen's answer. The server keeps no conversation: the page sends its earlier questions and
 the topic a follow-up refers to is found again from them (a recent question's page is remembered,
 without its text, to spare a second search). Every internal document shown (the
-answer's and the alternatives') is audited exactly as the search audits it.
+answer's and the alternatives') is audited exactly as the search audits it. The question and the
+earlier ones are redacted first, as a search query is (api/services/staff_search.py): the engine,
+the audit entry and the cache of topics only ever get the redacted text.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from actions.followup import is_follow_up
 from actions.knowledge_answers import is_short, shorten
 from api.services.citizen_answers import CitizenAnswers
 from api.services.message_html import message_html
+from api.services.personal_data import redact
 from api.services.staff_search import DocType, doc_type, reader_for, record_shown, section_anchor
 from api.services.users import User
 from knowledge.answers import Answer, AnswerEngine, Topic
@@ -99,6 +102,8 @@ class StaffAnswers:
 
     def ask(self, question: str, *, user: User, history: Sequence[str] = (), language: str = "nl") -> StaffAnswer:
         """`history`: the conversation's earlier questions, oldest first (the last MAX_HISTORY count)."""
+        question = redact(question).text
+        history = [redact(earlier).text for earlier in history[-MAX_HISTORY:]]
         reader = reader_for(user)
         topic = self.topic_of(history[-MAX_HISTORY:], reader=reader, language=language)
         follow_up = topic is not None and is_follow_up(question, config=dialogue_config())

@@ -3,6 +3,10 @@
 Access control is the knowledge package's (applied inside search, before ranking);
 this module only narrows further (team, document type, date) and shapes results.
 Every internal document shown or opened is written to the audit log.
+
+A query is redacted first (api/services/personal_data.py, as the chat gateway redacts a citizen's
+message): staff look a case up by what they have at hand ("bijstand BSN 111222333"), and the query
+is audited and kept for 30 days, so the search runs on the redacted text and only that is audited.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from markdown_it import MarkdownIt
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.services.audit import AuditLog
+from api.services.personal_data import redact
 from api.services.users import User
 
 if TYPE_CHECKING:
@@ -145,6 +150,7 @@ class StaffSearch:
         return sorted(found, key=lambda pair: -pair[1].score)
 
     def search(self, query: str, *, user: User, filters: Filters = Filters(), k: int = 10) -> list[DocumentResult]:
+        query = redact(query).text
         reader = reader_for(user)
         terms = set(self._search.analyzer.analyze_query(query))
         grouped: dict[str, DocumentResult] = {}
@@ -196,15 +202,17 @@ class StaffSearch:
 
 
 def record_shown(sessions: sessionmaker[Session], *, user: User, doc_ids: list[str], query: str) -> None:
-    """One audit entry per internal document shown to `user` for `query`. The query is kept under
-    "query" only: retention removes that key after its period (api/services/retention.py)."""
+    """One audit entry per internal document shown to `user` for `query`, redacted (the callers pass
+    it redacted already; this is the one writer of a query, so it makes sure). The query is kept
+    under "query" only: retention removes that key after its period (api/services/retention.py)."""
     if not doc_ids:
         return
+    audited = redact(query).text[:500]
     with sessions.begin() as session:
         for doc_id in dict.fromkeys(doc_ids):
             AuditLog.add(
                 session, actor_id=user.id, actor=user.username, action="document.shown",
-                target_type="document", target_id=doc_id, details={"query": query[:500]},
+                target_type="document", target_id=doc_id, details={"query": audited},
             )  # fmt: skip
 
 

@@ -44,6 +44,12 @@ def test_moderator_takes_over_replies_live_and_hands_back(loket: RunningLoket, b
     moderator.get_by_role("button", name="Stuur antwoord").click()
     expect(citizen.locator(".message.moderator").last).to_contain_text("u spreekt met Sanne", timeout=15_000)
 
+    # A note with the citizen's BSN in it: stored without it, and the console says so in Dutch.
+    moderator.get_by_label("Notitie (niet zichtbaar voor inwoner)").fill("Inwoner noemde BSN 111222333")
+    moderator.get_by_role("button", name="Notitie toevoegen").click()
+    expect(moderator.locator("#packet-status")).to_contain_text("Uit uw notitie weggelaten: BSN.")
+    expect(moderator.locator("#notes")).to_contain_text("Inwoner noemde BSN [BSN]")
+
     # While the person has the conversation, the bot stays silent.
     citizen.get_by_label("Uw bericht").fill("Ik heb een vraag over mijn paspoort")
     citizen.get_by_role("button", name="Verstuur").click()

@@ -98,6 +98,7 @@ const CONTACT_TEXT = {
 };
 const CONTACT_PLACEHOLDERS = { email: "[e-mail]", phone: "[telefoon]" };
 const contactText = () => CONTACT_TEXT[document.documentElement.lang] || CONTACT_TEXT.nl;
+const consoleLanguage = () => (document.documentElement.lang === "en" ? "en" : "nl");
 
 function showContact(escalation) {
   const given = String((escalation.form_data || {}).contact || "");
@@ -127,9 +128,11 @@ async function revealContact() {
 async function act(path, body) {
   $("packet-status").textContent = "";
   try {
-    await api(`/api/moderator/escalations/${state.selected}/${path}`, { method: "POST", body: body ? JSON.stringify(body) : undefined });
+    const done = await api(`/api/moderator/escalations/${state.selected}/${path}`, { method: "POST", body: body ? JSON.stringify(body) : undefined });
     await select(state.selected).catch((error) => { if (error.status === 404) closePacket(); else throw error; });
     await loadQueue();
+    // A reply or note with personal data in it: the server says, in the console's language, what it left out.
+    if (done.notice) $("packet-status").textContent = done.notice;
   } catch (error) { $("packet-status").textContent = error.message; }
 }
 
@@ -140,12 +143,12 @@ $("hand-back").addEventListener("click", () => act("hand-back"));
 $("reassign").addEventListener("click", () => act("reassign", { team: $("reassign-team").value }));
 $("reply").addEventListener("submit", async (event) => {
   event.preventDefault();
-  await act("messages", { text: $("reply-text").value });
+  await act("messages", { text: $("reply-text").value, language: consoleLanguage() });
   $("reply-text").value = "";
 });
 $("note").addEventListener("submit", async (event) => {
   event.preventDefault();
-  await act("notes", { text: $("note-text").value });
+  await act("notes", { text: $("note-text").value, language: consoleLanguage() });
   $("note-text").value = "";
 });
 $("logout").addEventListener("click", async () => { await fetch("/api/auth/logout", { method: "POST" }); location.href = "/login"; });

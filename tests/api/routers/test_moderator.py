@@ -292,3 +292,41 @@ def test_the_contact_is_revealed_to_the_cases_team_only_and_each_reveal_is_audit
     assert len(reveals) == 1 and member in reveals[0]
     assert "piet@example.nl" not in csv_text and "0612345678" not in csv_text
     client.cookies.clear()
+
+
+# --- personal data a moderator types: left out before it is stored, with a notice ----------------
+
+
+def test_a_reply_and_a_note_with_personal_data_are_stored_redacted_and_the_moderator_is_told(
+    client: TestClient,
+) -> None:
+    escalation = escalate(client, "ik wil iemand spreken", language="nl", team="belastingen")
+    login(client, create_user(client, "moderator", teams=("belastingen",)))
+    path = f"/api/moderator/escalations/{escalation.id}"
+    client.post(f"{path}/claim").raise_for_status()
+
+    reply = client.post(f"{path}/messages", json={"text": "Uw IBAN NL91ABNA0417164300 klopt. Of bel 0612345678."})
+    assert reply.status_code == 201
+    assert reply.json()["text"] == "Uw IBAN [IBAN] klopt. Of bel [telefoon]."
+    assert reply.json()["notice"] == (
+        "Uit uw antwoord weggelaten: IBAN en telefoonnummer. De inwoner ziet op die plek een aanduiding tussen "
+        "haken; persoonsgegevens worden niet in het gesprek opgeslagen."
+    )
+    plain = client.post(f"{path}/messages", json={"text": "Mail gerust naar belastingen@vlietstad.nl."})
+    assert plain.json()["text"] == "Mail gerust naar belastingen@vlietstad.nl." and plain.json()["notice"] is None
+
+    note = client.post(f"{path}/notes", json={"text": "BSN 111222333 nagevraagd", "language": "en"})
+    assert note.status_code == 201 and note.json()["text"] == "BSN [BSN] nagevraagd"
+    assert note.json()["notice"].startswith("Left out of your note: citizen service number (BSN).")
+    assert client.post(f"{path}/notes", json={"text": "iets", "language": "de"}).status_code == 422
+
+    seen = client.get(f"/api/chat/conversations/{escalation.conversation_id}/messages").text
+    packet = client.get(path).text
+    assert "[IBAN]" in seen and "BSN [BSN] nagevraagd" in packet
+    for original in ("NL91ABNA0417164300", "0612345678", "111222333"):
+        assert original not in seen and original not in packet
+
+    login(client, create_user(client, "admin"))
+    audit = client.get("/api/admin/audit.csv").text
+    assert f"escalation.note,escalation,{escalation.id}" in audit and "111222333" not in audit
+    client.cookies.clear()

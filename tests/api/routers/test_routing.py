@@ -64,6 +64,22 @@ def test_the_conversation_is_accepted(route_client: TestClient) -> None:
     assert response.json()["evidence"]["context_used"] is True
 
 
+def test_a_message_with_personal_data_is_routed_as_its_redacted_text(route_client: TestClient) -> None:
+    """The decision is the one for the text with placeholders, as the chat gateway would pass it on."""
+    typed = {
+        "text": "Mijn kliko is niet geleegd, bel me op 0612345678",
+        "conversation": [{"role": "user", "text": "ik woon op Kerkstraat 12, BSN 111222333"}],
+    }
+    redacted = {
+        "text": "Mijn kliko is niet geleegd, bel me op [telefoon]",
+        "conversation": [{"role": "user", "text": "ik woon op [adres], BSN [BSN]"}],
+    }
+    decision = route_client.post("/api/route", json=typed)
+    assert decision.status_code == 200 and decision.json()["team"] == "afval"
+    assert decision.json() == route_client.post("/api/route", json=redacted).json()
+    assert "0612345678" not in decision.text and "111222333" not in decision.text
+
+
 @pytest.mark.parametrize(
     ("body", "fragment"),
     [({"text": ""}, "text"), ({"text": "   "}, "empty"), ({}, "text"), ({"text": "x" * 2001}, "text"),

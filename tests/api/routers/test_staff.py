@@ -125,6 +125,22 @@ def test_every_internal_access_is_audited_and_staff_cannot_read_or_alter_the_log
     client.cookies.clear()
 
 
+def test_personal_data_in_a_search_or_a_question_is_never_audited(client: TestClient) -> None:
+    name = staff_login(client, "staff", teams=("burgerzaken",))
+    found = client.get("/api/staff/search", params={"q": "codewoord spoedbalie BSN 111222333"}).json()
+    assert doc_ids(found)[0] == "werkinstructie-spoed"
+    asked = client.post("/api/staff/ask", json={"question": f"{SPOED_QUESTION} Klant belt op 0612345678."})
+    assert asked.json()["citation"]["doc_id"] == "werkinstructie-spoed"
+
+    staff_login(client, "admin")
+    shown = [e["details"]["query"] for e in client.get("/api/admin/audit").json()
+             if e["actor"] == name and e["action"] == "document.shown"]  # fmt: skip
+    assert sorted(shown) == sorted(["codewoord spoedbalie BSN [BSN]", f"{SPOED_QUESTION} Klant belt op [telefoon]."])
+    audit = client.get("/api/admin/audit.csv").text
+    assert "111222333" not in audit and "0612345678" not in audit
+    client.cookies.clear()
+
+
 def test_the_citizen_side_never_serves_internal_documents(client: TestClient) -> None:
     client.cookies.clear()
     assert client.get("/documents/beleidsregel-kwijtschelding").status_code == 404
@@ -263,7 +279,8 @@ def test_a_token_expires_after_the_ttl_and_says_so(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize(
-    "scopes", [[], ["admin"], ["search", "search", "route"], "search"],
+    "scopes",
+    [[], ["admin"], ["search", "search", "route"], "search"],
 )
 def test_a_tokens_scope_is_one_or_more_known_scopes(client: TestClient, scopes: object) -> None:
     staff_login(client, "staff")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.services.audit import AuditLog
 from api.services.conversations import ConversationStore
-from api.services.database import AuditRow, create_schema, make_engine, make_sessionmaker
+from api.services.database import AuditRow, EscalationNoteRow, create_schema, make_engine, make_sessionmaker
 from api.services.escalations import ConflictError, EscalationNotFound, EscalationWorkflow
 from api.services.moderation import PACKET_READ, PACKET_READ_WINDOW, ModerationService, NeedToKnow
 from api.services.users import User
@@ -274,3 +274,61 @@ def test_reading_a_packet_is_audited_once_per_window_without_its_content(
         session.execute(update(AuditRow).where(AuditRow.id == entry.id).values(at=entry.at - PACKET_READ_WINDOW))
     moderation.packet(escalation, viewer=anna)
     assert [actor for actor, _ in reads()] == [anna.username, bram.username, anna.username]
+
+
+# --- what a moderator writes: redacted before it is stored ----------------------------------------
+
+
+def test_a_reply_is_redacted_before_it_is_stored_and_the_citizen_sees_the_placeholder(
+    sessions: sessionmaker[Session], moderation: ModerationService
+) -> None:
+    store, conversation, escalation = escalate(sessions, team="belastingen")
+    anna = make_user(sessions, "Anna", "moderator", teams=("belastingen",))
+    moderation.claim(escalation, moderator=anna)
+
+    written = moderation.reply(
+        escalation, moderator=anna,
+        text="Ik zie uw BSN 111222333 en IBAN NL91ABNA0417164300. Mail het bezwaar naar belastingen@vlietstad.nl.",
+    )  # fmt: skip
+    expected = "Ik zie uw BSN [BSN] en IBAN [IBAN]. Mail het bezwaar naar belastingen@vlietstad.nl."
+    assert written.message.text == expected and written.removed == ("bsn", "iban")
+    assert store.messages(conversation)[-1].text == expected  # what the citizen's page shows
+    assert moderation.packet(escalation, viewer=anna).transcript[-1].text == expected
+    plain = moderation.reply(escalation, moderator=anna, text="Graag gedaan.")
+    assert plain.removed == ()
+
+    replies = [e.details for e in AuditLog(sessions=sessions).entries(action="escalation.reply")
+               if e.target_id == str(escalation)]  # fmt: skip
+    assert {"conversation_id": conversation, "message_id": plain.message.id} in replies  # nothing removed
+    assert {
+        "conversation_id": conversation, "message_id": written.message.id, "personal_data_removed": ["bsn", "iban"]
+    } in replies  # fmt: skip
+
+
+def test_a_note_is_redacted_before_it_is_stored(sessions: sessionmaker[Session], moderation: ModerationService) -> None:
+    _, _, escalation = escalate(sessions, team="afval")
+    anna = make_user(sessions, "Anna", "moderator", teams=("afval",))
+
+    note = moderation.add_note(escalation, moderator=anna, text="Terugbellen op 06-12345678, BSN 111222333.")
+    assert (note.text, note.removed) == ("Terugbellen op [telefoon], BSN [BSN].", ("phone", "bsn"))
+    assert moderation.packet(escalation, viewer=anna).notes[-1].text == "Terugbellen op [telefoon], BSN [BSN]."
+    with sessions() as session:
+        stored = session.get(EscalationNoteRow, note.id)
+        assert stored is not None and "12345678" not in stored.text and "111222333" not in stored.text
+    audited = str([e.details for e in AuditLog(sessions=sessions).entries() if e.target_id == str(escalation)])
+    assert "personal_data_removed" in audited and "111222333" not in audited
+
+
+def test_the_moderator_is_told_what_was_left_out_in_the_consoles_language(moderation: ModerationService) -> None:
+    assert moderation.removal_notice("note", ()) is None
+    assert moderation.removal_notice("note", ("bsn",)) == (
+        "Uit uw notitie weggelaten: BSN. Persoonsgegevens worden niet in notities opgeslagen; "
+        "de contactgegevens van een melding of klacht staan versleuteld bij de zaak."
+    )
+    assert moderation.removal_notice("reply", ("bsn", "iban", "phone"), language="en") == (
+        "Left out of your reply: citizen service number (BSN), IBAN and phone number. The citizen sees a "
+        "placeholder in brackets there; personal data is not stored in the conversation."
+    )
+    dutch = moderation.removal_notice("reply", ("phone", "email"), language="nl")
+    assert dutch is not None and dutch.startswith("Uit uw antwoord weggelaten: telefoonnummer en e-mailadres.")
+    assert moderation.removal_notice("note", ("email",), language="de") == moderation.removal_notice("note", ("email",))

@@ -1,4 +1,5 @@
-"""The gateway's redaction policy and the notice the citizen gets, on the real message catalogue."""
+"""The gateway's redaction policy and the notice the citizen gets, on the real message catalogue; what a
+moderator writes, redacted except the municipality's own published contact details (teams.yml)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,17 @@ import yaml
 from api.services.bot_responses import response_texts
 from api.services.contact_details import Contact
 from api.services.personal_data import KINDS
-from api.services.redaction import CONTACT_PROMPTS, ContactStep, Redactor, RemovalNotices, without_placeholders
+from api.services.redaction import (
+    CONTACT_PROMPTS,
+    ContactStep,
+    Redactor,
+    RemovalNotices,
+    StaffTextRedactor,
+    without_placeholders,
+)
 from api.settings import PROJECT_ROOT
 from knowledge.languages import SUPPORTED_LANGUAGES
+from routing.teams import TeamDirectory
 
 CATALOGUE = PROJECT_ROOT / "data" / "handoff_messages.yml"
 DOMAIN = PROJECT_ROOT / "domain.yml"
@@ -81,3 +90,30 @@ def test_the_bots_last_message_is_looked_up_only_when_a_contact_was_found(redact
 
 def test_placeholders_are_left_out_for_the_language_detector() -> None:
     assert without_placeholders("My phone number is [telefoon], call me") == "My phone number is , call me"
+
+
+# --- what a moderator writes ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def staff_text() -> StaffTextRedactor:
+    return StaffTextRedactor.of(TeamDirectory.load(PROJECT_ROOT / "data" / "routing" / "teams.yml"))
+
+
+def test_a_moderators_text_loses_the_citizens_numbers_and_addresses(staff_text: StaffTextRedactor) -> None:
+    redaction = staff_text.redact("Uw BSN 111222333 en IBAN NL91ABNA0417164300 staan genoteerd; ik bel 0612345678.")
+    assert redaction.text == "Uw BSN [BSN] en IBAN [IBAN] staan genoteerd; ik bel [telefoon]."
+    assert redaction.kinds == ("bsn", "iban", "phone")
+    assert staff_text.redact("mail jan.jansen@example.nl").text == "mail [e-mail]"
+
+
+def test_the_municipalitys_published_contact_details_stay_in_any_spelling(staff_text: StaffTextRedactor) -> None:
+    """teams.yml: klachten@vlietstad.nl (the complaints team), 050-599 77 55 (DUO's referral)."""
+    text = "Mail Klachten@Vlietstad.nl of bel DUO op 050 599 7755; niet jan@vlietstad.nl of 050-599 77 56."
+    redaction = staff_text.redact(text)
+    assert redaction.text == "Mail Klachten@Vlietstad.nl of bel DUO op 050 599 7755; niet [e-mail] of [telefoon]."
+    assert staff_text.redact("bel 14 0123, keuze 3").kinds == ()  # a service number: never redacted at all
+
+
+def test_without_a_directory_every_contact_is_redacted() -> None:
+    assert StaffTextRedactor().redact("klachten@vlietstad.nl").text == "[e-mail]"

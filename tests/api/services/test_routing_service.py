@@ -1,5 +1,6 @@
 """The router the api builds from its settings: the configured embedder, the gateway's crisis
-phrases, example vectors cached under the data dir. Hashing embedder: no model download."""
+phrases, example vectors cached under the data dir; the route API's request routed on its redacted
+text. Hashing embedder: no model download."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from api.services.routing_service import open_router
+from api.services.routing_service import open_router, route_redacted
 from api.settings import PROJECT_ROOT, Settings
 from knowledge.embedding import make_embedder
 from knowledge.index import build_index
@@ -54,3 +55,34 @@ def test_the_searchs_model_is_shared_and_cached_queries_wrap_it(settings: Settin
     cached = open_router(settings, search=search, cached_queries=True)
     assert search.embedder is cached.embedder and search.embedder is not model
     assert search.embedder.name == model.name
+
+
+class RecordingRouter:
+    """What the router is given: the route API's only way to pass text on."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, list[dict[str, object]]]] = []
+
+    def route(self, message: str, *, conversation: list[dict[str, object]], **_: object) -> str:
+        self.calls.append((message, conversation))
+        return "decision"
+
+
+def test_the_route_api_routes_the_redacted_message_and_turns() -> None:
+    router = RecordingRouter()
+    conversation = [{"role": "user", "text": "mijn IBAN is NL91ABNA0417164300"}, {"role": "bot", "text": "Dank u."}]
+    decision = route_redacted(
+        router,  # type: ignore[arg-type]
+        "Mail naar jan.jansen@example.nl over de aanslag",
+        conversation=conversation,
+    )
+    assert decision == "decision"
+    assert router.calls == [(
+        "Mail naar [e-mail] over de aanslag",
+        [{"role": "user", "text": "mijn IBAN is [IBAN]"}, {"role": "bot", "text": "Dank u."}],
+    )]  # fmt: skip
+
+
+def test_a_crisis_is_still_a_crisis_after_redaction(settings: Settings) -> None:
+    decision = route_redacted(open_router(settings), "ik wil er niet meer zijn, mijn nummer is 0612345678")
+    assert (decision.team, decision.status) == ("crisis", "crisis")

@@ -143,6 +143,19 @@ def test_every_internal_document_shown_is_audited_with_the_question_only(
     assert "urgentiecommissie" not in str(audited(sessions))  # the earlier question is not kept
 
 
+def test_the_question_and_the_earlier_ones_are_answered_and_audited_redacted(
+    answers: StaffAnswers, sessions: sessionmaker[Session]
+) -> None:
+    user = wonen(sessions)
+    answer = answers.ask(
+        "Hoeveel punten zijn nodig voor woonurgentie van BSN 111222333?",
+        user=user, history=["Wat doet de urgentiecommissie voor jan.jansen@example.nl?"],
+    )  # fmt: skip
+    assert answer.citation is not None and answer.citation.doc_id == "punten"  # still answered
+    queries = {str(details["query"]) for _, _, details in audited(sessions)}
+    assert queries == {"Hoeveel punten zijn nodig voor woonurgentie van BSN [BSN]?"}
+
+
 def test_a_follow_up_keeps_the_page_of_the_conversation(answers: StaffAnswers, sessions: sessionmaker[Session]) -> None:
     user = wonen(sessions)
     alone = answers.ask("en de termijn?", user=user)

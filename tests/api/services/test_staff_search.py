@@ -20,6 +20,7 @@ from api.services.staff_search import (
     doc_type,
     explain,
     reader_for,
+    record_shown,
     section_anchor,
 )
 from api.services.users import User, UserStore
@@ -160,6 +161,24 @@ def test_staff_find_their_teams_internal_document_and_it_is_audited(
     assert passage.why.startswith("words matched (")
     shown = [r.doc_id for r in results if r.audience == "internal"]
     assert audited(sessions) == sorted((user.username, "document.shown", doc_id) for doc_id in shown)
+
+
+def test_a_query_with_personal_data_is_searched_and_audited_redacted(
+    staff_search: StaffSearch, sessions: sessionmaker[Session]
+) -> None:
+    user = make_user(sessions, "staff", teams=("burgerzaken",))
+    results = staff_search.search("codewoord spoedbalie voor BSN 111222333, bel 0612345678", user=user)
+    assert results[0].doc_id == "spoed"  # the rest of the query still finds it
+    entries = AuditLog(sessions=sessions).entries(action="document.shown")
+    assert [e.details for e in entries] == [{"query": "codewoord spoedbalie voor BSN [BSN], bel [telefoon]"}]
+
+
+def test_the_audit_of_a_shown_document_never_holds_a_query_in_clear(sessions: sessionmaker[Session]) -> None:
+    """record_shown is the one writer of a query: whatever a caller passes, it keeps the redacted text."""
+    user = make_user(sessions, "staff")
+    record_shown(sessions, user=user, doc_ids=["spoed", "spoed"], query="huisbezoek NL91ABNA0417164300 " + "x" * 600)
+    [entry] = AuditLog(sessions=sessions).entries(action="document.shown")
+    assert entry.details["query"].startswith("huisbezoek [IBAN] x") and len(entry.details["query"]) == 500
 
 
 def test_another_teams_internal_document_is_never_found(
