@@ -20,6 +20,7 @@ import actions
 from actions import context as action_context
 from actions.dialogue_config import wording
 from api.nul_characters import refuse_nul_characters
+from api.refusals import Refusal, refusal_response
 from api.routers import actions_webhook, admin, admin_users, api_docs, auth, citizen, health, moderator, routing, staff
 from api.same_origin import SameOriginWrites
 from api.security_headers import SecurityHeaders
@@ -236,6 +237,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None if production else "/redoc", dependencies=[Depends(refuse_nul_characters)],
     )  # fmt: skip
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(Refusal, refusal_response)
     app.add_middleware(SameOriginWrites)
     app.add_middleware(
         SecurityHeaders, frame_ancestors=settings.frame_ancestors, hsts=settings.environment == "production"

@@ -44,10 +44,20 @@ class FieldProblem(BaseModel):
     type: str | None
 
 
+class Refused(BaseModel):
+    """A refusal the api explains itself (api/refusals.py): `detail` in English, `code` for a page to
+    word in its reader's language."""
+
+    detail: str
+    code: str
+
+
 class Unprocessable(BaseModel):
-    """A 422: the invalid parts of the request, or a sentence saying what is wrong with it."""
+    """A 422: the invalid parts of the request, or a sentence saying what is wrong with it (with its
+    `code` where the route gives one)."""
 
     detail: list[FieldProblem] | str
+    code: str | None = None
 
 
 # `responses=` of a route that refuses some valid-looking input itself, with a sentence (422).

@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, Depends, HTTPException, Path, status
+from fastapi import APIRouter, Depends, Path, status
 from pydantic import BaseModel, Field
 
 from api.deps import CurrentUser, UsersDep, require_role
-from api.schemas import Timestamp, Unprocessable
+from api.refusals import Refusal
+from api.schemas import Refused, Timestamp, Unprocessable
+from api.services.passwords import Weakness
 from api.services.users import AccessEnded, UnknownUser, User, UserConflict, UserError
 
 router = APIRouter(prefix="/api/admin/users", tags=["admin"], dependencies=[Depends(require_role("admin"))])
@@ -18,12 +20,30 @@ router = APIRouter(prefix="/api/admin/users", tags=["admin"], dependencies=[Depe
 Username = Annotated[str, Path(min_length=1, max_length=64)]
 T = TypeVar("T")
 
+
+class AccountUnprocessable(Unprocessable):
+    """A 422 of the accounts API. Its codes: username_invalid, display_name_too_long, unknown_role,
+    unknown_team (`teams`), password_too_short (`min_length`), password_too_long (`max_length`),
+    password_too_weak (`score` of 4, `min_score` needed, `weaknesses`: the guessable patterns found)."""
+
+    min_length: int | None = None
+    max_length: int | None = None
+    score: int | None = None
+    min_score: int | None = None
+    weaknesses: list[Weakness] | None = None
+    teams: list[str] | None = None
+
+
 ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"description": "No user with this username."},
-    409: {"description": "The username is taken, or an admin tries to disable their own account."},
+    404: {"model": Refused, "description": "No user with this username (code unknown_user)."},
+    409: {
+        "model": Refused,
+        "description": "The username is taken (username_taken), or an admin tries to disable their own account "
+        "(own_account_disable) or to take the admin role from it (own_admin_role).",
+    },
     422: {
-        "model": Unprocessable,
-        "description": "Not allowed: a weak password, an unknown role or team (the detail says why).",
+        "model": AccountUnprocessable,
+        "description": "Not allowed: a weak password, an unknown role or team (`detail` says why, `code` which).",
     },
 }
 
@@ -75,12 +95,13 @@ class AccessEndedOut(BaseModel):
 def _change(action: Callable[[], T]) -> T:
     try:
         return action()
-    except UnknownUser as error:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
-    except UserConflict as error:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
     except UserError as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
+        status_code = (
+            status.HTTP_404_NOT_FOUND if isinstance(error, UnknownUser)
+            else status.HTTP_409_CONFLICT if isinstance(error, UserConflict)
+            else status.HTTP_422_UNPROCESSABLE_CONTENT
+        )  # fmt: skip
+        raise Refusal(status_code, str(error), code=error.code, **error.details) from None
 
 
 @router.get("")

@@ -5,16 +5,16 @@ accepts logged-in people only, so a token can never make another token."""
 
 from __future__ import annotations
 
-import html
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field, field_validator
 
 from api.deps import CurrentUser, SettingsDep, StaffAnswersDep, StaffSearchDep, UsersDep, require_role
-from api.schemas import UNPROCESSABLE, RowId, Timestamp
+from api.refusals import Refusal
+from api.schemas import UNPROCESSABLE, Refused, RowId, Timestamp
 from api.services.database import utcnow
 from api.services.staff_answers import MAX_HISTORY, Citation, StaffAnswer
 from api.services.staff_search import DocumentResult, Filters
@@ -27,6 +27,9 @@ tokens_router = APIRouter(
     prefix="/api/staff/tokens", tags=["staff"], dependencies=[Depends(require_role("staff", "admin"))]
 )
 page_router = APIRouter(tags=["staff"])
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": Refused, "description": "Not there, or not this person's to see (`code` says which kind)."}
+}
 
 
 @page_router.get("/staff", include_in_schema=False)
@@ -36,13 +39,17 @@ def workspace_page(settings: SettingsDep) -> FileResponse:
 
 
 class PassageOut(BaseModel):
+    """Why the passage was found is in its figures: the query's words it contains (`matched_terms`,
+    as lemmas) with their BM25 score, and the similarity in meaning (`dense_score`); a page words
+    them in its reader's language."""
+
     section: str
     html: str
     score: float
-    bm25_score: float
-    dense_score: float
-    matched_terms: list[str]
-    why: str
+    bm25_score: float = Field(description="the word match (BM25); 0 when none of the query's words occur")
+    dense_score: float = Field(description="the similarity in meaning (cosine of the embeddings)")
+    matched_terms: list[str] = Field(description="the query's words (lemmas) the passage contains")
+    why: str = Field(deprecated=True, description="the same figures as one English sentence")
 
 
 class DocumentResultOut(BaseModel):
@@ -67,7 +74,7 @@ class DocumentResultOut(BaseModel):
 
 class DocumentOut(BaseModel):
     doc_id: str
-    title: str
+    title: str = Field(description="plain text (escape it where it goes into HTML)")
     url: str | None
     team: str | None
     audience: str
@@ -117,7 +124,7 @@ def search(
     effective_until: date | None = Query(None, alias="until"),
 ) -> list[DocumentResultOut]:
     if not q.strip():
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "The question is empty.")
+        raise Refusal(status.HTTP_422_UNPROCESSABLE_CONTENT, "The question is empty.", code="question_empty")
     filters = Filters(team=team, doc_type=doc_type, effective_from=effective_from, effective_until=effective_until)
     return [DocumentResultOut.of(r) for r in staff_search.search(q, user=user, filters=filters, k=k)]
 
@@ -183,15 +190,15 @@ def ask(body: AskIn, user: CurrentUser, staff_answers: StaffAnswersDep) -> Answe
     return AnswerOut.of(staff_answers.ask(body.question, user=user, history=body.history, language=body.language))
 
 
-@router.get("/documents/{doc_id}")
+@router.get("/documents/{doc_id}", responses=NOT_FOUND)
 def document(doc_id: str, user: CurrentUser, staff_search: StaffSearchDep) -> DocumentOut:
     opened = staff_search.open_document(doc_id, user=user)
     if opened is None:
         # The same answer for "does not exist" and "not yours": nothing leaks.
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "No document with this id.")
+        raise Refusal(status.HTTP_404_NOT_FOUND, "No document with this id.", code="document_not_found")
     doc, body = opened
     return DocumentOut(
-        doc_id=doc.id, title=html.escape(doc.title), url=doc.url, team=doc.team, audience=doc.audience,
+        doc_id=doc.id, title=doc.title, url=doc.url, team=doc.team, audience=doc.audience,
         effective_date=doc.effective_date, version=doc.version, html=body,
     )  # fmt: skip
 
@@ -201,7 +208,7 @@ def create_token(body: TokenIn, user: CurrentUser, users: UsersDep) -> TokenCrea
     """A token that expires after api_token_ttl_days; creation is audited (never the value)."""
     name = body.name.strip()
     if not name:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "The name is empty.")
+        raise Refusal(status.HTTP_422_UNPROCESSABLE_CONTENT, "The name is empty.", code="token_name_empty")
     created, token = users.create_token(user, name=name, scopes=body.scopes)
     return TokenCreated(**TokenOut.of(created).model_dump(), token=token)
 
@@ -211,7 +218,7 @@ def list_tokens(user: CurrentUser, users: UsersDep) -> list[TokenOut]:
     return [TokenOut.of(token) for token in users.tokens(user)]
 
 
-@tokens_router.delete("/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
+@tokens_router.delete("/{token_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
 def revoke_token(token_id: RowId, user: CurrentUser, users: UsersDep) -> None:
     if not users.revoke_token(user, token_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "No such token.")
+        raise Refusal(status.HTTP_404_NOT_FOUND, "No such token.", code="token_not_found")

@@ -55,7 +55,7 @@ class Passage:
     bm25_score: float
     dense_score: float
     matched_terms: list[str]
-    why: str
+    why: str  # the figures above in English (explain()), for API clients
 
 
 @dataclass(frozen=True)
@@ -217,6 +217,8 @@ def record_shown(sessions: sessionmaker[Session], *, user: User, doc_ids: list[s
 
 
 def explain(hit: Hit, matched: list[str]) -> str:
+    """The passage's figures as one English sentence, for API clients; the workspace page words the
+    figures themselves (bm25_score, dense_score, matched_terms) in its reader's language."""
     parts = []
     if hit.bm25_score > 0:
         words = ", ".join(matched) if matched else "related words"

@@ -73,7 +73,13 @@ class AccessEnded:
 
 
 class UserError(ValueError):
-    """A user could not be created or changed (message says why)."""
+    """A user could not be created or changed: the message says why in English (command line, API
+    clients); `code` and `details` say it for a page that words it in its reader's language."""
+
+    def __init__(self, message: str, *, code: str, **details: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.details = details
 
 
 class UnknownUser(UserError):
@@ -136,18 +142,18 @@ class UserStore:
         """`actor`/`actor_id`: who creates the account, for the audit log (an admin, or `cli:<login>`)."""
         username = _normalise(username)
         if not username or len(username) > 64:
-            raise UserError("A username is 1 to 64 characters.")
+            raise UserError("A username is 1 to 64 characters.", code="username_invalid")
         _check_roles(roles)
         self._check_teams(teams or [])
         display_name = (display_name or "").strip() or username
         if len(display_name) > 128:
-            raise UserError("A display name is at most 128 characters.")
+            raise UserError("A display name is at most 128 characters.", code="display_name_too_long")
         problem = password_problem(password, user_inputs=(username, display_name))
         if problem:
-            raise UserError(problem)
+            raise UserError(problem.message, code=problem.code, **problem.details())
         with self._sessions.begin() as session:
             if session.scalars(select(UserRow).where(UserRow.username == username)).first():
-                raise UserConflict(f"User {username!r} exists already.")
+                raise UserConflict(f"User {username!r} exists already.", code="username_taken")
             row = UserRow(
                 username=username,
                 display_name=display_name,
@@ -180,7 +186,7 @@ class UserStore:
         with self._sessions.begin() as session:
             row = self._row(session, username)
             if actor_id is not None and row.id == actor_id:
-                raise UserConflict("You cannot disable your own account.")
+                raise UserConflict("You cannot disable your own account.", code="own_account_disable")
             row.active = False
             ended = self._end_access(session, row, actor=actor, actor_id=actor_id, reason="user.disabled")
             _audit(session, actor, actor_id, "user.disabled", row.username, _counts(ended))
@@ -200,7 +206,7 @@ class UserStore:
             row = self._row(session, username)
             problem = password_problem(password, user_inputs=(row.username, row.display_name))
             if problem:
-                raise UserError(problem)
+                raise UserError(problem.message, code=problem.code, **problem.details())
             row.password_hash = _hasher.hash(password)
             ended = AccessEnded(sessions=_end_sessions(session, row), tokens=0)
             _audit(session, actor, actor_id, "user.password_reset", row.username, _counts(ended))
@@ -232,7 +238,7 @@ class UserStore:
         with self._sessions.begin() as session:
             row = self._row(session, username)
             if actor_id is not None and row.id == actor_id and roles is not None and "admin" not in roles:
-                raise UserConflict("You cannot take the admin role from your own account.")
+                raise UserConflict("You cannot take the admin role from your own account.", code="own_admin_role")
             before = {"roles": list(row.roles or []), "teams": list(row.teams or [])}
             if roles is not None:
                 row.roles = sorted(set(roles))
@@ -248,13 +254,14 @@ class UserStore:
         valid = [team.id for team in self._teams.values() if team.kind == "team"]
         unknown = sorted(set(teams) - set(valid))
         if unknown:
-            raise UserError(f"Unknown team {', '.join(unknown)}; the teams are: {', '.join(valid)}.")
+            message = f"Unknown team {', '.join(unknown)}; the teams are: {', '.join(valid)}."
+            raise UserError(message, code="unknown_team", teams=unknown)
 
     @staticmethod
     def _row(session: Session, username: str) -> UserRow:
         row = session.scalars(select(UserRow).where(UserRow.username == _normalise(username))).first()
         if row is None:
-            raise UnknownUser(f"No user {_normalise(username)!r}.")
+            raise UnknownUser(f"No user {_normalise(username)!r}.", code="unknown_user")
         return row
 
     @staticmethod
@@ -327,7 +334,7 @@ class UserStore:
         """A new token of `user`, made by them; the plain value is returned once and never stored."""
         wanted = frozenset(scopes)
         if not wanted or not wanted <= set(TOKEN_SCOPES):
-            raise UserError(f"A token's scope is one or more of {', '.join(TOKEN_SCOPES)}.")
+            raise UserError(f"A token's scope is one or more of {', '.join(TOKEN_SCOPES)}.", code="unknown_scope")
         now = now or utcnow()
         token = "lkt_" + secrets.token_urlsafe(32)
         with self._sessions.begin() as session:
@@ -385,7 +392,8 @@ class UserStore:
 def _check_roles(roles: list[str]) -> None:
     unknown = sorted(set(roles) - set(ROLES))
     if unknown or not roles:
-        raise UserError(f"Roles must be among {', '.join(ROLES)} (got {', '.join(roles) or 'none'}).")
+        message = f"Roles must be among {', '.join(ROLES)} (got {', '.join(roles) or 'none'})."
+        raise UserError(message, code="unknown_role")
 
 
 def _end_sessions(session: Session, row: UserRow) -> int:

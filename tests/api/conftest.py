@@ -46,7 +46,7 @@ Gebruik codewoord TULP-7 bij de spoedbalie.
 
 OTHER_TEAM = """---
 id: beleidsregel-kwijtschelding
-title: Beleidsregel kwijtschelding
+title: Beleidsregel kwijtschelding & betalingsregeling
 language: nl
 audience: internal
 team: belastingen

@@ -59,7 +59,7 @@ def test_an_admin_switches_answers_off_creates_and_disables_an_account_and_reads
     assert loket.client.get("/api/chat/status").json()["answers"] is False
     expect(page.locator('#switches tr[data-switch="chat"] .state')).to_have_text("Aan")
 
-    # A weak password: the API's reason next to the form, not JSON.
+    # A weak password: why, in Dutch from the page's own texts (never the api's English), not JSON.
     staff = f"bas-{uuid.uuid4().hex[:6]}"
     form = page.locator("#create")
     form.get_by_label("Gebruikersnaam").fill(staff)
@@ -69,14 +69,25 @@ def test_an_admin_switches_answers_off_creates_and_disables_an_account_and_reads
     form.locator("#new-roles").get_by_label("Medewerker").check()
     form.locator("#new-teams").get_by_label("Afval").check()
     form.get_by_role("button", name="Account aanmaken").click()
-    expect(page.locator("#create-errors")).to_contain_text("too easy to guess")
-    expect(page.locator("#create-errors")).not_to_contain_text("detail")
+    errors = page.locator("#create-errors")
+    expect(errors).to_contain_text("Dit wachtwoord is te makkelijk te raden (sterkte 1 van 4, minstens 3 nodig).")
+    expect(errors).to_contain_text("Het lijkt op een veelgebruikt wachtwoord.")
+    expect(errors).to_contain_text("Minstens 12 tekens en moeilijk te raden")
+    for english in ("too easy", "password", "detail", "common", "password_too_weak"):
+        expect(errors).not_to_contain_text(english)
 
     form.get_by_label("Wachtwoord", exact=True).fill(STAFF_PASSWORD)
     form.get_by_label("Wachtwoord nogmaals").fill(STAFF_PASSWORD)
     form.get_by_role("button", name="Account aanmaken").click()
     expect(page.locator("#users-status")).to_have_text(f"Account {staff} is aangemaakt.")
     expect(page.locator("#create-errors")).to_be_empty()
+    # The same username again: taken, said in Dutch.
+    form.get_by_label("Gebruikersnaam").fill(staff)
+    form.get_by_label("Wachtwoord", exact=True).fill(STAFF_PASSWORD)
+    form.get_by_label("Wachtwoord nogmaals").fill(STAFF_PASSWORD)
+    form.locator("#new-roles").get_by_label("Medewerker").check()
+    form.get_by_role("button", name="Account aanmaken").click()
+    expect(errors).to_have_text("Er is al een account met deze gebruikersnaam. Kies een andere.")
     row = page.locator(f'#users tr[data-username="{staff}"]')
     expect(row).to_contain_text("Bas de Vries")
     expect(row).to_contain_text("Medewerker")
@@ -131,4 +142,28 @@ def test_someone_who_is_not_an_admin_gets_no_access(loket: RunningLoket, browser
     loket.log_in_through_page(page, "/admin", name, PASSWORD)
     expect(page.get_by_role("alert")).to_have_text("Geen toegang. Deze pagina is alleen voor beheerders.")
     expect(page.locator("#admin-content")).to_be_hidden()
+    page.context.close()
+
+
+def test_an_admin_lands_on_the_admin_page_and_the_other_pages_link_to_it(
+    loket: RunningLoket,
+    browser: Browser,  # noqa: F811
+    admin: str,
+) -> None:
+    page = browser.new_context().new_page()
+    page.goto(f"{loket.settings.api_url}/login")
+    page.get_by_label("Gebruikersnaam").fill(admin)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    expect(page).to_have_url(f"{loket.settings.api_url}/admin")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Beheer")
+    for other in ("/staff", "/moderator"):
+        page.goto(f"{loket.settings.api_url}{other}")
+        page.get_by_role("link", name="Beheer").click()
+        expect(page).to_have_url(f"{loket.settings.api_url}/admin")
+    page.goto(f"{loket.settings.api_url}/staff")
+    page.get_by_role("button", name="EN", exact=True).click()
+    expect(page.get_by_role("link", name="Administration")).to_be_visible()
+    page.get_by_role("button", name="NL", exact=True).click()  # the language is kept for the next test's pages
+    expect(page.get_by_role("link", name="Beheer")).to_be_visible()
     page.context.close()

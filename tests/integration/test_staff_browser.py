@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -29,6 +30,15 @@ def test_staff_member_sees_own_team_instruction_with_citation_only(loket: Runnin
     expect(own).to_be_visible(timeout=30_000)
     expect(own.locator(".meta")).to_contain_text("intern")
     expect(own.locator("mark").first).to_be_visible()
+    # Why it was found, in Dutch words and numbers from the page's own texts.
+    expect(own.locator(".why").first).to_have_text(
+        re.compile(r"^Waarom: (zoekwoorden gevonden \(.+\): BM25 \d+,\d\d; )?overeenkomst in betekenis -?\d,\d\d$")
+    )
+    expect(page.locator("#results")).not_to_contain_text("meaning similarity")
+    expect(page.locator("#admin-link")).to_be_hidden()  # not an admin
+    page.get_by_role("button", name="EN", exact=True).click()
+    expect(own.locator(".why").first).to_have_text(re.compile(r"^Why: .*similarity in meaning -?\d\.\d\d$"))
+    page.get_by_role("button", name="NL", exact=True).click()
     own.locator("a.citation").first.click()
     expect(page.locator("#document-body")).to_contain_text("BZ-SPOED-14")
 

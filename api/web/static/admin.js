@@ -39,7 +39,29 @@ const TEXT = {
     passwordRule: "Minstens 12 tekens en moeilijk te raden, bijvoorbeeld drie of vier ongewone woorden.",
     fields: { username: "Gebruikersnaam", display_name: "Naam", password: "Wachtwoord", roles: "Rollen", teams: "Teams" },
     problems: { missing: "ontbreekt", string_too_short: "is te kort", string_too_long: "is te lang",
-                too_short: "kies er minstens één", too_long: "te veel gekozen", literal_error: "onbekende waarde" },
+                too_short: "kies er minstens één", too_long: "te veel gekozen", literal_error: "onbekende waarde",
+                invalid: "is niet geldig" },
+    errors: {
+      username_invalid: "Een gebruikersnaam heeft 1 tot 64 tekens.", display_name_too_long: "Een naam heeft hoogstens 128 tekens.",
+      username_taken: "Er is al een account met deze gebruikersnaam. Kies een andere.",
+      own_account_disable: "U kunt uw eigen account niet uitschakelen.",
+      own_admin_role: "U kunt uw eigen account de rol Beheerder niet afnemen.",
+      unknown_user: "Dit account bestaat niet (meer). Laad de pagina opnieuw.", unknown_role: "Onbekende rol.",
+      unknown_team: "Onbekend team: {teams}.",
+      password_too_short: "Een wachtwoord heeft minstens {min_length} tekens.",
+      password_too_long: "Een wachtwoord heeft hoogstens {max_length} tekens.",
+      password_too_weak: "Dit wachtwoord is te makkelijk te raden (sterkte {score} van 4, minstens {min_score} nodig).",
+    },
+    weaknesses: {
+      common_password: "Het lijkt op een veelgebruikt wachtwoord.",
+      personal_words: "Het bevat de gebruikersnaam of de naam van het account.",
+      names: "Het bevat een veelvoorkomende voor- of achternaam.", common_words: "Het bevat een veelvoorkomend woord.",
+      predictable_substitutions: "Voorspelbare vervangingen, zoals '@' voor 'a', maken het nauwelijks moeilijker.",
+      reversed_words: "Een woord achterstevoren is nauwelijks moeilijker te raden.",
+      keyboard_pattern: "Het bevat een patroon van toetsen naast elkaar, zoals 'qwerty' of 'asdf'.",
+      repeats: "Het bevat herhalingen, zoals 'aaa' of 'abcabc'.", sequence: "Het bevat een reeks, zoals 'abc' of '1234'.",
+      dates: "Het bevat een datum of jaartal.",
+    },
     auditTitle: "Auditlog", auditAction: "Actie", allActions: "Alle acties", auditCsv: "Download als CSV",
     auditHint: "De laatste 100 regels, nieuwste bovenaan.", timeColumn: "Tijd", actorColumn: "Door",
     actionColumn: "Actie", targetColumn: "Betreft", detailsColumn: "Details", noEntries: "Geen regels.",
@@ -100,7 +122,29 @@ const TEXT = {
     passwordRule: "At least 12 characters and hard to guess, for example three or four uncommon words.",
     fields: { username: "Username", display_name: "Name", password: "Password", roles: "Roles", teams: "Teams" },
     problems: { missing: "is missing", string_too_short: "is too short", string_too_long: "is too long",
-                too_short: "choose at least one", too_long: "too many chosen", literal_error: "unknown value" },
+                too_short: "choose at least one", too_long: "too many chosen", literal_error: "unknown value",
+                invalid: "is not valid" },
+    errors: {
+      username_invalid: "A username has 1 to 64 characters.", display_name_too_long: "A name has at most 128 characters.",
+      username_taken: "There is already an account with this username. Choose another one.",
+      own_account_disable: "You cannot disable your own account.",
+      own_admin_role: "You cannot take the Administrator role from your own account.",
+      unknown_user: "This account does not exist (any more). Reload the page.", unknown_role: "Unknown role.",
+      unknown_team: "Unknown team: {teams}.",
+      password_too_short: "A password has at least {min_length} characters.",
+      password_too_long: "A password has at most {max_length} characters.",
+      password_too_weak: "This password is too easy to guess (strength {score} of 4, at least {min_score} needed).",
+    },
+    weaknesses: {
+      common_password: "It resembles a commonly used password.",
+      personal_words: "It contains the account's username or name.",
+      names: "It contains a common first name or surname.", common_words: "It contains a common word.",
+      predictable_substitutions: "Predictable substitutions, such as '@' for 'a', hardly make it harder.",
+      reversed_words: "A word spelled backwards is hardly harder to guess.",
+      keyboard_pattern: "It contains a pattern of neighbouring keys, such as 'qwerty' or 'asdf'.",
+      repeats: "It contains repeats, such as 'aaa' or 'abcabc'.", sequence: "It contains a sequence, such as 'abc' or '1234'.",
+      dates: "It contains a date or a year.",
+    },
     auditTitle: "Audit log", auditAction: "Action", allActions: "All actions", auditCsv: "Download as CSV",
     auditHint: "The latest 100 entries, newest first.", timeColumn: "Time", actorColumn: "By",
     actionColumn: "Action", targetColumn: "Concerns", detailsColumn: "Details", noEntries: "No entries.",
@@ -134,11 +178,14 @@ const state = { language: localStorage.getItem("loket.staffLanguage") === "en" ?
 const t = (key) => TEXT[state.language][key];
 const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
 
+// A refusal: its `code` and figures are worded below; the api's `detail` sentence is English, for
+// API clients, and never shown (only a 422's list of fields is read).
 class ApiError extends Error {
-  constructor(status, detail) {
-    super(typeof detail === "string" ? detail : "");
+  constructor(status, content) {
+    super(content && content.code ? String(content.code) : "");
     this.status = status;
-    this.detail = detail;
+    this.detail = content ? content.detail : null;
+    this.content = content || {};
   }
 }
 
@@ -154,11 +201,12 @@ async function api(path, { method = "GET", body } = {}) {
     throw new ApiError(401, null);
   }
   const content = await response.json().catch(() => ({}));
-  if (!response.ok) throw new ApiError(response.status, content.detail);
+  if (!response.ok) throw new ApiError(response.status, content);
   return content;
 }
 
-// An API refusal as sentences: the API's own sentence, or one line per invalid field (a 422's list).
+// An API refusal as sentences: its code in words (a weak password with what makes it weak), or one
+// line per invalid field (a 422's list).
 function showError(target, error) {
   target.replaceChildren();
   target.classList.remove("done");
@@ -167,17 +215,30 @@ function showError(target, error) {
     for (const problem of error.detail) {
       const field = (problem.loc || []).filter((part) => part !== "body").join(".");
       const item = document.createElement("li");
-      item.textContent = `${t("fields")[field] || field}: ${t("problems")[problem.type] || problem.msg}`;
+      item.textContent = `${t("fields")[field] || field}: ${t("problems")[problem.type] || t("problems").invalid}`;
       list.append(item);
     }
     target.append(list);
     return;
   }
+  const content = error instanceof ApiError ? error.content : {};
+  const template = t("errors")[content.code];
   const text = error instanceof ApiError && error.status === 403 ? t("denied")
-    : error instanceof ApiError && error.message ? error.message : t("failed");
+    : template ? fill(template, { ...content, teams: teamList(content.teams) }) : t("failed");
   const line = document.createElement("p");
   line.textContent = text;
   target.append(line);
+  if (content.code !== "password_too_weak") return;
+  const reasons = document.createElement("ul");
+  for (const weakness of content.weaknesses || []) {
+    if (!t("weaknesses")[weakness]) continue;
+    const item = document.createElement("li");
+    item.textContent = t("weaknesses")[weakness];
+    reasons.append(item);
+  }
+  const advice = document.createElement("p");
+  advice.textContent = t("passwordRule");
+  target.append(...(reasons.children.length ? [reasons] : []), advice);
 }
 
 // `done`: what happened (green); otherwise what is wrong (red).

@@ -48,5 +48,5 @@ document.getElementById("login").addEventListener("submit", async (event) => {
   // "//evil.example", a full address) could send the user to another site.
   const PAGES = ["/moderator", "/staff", "/admin", "/docs", "/redoc"];
   location.href = PAGES.includes(next) ? next
-    : me.roles.includes("moderator") || me.roles.includes("admin") ? "/moderator" : "/staff";
+    : me.roles.includes("admin") ? "/admin" : me.roles.includes("moderator") ? "/moderator" : "/staff";
 });

@@ -157,6 +157,7 @@ document.querySelectorAll("#filters select").forEach((s) => s.addEventListener("
 async function start() {
   const me = await api("/api/auth/me");
   $("me").textContent = me.display_name;
+  $("admin-link").hidden = !me.roles.includes("admin");
   state.teams = me.teams || [];
   const teams = await api("/api/moderator/teams");
   for (const team of teams) {

@@ -14,7 +14,11 @@ const TEXT = {
         question: "Uw vraag", followUp: "Vervolgvraag", questionExample: "Bijvoorbeeld: hoe lang is een urgentieverklaring geldig?",
         askButton: "Vraag", newQuestion: "Nieuwe vraag", you: "U", assistant: "Antwoord", thinking: "Even zoeken…",
         declined: "Daar heb ik geen informatie over in de documenten die u mag lezen.",
-        source: "Bron", seeAlso: "Zie ook", otherLanguage: { nl: "Dit document is in het Nederlands.", en: "Dit document is in het Engels." } },
+        source: "Bron", seeAlso: "Zie ook", otherLanguage: { nl: "Dit document is in het Nederlands.", en: "Dit document is in het Engels." },
+        whyWords: "zoekwoorden gevonden ({words}): BM25 {score}", relatedWords: "verwante woorden",
+        whyMeaning: "overeenkomst in betekenis {score}", admin: "Beheer",
+        denied: "Geen toegang. Deze pagina is voor medewerkers.",
+        errors: { question_empty: "Vul een vraag of zoekwoorden in.", document_not_found: "Dit document bestaat niet of u mag het niet lezen." } },
   en: { title: "Search policy and legislation", logout: "Log out", modes: "Mode",
         modeSearch: "Search", modeAsk: "Ask a question",
         query: "Question or search words", queryExample: "For example: when may I make an urgent passport application?",
@@ -26,7 +30,11 @@ const TEXT = {
         question: "Your question", followUp: "Follow-up question", questionExample: "For example: how long is an urgency declaration valid?",
         askButton: "Ask", newQuestion: "New question", you: "You", assistant: "Answer", thinking: "Searching…",
         declined: "I have no information on that in the documents you may read.",
-        source: "Source", seeAlso: "See also", otherLanguage: { nl: "This document is in Dutch.", en: "This document is in English." } },
+        source: "Source", seeAlso: "See also", otherLanguage: { nl: "This document is in Dutch.", en: "This document is in English." },
+        whyWords: "search words found ({words}): BM25 {score}", relatedWords: "related words",
+        whyMeaning: "similarity in meaning {score}", admin: "Administration",
+        denied: "No access. This page is for staff members.",
+        errors: { question_empty: "Enter a question or search words.", document_not_found: "This document does not exist or you may not read it." } },
 };
 const TEAMS = ["burgerzaken", "belastingen", "afval", "openbare_ruimte", "parkeren", "vergunningen",
   "zorg_welzijn", "werk_inkomen", "handhaving", "wonen", "klachten_bezwaar", "klantcontact"];
@@ -39,12 +47,16 @@ const $ = (id) => document.getElementById(id);
 const state = { language: localStorage.getItem("loket.staffLanguage") === "en" ? "en" : "nl", me: null,
   turns: [], results: [] };
 const t = (key) => TEXT[state.language][key];
+const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
+const decimal = (value) => value.toLocaleString(state.language === "en" ? "en-GB" : "nl-NL",
+  { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
+// A refusal in the reader's language, from its code; the api's `detail` is English, never shown.
 async function api(path, options = {}) {
   const response = await fetch(path, options);
   if (response.status === 401) { location.href = `/login?next=${encodeURIComponent("/staff")}`; throw new Error("login"); }
   const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(typeof body.detail === "string" ? body.detail : t("failed"));
+  if (!response.ok) throw new Error(response.status === 403 ? t("denied") : t("errors")[body.code] || t("failed"));
   return body;
 }
 
@@ -62,7 +74,20 @@ function applyLanguage(language) {
 }
 
 function showMe() {
-  if (state.me) $("me").textContent = `${state.me.display_name} (${state.me.teams.join(", ") || t("noTeam")})`;
+  if (!state.me) return;
+  $("me").textContent = `${state.me.display_name} (${state.me.teams.join(", ") || t("noTeam")})`;
+  $("admin-link").hidden = !state.me.roles.includes("admin");
+}
+
+// Why a passage was found, from its figures: the query's words it contains, and its meaning.
+function explanation(passage) {
+  const parts = [];
+  if (passage.bm25_score > 0) {
+    const words = passage.matched_terms.length ? passage.matched_terms.join(", ") : t("relatedWords");
+    parts.push(fill(t("whyWords"), { words, score: decimal(passage.bm25_score) }));
+  }
+  parts.push(fill(t("whyMeaning"), { score: decimal(passage.dense_score) }));
+  return parts.join("; ");
 }
 
 function anchor(section) {
@@ -94,7 +119,7 @@ function renderResult(doc) {
     text.innerHTML = passage.html;  // escaped by the server; only <mark> is markup
     const why = document.createElement("p");
     why.className = "why";
-    why.textContent = `${t("why")}: ${passage.why}`;
+    why.textContent = `${t("why")}: ${explanation(passage)}`;
     block.append(text, cite, why);
     item.append(block);
   }

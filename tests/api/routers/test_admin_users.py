@@ -54,22 +54,27 @@ def test_an_admin_creates_and_lists_a_user(client: TestClient, admin: str) -> No
     assert created.json() in client.get("/api/admin/users").json()
     assert "password" not in str(client.get("/api/admin/users").json()).lower()
     assert audit_of(client, name) == [(admin, "user.created", {"roles": ["staff"], "teams": ["afval"]})]
-    assert client.post("/api/admin/users", json=body).status_code == 409
+    taken = client.post("/api/admin/users", json=body)
+    assert taken.status_code == 409
+    assert taken.json() == {"detail": f"User {name!r} exists already.", "code": "username_taken"}
 
 
 @pytest.mark.parametrize(
-    ("change", "status", "fragment"),
-    [({"password": "aaaaaaaaaaaa"}, 422, 'Repeats like \\"aaa\\"'),
-     ({"password": "kort"}, 422, "at least 12"),
-     ({"teams": ["no_such_team_xyz"]}, 422, "the teams are: burgerzaken"),
-     ({"teams": ["belastingdienst"]}, 422, "Unknown team belastingdienst"),
-     ({"roles": ["boss"]}, 422, "roles"),
-     ({"roles": []}, 422, "roles")],
+    ("change", "status", "fragment", "code"),
+    [({"password": "aaaaaaaaaaaa"}, 422, 'Repeats like \\"aaa\\"', "password_too_weak"),
+     ({"password": "kort"}, 422, "at least 12", "password_too_short"),
+     ({"teams": ["no_such_team_xyz"]}, 422, "the teams are: burgerzaken", "unknown_team"),
+     ({"teams": ["belastingdienst"]}, 422, "Unknown team belastingdienst", "unknown_team"),
+     ({"roles": ["boss"]}, 422, "roles", None),
+     ({"roles": []}, 422, "roles", None)],
 )  # fmt: skip
-def test_a_refused_user_says_why(client: TestClient, admin: str, change: dict, status: int, fragment: str) -> None:
+def test_a_refused_user_says_why(
+    client: TestClient, admin: str, change: dict, status: int, fragment: str, code: str | None
+) -> None:
     body = {"username": fresh(), "password": PASSWORD, "roles": ["staff"], **change}
     response = client.post("/api/admin/users", json=body)
     assert response.status_code == status and fragment in response.text
+    assert response.json().get("code") == code  # a list of invalid fields (roles) has its codes per field
     assert body["password"] not in response.text or len(body["password"]) < 5  # never echoed
     assert body["username"] not in [u["username"] for u in client.get("/api/admin/users").json()]
 
@@ -106,9 +111,11 @@ def test_disabling_a_leaver_ends_their_session_and_tokens_at_once(client: TestCl
 def test_an_admin_cannot_disable_themself_and_unknown_users_are_404(client: TestClient, admin: str) -> None:
     response = client.post(f"/api/admin/users/{admin}/disable")
     assert response.status_code == 409 and "your own account" in response.json()["detail"]
+    assert response.json()["code"] == "own_account_disable"
     assert client.get("/api/auth/me").status_code == 200
     for action in ("disable", "enable", "revoke"):
-        assert client.post(f"/api/admin/users/{fresh()}/{action}").status_code == 404
+        unknown = client.post(f"/api/admin/users/{fresh()}/{action}")
+        assert unknown.status_code == 404 and unknown.json()["code"] == "unknown_user"
     assert client.post(f"/api/admin/users/{fresh()}/reset-password", json={"password": NEW_PASSWORD}).status_code == 404
     assert client.post(f"/api/admin/users/{'x' * 65}/disable").status_code == 422
 
@@ -121,6 +128,10 @@ def test_a_password_reset_ends_the_sessions_and_follows_the_rule(client: TestCli
     login(client, admin)
     weak = client.post(f"/api/admin/users/{user}/reset-password", json={"password": f"{user}!!"})
     assert weak.status_code == 422 and "too easy to guess" in weak.json()["detail"]
+    # The figures a page words in its own language: the score, the score needed, what makes it weak.
+    assert weak.json()["code"] == "password_too_weak"
+    assert weak.json()["weaknesses"][0] == "personal_words" and weak.json()["min_score"] == 3
+    assert 0 <= weak.json()["score"] < 3
     reset = client.post(f"/api/admin/users/{user}/reset-password", json={"password": NEW_PASSWORD})
     assert reset.status_code == 200 and reset.json() == {"sessions_ended": 1, "tokens_revoked": 0}
     assert audit_of(client, user)[-1] == (admin, "user.password_reset", {"sessions_ended": 1, "tokens_revoked": 0})
@@ -185,9 +196,11 @@ def test_moving_to_another_team_takes_effect_for_sessions_and_tokens_at_once(cli
 
 def test_access_changes_are_validated(client: TestClient, admin: str) -> None:
     user = create_user(client, "staff")
-    assert client.patch(f"/api/admin/users/{user}", json={"teams": ["no_such_team_xyz"]}).status_code == 422
+    unknown_team = client.patch(f"/api/admin/users/{user}", json={"teams": ["no_such_team_xyz"]})
+    assert unknown_team.status_code == 422
+    assert (unknown_team.json()["code"], unknown_team.json()["teams"]) == ("unknown_team", ["no_such_team_xyz"])
     assert client.patch(f"/api/admin/users/{user}", json={"roles": []}).status_code == 422
     assert client.patch(f"/api/admin/users/{fresh()}", json={"teams": []}).status_code == 404
     own = client.patch(f"/api/admin/users/{admin}", json={"roles": ["staff"]})
-    assert own.status_code == 409 and "admin role" in own.json()["detail"]
+    assert own.status_code == 409 and "admin role" in own.json()["detail"] and own.json()["code"] == "own_admin_role"
     assert client.get("/api/admin/users").status_code == 200  # still an admin

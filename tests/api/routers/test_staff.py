@@ -37,6 +37,8 @@ def test_staff_find_their_teams_internal_instruction_with_citation_and_highlight
     passage = top["passages"][0]
     assert "<mark>codewoord</mark>" in passage["html"] and "TULP-7" in passage["html"]
     assert "codewoord" in passage["matched_terms"]
+    # Why it was found, as figures a page words in its reader's language (`why`: the same, in English).
+    assert passage["bm25_score"] > 0 and 0 < passage["dense_score"] <= 1
     assert "BM25" in passage["why"] and "meaning similarity" in passage["why"]
     opened = client.get("/api/staff/documents/werkinstructie-spoed").json()
     assert "TULP-7" in opened["html"]
@@ -52,7 +54,7 @@ def test_another_teams_staff_never_see_it_by_search_or_by_id(client: TestClient)
     missing = client.get("/api/staff/documents/werkinstructie-spoed")
     unknown = client.get("/api/staff/documents/does-not-exist")
     assert missing.status_code == unknown.status_code == 404
-    assert missing.json() == unknown.json()
+    assert missing.json() == unknown.json() == {"detail": "No document with this id.", "code": "document_not_found"}
     client.cookies.clear()
 
 
@@ -158,6 +160,7 @@ def test_search_parameters_are_checked(client: TestClient) -> None:
     for params in ({"q": "   "}, {"q": "x" * 1001}, {"q": "paspoort", "k": 0}, {"q": "paspoort", "k": 51},
                    {"q": "paspoort", "from": "gisteren"}):  # fmt: skip
         assert client.get("/api/staff/search", params=params).status_code == 422, params
+    assert client.get("/api/staff/search", params={"q": "   "}).json()["code"] == "question_empty"
     assert len(client.get("/api/staff/search", params={"q": "paspoort kosten", "k": 1}).json()) <= 1
     client.cookies.clear()
 
@@ -165,7 +168,8 @@ def test_search_parameters_are_checked(client: TestClient) -> None:
 def test_an_opened_document_carries_its_details(client: TestClient) -> None:
     staff_login(client, "staff", teams=("belastingen",))
     opened = client.get("/api/staff/documents/beleidsregel-kwijtschelding").json()
-    assert opened["title"] == "Beleidsregel kwijtschelding"
+    # Plain text, as written: the page escapes it where it goes into HTML (it sets it as text).
+    assert opened["title"] == "Beleidsregel kwijtschelding & betalingsregeling"
     assert (opened["team"], opened["audience"]) == ("belastingen", "internal")
     assert opened["effective_date"] == "2026-01-01"
     assert '<h2 id="vrijlating">Vrijlating</h2>' in opened["html"]
@@ -248,7 +252,8 @@ def test_tokens_are_listed_without_their_value_and_only_their_owner_revokes_them
 
     staff_login(client, "staff")  # someone else
     assert client.get("/api/staff/tokens").json() == []
-    assert client.delete(f"/api/staff/tokens/{token['id']}").status_code == 404
+    refused = client.delete(f"/api/staff/tokens/{token['id']}")
+    assert refused.status_code == 404 and refused.json()["code"] == "token_not_found"
     assert client.get("/api/staff/search", params={"q": "paspoort"},
                       headers={"Authorization": f"Bearer {token['token']}"}).status_code == 200  # fmt: skip
     client.cookies.clear()
@@ -285,7 +290,8 @@ def test_a_token_expires_after_the_ttl_and_says_so(client: TestClient) -> None:
 def test_a_tokens_scope_is_one_or_more_known_scopes(client: TestClient, scopes: object) -> None:
     staff_login(client, "staff")
     assert client.post("/api/staff/tokens", json={"name": "x", "scopes": scopes}).status_code == 422
-    assert client.post("/api/staff/tokens", json={"name": "   "}).status_code == 422
+    blank = client.post("/api/staff/tokens", json={"name": "   "})
+    assert blank.status_code == 422 and blank.json()["code"] == "token_name_empty"
     client.cookies.clear()
 
 

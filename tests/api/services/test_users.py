@@ -65,6 +65,23 @@ def test_user_creation_is_validated(users: UserStore, kwargs: dict[str, object],
         users.create(**arguments)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "code", "details"),
+    [({"password": "short"}, "password_too_short", {"min_length": 12}),
+     ({"password": "aaaaaaaaaaaa"}, "password_too_weak", {"score": 0, "min_score": 3, "weaknesses": ["repeats"]}),
+     ({"roles": ["boss"]}, "unknown_role", {}),
+     ({"username": " "}, "username_invalid", {}),
+     ({"display_name": "x" * 129}, "display_name_too_long", {})],
+)  # fmt: skip
+def test_a_refusal_carries_a_code_and_its_figures(
+    users: UserStore, kwargs: dict[str, object], code: str, details: dict[str, object]
+) -> None:
+    arguments: dict[str, object] = {"username": unique("u"), "password": PASSWORD, "roles": ["staff"], **kwargs}
+    with pytest.raises(UserError) as refused:
+        users.create(**arguments)  # type: ignore[arg-type]
+    assert (refused.value.code, refused.value.details) == (code, details)
+
+
 def test_usernames_are_normalised_and_unique(users: UserStore) -> None:
     name = unique("anna")
     user = users.create(
@@ -72,8 +89,9 @@ def test_usernames_are_normalised_and_unique(users: UserStore) -> None:
     )
     assert user.username == name and user.display_name == name
     assert user.roles == {"staff"} and user.teams == {"afval", "wonen"}
-    with pytest.raises(UserError, match="exists already"):
+    with pytest.raises(UserError, match="exists already") as taken:
         users.create(username=name, password=PASSWORD, roles=["moderator"])
+    assert taken.value.code == "username_taken"
     assert [u.username for u in users.all()].count(name) == 1
 
 
