@@ -12,18 +12,25 @@ things in such a query are used before the fused ranking (knowledge/search.py) d
   person uses ("bijstandsnorm", "uitkering") also match the words of the statutes ("norm",
   "bijstand"), in BM25 and in the query the dense model embeds.
 
-The article stays the unit of retrieval: an article ranks by its best passage.
+The article stays the unit of retrieval. Without a fitted ranker an article ranks by its best
+passage in the fusion; with one (data/search/statute_ranker.yml, fitted on the dev split by
+`loket eval retrieval --fit`), the candidate articles are ordered by a linear score over
+ARTICLE_FEATURES: the fused rank, the best passage's dense, BM25 and coverage scores, and how
+well the query matches the article's opening passage and the article as a whole.
 """
 
 from __future__ import annotations
 
+import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
+from knowledge.answerability import LinearModel, fit_pairwise
 from knowledge.glossary import Glossary
 from knowledge.index import KnowledgeIndex, load_index
 from knowledge.languages import SUPPORTED_LANGUAGES
@@ -113,6 +120,76 @@ def article_references(query: str) -> list[Reference]:
     return references
 
 
+# What the article ranker sees of a candidate article (article_features).
+ARTICLE_FEATURES = ("rrf", "dense", "bm25", "coverage", "first_dense", "article_dense")
+
+
+def load_ranker(path: Path, embedder: str) -> LinearModel | None:
+    """The fitted article ranker for this embedder (similarity scales differ per model), if any."""
+    if not path.exists():
+        return None
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    fitted = (data.get("models") or {}).get(embedder)
+    return LinearModel.from_json(fitted, ARTICLE_FEATURES) if fitted else None
+
+
+def write_ranker(path: Path, embedder: str, model: LinearModel, *, note: str = "") -> None:
+    """Store `model` for `embedder` in `path`, keeping the other embedders' models."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+    data = data or {}
+    models = dict(data.get("models") or {})
+    models[embedder] = model.to_json()
+    header = (
+        "# Article ranker of the staff statute search (knowledge/statute_search.py), per embedding\n"
+        "# model: a linear score over ARTICLE_FEATURES, fitted on data/eval/statutes_dev.jsonl with\n"
+        "# `loket eval retrieval --set data/eval/statutes_dev.jsonl --fit` (never on the test split).\n"
+    )
+    if note:
+        header += f"# {note}\n"
+    path.write_text(header + yaml.safe_dump({"models": models}, sort_keys=True, allow_unicode=True), encoding="utf-8")
+
+
+RankingGroup = tuple[list[dict[str, float]], list[bool]]  # one question: candidate articles, right or not
+FIT_DEPTH = 60  # candidate articles per question the ranker is fitted on (right ones further down are rare)
+
+
+def fit_ranker(groups: list[RankingGroup], *, c: float = 1.0) -> LinearModel:
+    """A pairwise ranker (knowledge/answerability.fit_pairwise) over the questions' candidate
+    articles: every right article should outscore every wrong one of its question."""
+    usable = [
+        (rows[:FIT_DEPTH], labels[:FIT_DEPTH]) for rows, labels in groups
+        if any(labels[:FIT_DEPTH]) and not all(labels[:FIT_DEPTH])
+    ]  # fmt: skip
+    if not usable:
+        raise ValueError("no question has both a right and a wrong candidate article")
+    return fit_pairwise(usable, ARTICLE_FEATURES, c=c)
+
+
+def rank_of_right(model: LinearModel | None, group: RankingGroup, *, depth: int = 10) -> int | None:
+    """1-based rank of the first right article when `model` orders the candidates (None: the
+    fused order), or None when it is not within `depth`."""
+    rows, labels = group
+    order = list(range(len(rows)))
+    if model is not None:
+        order.sort(key=lambda n: (-model.score(rows[n]), n))
+    return next((rank for rank, n in enumerate(order[:depth], 1) if labels[n]), None)
+
+
+def cross_validated_ranks(
+    groups: list[RankingGroup], *, folds: int = 5, seed: int = 0, c: float = 1.0
+) -> list[int | None]:
+    """Each question's rank_of_right under a ranker fitted on the other folds only."""
+    order = list(range(len(groups)))
+    random.Random(seed).shuffle(order)
+    ranks: list[int | None] = [None] * len(groups)
+    for fold in range(folds):
+        held = set(order[fold::folds])
+        model = fit_ranker([g for n, g in enumerate(groups) if n not in held], c=c)
+        for n in held:
+            ranks[n] = rank_of_right(model, groups[n])
+    return ranks
+
+
 MIN_FUZZY_LENGTH = 5  # shorter words have too many neighbours one edit away
 MAX_CORRECTIONS = 3
 
@@ -140,6 +217,7 @@ class StatuteSearch(KnowledgeSearch):
     first place in one retriever is worth 1 / (rrf_k + 1).
     expand_dense: also give the dense model the legal synonyms of the query's words.
     fuzzy: a query word no article contains also matches the index terms one edit away.
+    ranker: orders the candidate articles (ARTICLE_FEATURES); None keeps the fused order.
     """
 
     def __init__(
@@ -150,12 +228,17 @@ class StatuteSearch(KnowledgeSearch):
         law_bonus: float = 1 / 61,
         expand_dense: bool = True,
         fuzzy: bool = True,
+        ranker: LinearModel | None = None,
         **options: Any,
     ) -> None:
+        options.setdefault("candidates", 100)  # per retriever; the ranker reorders what they find
         super().__init__(index, embedder, **options)
         self.law_bonus = law_bonus
         self.expand_dense = expand_dense
         self.fuzzy = fuzzy
+        self.ranker = ranker
+        self._article_vectors: tuple[dict[str, int], np.ndarray, np.ndarray] | None = None
+        self._last_embedding: tuple[str, np.ndarray] | None = None
         self._delete_map: dict[str, list[str]] | None = None
         self._law_masks: dict[str, np.ndarray] = {}
         self._rows: dict[str, int] | None = None
@@ -170,11 +253,14 @@ class StatuteSearch(KnowledgeSearch):
         share: Embedder | None = None,
         glossary: Path | None = None,
         synonyms: Path | None = None,
+        ranker: Path | LinearModel | None = None,
         **options: Any,
     ) -> StatuteSearch:
         """The statutes' index (a folder, or one already loaded) and its embedder: `share` when
         it is the index's model (no second copy in memory), else the one it was built with.
-        `synonyms`: data/search/legal_synonyms.yml; `glossary`: English -> Dutch words."""
+        `synonyms`: data/search/legal_synonyms.yml; `glossary`: English -> Dutch words;
+        `ranker`: data/search/statute_ranker.yml (its model for the index's embedder, if any),
+        or a model."""
         from knowledge.embedding import make_embedder
 
         index = index_dir if isinstance(index_dir, KnowledgeIndex) else load_index(Path(index_dir))
@@ -186,6 +272,10 @@ class StatuteSearch(KnowledgeSearch):
                 glossary=Glossary.load(Path(glossary)) if glossary is not None else None,
                 synonyms=Glossary.load(Path(synonyms), key="synonyms") if synonyms is not None else None,
             )
+        if isinstance(ranker, LinearModel):
+            options["ranker"] = ranker
+        elif ranker is not None:
+            options["ranker"] = load_ranker(Path(ranker), index.embedder_name)
         return cls(index, embedder, **options)
 
     # --- what the query names -------------------------------------------------------------
@@ -268,9 +358,71 @@ class StatuteSearch(KnowledgeSearch):
 
     def _query_embedding(self, query: str, query_vector: QueryVector | None) -> np.ndarray:
         expanded = self.expanded_query(query)
-        if expanded == query:
+        if expanded == query and query_vector is not None:
             return super()._query_embedding(query, query_vector)
-        return self.embedder.embed_queries([expanded])[0]
+        last = self._last_embedding  # the ranker asks again for the query the fusion just embedded
+        if last is not None and last[0] == expanded:
+            return last[1]
+        vector = self.embedder.embed_queries([expanded])[0]
+        self._last_embedding = (expanded, vector)
+        return vector
+
+    def _articles(self) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
+        """Per article: its row in the two matrices below, the vector of its opening passage and
+        the normalised mean of its passages' vectors (from the index; nothing is embedded)."""
+        if self._article_vectors is None:
+            rows: dict[str, list[int]] = {}
+            for row, chunk in enumerate(self.index.chunks):
+                rows.setdefault(chunk.doc_id, []).append(row)
+            embeddings = np.asarray(self.index.embeddings, dtype=np.float32)
+            first = np.stack([embeddings[r[0]] for r in rows.values()])
+            mean = np.stack([embeddings[r].mean(axis=0) for r in rows.values()])
+            mean /= np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
+            self._article_vectors = ({doc_id: n for n, doc_id in enumerate(rows)}, first, mean)
+        return self._article_vectors
+
+    def warm_up(self) -> None:
+        super().warm_up()
+        if self.ranker is not None:
+            self._articles()
+
+    def article_features(self, hits: list[Hit], qvec: np.ndarray) -> dict[str, dict[str, float]]:
+        """ARTICLE_FEATURES of every article with a passage in `hits` (fused order, best first)."""
+        position, first, mean = self._articles()
+        features: dict[str, dict[str, float]] = {}
+        for hit in hits:
+            row = features.get(hit.doc_id)
+            if row is None:
+                n = position[hit.doc_id]
+                features[hit.doc_id] = {
+                    "rrf": 1.0 / (len(features) + 1),
+                    "dense": hit.dense_score,
+                    "bm25": hit.bm25_score,
+                    "coverage": hit.coverage,
+                    "first_dense": float(first[n] @ qvec),
+                    "article_dense": float(mean[n] @ qvec),
+                }
+            else:
+                row["dense"] = max(row["dense"], hit.dense_score)
+                row["bm25"] = max(row["bm25"], hit.bm25_score)
+                row["coverage"] = max(row["coverage"], hit.coverage)
+        for row in features.values():
+            row["bm25"] = float(np.log1p(row["bm25"]))
+        return features
+
+    def _ranked(self, query: str, hits: list[Hit], query_vector: QueryVector | None) -> list[Hit]:
+        """`hits` with the articles in the ranker's order, each article's passages kept together
+        in their fused order, and the scores falling along it."""
+        if self.ranker is None or not hits:
+            return hits
+        features = self.article_features(hits, self._query_embedding(query, query_vector))
+        scores = {doc_id: self.ranker.score(row) for doc_id, row in features.items()}
+        order = {doc_id: n for n, doc_id in enumerate(features)}
+        ranked = sorted(hits, key=lambda h: (-scores[h.doc_id], order[h.doc_id]))
+        # The fused scores, best first, go to the new order: callers that merge or sort hits by
+        # score (the staff search, over both indexes) keep this order, on the fusion's scale.
+        fused_scores = sorted((hit.score for hit in hits), reverse=True)
+        return [replace(hit, score=score) for hit, score in zip(ranked, fused_scores, strict=True)]
 
     def candidates(
         self,
@@ -280,9 +432,20 @@ class StatuteSearch(KnowledgeSearch):
         query_vector: QueryVector | None = None,
         within_document: str | None = None,
     ) -> list[Hit]:
-        hits = super().candidates(query, reader=reader, query_vector=query_vector, within_document=within_document)
         if within_document is not None:
+            return super().candidates(query, reader=reader, query_vector=query_vector, within_document=within_document)
+        hits = self._ranked(" ".join(query.split()), self.fused(query, reader=reader, query_vector=query_vector),
+                            query_vector)  # fmt: skip
+        pinned = self._pinned(query, reader, hits, query_vector)
+        if not pinned:
             return hits
+        ids = {hit.chunk_id for hit in pinned}
+        return pinned + [hit for hit in hits if hit.chunk_id not in ids]
+
+    def fused(self, query: str, *, reader: Reader, query_vector: QueryVector | None = None) -> list[Hit]:
+        """The fused candidate passages, the named laws' ones with their bonus: the order the
+        article ranker starts from."""
+        hits = super().candidates(query, reader=reader, query_vector=query_vector)
         laws = mentioned_laws(query)
         if laws and self.law_bonus:
             named = np.zeros(len(self.index.chunks), dtype=bool)
@@ -290,11 +453,17 @@ class StatuteSearch(KnowledgeSearch):
                 named |= self._law_mask(slug)
             bonus = {hit.chunk_id: self.law_bonus for hit in hits if named[self._row(hit)]}
             hits = sorted(hits, key=lambda h: -(h.score + bonus.get(h.chunk_id, 0.0)))
-        pinned = self._pinned(query, reader, hits, query_vector)
-        if not pinned:
-            return hits
-        ids = {hit.chunk_id for hit in pinned}
-        return pinned + [hit for hit in hits if hit.chunk_id not in ids]
+        return hits
+
+    def ranking_group(self, query: str, expected: set[str], *, reader: Reader) -> RankingGroup:
+        """The candidate articles of `query` (ARTICLE_FEATURES) and whether each is one of the
+        `expected` articles (document ids or URLs): one question's data for fitting the ranker."""
+        query = " ".join(query.split())
+        hits = self.fused(query, reader=reader)
+        features = self.article_features(hits, self._query_embedding(query, None)) if hits else {}
+        urls = {hit.doc_id: hit.url for hit in hits}
+        labels = [doc_id in expected or urls.get(doc_id) in expected for doc_id in features]
+        return list(features.values()), labels
 
     def _row(self, hit: Hit) -> int:
         if self._rows is None:

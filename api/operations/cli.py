@@ -6,7 +6,7 @@ loket ingest [PATH ...]        (re)build the knowledge index (default: the confi
 loket search "question" [--json] [-k 5] [--role ROLE] [--team TEAM]
 loket route "message" [--json] [--context EARLIER ...] [--intent INTENT]
 loket eval routing [--set FILE] [--tune] [--json]
-loket eval retrieval [--set FILE] [--json] [--index-dir DIR] [--sources YAML ...]
+loket eval retrieval [--set FILE] [--json] [--index-dir DIR] [--sources YAML ...] [--fit]   (--fit: statutes dev split)
 loket eval answers [--set FILE] [--json] [--show-misses] [--fit]   (--fit: the dev split only)
 loket eval pii [--set FILE] [--json] [--show-misses]
 loket eval nlu [--set FILE] [--json] [--show-misses]   the trained NLU's intents (default: the held-out split)
@@ -118,6 +118,10 @@ def cmd_eval_retrieval(settings: Settings, args: argparse.Namespace) -> int:
     index_dir = Path(args.index_dir) if args.index_dir else (
         settings.data_dir / "index-statutes" if statutes else settings.index_dir
     )  # fmt: skip
+    if args.fit and (not statutes or set_path.resolve() == (PROJECT_ROOT / STATUTES_SET).resolve()):
+        print("loket: --fit fits the statute ranker on the dev split: --set data/eval/statutes_dev.jsonl",
+              file=sys.stderr)  # fmt: skip
+        return 2
     if statutes:
         from knowledge.embedding import DEFAULT_EMBEDDER, make_embedder
         from knowledge.index import build_index
@@ -142,12 +146,14 @@ def cmd_eval_retrieval(settings: Settings, args: argparse.Namespace) -> int:
         bars.close()
         _echo(f"  {report.chunks} chunks ({report.chunks_embedded} embedded, {report.chunks_reused} reused)")
     if statutes:
-        from api.services.knowledge_service import LEGAL_SYNONYMS
+        from api.services.knowledge_service import LEGAL_SYNONYMS, STATUTE_RANKER
         from knowledge.statute_search import StatuteSearch
 
+        if args.fit:
+            return _fit_statute_ranker(settings, index_dir, set_path)
         # As the staff workspace searches them (api/services/knowledge_service.open_statutes).
         search: KnowledgeSearch = StatuteSearch.open(
-            index_dir, glossary=settings.search_glossary, synonyms=LEGAL_SYNONYMS
+            index_dir, glossary=settings.search_glossary, synonyms=LEGAL_SYNONYMS, ranker=STATUTE_RANKER
         )
     else:
         search = KnowledgeSearch.open(index_dir, glossary=settings.search_glossary)
@@ -164,6 +170,37 @@ def cmd_eval_retrieval(settings: Settings, args: argparse.Namespace) -> int:
     else:
         print(result.format(show_errors=not args.quiet))
     return 0 if result.meets_targets() else 1
+
+
+def _fit_statute_ranker(settings: Settings, index_dir: Path, set_path: Path) -> int:
+    """`loket eval retrieval --set data/eval/statutes_dev.jsonl --fit`: fit the statute search's
+    article ranker on the dev split; prints 5-fold cross-validated figures, writes the model
+    fitted on the whole split to data/search/statute_ranker.yml."""
+    from api.services.knowledge_service import LEGAL_SYNONYMS, STATUTE_RANKER
+    from knowledge.evaluation import load_questions
+    from knowledge.statute_search import StatuteSearch, cross_validated_ranks, fit_ranker, rank_of_right, write_ranker
+
+    search = StatuteSearch.open(index_dir, glossary=settings.search_glossary, synonyms=LEGAL_SYNONYMS, ranker=None)
+    search.warm_up()
+    questions = load_questions(set_path)
+    groups = [search.ranking_group(q.question, set(q.expected), reader=q.reader) for q in questions]
+
+    def figures(ranks: list[int | None]) -> str:
+        n = len(ranks) or 1
+        r1 = sum(r == 1 for r in ranks) / n
+        r5 = sum(r is not None and r <= 5 for r in ranks) / n
+        mrr = sum(1 / r for r in ranks if r) / n
+        return f"R@1 {r1:.3f}  R@5 {r5:.3f}  MRR {mrr:.3f}"
+
+    print(f"{len(groups)} questions from {set_path.name} (article ranks among the candidates, no pinning)")
+    print(f"  fused order        {figures([rank_of_right(None, g) for g in groups])}")
+    cross = figures(cross_validated_ranks(groups))
+    print(f"  ranker, 5-fold CV  {cross}")
+    model = fit_ranker(groups)
+    note = f"{set_path.name}, {len(groups)} questions; 5-fold CV: {cross}"
+    write_ranker(STATUTE_RANKER, search.embedder.name, model, note=note)
+    print(f"wrote {STATUTE_RANKER}: {model.to_json()}")
+    return 0
 
 
 def cmd_eval_answers(settings: Settings, args: argparse.Namespace) -> int:
@@ -712,7 +749,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_argument(
         "--fit",
         action="store_true",
-        help="answers: fit the answer engine on the dev split (data/answers/answer_model.yml)",
+        help="answers: fit the answer engine on the dev split (data/answers/answer_model.yml); retrieval on "
+        "statutes_dev.jsonl: fit the statute search's article ranker (data/search/statute_ranker.yml)",
     )
     evaluation.add_argument("--tune", action="store_true", help="grid-search the routing parameters on the set")
     evaluation.add_argument(

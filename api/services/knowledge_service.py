@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 FINGERPRINT_FILE = "sources.sha256"
 # The statutes' legal synonyms ("bijstandsnorm" -> "norm"), read by the statute search only.
 LEGAL_SYNONYMS = Path(__file__).resolve().parents[2] / "data" / "search" / "legal_synonyms.yml"
+STATUTE_RANKER = Path(__file__).resolve().parents[2] / "data" / "search" / "statute_ranker.yml"
 
 
 @dataclass
@@ -127,4 +128,6 @@ def open_statutes(
     except (FileNotFoundError, ValueError):
         return None
     synonyms = synonyms if synonyms is not None and synonyms.exists() else None
-    return StatuteSearch.open(index, glossary=settings.search_glossary, synonyms=synonyms, share=like.embedder)
+    return StatuteSearch.open(
+        index, glossary=settings.search_glossary, synonyms=synonyms, ranker=STATUTE_RANKER, share=like.embedder
+    )

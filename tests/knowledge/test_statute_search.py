@@ -8,16 +8,23 @@ from pathlib import Path
 import pytest
 import yaml
 
+from knowledge.answerability import LinearModel
 from knowledge.embedding import HashingEmbedder
 from knowledge.glossary import Glossary
 from knowledge.index import build_index, load_index
 from knowledge.sparse import Analyzer
 from knowledge.statute_search import (
+    ARTICLE_FEATURES,
     LAW_ALIASES,
     Reference,
     StatuteSearch,
     article_references,
+    cross_validated_ranks,
+    fit_ranker,
+    load_ranker,
     mentioned_laws,
+    rank_of_right,
+    write_ranker,
 )
 from knowledge.statutes import read_statute
 from knowledge.types import Reader
@@ -191,6 +198,111 @@ def test_open_shares_an_embedder_of_the_same_model(index_dir: Path) -> None:
     assert StatuteSearch.open(index_dir, share=shared).embedder is shared
     analyzer = Analyzer(synonyms=Glossary({"x": ("y",)}))
     assert StatuteSearch.open(load_index(index_dir), analyzer=analyzer).analyzer is analyzer
+
+
+# --- the article ranker ----------------------------------------------------------------------
+
+
+def only(feature: str, weight: float = 1.0) -> LinearModel:
+    return LinearModel(features=ARTICLE_FEATURES, weights={feature: weight})
+
+
+def test_article_features_describe_each_candidate_article_once(search: StatuteSearch) -> None:
+    query = "bijzondere bijstand geldlening"
+    hits = search.fused(query, reader=Reader.public())
+    features = search.article_features(hits, search.embedder.embed_queries([search.expanded_query(query)])[0])
+    assert list(features) == list(dict.fromkeys(hit.doc_id for hit in hits))  # fused order, one row each
+    first = features["participatiewet.art-35"]
+    assert set(first) == set(ARTICLE_FEATURES)
+    assert first["rrf"] == 1.0 / (list(features).index("participatiewet.art-35") + 1)
+    passages = [hit for hit in hits if hit.doc_id == "participatiewet.art-35"]
+    assert len(passages) > 1  # a long article: its best passage's scores count
+    assert first["dense"] == max(hit.dense_score for hit in passages)
+    assert first["coverage"] == max(hit.coverage for hit in passages)
+    assert -1.0 <= first["first_dense"] <= 1.0 and -1.0 <= first["article_dense"] <= 1.0
+
+
+def test_the_ranker_orders_the_articles_and_keeps_their_passages_together(index_dir: Path) -> None:
+    query = "norm alleenstaande"
+    fused = StatuteSearch.open(index_dir).candidates(query, reader=Reader.public())
+    last = docs_of(fused)[-1]
+    # A ranker that prefers the article the fusion put last (by its rank feature, reversed).
+    ranked = StatuteSearch.open(index_dir, ranker=only("rrf", -1.0)).candidates(query, reader=Reader.public())
+    assert docs_of(ranked) == list(reversed(docs_of(fused)))
+    assert docs_of(ranked)[0] == last
+    assert sorted(hit.chunk_id for hit in ranked) == sorted(hit.chunk_id for hit in fused)
+    # Scores fall along the new order (callers sort by them), on the fusion's scale.
+    assert [hit.score for hit in ranked] == sorted((hit.score for hit in fused), reverse=True)
+    for doc_id in docs_of(ranked):  # an article's passages stay in their fused order
+        assert [h.chunk_id for h in ranked if h.doc_id == doc_id] == [h.chunk_id for h in fused if h.doc_id == doc_id]
+
+
+def test_a_referenced_article_still_comes_before_the_rankers_order(index_dir: Path) -> None:
+    search = StatuteSearch.open(index_dir, ranker=only("rrf", -1.0))
+    assert docs_of(search.search("artikel 21 Gemeentewet raad", reader=Reader.public()).hits)[0] == "gemeentewet.art-21"
+
+
+def test_ranking_groups_label_the_expected_articles_by_id_or_url(search: StatuteSearch) -> None:
+    rows, labels = search.ranking_group("bijzondere bijstand", {"participatiewet.art-35"}, reader=Reader.public())
+    assert len(rows) == len(labels) and sum(labels) == 1
+    url = next(h.url for h in search.fused("bijzondere bijstand", reader=Reader.public()) if h.doc_id.endswith("35"))
+    assert url is not None
+    assert search.ranking_group("bijzondere bijstand", {url}, reader=Reader.public())[1] == labels
+
+
+def _group(right: int, n: int = 6) -> tuple[list[dict[str, float]], list[bool]]:
+    """n candidates whose "dense" rises with their position; the one at `right` is the answer and
+    has the best first_dense."""
+    rows = [{"rrf": 1.0 / (i + 1), "dense": 0.1 * i, "first_dense": 1.0 if i == right else 0.0} for i in range(n)]
+    return rows, [i == right for i in range(n)]
+
+
+def test_rank_of_right_counts_from_one_within_the_depth() -> None:
+    group = _group(right=3)
+    assert rank_of_right(None, group) == 4  # the fused order
+    assert rank_of_right(only("first_dense"), group) == 1
+    assert rank_of_right(only("dense"), group) == 3  # dense puts 5 and 4 first
+    assert rank_of_right(None, group, depth=3) is None
+
+
+def test_fit_ranker_learns_the_feature_that_separates_right_from_wrong() -> None:
+    groups = [_group(right=i % 6) for i in range(20)]
+    model = fit_ranker(groups)
+    assert model.weights["first_dense"] > abs(model.weights["dense"])
+    assert all(rank_of_right(model, g) == 1 for g in groups)
+    ranks = cross_validated_ranks(groups, folds=5)
+    assert len(ranks) == len(groups) and all(r == 1 for r in ranks)
+    with pytest.raises(ValueError):
+        fit_ranker([([{"dense": 1.0}], [True])])  # no wrong candidate to compare with
+
+
+def test_a_written_ranker_loads_per_embedder(tmp_path: Path) -> None:
+    path = tmp_path / "statute_ranker.yml"
+    assert load_ranker(path, "hashing") is None
+    write_ranker(path, "hashing", only("dense", 2.0), note="fitted in a test")
+    write_ranker(path, "other", only("bm25", 1.0))
+    hashing, other = load_ranker(path, "hashing"), load_ranker(path, "other")
+    assert hashing is not None and hashing.weights == {"dense": 2.0} and hashing.features == ARTICLE_FEATURES
+    assert other is not None and other.weights == {"bm25": 1.0}
+    assert load_ranker(path, "missing") is None
+    assert path.read_text(encoding="utf-8").startswith("# Article ranker")
+    opened = StatuteSearch.open(_hashing_index(tmp_path), ranker=path)
+    assert opened.ranker is not None and opened.ranker.weights == {"dense": 2.0}
+
+
+def _hashing_index(tmp_path: Path) -> Path:
+    from knowledge.types import Document
+
+    doc = Document(id="gemeentewet.art-1", title="Gemeentewet, artikel 1", body="De raad vergadert.")
+    build_index([doc], embedder=HashingEmbedder(), index_dir=tmp_path / "index")
+    return tmp_path / "index"
+
+
+def test_the_fitted_ranker_file_is_for_the_default_model() -> None:
+    from knowledge.embedding import DEFAULT_EMBEDDER
+
+    model = load_ranker(ROOT / "data" / "search" / "statute_ranker.yml", DEFAULT_EMBEDDER)
+    assert model is not None and set(model.weights) <= set(ARTICLE_FEATURES)
 
 
 # --- the synonyms file ----------------------------------------------------------------------

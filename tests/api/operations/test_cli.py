@@ -412,6 +412,41 @@ def test_the_default_retrieval_set_is_the_projects_held_out_set() -> None:
     assert (PROJECT_ROOT / RETRIEVAL_SET).is_file()
 
 
+def test_the_statute_ranker_is_fitted_on_a_dev_split_only(
+    loket: Loket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from api.operations.cli import STATUTES_SET
+    from api.settings import PROJECT_ROOT
+    from knowledge.statute_search import load_ranker
+
+    code, _, err = loket("eval", "retrieval", "--set", str(PROJECT_ROOT / STATUTES_SET), "--fit")
+    assert code == 2 and "dev split" in err
+    code, _, err = loket("eval", "retrieval", "--fit")  # the policies' set: nothing to fit
+    assert code == 2
+
+    law = tmp_path / "participatiewet.yaml"
+    url = "https://wetten.overheid.nl/BWBR0015703/2026-07-01"
+    articles = {
+        "1": "De bijstand wordt verleend aan wie niet over de middelen beschikt.",
+        "2": "Het vermogen van de alleenstaande telt mee, spaargeld boven de vermogensgrens.",
+        "3": "De belanghebbende meldt een verhuizing aan het college.",
+        "4": "Het college vordert ten onrechte verleende bijstand terug.",
+    }
+    rows = [{"number": n, "text": t, "url": f"{url}#Artikel{n}"} for n, t in articles.items()]
+    law.write_text(json.dumps({"$id": "participatiewet", "bwb_id": "BWBR0015703", "url": url, "articles": rows}))
+    questions = [("spaargeld vermogen", "2"), ("bijstand terugbetalen", "4"), ("verhuizing melden", "3"),
+                 ("geen middelen bijstand", "1"), ("vermogensgrens alleenstaande", "2")] * 2  # fmt: skip
+    dev = tmp_path / "statutes_dev.jsonl"
+    dev.write_text("".join(json.dumps({"id": f"d{i}", "question": q, "expected": [f"{url}#Artikel{n}"]}) + "\n"
+                           for i, (q, n) in enumerate(questions)), encoding="utf-8")  # fmt: skip
+    target = tmp_path / "statute_ranker.yml"
+    monkeypatch.setattr("api.services.knowledge_service.STATUTE_RANKER", target)
+    code, out, _ = loket("eval", "retrieval", "--set", str(dev), "--sources", str(law), "--fit")
+    assert code == 0, out
+    assert "ranker, 5-fold CV  R@1" in out
+    assert load_ranker(target, "hashing") is not None
+
+
 # --- the chat's kill switches --------------------------------------------------------------------
 
 
