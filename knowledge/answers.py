@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -168,9 +169,12 @@ class AnswerEngine:
         follow_up: bool = False,
         query_vector: QueryVector | None = None,
         intent: str | None = None,
+        prefer: Callable[[str], bool] | None = None,
     ) -> Answer:
         """`follow_up`: the caller judged the message elliptical; `topic` is what it refers to.
-        `language`: the citizen's language (a page in it is not preferred, only noted)."""
+        `language`: the citizen's language (a page in it is not preferred, only noted).
+        `prefer`: documents that win over better-ranked ones whenever they answer the question
+        themselves (the staff's own internal policy over the public page on the same subject)."""
         asked = self.aspects.asked(question)
         if follow_up and topic is not None:
             # The follow-up's own words with the page's title: the earlier question's words
@@ -190,19 +194,20 @@ class AnswerEngine:
         ranked = self.rank(query, reader=reader, pages=pages, aspects=aspects, language=language, vector=vector)
         if not ranked:
             return Answer(answerable=False, score=0.0, hit=None, aspects=aspects)
-        page, section = ranked[0], ranked[0].best
-        evidence = Evidence.of(
-            page=page.features,
-            section=section.features,
-            page_score=page.score,
-            page_margin=page.score - ranked[1].score if len(ranked) > 1 else 1.0,
-            section_score=section.score,
-            query_terms=len(self.search.analyzer.analyze_query(question)),
-            follow_up=follow_up and topic is not None,
-        )
-        probability = self.decision.probability(evidence)
+        is_follow_up = follow_up and topic is not None
+        threshold = self.decision.threshold_for(intent)
+        page, evidence, probability = self._decide(question, ranked, 0, follow_up=is_follow_up)
+        if prefer is not None and not prefer(page.doc_id):
+            for index in range(1, len(ranked)):
+                if not prefer(ranked[index].doc_id):
+                    continue
+                candidate = self._decide(question, ranked, index, follow_up=is_follow_up)
+                if candidate[2] >= threshold:
+                    page, evidence, probability = candidate
+                break  # only the best-ranked preferred document is weighed
+        section = page.best
         # A follow-up stays on the page the citizen is already reading: its section is answered.
-        answerable = (follow_up and topic is not None) or probability >= self.decision.threshold_for(intent)
+        answerable = is_follow_up or probability >= threshold
         return Answer(
             answerable=answerable,
             score=probability,
@@ -213,6 +218,23 @@ class AnswerEngine:
             evidence=evidence,
             ranked=tuple(ranked),
         )
+
+    def _decide(
+        self, question: str, ranked: list[RankedPage], index: int, *, follow_up: bool
+    ) -> tuple[RankedPage, Evidence, float]:
+        """The evidence for answering from `ranked[index]`, measured against the best other page."""
+        page = ranked[index]
+        others = [other.score for i, other in enumerate(ranked) if i != index]
+        evidence = Evidence.of(
+            page=page.features,
+            section=page.best.features,
+            page_score=page.score,
+            page_margin=page.score - max(others) if others else 1.0,
+            section_score=page.best.score,
+            query_terms=len(self.search.analyzer.analyze_query(question)),
+            follow_up=follow_up,
+        )
+        return page, evidence, self.decision.probability(evidence)
 
     def rank(
         self,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -69,6 +69,17 @@ class StaffAnswer:
     alternatives: list[Citation] = field(default_factory=list)
     follow_up: bool = False  # read as a follow-up of the conversation's topic
     score: float = 0.0  # the decision's probability that the documents answer it
+
+
+def internal_in(engine: AnswerEngine, reader: Reader) -> Callable[[str], bool]:
+    """Whether a document is one of the reader's teams' internal documents: their own working rules
+    answer a civil servant before the public page on the same subject does, when they answer at all."""
+
+    def internal(doc_id: str) -> bool:
+        document = engine.search.document(doc_id, reader=reader)
+        return document is not None and doc_type(document) == "internal"
+
+    return internal
 
 
 def document_link(document: Document, section: str) -> str:
@@ -169,7 +180,10 @@ class StaffAnswers:
             holder = next((e for e in self._engines if e.search.document(topic.doc_id, reader=reader)), None)
             engine = holder or self._engines[0]  # none: the page is gone, and the engine says so
             return [(engine, engine.answer(question, reader=reader, language=language, topic=topic, follow_up=True))]
-        return [(engine, engine.answer(question, reader=reader, language=language)) for engine in self._engines]
+        return [
+            (engine, engine.answer(question, reader=reader, language=language, prefer=internal_in(engine, reader)))
+            for engine in self._engines
+        ]
 
     def _citation(self, engine: AnswerEngine, hit: Hit, *, reader: Reader) -> Citation | None:
         document = engine.search.document(hit.doc_id, reader=reader)

@@ -100,6 +100,21 @@ def test_the_public_never_gets_an_internal_passage(search: KnowledgeSearch) -> N
     assert staff.hit is not None and staff.hit.doc_id == "intern"
 
 
+def test_a_preferred_document_wins_when_it_answers_itself(search: KnowledgeSearch) -> None:
+    staff = Reader(roles=frozenset({"staff"}), teams=frozenset({"burgerzaken"}))
+    question = "wat kost een paspoort voor volwassenen"
+    plain = engine(search).answer(question, reader=staff)
+    assert plain.hit is not None and plain.hit.doc_id == "paspoort"  # the public page ranks first
+    assert any(page.doc_id == "intern" for page in plain.ranked)
+    preferred = engine(search).answer(question, reader=staff, prefer=lambda doc_id: doc_id == "intern")
+    assert preferred.answerable and preferred.hit is not None and preferred.hit.doc_id == "intern"
+    assert preferred.topic is not None and preferred.topic.doc_id == "intern"
+    # A preferred document that does not answer by itself leaves the answer where it was.
+    strict = engine(search, thresholds=Thresholds(dense=1.01, bm25=1e9))
+    kept = strict.answer(question, reader=staff, prefer=lambda doc_id: doc_id == "intern")
+    assert kept.hit is not None and kept.hit.doc_id == "paspoort" and not kept.answerable
+
+
 def test_without_a_fitted_model_the_search_thresholds_decide(search: KnowledgeSearch) -> None:
     strict = engine(search, thresholds=Thresholds(dense=1.01, bm25=1e9))
     answer = strict.answer("wat kost een paspoort", reader=Reader.public())

@@ -237,3 +237,23 @@ def test_found_topics_keep_no_question_text_and_stay_bounded() -> None:
     assert topics.get(key) == (Topic("urgentie", "", ("duration",)),)
     topics.put("c", None)  # the least recently used goes
     assert topics.get("declined") is None and topics.get(key) is not None
+
+
+def test_the_teams_own_policy_answers_before_the_public_page_on_the_same_subject(
+    tmp_path: Path, sessions: sessionmaker[Session]
+) -> None:
+    public = Document(
+        id="urgentie-aanvragen", title="Urgentie aanvragen", team="wonen", url="/documents/urgentie-aanvragen",
+        body="# Urgentie aanvragen\n\nHoe lang is een urgentieverklaring geldig? Urgentie aanvragen doet u online.\n\n"
+             "## Hoe lang is een urgentieverklaring geldig\n\nEen urgentieverklaring is 6 maanden geldig.",
+    )  # fmt: skip
+    main = open_search([public, URGENTIE], tmp_path / "index")
+    engine = CitizenAnswers.open(main, answers_dir=ANSWERS_DIR).engine
+    question = "Hoe lang is een urgentieverklaring geldig?"
+    staff_reader = Reader(roles=frozenset({"staff"}), teams=frozenset({"wonen"}))
+    plain = engine.answer(question, reader=staff_reader)
+    assert plain.hit is not None and plain.hit.doc_id == "urgentie-aanvragen"  # the public page ranks first
+    answers = StaffAnswers(engine=engine, sessions=sessions)
+    answer = answers.ask(question, user=wonen(sessions))
+    assert answer.citation is not None and answer.citation.doc_id == "urgentie"
+    assert [c.doc_id for c in answer.alternatives] == ["urgentie-aanvragen"]
