@@ -52,8 +52,10 @@ def test_claim_reply_and_hand_back(sessions: sessionmaker[Session], moderation: 
     assert store.handled_by(conversation) == "bot"
     assert store.messages(conversation)[-1].author == "system"
 
-    # The PostgreSQL database is shared by the session's tests: only this escalation's entries.
-    actions = [e.action for e in AuditLog(sessions=sessions).entries() if e.target_id == str(escalation)]
+    # The PostgreSQL database is shared by the session's tests: only this escalation's entries (a
+    # user or conversation of another test may have the same id).
+    entries = AuditLog(sessions=sessions).entries()
+    actions = [e.action for e in entries if (e.target_type, e.target_id) == ("escalation", str(escalation))]
     assert actions == [
         "escalation.hand_back", "escalation.packet_read", "escalation.note", "escalation.reply", "escalation.claim"
     ]  # fmt: skip
