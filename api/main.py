@@ -41,6 +41,7 @@ from api.services.documents import DocumentLibrary
 from api.services.erasure import ConversationErasure
 from api.services.escalations import EscalationWorkflow
 from api.services.knowledge_service import open_knowledge, open_statutes
+from api.services.message_vectors import MessageVectors
 from api.services.moderation import ModerationService
 from api.services.office_hours import OfficeHours
 from api.services.rasa_client import RasaClient
@@ -167,6 +168,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             switches=chat_switches,
             max_citizen_messages=settings.max_citizen_messages,
             contacts=contacts,
+            vectors=MessageVectors.for_embedder(knowledge.search.embedder),
             redactor=Redactor.load(messages_file=settings.handoff_messages_file, domain_file=settings.domain_file),
             admission=Admission(
                 capacity=settings.rasa_concurrency,

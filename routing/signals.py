@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 if TYPE_CHECKING:
     from knowledge.query_vectors import QueryVector
@@ -31,21 +33,6 @@ def normalise(text: str) -> str:
     text = text.replace("'", "").replace("\u2019", "")
     text = re.sub(r"[^\w]+", " ", text)
     return " ".join(text.split())
-
-
-def _edit_distance_at_most(a: str, b: str, limit: int) -> bool:
-    """Levenshtein distance(a, b) <= limit, with an early exit."""
-    if abs(len(a) - len(b)) > limit:
-        return False
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
-        if min(current) > limit:
-            return False
-        previous = current
-    return previous[-1] <= limit
 
 
 WEAK = 0.5  # marks a weak keyword in KeywordHit.weight; its score weight is a routing parameter
@@ -76,6 +63,9 @@ class KeywordMatcher:
                         continue
                     target = self.phrases if " " in keyword else self.words
                     target.setdefault(keyword, []).append((team.id, weight))
+        self._order = {keyword: i for i, keyword in enumerate(self.words)}
+        self._long_keywords = [keyword for keyword in self.words if len(keyword) >= 5]
+        self._long = set(self._long_keywords)
 
     def _word_matches(self, token: str) -> list[tuple[str, str, float]]:
         found: list[tuple[str, str, float]] = []
@@ -83,13 +73,16 @@ class KeywordMatcher:
             found += [(kw, team, w) for kw in (token,) for team, w in self.words[kw]]
         if len(token) < 5:
             return found
-        for keyword, owners in self.words.items():
-            if keyword == token or len(keyword) < 5:
-                continue
-            compound = len(token) > len(keyword) and (token.startswith(keyword) or token.endswith(keyword))
-            typo = not compound and _edit_distance_at_most(token, keyword, 2 if len(keyword) >= 9 else 1)
-            if compound or typo:
-                found += [(keyword, team, w) for team, w in owners]
+        # Compounds: a keyword of 5+ letters that starts or ends a longer word.
+        matched = {part for i in range(5, len(token)) for part in (token[:i], token[-i:]) if part in self._long}
+        # Typos: one edit, two for keywords of 9+ letters (one C call over all keywords).
+        for keyword, distance, _ in process.extract(
+            token, self._long_keywords, scorer=Levenshtein.distance, score_cutoff=2, limit=None
+        ):
+            if keyword != token and distance <= (2 if len(keyword) >= 9 else 1):
+                matched.add(keyword)
+        for keyword in sorted(matched, key=self._order.__getitem__):  # the keywords' own order
+            found += [(keyword, team, w) for team, w in self.words[keyword]]
         return found
 
     def match(self, text: str) -> list[KeywordHit]:

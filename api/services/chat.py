@@ -31,6 +31,7 @@ from api.services.conversations import ConversationStore, Message, UnknownConver
 from api.services.crisis import CRISIS_INTENT, THREAT_INTENT, SafetySignals
 from api.services.escalations import EscalationWorkflow
 from api.services.language import split_language_choice
+from api.services.message_vectors import MessageVectors
 from api.services.personal_data import Redaction
 from api.services.rasa_client import RasaUnavailable
 from api.services.redaction import ContactStep, Redactor, without_placeholders
@@ -174,6 +175,7 @@ class ChatGateway:
         max_citizen_messages: int | None = None,
         switches: ChatSwitches | None = None,
         contacts: ContactVault | None = None,
+        vectors: MessageVectors | None = None,
     ) -> None:
         self._store = store
         self._bot = bot
@@ -190,6 +192,8 @@ class ChatGateway:
         self._switches = switches
         # Where a form's contact goes (None: nowhere, it is redacted like anything else).
         self._contacts = contacts
+        # The message's e5 embedding for Rasa's NLU (None: Rasa computes it itself).
+        self._vectors = vectors
 
     def open(self, *, language: Language = "nl") -> str:
         return self._store.start(language=language)
@@ -392,6 +396,8 @@ class ChatGateway:
             # Deterministic too: a threat never starts the complaint form.
             bot_text = THREAT_INTENT
             metadata["threat_text"] = question
+        elif self._vectors is not None:
+            metadata |= await self._vectors.metadata(bot_text)
         return await self._bot.send(
             sender=conversation_id, text=with_language(bot_text, language), metadata=metadata, timeout_s=timeout_s
         )

