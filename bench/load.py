@@ -190,15 +190,17 @@ def main() -> None:
     modes = args.modes.split(",")
 
     def measure(url: str, processes: dict[str, psutil.Process] | None = None) -> list[Run]:
+        # The load generator shares the machine's cores: its own CPU is reported too.
+        processes = {**(processes or {}), "generator": psutil.Process()}
         # One turn first: loads what loads on first use (models, caches).
         asyncio.run(load(url, 1, 1, "nopause"))
         runs = []
         for mode in modes:
             for level in levels:
-                before = {name: cpu_seconds(p) for name, p in (processes or {}).items()}
+                before = {name: cpu_seconds(p) for name, p in processes.items()}
                 run = asyncio.run(load(url, level, args.turns, mode))
                 summary = run.summary()
-                for name, process in (processes or {}).items():
+                for name, process in processes.items():
                     turns = max(1, len(run.latencies_s))
                     summary[f"{name}_cpu_ms_per_turn"] = round((cpu_seconds(process) - before[name]) / turns * 1000, 1)
                     summary[f"{name}_rss_mb"] = round(process.memory_info().rss / 2**20)
