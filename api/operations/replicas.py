@@ -68,6 +68,10 @@ defaults
   option redispatch 1
   retry-on conn-failure empty-response
   default-server inter 1s fall 2 rise 2
+  # A health check's answer may take 3 s on busy cores before it counts as a failure (without
+  # this the wait is the 1 s `inter`, and a Rasa busy with turns was taken out of the rotation).
+  # A dead process still fails at once: its connection is refused.
+  timeout check 3s
 
 frontend api
   bind 127.0.0.1:{api_port}
