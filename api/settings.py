@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     # English words -> the Dutch words of the pages, added to English queries (knowledge/glossary.py);
     # None: no glossary.
     search_glossary: Path | None = PROJECT_ROOT / "data" / "search" / "glossary_en_nl.yml"
+    # The citizens' Dutch words -> the pages' words ("kliko" -> "container"), added to Dutch
+    # queries of the public search (knowledge/glossary.py); None: none.
+    search_synonyms: Path | None = PROJECT_ROOT / "data" / "search" / "citizen_synonyms_nl.yml"
     # Teams, routing data and the texts the moderators' actions send to the citizen.
     routing_dir: Path = PROJECT_ROOT / "data" / "routing"
     handoff_messages_file: Path = PROJECT_ROOT / "data" / "handoff_messages.yml"

@@ -107,17 +107,23 @@ class KnowledgeSearch:
         *,
         device: str | None = None,
         glossary: Path | None = None,
+        synonyms: Path | None = None,
         **options: Any,
     ) -> KnowledgeSearch:
         """Load the current index and the embedder it was built with (or the one named);
-        `glossary`: English → Dutch query words (knowledge/glossary.py)."""
+        `glossary`: English → Dutch query words (knowledge/glossary.py); `synonyms`: the citizens'
+        Dutch words → the pages' words (data/search/citizen_synonyms_nl.yml)."""
         from knowledge.embedding import make_embedder
 
         index = load_index(Path(index_dir))
         embedder = make_embedder(embedder_name or index.embedder_name, device=device)
-        if glossary is not None and "analyzer" not in options:
+        if (glossary is not None or synonyms is not None) and "analyzer" not in options:
             languages = index.manifest.get("analyzer_languages") or SUPPORTED_LANGUAGES
-            options["analyzer"] = Analyzer(languages, glossary=Glossary.load(Path(glossary)))
+            options["analyzer"] = Analyzer(
+                languages,
+                glossary=Glossary.load(Path(glossary)) if glossary is not None else None,
+                synonyms=Glossary.load(Path(synonyms), key="synonyms") if synonyms is not None else None,
+            )
         return cls(index, embedder, **options)
 
     def warm_up(self) -> None:

@@ -59,7 +59,8 @@ class Analyzer:
         self.languages = tuple(languages)
         self.glossary = glossary  # English query words -> Dutch words (knowledge/glossary.py)
         # Dutch query words -> the words the documents use for them (the statutes' legal
-        # synonyms, data/search/legal_synonyms.yml: "bijstandsnorm" -> "norm", "bijstand").
+        # synonyms, data/search/legal_synonyms.yml: "bijstandsnorm" -> "norm", "bijstand"; the
+        # citizens' words for the pages, data/search/citizen_synonyms_nl.yml: "kliko" -> "container").
         self.synonyms = synonyms
         self._nlps: dict[str, Language] = {}
         self._stops: frozenset[str] | None = None

@@ -43,6 +43,7 @@ CONVERSATIONS = ROOT / "tests" / "conversations"
 TEAMS = DATA / "routing" / "teams.yml"
 GLOSSARY = DATA / "search" / "glossary_en_nl.yml"
 LEGAL_SYNONYMS = DATA / "search" / "legal_synonyms.yml"
+CITIZEN_SYNONYMS = DATA / "search" / "citizen_synonyms_nl.yml"
 REGELRECHT = ROOT.parent / "shared" / "data" / "regelrecht"
 
 
@@ -500,6 +501,25 @@ def test_legal_synonyms_are_justified_by_statutes_pages_training_or_dev_data() -
     assert not problems, _report(
         "legal synonyms that only held-out messages contain (drop them, or justify them with an "
         "example of your own wording in statutes_dev.jsonl)",
+        problems,
+    )
+
+
+def test_citizen_synonyms_are_justified_by_pages_training_or_dev_data() -> None:
+    """The citizens' Dutch words for the pages (data/search/citizen_synonyms_nl.yml) are vocabulary
+    too: a word in it that a held-out question contains must also occur in the Dutch pages, the NLU
+    data or a dev split."""
+    held_out = [p for source in VOCABULARY_HELD_OUT for p in source.phrases()]
+    justifying = [
+        *dutch_pages(), *NLU.phrases(), *ROUTING_DEV.phrases(),
+        *jsonl_questions(EVAL / "answers_dev.jsonl"), *jsonl_questions(EVAL / "statutes_dev.jsonl"),
+    ]  # fmt: skip
+    keys = glossary_keys(CITIZEN_SYNONYMS, "synonyms")
+    assert held_out and justifying and keys
+    problems = unjustified_keywords(keys, held_out, justifying)
+    assert not problems, _report(
+        "citizens' synonyms that only held-out messages contain (drop them, or justify them with an "
+        "example of your own wording in a dev split or the NLU data)",
         problems,
     )
 

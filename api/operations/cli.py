@@ -156,7 +156,7 @@ def cmd_eval_retrieval(settings: Settings, args: argparse.Namespace) -> int:
             index_dir, glossary=settings.search_glossary, synonyms=LEGAL_SYNONYMS, ranker=STATUTE_RANKER
         )
     else:
-        search = KnowledgeSearch.open(index_dir, glossary=settings.search_glossary)
+        search = KnowledgeSearch.open(index_dir, glossary=settings.search_glossary, synonyms=settings.search_synonyms)
     search.warm_up()
     questions = load_questions(set_path)
 

@@ -110,7 +110,9 @@ def open_knowledge(settings: Settings) -> Knowledge:
         resolve_index_path(settings.index_dir)
     except (FileNotFoundError, ValueError):
         raise RuntimeError(f"No knowledge index in {settings.index_dir}: run `loket ingest` (or `make run`).") from None
-    search = KnowledgeSearch.open(settings.index_dir, glossary=settings.search_glossary)
+    search = KnowledgeSearch.open(
+        settings.index_dir, glossary=settings.search_glossary, synonyms=settings.search_synonyms
+    )
     search.warm_up()
     return Knowledge(search=search)
 

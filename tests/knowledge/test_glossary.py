@@ -57,3 +57,19 @@ def test_another_top_level_key_is_read_when_asked(tmp_path: Path) -> None:
     assert Glossary.load(path, key="synonyms").translations("Bijstandsnorm") == ("norm", "bijstand")
     with pytest.raises(GlossaryError, match="'glossary:'"):
         Glossary.load(path)
+
+
+def test_the_shipped_citizen_synonyms_load_and_map_to_words_of_the_dutch_pages() -> None:
+    path = Settings().search_synonyms
+    assert path is not None
+    synonyms = Glossary.load(path, key="synonyms")
+    assert synonyms.translations("kliko") == ("container",)
+    assert "stadhuis" in synonyms.translations("gemeentehuis")
+    pages = " ".join(
+        p.read_text(encoding="utf-8").lower()
+        for p in (path.parents[2] / "data" / "policies").rglob("*.md")
+        if not p.stem.endswith("-en")
+    )
+    # Every word it adds is one the Dutch pages use (at least its first five letters).
+    unused = sorted({w for words in synonyms.entries.values() for w in words if w[:5] not in pages})
+    assert unused == []

@@ -79,3 +79,13 @@ def test_warm_up_and_document(index_dir: Path) -> None:
     search.warm_up()
     doc = search.document("verhuizing", reader=Reader.public())
     assert doc is not None and doc.title == "Verhuizing doorgeven"
+
+
+def test_open_reads_the_citizens_synonyms_for_dutch_query_words(index_dir: Path, tmp_path: Path) -> None:
+    synonyms = tmp_path / "synonyms.yml"
+    synonyms.write_text("synonyms:\n  reisdocumentje: [paspoort]\n", encoding="utf-8")
+    plain = KnowledgeSearch.open(index_dir)
+    expanded = KnowledgeSearch.open(index_dir, synonyms=synonyms)
+    assert "paspoort" not in plain.analyzer.analyze_query("reisdocumentje kosten")
+    assert "paspoort" in expanded.analyzer.analyze_query("reisdocumentje kosten")
+    assert expanded.analyzer.glossary is None
