@@ -33,6 +33,8 @@ EVIDENCE_FEATURES = (
     "query_terms",
     "follow_up",
     "language_match",
+    "sentence_dense",
+    "page_sentence_dense",
 )
 
 
@@ -163,6 +165,10 @@ class Evidence:
             # (A separate weight for cross-language similarity was tried: with few such questions
             # in dev it let short English chit-chat through to the English pages.)
             "language_match": float(page.get("language_match", 0.0)),
+            # The best single sentence, of the answering section and of its whole page: a section
+            # answers with one or two sentences, which its whole-text similarity dilutes.
+            "sentence_dense": float(section.get("sentence_dense", 0.0)),
+            "page_sentence_dense": float(page.get("sentence_dense", 0.0)),
         }
         return cls(values=values)
 

@@ -31,6 +31,7 @@ import numpy as np
 from knowledge.answerability import AnswerabilityModel, Evidence, LinearModel
 from knowledge.aspects import AspectLexicon
 from knowledge.chunking import SECTION_SEP, heading_of
+from knowledge.sentences import SentenceVectors
 
 if TYPE_CHECKING:
     from knowledge.query_vectors import QueryVector
@@ -50,6 +51,8 @@ PAGE_FEATURES = (
     "page_rank",
     "title_overlap",
     "heading_dense",
+    "sentence_dense",
+    "sentence_dense_gap",
 )
 SECTION_FEATURES = (
     "dense_gap",
@@ -60,6 +63,7 @@ SECTION_FEATURES = (
     "aspect_match",
     "aspect_miss",
     "heading_overlap",
+    "sentence_dense_gap",
 )
 
 # Before rankers are fitted for an embedder: similarity, nudged towards the aspect's section.
@@ -145,10 +149,16 @@ class AnswerEngine:
         # the question separates sections of one page better than their whole text does.
         self._heading_vectors: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
+        # The sentences of every section, likewise: the best single sentence is the evidence
+        # that a long section or a question told as a story does not dilute.
+        self.sentences = SentenceVectors(search.embedder, search.index)
 
     def warm_up(self) -> None:
-        """Embed every section heading now rather than during the first questions."""
+        """Embed every section heading (and, for an older index, every sentence) now rather than
+        during the first questions."""
         self._heading_vectors_for([chunk.section for chunk in self.search.index.chunks])
+        if not self.sentences.stored:  # an index built before they were stored
+            self.sentences.ensure(chunk.text for chunk in self.search.index.chunks)
 
     def _heading_vectors_for(self, sections: list[str]) -> dict[str, np.ndarray]:
         missing = sorted({s for s in sections if s not in self._heading_vectors})
@@ -258,6 +268,10 @@ class AnswerEngine:
             by_page.setdefault(passage.doc_id, []).append(passage)
         heading_dense = {p.chunk_id: float(np.dot(heading_vectors[p.section], vector.vector)) for p in passages}
         top_dense = max(p.dense_score for p in passages)
+        sentence_dense = dict(
+            zip((p.chunk_id for p in passages), self.sentences.best(passages, vector.vector), strict=True)
+        )
+        top_sentence = max(sentence_dense.values())
         ranked = []
         for rank, doc_id in enumerate(pages):
             members = by_page.get(doc_id)
@@ -266,6 +280,7 @@ class AnswerEngine:
             best_dense = max(p.dense_score for p in members)
             best_heading = max(heading_dense[p.chunk_id] for p in members)
             best_bm25 = max(p.bm25_score for p in members)
+            best_sentence = max(sentence_dense[p.chunk_id] for p in members)
             sections = []
             for passage in members:
                 heading = heading_of(passage.section)
@@ -279,6 +294,9 @@ class AnswerEngine:
                     "aspect_match": 1.0 if answers_aspect else 0.0,
                     "aspect_miss": 1.0 if aspects and not answers_aspect else 0.0,
                     "heading_overlap": self._overlap(query_terms, heading) if heading else 0.0,
+                    "sentence_dense_gap": sentence_dense[passage.chunk_id] - best_sentence,
+                    # For the decision: how well the answering section's best sentence matches.
+                    "sentence_dense": sentence_dense[passage.chunk_id],
                 }
                 sections.append(ScoredPassage(passage, features, self.section_ranker.score(features)))
             sections.sort(key=lambda p: (-p.score, p.hit.chunk_id))
@@ -291,6 +309,8 @@ class AnswerEngine:
                 "page_rank": 1.0 / (1.0 + rank),
                 "title_overlap": self._overlap(query_terms, members[0].title),
                 "heading_dense": best_heading,
+                "sentence_dense": best_sentence,
+                "sentence_dense_gap": best_sentence - top_sentence,
                 # For the decision, not the page ranker: fitted on this corpus, a ranker weight on
                 # it learned "English pages are wrong" from the few English pages there are.
                 "language_match": 1.0 if language and document is not None and document.language == language else 0.0,

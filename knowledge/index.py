@@ -6,6 +6,7 @@ Layout (one directory, e.g. ``var/index``)::
       current -> v-20260101T120000Z-3f2a   symlink, swapped atomically with os.replace
       v-20260101T120000Z-3f2a/             one complete, immutable build
         manifest.json documents.jsonl chunks.jsonl embeddings.npy vectors.faiss bm25*
+        sentences.npy sentence_offsets.npy   every chunk's sentence vectors (knowledge/sentences.py)
       .lock                                 serialises concurrent builds
 
 A build writes ``.tmp-*`` first, renames it to ``v-*`` and only then repoints ``current``,
@@ -31,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from knowledge.chunking import MAX_WORDS, chunk_document
+from knowledge.sentences import SENTENCES_VERSION, sentence_units
 from knowledge.sparse import Analyzer, BM25Index
 from knowledge.types import Chunk, Document, Embedder, Reader, VectorIndex
 from knowledge.vectors import ApproximateVectorIndex, FaissVectorIndex, make_vector_index
@@ -71,6 +73,10 @@ class KnowledgeIndex:
     embeddings: np.ndarray
     bm25: BM25Index
     vectors: VectorIndex
+    # Rows of every chunk's sentence vectors: chunk i owns rows offsets[i]:offsets[i + 1].
+    # None for a build made before they were stored (the answer engine then embeds them itself).
+    sentence_vectors: np.ndarray | None = None
+    sentence_offsets: np.ndarray | None = None
     _groups: list[tuple[Chunk, np.ndarray]] = field(default_factory=list, repr=False)
     _masks: dict[Reader, np.ndarray | None] = field(default_factory=dict, repr=False)
     _doc_rows: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
@@ -115,6 +121,12 @@ class KnowledgeIndex:
         rows = self._doc_rows.get(doc_id)
         return rows if rows is not None else np.zeros(len(self.chunks), dtype=bool)
 
+    def sentences_of(self, row: int) -> np.ndarray | None:
+        """The vectors of chunk `row`'s sentences, None when this build has none stored."""
+        if self.sentence_vectors is None or self.sentence_offsets is None:
+            return None
+        return self.sentence_vectors[int(self.sentence_offsets[row]) : int(self.sentence_offsets[row + 1])]
+
     def get_document(self, doc_id: str, reader: Reader) -> Document | None:
         """The document if it exists *and* the reader may read it (the same None either way)."""
         doc = self.documents.get(doc_id)
@@ -134,8 +146,13 @@ def build_index(
     analyzer: Analyzer | None = None,
     progress: Progress | None = None,
     vector_index: str = "flat",
+    sentences: bool = True,
 ) -> BuildReport:
     """Build a new index version under index_dir and make it current atomically.
+
+    ``sentences``: store every chunk's sentence vectors too (the answer engine's evidence,
+    knowledge/sentences.py); the statute index, which the answer engine does not read, skips them
+    (its tens of thousands of sentences would multiply the build time).
 
     ``vector_index``: "flat" (exact, the default) or "ivf"/"hnsw" (approximate, for corpora
     of roughly a million chunks and more; see docs/knowledge.md for the recall it costs).
@@ -176,6 +193,7 @@ def build_index(
 
         embed_keys = [_embed_key(embedder.name, c.embed_text()) for c in chunks]
         embeddings = _embeddings(chunks, embed_keys, embedder, prev, report, notify)
+        sentence_vectors = _sentence_vectors(chunks, embed_keys, embedder, prev, notify) if sentences else None
 
         notify("analyze", 0, len(chunks))
         analyzer = analyzer or Analyzer()
@@ -192,10 +210,13 @@ def build_index(
             "vector_index": vector_index,
             "analyzer_languages": list(analyzer.languages),
             "chunk_count": len(chunks),
+            "sentences": SENTENCES_VERSION if sentences else None,
             "documents": doc_meta,
         }
         notify("write", 0, 1)
-        version_dir = _write_version(index_dir, manifest, documents, chunks, embed_keys, embeddings, bm25)
+        version_dir = _write_version(
+            index_dir, manifest, documents, chunks, embed_keys, embeddings, bm25, sentence_vectors
+        )
         _swap_current(index_dir, version_dir)
         _prune(index_dir)
         report.index_path = index_dir / version_dir.name
@@ -270,6 +291,42 @@ def _embeddings(
     return out
 
 
+def _sentence_vectors(
+    chunks: list[Chunk], keys: list[str], embedder: Embedder, prev: KnowledgeIndex | None, notify: Progress
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every chunk's sentence vectors, stacked, and each chunk's first row (len(chunks) + 1
+    offsets). A chunk whose embedded text is unchanged since `prev` keeps its vectors."""
+    reusable: dict[str, int] = {}
+    if (
+        prev is not None
+        and prev.embedder_name == embedder.name
+        and prev.sentence_offsets is not None
+        and prev.manifest.get("sentences") == SENTENCES_VERSION
+    ):
+        reusable = {k: i for i, k in enumerate(prev.embed_keys)}
+    units = [sentence_units(chunk.text) for chunk in chunks]
+    todo = [(i, unit) for i, key in enumerate(keys) if key not in reusable for unit in units[i]]
+    fresh: list[np.ndarray] = []
+    notify("sentences", 0, len(todo))
+    for start in range(0, len(todo), EMBED_BATCH):
+        batch = [unit for _, unit in todo[start : start + EMBED_BATCH]]
+        fresh.append(np.asarray(embedder.embed_documents(batch), dtype=np.float32))
+        notify("sentences", start + len(batch), len(todo))
+    embedded = iter(np.concatenate(fresh) if fresh else np.zeros((0, embedder.dim), np.float32))
+    rows: list[np.ndarray] = []
+    offsets = [0]
+    for i, key in enumerate(keys):
+        if key in reusable:
+            assert prev is not None
+            kept = prev.sentences_of(reusable[key])
+            rows.extend(np.asarray(kept, dtype=np.float32))
+        else:
+            rows.extend(next(embedded) for _ in units[i])
+        offsets.append(len(rows))
+    vectors = np.stack(rows).astype(np.float32) if rows else np.zeros((0, embedder.dim), np.float32)
+    return vectors, np.asarray(offsets, dtype=np.int64)
+
+
 # --- files and the atomic swap --------------------------------------------------------------
 
 
@@ -293,6 +350,7 @@ def _write_version(
     embed_keys: list[str],
     embeddings: np.ndarray,
     bm25: BM25Index,
+    sentences: tuple[np.ndarray, np.ndarray] | None,
 ) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     name = f"v-{stamp}-{secrets.token_hex(3)}"
@@ -309,6 +367,9 @@ def _write_version(
                 row["embed_key"] = key
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
         np.save(tmp / "embeddings.npy", embeddings)
+        if sentences is not None:
+            np.save(tmp / "sentences.npy", sentences[0])
+            np.save(tmp / "sentence_offsets.npy", sentences[1])
         make_vector_index(embeddings, manifest.get("vector_index", "flat")).save(tmp / "vectors.faiss")
         bm25.save(tmp)
         # The manifest goes last: a directory without one is never a valid build.
@@ -394,6 +455,11 @@ def load_index(index_dir: Path) -> KnowledgeIndex:
     exact = manifest.get("vector_index", "flat") == "flat"
     vectors = (FaissVectorIndex if exact else ApproximateVectorIndex).load(path / "vectors.faiss")
     bm25 = BM25Index.load(path)
+    stored = (path / "sentences.npy").exists() and (path / "sentence_offsets.npy").exists()
+    sentence_vectors = np.load(path / "sentences.npy", mmap_mode="r") if stored else None
+    sentence_offsets = np.load(path / "sentence_offsets.npy") if stored else None
+    if sentence_offsets is not None and len(sentence_offsets) != len(chunks) + 1:
+        raise ValueError(f"index at {path} is inconsistent: sentence offsets do not match the chunks")
     if not (len(chunks) == embeddings.shape[0] == vectors.size == bm25.size == manifest["chunk_count"]):
         raise ValueError(f"index at {path} is inconsistent: chunk, vector and BM25 counts differ")
     return KnowledgeIndex(
@@ -405,4 +471,6 @@ def load_index(index_dir: Path) -> KnowledgeIndex:
         embeddings=embeddings,
         bm25=bm25,
         vectors=vectors,
+        sentence_vectors=sentence_vectors,
+        sentence_offsets=sentence_offsets,
     )

@@ -141,7 +141,7 @@ def cmd_eval_retrieval(settings: Settings, args: argparse.Namespace) -> int:
         bars = TqdmProgress()
         report = build_index(
             loaded.documents, embedder=make_embedder(settings.embedder or DEFAULT_EMBEDDER), index_dir=index_dir,
-            progress=bars if not bars.disable else None,
+            progress=bars if not bars.disable else None, sentences=False,
         )  # fmt: skip
         bars.close()
         _echo(f"  {report.chunks} chunks ({report.chunks_embedded} embedded, {report.chunks_reused} reused)")

@@ -71,12 +71,14 @@ def ensure_index(
     from knowledge.embedding import DEFAULT_EMBEDDER, make_embedder
     from knowledge.index import build_index
     from knowledge.ingest import load_documents
+    from knowledge.sentences import SENTENCES_VERSION
 
     embedder_name = settings.embedder or DEFAULT_EMBEDDER
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise RuntimeError(f"No such file or folder: {', '.join(missing)}")
-    fingerprint = sources_fingerprint(paths, f"{embedder_name}|{settings.vector_index}")
+    # What a build stores counts too: an index built before sentence vectors were stored is rebuilt.
+    fingerprint = sources_fingerprint(paths, f"{embedder_name}|{settings.vector_index}|{SENTENCES_VERSION}")
     stamp = settings.index_dir / FINGERPRINT_FILE
     if not force and stamp.exists() and stamp.read_text().strip() == fingerprint:
         echo("Knowledge index is up to date.")

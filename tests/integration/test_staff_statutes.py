@@ -33,7 +33,8 @@ def statutes_data_dir(tmp_path_factory: pytest.TempPathFactory, built_index: Pat
     (data_dir / "index").symlink_to(built_index.resolve(), target_is_directory=True)
     loaded = load_documents([source])
     assert not loaded.errors
-    build_index(loaded.documents, embedder=make_embedder(DEFAULT_EMBEDDER), index_dir=data_dir / "index-statutes")
+    statutes_dir = data_dir / "index-statutes"
+    build_index(loaded.documents, embedder=make_embedder(DEFAULT_EMBEDDER), index_dir=statutes_dir, sentences=False)
     return data_dir
 
 

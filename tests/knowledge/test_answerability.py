@@ -33,8 +33,8 @@ def evidence(**overrides: float) -> Evidence:
 def test_evidence_has_every_feature_from_the_page_and_the_section() -> None:
     found = Evidence.of(
         page={"dense": 0.8, "bm25": 2.0, "title_overlap": 0.5, "heading_dense": 0.7, "language_match": 1.0,
-              "coverage": 0.1, "aspect_match": 0.2},
-        section={"coverage": 0.9, "aspect_match": 1.0, "dense": 0.3},
+              "coverage": 0.1, "aspect_match": 0.2, "sentence_dense": 0.86},
+        section={"coverage": 0.9, "aspect_match": 1.0, "dense": 0.3, "sentence_dense": 0.84},
         page_score=1.5, page_margin=0.25, section_score=0.75, query_terms=3, follow_up=True,
     )  # fmt: skip
     assert set(found.values) == set(EVIDENCE_FEATURES)
@@ -51,6 +51,8 @@ def test_evidence_has_every_feature_from_the_page_and_the_section() -> None:
         "query_terms": math.log1p(3),
         "follow_up": 1.0,
         "language_match": 1.0,
+        "sentence_dense": 0.84,  # the answering section's best sentence
+        "page_sentence_dense": 0.86,  # the page's best sentence
     }
     bare = Evidence.of(
         page={}, section={}, page_score=0, page_margin=0, section_score=0, query_terms=0, follow_up=False

@@ -12,6 +12,7 @@ from knowledge.chunking import chunk_document
 from knowledge.embedding import HashingEmbedder
 from knowledge.index import build_index, document_hash, load_index, resolve_index_path
 from knowledge.search import KnowledgeSearch
+from knowledge.sentences import sentence_units
 from knowledge.types import Document, Reader
 
 
@@ -63,11 +64,13 @@ def test_only_changed_documents_are_re_embedded(tmp_path: Path, small_corpus, do
 
     assert report.added == ["hond"] and report.changed == ["verhuizing"] and report.removed == ["grofvuil"]
     assert sorted(report.unchanged) == sorted(["paspoort", *(d.id for d in internal)])
-    # Exactly the new chunks were embedded: the changed document's new passage and the new one.
-    expected = [c.embed_text() for c in chunk_document(changed) + chunk_document(added)]
+    # Exactly the new chunks were embedded: the changed document's new passage and the new one,
+    # and their sentences (knowledge/sentences.py).
     previous_texts = {c.embed_text() for c in chunk_document(verhuizing)}
-    assert sorted(counting_embedder.embedded) == sorted(t for t in expected if t not in previous_texts)
-    assert report.chunks_embedded == len(counting_embedder.embedded) < first_total
+    new = [c for c in chunk_document(changed) + chunk_document(added) if c.embed_text() not in previous_texts]
+    sentences = [unit for c in new for unit in sentence_units(c.text)]
+    assert sorted(counting_embedder.embedded) == sorted([c.embed_text() for c in new] + sentences)
+    assert report.chunks_embedded == len(new) and len(counting_embedder.embedded) < first_total
     assert report.chunks_reused == report.chunks - report.chunks_embedded
 
     index = load_index(index_dir)
@@ -186,3 +189,14 @@ def test_an_approximate_vector_index_is_built_loaded_and_filtered(tmp_path: Path
     assert all(hit.audience == "public" for hit in public_hits)
     staff_hits = search.search(query, reader=Reader.staff(teams={"burgerzaken"}), k=10).hits
     assert "spoed-intern" in {hit.doc_id for hit in staff_hits}
+
+
+def test_a_build_without_sentences_stores_none(tmp_path: Path) -> None:
+    """The statute index skips them: the answer engine never reads it."""
+    build_index(
+        [Document(id="a", title="A", body="Een zin over paspoorten. Nog een zin over kosten.")],
+        embedder=HashingEmbedder(), index_dir=tmp_path / "index", sentences=False,
+    )  # fmt: skip
+    index = load_index(tmp_path / "index")
+    assert index.sentence_vectors is None and index.sentences_of(0) is None
+    assert index.manifest["sentences"] is None
