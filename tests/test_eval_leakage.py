@@ -486,40 +486,28 @@ def test_glossary_words_are_justified_by_pages_training_or_dev_data() -> None:
     )
 
 
-def test_legal_synonyms_are_justified_by_statutes_pages_training_or_dev_data() -> None:
-    """The statutes' legal synonyms (data/search/legal_synonyms.yml) are vocabulary too: a word in
-    it that a held-out question contains must also occur in the statutes, the Dutch pages, the
-    NLU data or a dev split."""
+# Synonym lists are vocabulary too: a word in one that a held-out question contains must also occur in
+# what may justify it: the Dutch pages, the NLU data or a dev split (the legal synonyms: the statutes too).
+SYNONYM_LISTS = {
+    "legal": (LEGAL_SYNONYMS, True, "statutes_dev.jsonl"),
+    "citizen": (CITIZEN_SYNONYMS, False, "a dev split or the NLU data"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(SYNONYM_LISTS))
+def test_synonyms_are_justified_by_pages_training_or_dev_data(kind: str) -> None:
+    path, with_statutes, where = SYNONYM_LISTS[kind]
     held_out = [p for source in VOCABULARY_HELD_OUT for p in source.phrases()]
     justifying = [
-        *statute_texts(), *dutch_pages(), *NLU.phrases(), *ROUTING_DEV.phrases(),
+        *(statute_texts() if with_statutes else []), *dutch_pages(), *NLU.phrases(), *ROUTING_DEV.phrases(),
         *jsonl_questions(EVAL / "answers_dev.jsonl"), *jsonl_questions(EVAL / "statutes_dev.jsonl"),
     ]  # fmt: skip
-    keys = glossary_keys(LEGAL_SYNONYMS, "synonyms")
+    keys = glossary_keys(path, "synonyms")
     assert held_out and justifying and keys
     problems = unjustified_keywords(keys, held_out, justifying)
     assert not problems, _report(
-        "legal synonyms that only held-out messages contain (drop them, or justify them with an "
-        "example of your own wording in statutes_dev.jsonl)",
-        problems,
-    )
-
-
-def test_citizen_synonyms_are_justified_by_pages_training_or_dev_data() -> None:
-    """The citizens' Dutch words for the pages (data/search/citizen_synonyms_nl.yml) are vocabulary
-    too: a word in it that a held-out question contains must also occur in the Dutch pages, the NLU
-    data or a dev split."""
-    held_out = [p for source in VOCABULARY_HELD_OUT for p in source.phrases()]
-    justifying = [
-        *dutch_pages(), *NLU.phrases(), *ROUTING_DEV.phrases(),
-        *jsonl_questions(EVAL / "answers_dev.jsonl"), *jsonl_questions(EVAL / "statutes_dev.jsonl"),
-    ]  # fmt: skip
-    keys = glossary_keys(CITIZEN_SYNONYMS, "synonyms")
-    assert held_out and justifying and keys
-    problems = unjustified_keywords(keys, held_out, justifying)
-    assert not problems, _report(
-        "citizens' synonyms that only held-out messages contain (drop them, or justify them with an "
-        "example of your own wording in a dev split or the NLU data)",
+        f"{kind} synonyms that only held-out messages contain (drop them, or justify them with an "
+        f"example of your own wording in {where})",
         problems,
     )
 
