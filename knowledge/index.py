@@ -151,8 +151,8 @@ def build_index(
     """Build a new index version under index_dir and make it current atomically.
 
     ``sentences``: store every chunk's sentence vectors too (the answer engine's evidence,
-    knowledge/sentences.py); the statute index, which the answer engine does not read, skips them
-    (its tens of thousands of sentences would multiply the build time).
+    knowledge/sentences.py). The statute builds skip them: their tens of thousands of sentences
+    would multiply the build time, and the engine embeds a section's sentences on first use instead.
 
     ``vector_index``: "flat" (exact, the default) or "ivf"/"hnsw" (approximate, for corpora
     of roughly a million chunks and more; see docs/knowledge.md for the recall it costs).
