@@ -35,6 +35,7 @@ EVIDENCE_FEATURES = (
     "language_match",
     "sentence_dense",
     "page_sentence_dense",
+    "page_coverage",
 )
 
 
@@ -169,6 +170,7 @@ class Evidence:
             # answers with one or two sentences, which its whole-text similarity dilutes.
             "sentence_dense": float(section.get("sentence_dense", 0.0)),
             "page_sentence_dense": float(page.get("sentence_dense", 0.0)),
+            "page_coverage": float(page.get("page_coverage", 0.0)),
         }
         return cls(values=values)
 

@@ -53,6 +53,7 @@ PAGE_FEATURES = (
     "heading_dense",
     "sentence_dense",
     "sentence_dense_gap",
+    "page_coverage",
 )
 SECTION_FEATURES = (
     "dense_gap",
@@ -146,7 +147,10 @@ class AnswerEngine:
         self.page_ranker = page_ranker or DEFAULT_PAGE_RANKER
         self.section_ranker = section_ranker or DEFAULT_SECTION_RANKER
         # "Title — heading" embeddings, computed on first use: how well a heading alone matches
-        # the question separates sections of one page better than their whole text does.
+        # the question separates sections of one page better than their whole text does. They are
+        # embedded as queries: "Paspoort aanvragen — Kosten" reads like what a citizen asks, and a
+        # query-to-query comparison picked the right section more often on the dev split
+        # (0.596 -> 0.611) than comparing it as a passage.
         self._heading_vectors: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
         # The sentences of every section, likewise: the best single sentence is the evidence
@@ -164,7 +168,7 @@ class AnswerEngine:
         missing = sorted({s for s in sections if s not in self._heading_vectors})
         if missing:
             texts = [" — ".join(section.split(SECTION_SEP)) for section in missing]
-            vectors = self.search.embedder.embed_documents(texts)
+            vectors = self.search.embedder.embed_queries(texts)
             with self._lock:
                 self._heading_vectors.update(zip(missing, vectors, strict=True))
         return self._heading_vectors
@@ -272,6 +276,7 @@ class AnswerEngine:
             zip((p.chunk_id for p in passages), self.sentences.best(passages, vector.vector), strict=True)
         )
         top_sentence = max(sentence_dense.values())
+        page_coverage = self.search.page_coverage(query, reader=reader, doc_ids=pages)
         ranked = []
         for rank, doc_id in enumerate(pages):
             members = by_page.get(doc_id)
@@ -311,6 +316,9 @@ class AnswerEngine:
                 "heading_dense": best_heading,
                 "sentence_dense": best_sentence,
                 "sentence_dense_gap": best_sentence - top_sentence,
+                # The question's words anywhere on the page: what names the subject asked about
+                # is missing from a page on another subject, whichever section is shown.
+                "page_coverage": page_coverage.get(doc_id, 0.0),
                 # For the decision, not the page ranker: fitted on this corpus, a ranker weight on
                 # it learned "English pages are wrong" from the few English pages there are.
                 "language_match": 1.0 if language and document is not None and document.language == language else 0.0,

@@ -191,6 +191,20 @@ class KnowledgeSearch:
             for row, similarity in zip(rows.tolist(), dense.tolist(), strict=True)
         ]
 
+    def page_coverage(self, query: str, *, reader: Reader, doc_ids: list[str]) -> dict[str, float]:
+        """Per document: the idf-weighted share of the query's words found anywhere in the passages
+        of it that the reader may see (BM25Index.union_coverage)."""
+        allowed = self.index.allowed_mask(reader)
+        members = []
+        for doc_id in doc_ids:
+            rows = self.index.document_mask(doc_id)
+            members.append(rows if allowed is None else rows & allowed)
+        stats = self._stats.get(reader)
+        if stats is None:
+            stats = self._stats[reader] = self.index.bm25.stats(allowed)
+        shares = self.index.bm25.union_coverage(self.query_groups(query), members, allowed=allowed, stats=stats)
+        return dict(zip(doc_ids, shares, strict=True))
+
     def query_groups(self, query: str) -> list[tuple[str, ...]]:
         """The query's BM25 term groups (one per word, with its variants); subclasses may add some."""
         return self.analyzer.analyze_query_groups(query)

@@ -295,6 +295,47 @@ class BM25Index:
         coverage = (matched / total).astype(np.float32) if total > 0 else np.zeros(ids.shape[0], np.float32)
         return SparseHits(ids.astype(np.int64), scores[best], coverage)
 
+    def union_coverage(
+        self,
+        terms: Sequence[str] | Sequence[Sequence[str]],
+        members: Sequence[np.ndarray],
+        *,
+        allowed: np.ndarray | None = None,
+        stats: tuple[int, float] | None = None,
+    ) -> list[float]:
+        """Per group of docs (e.g. the sections of one page): the idf-weighted share of query words
+        that occur in *any* doc of the group, weighed as in `search`'s coverage (unseen words the
+        most). A page that answers a question told as a story holds its words across several
+        sections; a page on another subject misses the word that names what is asked about."""
+        groups = [(t,) if isinstance(t, str) else tuple(t) for t in terms]
+        n_docs, _ = stats if stats is not None else self.stats(allowed)
+        if n_docs == 0 or not groups or not members:
+            return [0.0] * len(members)
+        member_ids = [np.flatnonzero(m) for m in members]
+        unseen = self.idf(0, n_docs)
+        matched = np.zeros(len(members), dtype=np.float64)
+        total = 0.0
+        for group in groups:
+            seen_idfs = []
+            best_in_group = np.zeros(len(members), dtype=np.float64)
+            for term in group:
+                tid = self.term_ids.get(term)
+                if tid is None:
+                    continue
+                docs = np.asarray(self.post_docs[int(self.offsets[tid]) : int(self.offsets[tid + 1])])
+                if allowed is not None:
+                    docs = docs[allowed[docs]]
+                if docs.shape[0] == 0:
+                    continue
+                idf = self.idf(int(docs.shape[0]), n_docs)
+                seen_idfs.append(idf)
+                for i, ids in enumerate(member_ids):
+                    if np.isin(ids, docs, assume_unique=True).any():
+                        best_in_group[i] = max(best_in_group[i], idf)
+            total += max(seen_idfs, default=unseen)
+            matched += best_in_group
+        return (matched / total).tolist() if total > 0 else [0.0] * len(members)
+
     # --- persistence: plain .npy arrays + JSON, memory-mapped on load -----------------------
 
     def save(self, directory: Path) -> None:

@@ -34,10 +34,10 @@ CLINC = PROJECT_ROOT.parent / "shared" / "data" / "clinc150" / "oos_train_val.js
 
 # metric -> the test-split figure last measured (`loket eval answers`), for the ones below target.
 BELOW_TARGET = {
-    "right_page": 0.780,
-    "right_section": 0.610,
-    "covered_refused": 0.158,
-    "uncovered_declined": 0.829,
+    "right_page": 0.768,
+    "right_section": 0.593,
+    "covered_refused": 0.164,
+    "uncovered_declined": 0.886,
 }
 
 

@@ -33,7 +33,7 @@ def evidence(**overrides: float) -> Evidence:
 def test_evidence_has_every_feature_from_the_page_and_the_section() -> None:
     found = Evidence.of(
         page={"dense": 0.8, "bm25": 2.0, "title_overlap": 0.5, "heading_dense": 0.7, "language_match": 1.0,
-              "coverage": 0.1, "aspect_match": 0.2, "sentence_dense": 0.86},
+              "coverage": 0.1, "aspect_match": 0.2, "sentence_dense": 0.86, "page_coverage": 0.6},
         section={"coverage": 0.9, "aspect_match": 1.0, "dense": 0.3, "sentence_dense": 0.84},
         page_score=1.5, page_margin=0.25, section_score=0.75, query_terms=3, follow_up=True,
     )  # fmt: skip
@@ -53,6 +53,7 @@ def test_evidence_has_every_feature_from_the_page_and_the_section() -> None:
         "language_match": 1.0,
         "sentence_dense": 0.84,  # the answering section's best sentence
         "page_sentence_dense": 0.86,  # the page's best sentence
+        "page_coverage": 0.6,  # the question's words anywhere on the page
     }
     bare = Evidence.of(
         page={}, section={}, page_score=0, page_margin=0, section_score=0, query_terms=0, follow_up=False

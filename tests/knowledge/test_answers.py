@@ -132,3 +132,15 @@ def test_topic_round_trip_and_bad_slot_values() -> None:
 def test_section_heading_of_a_hit(search: KnowledgeSearch) -> None:
     hits = search.passages_of("kosten", reader=Reader.public(), doc_ids=["paspoort"])
     assert {heading_of(hit.section) for hit in hits} == {"", "Wat heeft u nodig", "Kosten", "Hoe lang duurt het"}
+
+
+def test_section_headings_are_embedded_as_questions(search: KnowledgeSearch) -> None:
+    """A heading ("Wie betaalt", "Hoe lang duurt het") reads like what a citizen asks, not like a
+    passage: it is compared with the question query-to-query."""
+    from tests.knowledge.conftest import CountingEmbedder
+
+    embedder = CountingEmbedder()
+    answers = engine(KnowledgeSearch(search.index, embedder))
+    answers.warm_up()
+    assert "Paspoort aanvragen — Kosten" in embedder.queries
+    assert not any("—" in text for text in embedder.embedded)

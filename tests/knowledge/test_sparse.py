@@ -159,3 +159,22 @@ def test_synonyms_add_words_to_dutch_query_words() -> None:
     assert expanded.analyze_query_groups("wat kost trouwen") == plain.analyze_query_groups("wat kost trouwen")
     both = Analyzer(glossary=Glossary({"passport": ("paspoort",)}), synonyms=Glossary({"paspoort": ("reisdocument",)}))
     assert "reisdocument" in both.analyze_query("paspoort") and "paspoort" in both.analyze_query("passport")
+
+
+def test_union_coverage_of_one_doc_is_that_docs_coverage_and_a_page_holds_its_sections_words() -> None:
+    docs = [["paspoort", "kosten", "euro"], ["paspoort", "aanvragen", "balie"], ["grofvuil", "ophalen"]]
+    index = BM25Index.build(docs)
+    query = [("paspoort",), ("kosten", "kost"), ("balie",)]
+    hits = index.search(query, top_n=3)
+    alone = dict(zip(hits.ids.tolist(), hits.coverage.tolist(), strict=True))
+    one, two, both, other = (np.zeros(3, dtype=bool) for _ in range(4))
+    one[0] = two[1] = True
+    both[[0, 1]] = True
+    other[2] = True
+    shares = index.union_coverage(query, [one, two, both, other])
+    assert shares[0] == pytest.approx(alone[0], rel=1e-5)
+    assert shares[1] == pytest.approx(alone[1], rel=1e-5)
+    assert shares[2] == pytest.approx(1.0)  # every word is on the page, in one section or another
+    assert shares[3] == 0.0
+    unseen = index.union_coverage([("paspoort",), ("rijbewijs",)], [both])
+    assert unseen[0] < 0.5  # the word that names what is asked about is nowhere in the corpus
