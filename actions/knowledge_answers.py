@@ -17,7 +17,7 @@ from actions.language import tracker_language
 from actions.switches import is_off, say_off
 
 if TYPE_CHECKING:
-    from knowledge.answers import Answer
+    from knowledge.answers import Answer, Topic
     from knowledge.query_vectors import QueryVector
     from knowledge.types import Hit
 
@@ -115,6 +115,16 @@ def is_short(text: str) -> bool:
     return len(text.split()) <= dialogue_config().follow_up_max_words
 
 
+def stands_on_its_own(answer: Answer, topic: Topic) -> bool:
+    """Whether a short message's own answer is a new subject rather than a question about the
+    page just shown: it is answered, and from that page or from one whose title it names ("en
+    hoe zit het met grofvuil"). A short question answered from another page it does not name
+    ("welke spullen neem ik mee" after a birth registration) found that page by its aspect only."""
+    if not answer.answerable or answer.hit is None:
+        return False
+    return answer.hit.doc_id == topic.doc_id or answer.names_its_page
+
+
 def answer_turn(
     dispatcher: CollectingDispatcher, tracker: Tracker, *, decline: str | None = "utter_no_answer"
 ) -> list[dict[str, Any]]:
@@ -160,9 +170,9 @@ def answer_turn(
         query_vector=query_vector,
         intent=intent_name if intent_name not in QUESTION_INTENTS else None,
     )
-    if not answer.answerable and topic is not None and not follow_up and is_short(text):
-        # "duurt dat lang?" after an answer: too little to find a page of its own, so it is
-        # read as a question about the page the citizen was just shown.
+    if topic is not None and not follow_up and is_short(text) and not stands_on_its_own(answer, topic):
+        # "duurt dat lang?", "wat kost dat per jaar" after an answer: too little to find a page of
+        # its own, so it is read as a question about the page the citizen was just shown.
         answer = services.answers.answer(text, language=language, topic=topic, follow_up=True)
     if answer.answerable and answer.hit is not None:
         document = services.answers.document_language(answer.hit.doc_id)

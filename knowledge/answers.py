@@ -130,6 +130,15 @@ class Answer:
         """The section heading of the answer ("" for a page's opening text)."""
         return heading_of(self.hit.section) if self.hit is not None else ""
 
+    @property
+    def names_its_page(self) -> bool:
+        """Whether the question shares a word with the title of the page it is answered from
+        ("wat kost een paspoort" and "Paspoort aanvragen"; not "wat kost dat per jaar")."""
+        if self.hit is None:
+            return False
+        page = next((page for page in self.ranked if page.doc_id == self.hit.doc_id), None)
+        return page is not None and page.features.get("title_overlap", 0.0) > 0.0
+
 
 class AnswerEngine:
     def __init__(

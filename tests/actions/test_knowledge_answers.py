@@ -28,6 +28,7 @@ from tests.actions.conftest import (
     PASSPORT_TOPIC,
     RecordingAnswers,
     decides,
+    hit,
     install,
     run,
     slot_events,
@@ -170,6 +171,46 @@ def test_a_short_message_without_a_page_of_its_own_is_read_as_a_follow_up(store,
     assert [call["follow_up"] for call in answers.calls] == [False, True]
     assert answers.calls[1]["topic"] == PASSPORT_TOPIC
     assert [m["response"] for m in dispatcher.messages] == ["utter_answer"]
+
+
+def answered_from_another_page(*, title_overlap: float) -> Answer:
+    """A fresh answer from the waste calendar, whose title the question shares words with or not."""
+    from knowledge.answers import RankedPage, ScoredPassage
+
+    passage = hit("afval", "afvalkalender")
+    page = RankedPage("afvalkalender", {"title_overlap": title_overlap}, 1.0, (ScoredPassage(passage, {}, 1.0),))
+    return Answer(answerable=True, score=0.6, hit=passage, sources=[passage], ranked=(page,),
+                  topic=Topic("afvalkalender", "welke spullen neem ik mee"))  # fmt: skip
+
+
+def test_a_short_question_answered_from_a_page_it_does_not_name_is_read_as_a_follow_up(store, tmp_path) -> None:
+    """"welke spullen neem ik mee" after the passport's costs: the waste calendar it found has its
+    aspect only; the question is about the page the citizen was just shown."""
+
+    class FreshFromElsewhere(RecordingAnswers):
+        def answer(self, question: str, **kwargs: Any) -> Answer:
+            super().answer(question, **kwargs)
+            return answered_with() if kwargs.get("follow_up") else answered_from_another_page(title_overlap=0.0)
+
+    answers = FreshFromElsewhere(NOTHING)
+    install(store, answers, tmp_path)
+    _, events = run(
+        ActionAnswerQuestion(),
+        tracker("welke spullen neem ik mee", intent="ask_question", slots={"last_topic": PASSPORT_TOPIC.to_json()}),
+    )
+    assert [call["follow_up"] for call in answers.calls] == [False, True]
+    assert slot_events(events)["last_topic"]["doc_id"] == "paspoort-aanvragen"
+
+
+def test_a_short_question_that_names_another_page_changes_the_subject(store, tmp_path) -> None:
+    answers = RecordingAnswers(answered_from_another_page(title_overlap=0.5))
+    install(store, answers, tmp_path)
+    _, events = run(
+        ActionAnswerQuestion(),
+        tracker("wanneer is de afvalkalender", intent="ask_question", slots={"last_topic": PASSPORT_TOPIC.to_json()}),
+    )
+    assert [call["follow_up"] for call in answers.calls] == [False]
+    assert slot_events(events)["last_topic"]["doc_id"] == "afvalkalender"
 
 
 def test_a_long_unanswered_question_is_not_retried_on_the_old_topic(store, tmp_path) -> None:

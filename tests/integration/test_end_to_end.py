@@ -275,6 +275,15 @@ def test_follow_up_question_keeps_the_context_of_the_previous_one(loket: Running
     assert sources and sources[0] == "paspoort-aanvragen", replies
 
 
+def test_a_short_question_without_a_follow_up_word_stays_on_the_page_just_shown(loket: RunningLoket) -> None:
+    conversation = loket.new_conversation()
+    loket.bot_replies(conversation, "Wat kost een paspoort?")
+    replies = loket.bot_replies(conversation, "welke papieren moet ik meebrengen")
+    sources = [(s["doc_id"], s["heading"]) for r in replies for s in r["sources"]]
+    # On its own it finds what to bring for social assistance; after the passport, the passport's.
+    assert sources and sources[0] == ("paspoort-aanvragen", "Wat heeft u nodig"), replies
+
+
 def test_out_of_scope_gets_a_refusal_and_no_case(loket: RunningLoket) -> None:
     conversation = loket.new_conversation()
     # (Not "mijn wasmachine is kapot": the bulky-waste page, which collects washing machines, answers that.)
