@@ -156,13 +156,16 @@ def test_a_new_question_is_not_a_follow_up_of_the_old_topic(store, tmp_path) -> 
     assert answers.calls[0]["follow_up"] is False
 
 
-def test_a_short_message_without_a_page_of_its_own_is_read_as_a_follow_up(store, tmp_path) -> None:
-    class FirstDeclines(RecordingAnswers):
-        def answer(self, question: str, **kwargs: Any) -> Answer:
-            super().answer(question, **kwargs)
-            return answered_with() if kwargs.get("follow_up") else NOTHING
+class AnswersFollowUps(RecordingAnswers):
+    """Answers a follow-up from the passport page, and a question asked on its own with `result`."""
 
-    answers = FirstDeclines(NOTHING)
+    def answer(self, question: str, **kwargs: Any) -> Answer:
+        super().answer(question, **kwargs)
+        return answered_with() if kwargs.get("follow_up") else self.result
+
+
+def test_a_short_message_without_a_page_of_its_own_is_read_as_a_follow_up(store, tmp_path) -> None:
+    answers = AnswersFollowUps(NOTHING)
     install(store, answers, tmp_path)
     dispatcher, _ = run(
         ActionAnswerQuestion(),
@@ -186,13 +189,7 @@ def answered_from_another_page(*, title_overlap: float) -> Answer:
 def test_a_short_question_answered_from_a_page_it_does_not_name_is_read_as_a_follow_up(store, tmp_path) -> None:
     """"welke spullen neem ik mee" after the passport's costs: the waste calendar it found has its
     aspect only; the question is about the page the citizen was just shown."""
-
-    class FreshFromElsewhere(RecordingAnswers):
-        def answer(self, question: str, **kwargs: Any) -> Answer:
-            super().answer(question, **kwargs)
-            return answered_with() if kwargs.get("follow_up") else answered_from_another_page(title_overlap=0.0)
-
-    answers = FreshFromElsewhere(NOTHING)
+    answers = AnswersFollowUps(answered_from_another_page(title_overlap=0.0))
     install(store, answers, tmp_path)
     _, events = run(
         ActionAnswerQuestion(),
