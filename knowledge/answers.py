@@ -157,9 +157,8 @@ class AnswerEngine:
         self.section_ranker = section_ranker or DEFAULT_SECTION_RANKER
         # "Title — heading" embeddings, computed on first use: how well a heading alone matches
         # the question separates sections of one page better than their whole text does. They are
-        # embedded as queries: "Paspoort aanvragen — Kosten" reads like what a citizen asks, and a
-        # query-to-query comparison picked the right section more often on the dev split
-        # (0.596 -> 0.611) than comparing it as a passage.
+        # embedded as queries: "Paspoort aanvragen — Kosten" reads like what a citizen asks, and e5
+        # compares two queries symmetrically (docs/answers.md, "page words").
         self._heading_vectors: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
         # The sentences of every section, likewise: the best single sentence is the evidence

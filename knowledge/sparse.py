@@ -8,7 +8,7 @@ import math
 import re
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -168,6 +168,30 @@ class SparseHits:
         return int(self.ids.shape[0])
 
 
+def idf_weighted_share(
+    groups: Sequence[tuple[str, ...]],
+    postings: Mapping[str, tuple[np.ndarray, float]],
+    contains: Callable[[np.ndarray], np.ndarray],
+    size: int,
+    unseen_idf: float,
+) -> np.ndarray:
+    """Per candidate (a doc, or a group of docs): the idf-weighted share of query words it contains.
+    A word counts once, by its best variant present; a word without postings counts with
+    `unseen_idf`. `postings`: term -> (its docs, its idf); `contains(docs)`: which candidates hold
+    one of those docs."""
+    matched = np.zeros(size, dtype=np.float64)
+    total = 0.0
+    for group in groups:
+        seen = [postings[t] for t in group if t in postings]
+        total += max((idf for _, idf in seen), default=unseen_idf)
+        best_in_group = np.zeros(size, dtype=np.float64)
+        for docs, idf in seen:
+            present = contains(docs)
+            best_in_group[present] = np.maximum(best_in_group[present], idf)
+        matched += best_in_group
+    return matched / total if total > 0 else np.zeros(size, dtype=np.float64)
+
+
 class BM25Index:
     """Okapi BM25 over compressed postings (CSR: term → sorted doc ids with term frequencies).
 
@@ -281,19 +305,11 @@ class BM25Index:
         best = part[np.lexsort((uniq[part], -scores[part]))]  # ties: lower id first, deterministic
         ids = uniq[best]
 
-        unseen = self.idf(0, n_docs)
-        matched = np.zeros(ids.shape[0], dtype=np.float64)
-        total = 0.0
-        for group in groups:
-            seen = [postings[t] for t in group if t in postings]
-            total += max((idf for _, idf in seen), default=unseen)
-            best_in_group = np.zeros(ids.shape[0], dtype=np.float64)
-            for docs, idf in seen:
-                present = np.isin(ids, docs, assume_unique=True)
-                best_in_group[present] = np.maximum(best_in_group[present], idf)
-            matched += best_in_group
-        coverage = (matched / total).astype(np.float32) if total > 0 else np.zeros(ids.shape[0], np.float32)
-        return SparseHits(ids.astype(np.int64), scores[best], coverage)
+        def in_ids(docs: np.ndarray) -> np.ndarray:
+            return np.isin(ids, docs, assume_unique=True)
+
+        coverage = idf_weighted_share(groups, postings, in_ids, int(ids.shape[0]), self.idf(0, n_docs))
+        return SparseHits(ids.astype(np.int64), scores[best], coverage.astype(np.float32))
 
     def union_coverage(
         self,
@@ -311,30 +327,22 @@ class BM25Index:
         n_docs, _ = stats if stats is not None else self.stats(allowed)
         if n_docs == 0 or not groups or not members:
             return [0.0] * len(members)
+        postings: dict[str, tuple[np.ndarray, float]] = {}
+        for term in dict.fromkeys(t for g in groups for t in g):
+            tid = self.term_ids.get(term)
+            if tid is None:
+                continue
+            docs = np.asarray(self.post_docs[int(self.offsets[tid]) : int(self.offsets[tid + 1])])
+            if allowed is not None:
+                docs = docs[allowed[docs]]
+            if docs.shape[0]:
+                postings[term] = (docs, self.idf(int(docs.shape[0]), n_docs))
         member_ids = [np.flatnonzero(m) for m in members]
-        unseen = self.idf(0, n_docs)
-        matched = np.zeros(len(members), dtype=np.float64)
-        total = 0.0
-        for group in groups:
-            seen_idfs = []
-            best_in_group = np.zeros(len(members), dtype=np.float64)
-            for term in group:
-                tid = self.term_ids.get(term)
-                if tid is None:
-                    continue
-                docs = np.asarray(self.post_docs[int(self.offsets[tid]) : int(self.offsets[tid + 1])])
-                if allowed is not None:
-                    docs = docs[allowed[docs]]
-                if docs.shape[0] == 0:
-                    continue
-                idf = self.idf(int(docs.shape[0]), n_docs)
-                seen_idfs.append(idf)
-                for i, ids in enumerate(member_ids):
-                    if np.isin(ids, docs, assume_unique=True).any():
-                        best_in_group[i] = max(best_in_group[i], idf)
-            total += max(seen_idfs, default=unseen)
-            matched += best_in_group
-        return (matched / total).tolist() if total > 0 else [0.0] * len(members)
+
+        def contains(docs: np.ndarray) -> np.ndarray:
+            return np.array([np.isin(ids, docs, assume_unique=True).any() for ids in member_ids])
+
+        return idf_weighted_share(groups, postings, contains, len(members), self.idf(0, n_docs)).tolist()
 
     # --- persistence: plain .npy arrays + JSON, memory-mapped on load -----------------------
 
