@@ -62,6 +62,7 @@ SECTION_FEATURES = (
     "coverage",
     "opening",
     "aspect_match",
+    "specific_aspect_match",
     "aspect_miss",
     "heading_overlap",
     "sentence_dense_gap",
@@ -298,6 +299,7 @@ class AnswerEngine:
             for passage in members:
                 heading = heading_of(passage.section)
                 answers_aspect = bool(aspects) and self.aspects.answers(aspects, heading)
+                answers_specific = answers_aspect and self.aspects.answers(aspects, heading, specific_only=True)
                 features = {
                     "dense_gap": passage.dense_score - best_dense,
                     "heading_dense_gap": heading_dense[passage.chunk_id] - best_heading,
@@ -305,6 +307,8 @@ class AnswerEngine:
                     "coverage": passage.coverage,
                     "opening": 0.0 if heading else 1.0,
                     "aspect_match": 1.0 if answers_aspect else 0.0,
+                    # On top of aspect_match: costs, duration or documents asked and answered.
+                    "specific_aspect_match": 1.0 if answers_specific else 0.0,
                     "aspect_miss": 1.0 if aspects and not answers_aspect else 0.0,
                     "heading_overlap": self._overlap(query_terms, heading) if heading else 0.0,
                     "sentence_dense_gap": sentence_dense[passage.chunk_id] - best_sentence,

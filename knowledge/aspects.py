@@ -22,6 +22,9 @@ class Aspect:
     id: str
     triggers: tuple[re.Pattern[str], ...]
     headings: tuple[re.Pattern[str], ...]
+    # Asked in questions about anything ("mag ik", "hoe kan ik"): a weaker sign of the section
+    # wanted than the specific aspects' words ("kost", "hoe lang", "meenemen").
+    broad: bool = False
 
     def asked_in(self, question: str) -> bool:
         folded = fold(question)
@@ -47,6 +50,7 @@ class AspectLexicon:
                     id=str(aspect_id),
                     triggers=tuple(re.compile(p) for p in spec.get("triggers") or ()),
                     headings=tuple(re.compile(p) for p in spec.get("headings") or ()),
+                    broad=bool(spec.get("broad", False)),
                 )
             )
         return cls(tuple(aspects))
@@ -59,6 +63,11 @@ class AspectLexicon:
         """The aspects a question asks about, in lexicon order (often none, sometimes two)."""
         return tuple(aspect.id for aspect in self.aspects if aspect.asked_in(question))
 
-    def answers(self, aspect_ids: tuple[str, ...], heading: str) -> bool:
-        """Whether a section with this heading answers any of the aspects asked."""
-        return any(aspect.answered_by(heading) for aspect in self.aspects if aspect.id in aspect_ids)
+    def answers(self, aspect_ids: tuple[str, ...], heading: str, *, specific_only: bool = False) -> bool:
+        """Whether a section with this heading answers any of the aspects asked (`specific_only`:
+        any of those that are not broad)."""
+        return any(
+            aspect.answered_by(heading)
+            for aspect in self.aspects
+            if aspect.id in aspect_ids and not (specific_only and aspect.broad)
+        )

@@ -22,6 +22,9 @@ collapsed):
     by letters and digits only: "241 474 310" is "241474310").
 (e) the NLU test split (data/eval/nlu_test.yml) shares no example with the test stories
     either, nor with the set the personal-data recogniser was tuned on (pii.jsonl).
+Vocabulary that search and answers read (the glossaries, the synonym lists, the aspect lexicon's
+triggers) is held to (b)'s rule: what matches a held-out message must match a page, an NLU example
+or a dev-split question too.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from knowledge.aspects import fold
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 EVAL = DATA / "eval"
@@ -44,6 +49,7 @@ TEAMS = DATA / "routing" / "teams.yml"
 GLOSSARY = DATA / "search" / "glossary_en_nl.yml"
 LEGAL_SYNONYMS = DATA / "search" / "legal_synonyms.yml"
 CITIZEN_SYNONYMS = DATA / "search" / "citizen_synonyms_nl.yml"
+ASPECTS = DATA / "answers" / "aspects.yml"
 REGELRECHT = ROOT.parent / "shared" / "data" / "regelrecht"
 
 
@@ -361,6 +367,50 @@ def unjustified_keywords(
     return problems
 
 
+def top_level_alternatives(pattern: str) -> list[str]:
+    """A regular expression's alternatives outside any group: "a|b(c|d)" gives "a" and "b(c|d)"."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 2  # an escaped character, "\\|" or "\\(" included
+            continue
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    return [*parts, pattern[start:]]
+
+
+def aspect_triggers(path: Path = ASPECTS) -> list[Phrase]:
+    """Every alternative of every aspect trigger (data/answers/aspects.yml), as a regular expression."""
+    aspects = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("aspects") or {}
+    return [
+        Phrase(alternative, f"{_rel(path)} ({aspect})")
+        for aspect, entry in aspects.items()
+        for trigger in (entry or {}).get("triggers") or ()
+        for alternative in top_level_alternatives(trigger)
+    ]
+
+
+def unjustified_triggers(
+    triggers: Iterable[Phrase], held_out: Iterable[Phrase], justifying: Iterable[Phrase]
+) -> list[str]:
+    """Trigger alternatives that match held-out messages and no justifying one, matched as the
+    lexicon matches them (lower case, accents removed). Only counts are reported: the held-out
+    messages themselves are not shown, so that fixing the failure does not mean reading them."""
+    test = [fold(p.text) for p in held_out]
+    train = [fold(p.text) for p in justifying]
+    problems = []
+    for trigger in triggers:
+        pattern = re.compile(trigger.text)
+        matched = sum(1 for text in test if pattern.search(text))
+        if matched and not any(pattern.search(text) for text in train):
+            problems.append(f"{trigger.text!r} ({trigger.where}) matches {matched} held-out message(s) only")
+    return problems
+
+
 def _report(title: str, problems: list[str]) -> str:
     return f"{title} ({len(problems)}):\n  " + "\n  ".join(problems)
 
@@ -408,6 +458,23 @@ def test_the_loaders_read_the_rasa_formats(tmp_path: Path) -> None:
     ]
     answers.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     assert [q.text for q in jsonl_questions(answers)] == ["Wat kost een paspoort?"] * 2 + ["En voor een kind?"]
+
+
+def test_trigger_alternatives_are_split_outside_groups_only() -> None:
+    assert top_level_alternatives(r"\bkost(en|te)?\b|\bprijs\b") == [r"\bkost(en|te)?\b", r"\bprijs\b"]
+    assert top_level_alternatives(r"a\|b") == [r"a\|b"]
+
+
+def test_the_trigger_check_reports_a_trigger_only_held_out_messages_contain() -> None:
+    held_out = [
+        Phrase("Wat zijn de léges voor een paspoort?", "toy-test:1"),
+        Phrase("hoe lang duurt het", "toy-test:2"),
+    ]
+    justifying = [Phrase("Hoe lang duurt het voordat ik hem heb?", "toy-dev:1")]
+    triggers = [Phrase(r"\bleges\b", "toy-aspects (costs)"), Phrase(r"\bhoe ?lang\b", "toy-aspects (duration)")]
+    problems = unjustified_triggers(triggers, held_out, justifying)
+    assert len(problems) == 1 and "leges" in problems[0] and "1 held-out" in problems[0]
+    assert "paspoort" not in problems[0]  # the held-out message itself is not shown
 
 
 def test_the_checks_report_a_deliberate_leak() -> None:
@@ -482,6 +549,25 @@ def test_glossary_words_are_justified_by_pages_training_or_dev_data() -> None:
     assert not problems, _report(
         "glossary words that only held-out messages contain (drop them, or justify them with an "
         "example of your own wording in a dev split)",
+        problems,
+    )
+
+
+def test_aspect_triggers_are_justified_by_pages_training_or_dev_data() -> None:
+    """The aspect lexicon's triggers (data/answers/aspects.yml) are vocabulary like the glossaries:
+    an alternative that matches a held-out question must also match a page, an NLU example or a
+    dev-split question."""
+    held_out = [p for source in VOCABULARY_HELD_OUT for p in source.phrases()]
+    justifying = [
+        *dutch_pages(), *english_pages(), *NLU.phrases(), *ROUTING_DEV.phrases(),
+        *jsonl_questions(EVAL / "answers_dev.jsonl"),
+    ]  # fmt: skip
+    triggers = aspect_triggers()
+    assert held_out and justifying and len(triggers) > 20
+    problems = unjustified_triggers(triggers, held_out, justifying)
+    assert not problems, _report(
+        "aspect trigger alternatives that only held-out messages match (drop them, or justify them "
+        "with an example of your own wording in answers_dev.jsonl)",
         problems,
     )
 

@@ -38,6 +38,9 @@ GRID = tuple(round(0.05 * i, 2) for i in range(1, 20))
 # The answerability model's regularisation, chosen by 5-fold cross-validation on the dev split
 # (the weighed cost below: 0.213 at 0.1, 0.221 at 1, 0.234 at 10).
 ANSWERABILITY_C = 0.1
+# The thresholds are chosen on out-of-fold probabilities: a model scores the questions it was fitted
+# on too confidently, so a threshold chosen on those moves by a grid step whenever a feature changes.
+THRESHOLD_FOLDS = 5
 
 
 @dataclass
@@ -147,6 +150,29 @@ def choose_thresholds(observations: Sequence[Observation], probabilities: Sequen
     return thresholds
 
 
+def out_of_fold_probabilities(
+    evidence: Sequence[Mapping[str, float]],
+    labels: Sequence[bool],
+    case_ids: Sequence[str],
+    *,
+    folds: int = THRESHOLD_FOLDS,
+) -> list[float]:
+    """Each turn's answerability probability from a model fitted without its case (all turns of a
+    conversation stay in one fold, so a follow-up does not vouch for its own first turn)."""
+    cases = sorted(set(case_ids))
+    fold_of = {case: i % folds for i, case in enumerate(cases)}
+    probabilities = [0.0] * len(evidence)
+    for fold in range(folds):
+        train = [i for i, case in enumerate(case_ids) if fold_of[case] != fold]
+        model = fit_linear(
+            [evidence[i] for i in train], [labels[i] for i in train], EVIDENCE_FEATURES, c=ANSWERABILITY_C
+        )
+        for i, case in enumerate(case_ids):
+            if fold_of[case] == fold:
+                probabilities[i] = model.probability(evidence[i])
+    return probabilities
+
+
 def fit(
     answers: CitizenAnswers,
     cases: Sequence[Case],
@@ -167,7 +193,7 @@ def fit(
     usable = [o for o in observations if o.answer.evidence is not None]
     labels = [o.kind not in NEGATIVE_KINDS for o in usable]
     answerability = fit_linear(evidence, labels, EVIDENCE_FEATURES, c=ANSWERABILITY_C)
-    probabilities = [answerability.probability(e) for e in evidence]
+    probabilities = out_of_fold_probabilities(evidence, labels, [o.case_id for o in usable])
     thresholds = choose_thresholds(usable, probabilities)
     return FitReport(
         page_ranker=engine.page_ranker,

@@ -80,6 +80,21 @@ def test_the_aspect_asked_picks_the_section_of_the_page(search: KnowledgeSearch)
     assert duration.hit is not None and duration.heading == "Hoe lang duurt het"
 
 
+def test_a_section_answering_a_specific_aspect_is_marked_for_the_ranker(search: KnowledgeSearch) -> None:
+    answer = engine(search).answer("paspoort wat kost het", reader=Reader.public())
+    page = next(page for page in answer.ranked if page.doc_id == "paspoort")
+    marked = {
+        heading_of(s.hit.section): (s.features["aspect_match"], s.features["specific_aspect_match"])
+        for s in page.sections
+    }
+    assert marked == {
+        "": (0.0, 0.0),
+        "Wat heeft u nodig": (0.0, 0.0),
+        "Kosten": (1.0, 1.0),
+        "Hoe lang duurt het": (0.0, 0.0),
+    }
+
+
 def test_a_follow_up_stays_on_the_page_and_keeps_the_aspect(search: KnowledgeSearch) -> None:
     answers = engine(search)
     first = answers.answer("wat kost een paspoort", reader=Reader.public())

@@ -18,6 +18,10 @@ aspects:
   duration:
     triggers: ['\bhoe lang\b', '\bklaar\b']
     headings: ['^hoe lang duurt']
+  conditions:
+    broad: true
+    triggers: ['\bmag ik\b']
+    headings: ['^voorwaarden']
   empty: {}
 """
 
@@ -36,7 +40,7 @@ def test_fold_lowercases_and_drops_accents() -> None:
 
 
 def test_questions_are_matched_folded_and_in_lexicon_order(lexicon: AspectLexicon) -> None:
-    assert [aspect.id for aspect in lexicon.aspects] == ["costs", "duration", "empty"]
+    assert [aspect.id for aspect in lexicon.aspects] == ["costs", "duration", "conditions", "empty"]
     assert lexicon.asked("Hoe lang duurt het en wat KOST het?") == ("costs", "duration")
     assert lexicon.asked("Hóé lang?") == ("duration",)  # accents removed before matching
     assert lexicon.asked("How much is it") == ("costs",)
@@ -53,6 +57,14 @@ def test_a_heading_answers_only_the_aspects_asked(lexicon: AspectLexicon) -> Non
     assert not lexicon.answers((), "Kosten")
     assert not lexicon.answers(("unknown",), "Kosten")
     assert not lexicon.answers(("empty",), "Kosten")
+
+
+def test_a_broad_aspect_answers_but_not_as_a_specific_one(lexicon: AspectLexicon) -> None:
+    asked = lexicon.asked("mag ik dat, en wat kost het?")
+    assert asked == ("costs", "conditions")
+    assert lexicon.answers(asked, "Voorwaarden") and not lexicon.answers(asked, "Voorwaarden", specific_only=True)
+    assert lexicon.answers(asked, "Kosten", specific_only=True)
+    assert [aspect.id for aspect in lexicon.aspects if aspect.broad] == ["conditions"]
 
 
 def test_an_empty_lexicon_knows_no_aspects(tmp_path: Path) -> None:
@@ -81,10 +93,21 @@ def test_a_broken_pattern_fails_at_load_time(tmp_path: Path) -> None:
         ("how long does it take", "duration"),
         ("wat moet ik meenemen naar de afspraak", "documents"),
         ("heb ik recht op bijzondere bijstand", "conditions"),
+        ("moet ik ervoor betalen als ik het aan de balie doe", "costs"),
+        ("is it free for children", "costs"),
+        ("welke stukken moet ik opsturen met mijn aanvraag", "documents"),
+        ("what proof of address do you want from me", "documents"),
+        ("na hoeveel weken hoor ik iets", "duration"),
+        ("how fast is it done", "duration"),
     ],
 )
 def test_aspects_are_recognised_in_both_languages(question: str, aspect: str) -> None:
     assert aspect in AspectLexicon.from_yaml(PROJECT_ASPECTS).asked(question)
+
+
+def test_only_the_aspects_asked_about_anything_are_broad() -> None:
+    lexicon = AspectLexicon.from_yaml(PROJECT_ASPECTS)
+    assert sorted(aspect.id for aspect in lexicon.aspects if aspect.broad) == ["apply", "conditions"]
 
 
 def test_validity_is_not_a_duration_question() -> None:

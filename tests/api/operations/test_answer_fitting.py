@@ -5,9 +5,16 @@ from __future__ import annotations
 import argparse
 
 from api.operations.answer_eval import TEST_SET, Expected
-from api.operations.answer_fitting import Observation, choose_thresholds, ranker_examples
+from api.operations.answer_fitting import (
+    ANSWERABILITY_C,
+    Observation,
+    choose_thresholds,
+    out_of_fold_probabilities,
+    ranker_examples,
+)
 from api.operations.cli import cmd_fit_answers
 from api.settings import Settings
+from knowledge.answerability import EVIDENCE_FEATURES, fit_linear
 from knowledge.answers import Answer, RankedPage, ScoredPassage
 from knowledge.types import Hit
 
@@ -87,3 +94,26 @@ def test_a_few_questions_in_an_intent_group_do_not_open_it_to_its_chit_chat() ->
     scores = [0.8] * 98 + [0.35] * 2 + [0.4] * 20 + [0.1] * 20
     thresholds = choose_thresholds(questions + odd_questions + chit_chat, scores)
     assert thresholds["out_of_scope"] > 0.4
+
+
+def test_thresholds_are_chosen_on_probabilities_from_models_fitted_without_the_case() -> None:
+    """A covered question that looks uncovered (low similarity) gets a confident probability from a
+    model fitted on it, and an honest low one from the models fitted on the other cases."""
+    evidence, labels, cases = [], [], []
+    for i in range(40):
+        covered = i % 2 == 0
+        evidence.append({"dense": (0.9 if covered else 0.7) + (i % 5) / 100})
+        labels.append(covered)
+        cases.append(f"case-{i:02d}")
+    evidence.append({"dense": 0.7})  # the odd one: covered, yet as similar as the uncovered ones
+    labels.append(True)
+    cases.append("odd")
+    evidence.append({"dense": 0.95})  # its follow-up turn, in the same conversation
+    labels.append(True)
+    cases.append("odd")
+    in_sample = fit_linear(evidence, labels, EVIDENCE_FEATURES, c=ANSWERABILITY_C)
+    held_out = out_of_fold_probabilities(evidence, labels, cases)
+    assert len(held_out) == len(evidence)
+    assert held_out[-2] < in_sample.probability(evidence[-2])
+    assert held_out[-2] < 0.5 < held_out[-1]  # the follow-up was left out with it, and still looks covered
+    assert all(p > 0.5 for p, covered in zip(held_out[:40], labels[:40], strict=True) if covered)
