@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from actions.dialogue_config import dialogue_config
 from actions.followup import is_follow_up
-from actions.knowledge_answers import is_short, shorten
+from actions.knowledge_answers import is_short, shorten, stands_on_its_own
 from api.services.citizen_answers import CitizenAnswers
 from api.services.message_html import message_html
 from api.services.personal_data import redact
@@ -121,9 +121,10 @@ class StaffAnswers:
         tried = self._tried(question, reader=reader, language=language, topic=topic, follow_up=follow_up)
         engine, answer = best(tried)
         if not follow_up:  # the next request's history holds this question: its topic is known now
-            self._found.put(self._found.key(question, reader=reader, language=language), found_topic(answer))
-        if not answer.answerable and topic is not None and not follow_up and is_short(question):
-            # As in the chat: too little to find a page of its own, so it asks about the last one.
+            self._found.put(self._found.key(question, reader=reader, language=language), Found.of(answer))
+        if topic is not None and not follow_up and is_short(question) and not stands_on_its_own(answer, topic):
+            # As in the chat: a short question that found no page of its own, or one it does not
+            # name (by its aspect alone), asks about the page of the conversation.
             follow_up = True
             tried = self._tried(question, reader=reader, language=language, topic=topic, follow_up=True)
             engine, answer = best(tried)
@@ -149,28 +150,34 @@ class StaffAnswers:
     def topic_of(self, history: Sequence[str], *, reader: Reader, language: str) -> Topic | None:
         """The topic the conversation's last questions left: the latest question that found a page
         of its own, with the aspects of the follow-ups after it (as the chat's `last_topic`)."""
-        config = dialogue_config()
         for start in range(len(history) - 1, -1, -1):
-            if start > 0 and is_follow_up(history[start], config=config):
+            if start > 0 and self._asked_about_the_page_before(history[start], reader=reader, language=language):
                 continue
-            topic = self._topic_found_by(history[start], reader=reader, language=language)
+            topic = self._found_by(history[start], reader=reader, language=language).topic
             if topic is None:  # declined: the topic before it still stands
                 continue
             for later in history[start + 1 :]:
-                if is_follow_up(later, config=config):
+                if self._asked_about_the_page_before(later, reader=reader, language=language):
                     topic = Topic(topic.doc_id, topic.question, self._engines[0].aspects.asked(later) or topic.aspects)
             return topic
         return None
 
-    def _topic_found_by(self, question: str, *, reader: Reader, language: str) -> Topic | None:
+    def _asked_about_the_page_before(self, question: str, *, reader: Reader, language: str) -> bool:
+        """Whether an earlier question of the conversation was read as a follow-up when it was asked:
+        a follow-up by its words, or a short question that found no page it names (as `ask` reads it)."""
+        if is_follow_up(question, config=dialogue_config()):
+            return True
+        return is_short(question) and not self._found_by(question, reader=reader, language=language).names_its_page
+
+    def _found_by(self, question: str, *, reader: Reader, language: str) -> Found:
         key = self._found.key(question, reader=reader, language=language)
         known = self._found.get(key)
         if known is not None:
-            return known[0]
+            return known
         _, answer = best(self._tried(question, reader=reader, language=language, topic=None, follow_up=False))
-        topic = found_topic(answer)
-        self._found.put(key, topic)
-        return topic
+        found = Found.of(answer)
+        self._found.put(key, found)
+        return found
 
     def _tried(
         self, question: str, *, reader: Reader, language: str, topic: Topic | None, follow_up: bool
@@ -219,11 +226,19 @@ class StaffAnswers:
         return found
 
 
-def found_topic(answer: Answer) -> Topic | None:
-    """The page a question found on its own, without the question's text (None: declined)."""
-    if not answer.answerable or answer.topic is None:
-        return None
-    return Topic(answer.topic.doc_id, "", answer.topic.aspects)
+@dataclass(frozen=True)
+class Found:
+    """What a question found on its own: the page (without the question's text; None: declined),
+    and whether the question names that page (a word of its title)."""
+
+    topic: Topic | None
+    names_its_page: bool = False
+
+    @classmethod
+    def of(cls, answer: Answer) -> Found:
+        if not answer.answerable or answer.topic is None:
+            return cls(None)
+        return cls(Topic(answer.topic.doc_id, "", answer.topic.aspects), answer.names_its_page)
 
 
 class FoundTopics:
@@ -233,7 +248,7 @@ class FoundTopics:
 
     def __init__(self, size: int = 4096) -> None:
         self._size = size
-        self._topics: OrderedDict[str, Topic | None] = OrderedDict()
+        self._topics: OrderedDict[str, Found] = OrderedDict()
         self._lock = threading.Lock()
 
     @staticmethod
@@ -241,17 +256,17 @@ class FoundTopics:
         who = ",".join(sorted(reader.roles)) + "|" + ",".join(sorted(reader.teams))
         return hashlib.sha256(f"{who}\n{language}\n{question}".encode()).hexdigest()
 
-    def get(self, key: str) -> tuple[Topic | None] | None:
-        """(the topic,) when the question was seen; None when not."""
+    def get(self, key: str) -> Found | None:
+        """What the question found, when it was seen; None when not."""
         with self._lock:
             if key not in self._topics:
                 return None
             self._topics.move_to_end(key)
-            return (self._topics[key],)
+            return self._topics[key]
 
-    def put(self, key: str, topic: Topic | None) -> None:
+    def put(self, key: str, found: Found) -> None:
         with self._lock:
-            self._topics[key] = topic
+            self._topics[key] = found
             self._topics.move_to_end(key)
             while len(self._topics) > self._size:
                 self._topics.popitem(last=False)

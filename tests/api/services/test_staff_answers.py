@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.services.audit import AuditLog
 from api.services.citizen_answers import CitizenAnswers
 from api.services.database import create_schema, make_engine, make_sessionmaker
-from api.services.staff_answers import MAX_HISTORY, FoundTopics, StaffAnswers, document_link
+from api.services.staff_answers import MAX_HISTORY, Found, FoundTopics, StaffAnswers, document_link
 from api.services.users import User
 from api.settings import PROJECT_ROOT
 from knowledge.answers import Topic
@@ -173,6 +173,26 @@ def test_a_follow_up_keeps_the_page_of_the_conversation(answers: StaffAnswers, s
     assert new.citation is not None and (new.citation.doc_id, new.citation.heading) == ("paspoort", "Termijn")
 
 
+def test_a_short_question_that_finds_another_page_it_does_not_name_asks_about_the_conversations_page(
+    answers: StaffAnswers, sessions: sessionmaker[Session]
+) -> None:
+    """As in the chat: "wordt er binnen 8 weken beslist" finds the urgency page by its words alone; after
+    the passport's costs it asks about the passport, also when it is only in the history."""
+    user = wonen(sessions)
+    short = "wordt er binnen 8 weken beslist"
+    alone = answers.ask(short, user=user)
+    assert alone.citation is not None and alone.citation.doc_id == "urgentie" and not alone.follow_up
+    after = answers.ask(short, user=user, history=["Wat kost een paspoort?"])
+    assert after.follow_up and after.citation is not None
+    assert after.citation.doc_id == "paspoort"
+    # Read the same way when it is an earlier question: the conversation is still about the passport.
+    later = answers.ask("en wat kost het?", user=user, history=["Wat kost een paspoort?", short])
+    assert later.citation is not None and later.citation.doc_id == "paspoort"
+    # Naming a page of its own, a short question starts a new topic.
+    named = answers.ask("woonurgentie binnen 8 weken beslist", user=user, history=["Wat kost een paspoort?"])
+    assert named.citation is not None and named.citation.doc_id == "urgentie" and not named.follow_up
+
+
 def test_a_follow_up_on_a_page_the_reader_may_not_read_finds_nothing(
     answers: StaffAnswers, sessions: sessionmaker[Session]
 ) -> None:
@@ -231,11 +251,11 @@ def test_found_topics_keep_no_question_text_and_stay_bounded() -> None:
     assert key != topics.key("Hoe lang is een urgentieverklaring geldig?", reader=Reader.staff(teams={"afval"}),
                              language="nl")  # fmt: skip
     assert topics.get(key) is None
-    topics.put(key, Topic("urgentie", "", ("duration",)))
-    topics.put("declined", None)
-    assert topics.get("declined") == (None,)  # known: it found nothing
-    assert topics.get(key) == (Topic("urgentie", "", ("duration",)),)
-    topics.put("c", None)  # the least recently used goes
+    topics.put(key, Found(Topic("urgentie", "", ("duration",)), names_its_page=True))
+    topics.put("declined", Found(None))
+    assert topics.get("declined") == Found(None)  # known: it found nothing
+    assert topics.get(key) == Found(Topic("urgentie", "", ("duration",)), names_its_page=True)
+    topics.put("c", Found(None))  # the least recently used goes
     assert topics.get("declined") is None and topics.get(key) is not None
 
 
