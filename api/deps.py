@@ -30,6 +30,7 @@ from api.services.subject_access import ConversationExport
 from api.services.users import ApiToken, User, UserStore
 from api.settings import Settings
 from routing.router import Router
+from routing.teams import TeamDirectory
 
 SESSION_COOKIE = "loket_session"
 
@@ -114,6 +115,10 @@ def get_staff_answers(request: Request) -> StaffAnswers:
     return request.app.state.staff_answers  # type: ignore[no-any-return]
 
 
+def get_teams(request: Request) -> TeamDirectory:
+    return request.app.state.teams  # type: ignore[no-any-return]
+
+
 def get_audit(request: Request) -> AuditLog:
     return request.app.state.audit  # type: ignore[no-any-return]
 
@@ -190,6 +195,7 @@ ActionRunnerDep = Annotated[ActionRunner, Depends(get_action_runner)]
 UsersDep = Annotated[UserStore, Depends(get_users)]
 ModerationDep = Annotated[ModerationService, Depends(get_moderation)]
 AuditDep = Annotated[AuditLog, Depends(get_audit)]
+TeamsDep = Annotated[TeamDirectory, Depends(get_teams)]
 CurrentUser = Annotated[User, Depends(current_user)]
 CurrentLogin = Annotated[Login, Depends(current_login)]
 StaffSearchDep = Annotated[StaffSearch, Depends(get_staff_search)]

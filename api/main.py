@@ -123,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         )
         app.state.chat_switches = chat_switches
+        app.state.teams = teams
         app.state.settings = settings
         app.state.store = store
         app.state.users = UserStore(

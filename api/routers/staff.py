@@ -12,13 +12,14 @@ from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field, field_validator
 
-from api.deps import CurrentUser, SettingsDep, StaffAnswersDep, StaffSearchDep, UsersDep, require_role
+from api.deps import CurrentUser, SettingsDep, StaffAnswersDep, StaffSearchDep, TeamsDep, UsersDep, require_role
 from api.refusals import Refusal
 from api.schemas import UNPROCESSABLE, Refused, RowId, Timestamp
 from api.services.database import utcnow
 from api.services.staff_answers import MAX_HISTORY, Citation, StaffAnswer
 from api.services.staff_search import DocumentResult, Filters
 from api.services.users import ApiToken
+from knowledge.languages import SUPPORTED_LANGUAGES
 
 router = APIRouter(
     prefix="/api/staff", tags=["staff"], dependencies=[Depends(require_role("staff", "admin", token_scope="search"))]
@@ -188,6 +189,22 @@ class AnswerOut(BaseModel):
 def ask(body: AskIn, user: CurrentUser, staff_answers: StaffAnswersDep) -> AnswerOut:
     """The answer engine over what this person may read; internal documents shown are audited."""
     return AnswerOut.of(staff_answers.ask(body.question, user=user, history=body.history, language=body.language))
+
+
+class TeamOut(BaseModel):
+    id: str
+    names: dict[str, str]  # language -> the team's name, as the page shows it
+
+
+@router.get("/teams")
+def teams(directory: TeamsDep) -> list[TeamOut]:
+    """The municipality's own teams, which documents belong to, with their names in every language:
+    the page shows a name, never an id."""
+    return [
+        TeamOut(id=team.id, names={language: team.name(language) for language in SUPPORTED_LANGUAGES})
+        for team in (directory[team_id] for team_id in directory)
+        if team.kind == "team"
+    ]
 
 
 @router.get("/documents/{doc_id}", responses=NOT_FOUND)

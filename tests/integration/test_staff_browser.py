@@ -29,6 +29,11 @@ def test_staff_member_sees_own_team_instruction_with_citation_only(loket: Runnin
     own = page.locator('li.result[data-doc="werkinstructie-spoedaanvraag-paspoort"]')
     expect(own).to_be_visible(timeout=30_000)
     expect(own.locator(".meta")).to_contain_text("intern")
+    # Teams by their names, never by their ids: the result's team, the filter and who is logged in.
+    expect(own.locator(".meta")).to_contain_text("Burgerzaken")
+    expect(page.locator("#me")).to_have_text("Bas (Burgerzaken)")
+    expect(page.locator("#team option", has_text="Zorg en welzijn")).to_have_count(1)
+    expect(page.locator("body")).not_to_contain_text("zorg_welzijn")
     expect(own.locator("mark").first).to_be_visible()
     # Why it was found, in Dutch words and numbers from the page's own texts.
     expect(own.locator(".why").first).to_have_text(
@@ -38,6 +43,7 @@ def test_staff_member_sees_own_team_instruction_with_citation_only(loket: Runnin
     expect(page.locator("#admin-link")).to_be_hidden()  # not an admin
     page.get_by_role("button", name="EN", exact=True).click()
     expect(own.locator(".why").first).to_have_text(re.compile(r"^Why: .*similarity in meaning -?\d\.\d\d$"))
+    expect(page.locator("#team option", has_text="Care and Wellbeing")).to_have_count(1)
     page.get_by_role("button", name="NL", exact=True).click()
     own.locator("a.citation").first.click()
     expect(page.locator("#document-body")).to_contain_text("BZ-SPOED-14")

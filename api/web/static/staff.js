@@ -36,8 +36,6 @@ const TEXT = {
         denied: "No access. This page is for staff members.",
         errors: { question_empty: "Enter a question or search words.", document_not_found: "This document does not exist or you may not read it." } },
 };
-const TEAMS = ["burgerzaken", "belastingen", "afval", "openbare_ruimte", "parkeren", "vergunningen",
-  "zorg_welzijn", "werk_inkomen", "handhaving", "wonen", "klachten_bezwaar", "klantcontact"];
 // Earlier questions sent with a question, so that a follow-up keeps its topic (the server keeps none).
 const MAX_HISTORY = 5;
 
@@ -45,8 +43,10 @@ const $ = (id) => document.getElementById(id);
 // turns: the conversation's questions and answers; results: the last search's (both re-rendered
 // when the language changes).
 const state = { language: localStorage.getItem("loket.staffLanguage") === "en" ? "en" : "nl", me: null,
-  turns: [], results: [] };
+  turns: [], results: [], teams: [] };
 const t = (key) => TEXT[state.language][key];
+// A team by its name in the reader's language (/api/staff/teams), never by its id.
+const teamName = (id) => (state.teams.find((team) => team.id === id)?.names[state.language]) || id;
 const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
 const decimal = (value) => value.toLocaleString(state.language === "en" ? "en-GB" : "nl-NL",
   { minimumFractionDigits: 2, maximumFractionDigits: 2 });
@@ -69,13 +69,14 @@ function applyLanguage(language) {
   document.querySelectorAll("[data-i18n-label]").forEach((el) => el.setAttribute("aria-label", t(el.dataset.i18nLabel)));
   document.querySelectorAll("[data-language]").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.language === language)));
   showMe();
+  showTeamOptions();
   $("results").replaceChildren(...state.results.map(renderResult));
   $("conversation").replaceChildren(...state.turns.map(renderTurn));
 }
 
 function showMe() {
   if (!state.me) return;
-  $("me").textContent = `${state.me.display_name} (${state.me.teams.join(", ") || t("noTeam")})`;
+  $("me").textContent = `${state.me.display_name} (${state.me.teams.map(teamName).join(", ") || t("noTeam")})`;
   $("admin-link").hidden = !state.me.roles.includes("admin");
 }
 
@@ -105,7 +106,7 @@ function renderResult(doc) {
   title.textContent = doc.title;
   const meta = document.createElement("p");
   meta.className = "meta";
-  meta.textContent = [t(doc.doc_type), doc.team, doc.version && `${t("version")} ${doc.version}`,
+  meta.textContent = [t(doc.doc_type), doc.team && teamName(doc.team), doc.version && `${t("version")} ${doc.version}`,
     doc.effective_date && `${t("validFrom")} ${doc.effective_date}`].filter(Boolean).join(" · ");
   item.append(title, meta);
   for (const passage of doc.passages) {
@@ -175,7 +176,7 @@ function citationLink(citation) {
 }
 
 function citationMeta(citation) {
-  return [t(citation.doc_type), citation.team, citation.version && `${t("version")} ${citation.version}`,
+  return [t(citation.doc_type), citation.team && teamName(citation.team), citation.version && `${t("version")} ${citation.version}`,
     citation.effective_date && `${t("validFrom")} ${citation.effective_date}`].filter(Boolean).join(" · ");
 }
 
@@ -315,16 +316,25 @@ $("close-document").addEventListener("click", () => { $("document").hidden = tru
 $("logout").addEventListener("click", async () => { await fetch("/api/auth/logout", { method: "POST" }); location.href = "/login"; });
 document.querySelectorAll("[data-language]").forEach((b) => b.addEventListener("click", () => applyLanguage(b.dataset.language)));
 
-for (const team of TEAMS) {
-  const option = document.createElement("option");
-  option.value = team; option.textContent = team;
-  $("team").append(option);
+// The team filter: "all" first, then every team by its name in the reader's language.
+function showTeamOptions() {
+  const chosen = $("team").value;
+  const all = $("team").querySelector('option[value=""]');
+  const options = state.teams.map((team) => {
+    const option = document.createElement("option");
+    option.value = team.id; option.textContent = teamName(team.id);
+    return option;
+  });
+  $("team").replaceChildren(...[all, ...options].filter(Boolean));
+  $("team").value = chosen;
 }
+
 applyLanguage(state.language);
 showMode(sessionStorage.getItem("loket.staffMode") === "ask" ? "ask" : "search");
 
 (async () => {
-  state.me = await api("/api/auth/me");
+  [state.me, state.teams] = await Promise.all([api("/api/auth/me"), api("/api/staff/teams")]);
+  showTeamOptions();
   showMe();
   openFromHash(location.hash);
 })();

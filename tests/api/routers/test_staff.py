@@ -79,6 +79,17 @@ def test_filters_narrow_by_team_and_type(client: TestClient) -> None:
     client.cookies.clear()
 
 
+def test_the_page_gets_the_municipal_teams_with_their_names_in_both_languages(client: TestClient) -> None:
+    client.cookies.clear()
+    assert client.get("/api/staff/teams").status_code == 401
+    staff_login(client, "staff", teams=("wonen",))
+    teams = {team["id"]: team["names"] for team in client.get("/api/staff/teams").json()}
+    assert teams["zorg_welzijn"] == {"nl": "Zorg en welzijn", "en": "Care and Wellbeing"}
+    assert "burgerzaken" in teams and "wonen" in teams
+    assert "svb" not in teams and "crisis" not in teams  # national organisations and special queues own no documents
+    client.cookies.clear()
+
+
 def test_no_access_without_a_valid_identity(client: TestClient) -> None:
     client.cookies.clear()
     assert client.get("/api/staff/search", params={"q": "TULP-7"}).status_code == 401
