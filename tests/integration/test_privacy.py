@@ -58,10 +58,12 @@ def test_personal_data_is_redacted_before_the_database_rasa_the_escalation_and_t
     tracker_url = loket.settings.database_url or f"sqlite:///{loket.settings.data_dir / 'rasa_tracker.db'}"
     engine = create_engine(str(tracker_url))
     with engine.connect() as connection:
-        events = table("events", column("sender_id"), column("type_name"), column("data"))
+        events = table("events", column("id"), column("sender_id"), column("type_name"), column("data"))
         user_events = (
             connection.execute(
-                select(events.c.data).where(events.c.sender_id == conversation, events.c.type_name == "user")
+                select(events.c.data)
+                .where(events.c.sender_id == conversation, events.c.type_name == "user")
+                .order_by(events.c.id)  # the turns in the order they came: PostgreSQL gives no order otherwise
             )
             .scalars()
             .all()
