@@ -17,17 +17,19 @@ def audit(sessions: sessionmaker[Session]) -> AuditLog:
 
 
 def action_name() -> str:
-    """The PostgreSQL database is shared by the session's tests: each test reads its own actions."""
+    """The PostgreSQL database is shared by the session's tests: each test reads its own actions, and
+    writes them on a target type ("test_target") that no real record has, so that a test reading a real
+    escalation's entries never sees these."""
     return f"test.{uuid.uuid4().hex[:8]}"
 
 
 def test_entries_are_recorded_with_the_callers_commit(audit: AuditLog, sessions: sessionmaker[Session]) -> None:
     action = action_name()
     with sessions.begin() as session:
-        AuditLog.add(session, actor_id=None, actor="system", action=action, target_type="escalation", target_id=42,
+        AuditLog.add(session, actor_id=None, actor="system", action=action, target_type="test_target", target_id=42,
                      details={"conversation_id": "abc"})  # fmt: skip
     [entry] = audit.entries(action=action)
-    assert (entry.actor, entry.action, entry.target_type, entry.target_id) == ("system", action, "escalation", "42")
+    assert (entry.actor, entry.action, entry.target_type, entry.target_id) == ("system", action, "test_target", "42")
     assert entry.details == {"conversation_id": "abc"}
     assert entry.at is not None
 
@@ -57,7 +59,7 @@ def test_entries_are_newest_first_filtered_and_limited(audit: AuditLog, sessions
 def test_recorded_since_finds_the_same_actors_action_on_the_target(sessions: sessionmaker[Session]) -> None:
     action = action_name()
     with sessions.begin() as session:
-        AuditLog.add(session, actor_id=None, actor="a", action=action, target_type="escalation", target_id=7)
+        AuditLog.add(session, actor_id=None, actor="a", action=action, target_type="test_target", target_id=7)
     with sessions() as session:
         [entry] = AuditLog(sessions=sessions).entries(action=action)
 

@@ -53,9 +53,13 @@ def test_claim_reply_and_hand_back(sessions: sessionmaker[Session], moderation: 
     assert store.messages(conversation)[-1].author == "system"
 
     # The PostgreSQL database is shared by the session's tests: only this escalation's entries (a
-    # user or conversation of another test may have the same id).
+    # user or conversation of another test may have the same id) and only the moderation actions.
     entries = AuditLog(sessions=sessions).entries()
-    actions = [e.action for e in entries if (e.target_type, e.target_id) == ("escalation", str(escalation))]
+    actions = [
+        e.action
+        for e in entries
+        if (e.target_type, e.target_id) == ("escalation", str(escalation)) and e.action.startswith("escalation.")
+    ]
     assert actions == [
         "escalation.hand_back", "escalation.packet_read", "escalation.note", "escalation.reply", "escalation.claim"
     ]  # fmt: skip
