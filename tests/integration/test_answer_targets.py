@@ -35,7 +35,7 @@ CLINC = PROJECT_ROOT.parent / "shared" / "data" / "clinc150" / "oos_train_val.js
 # metric -> the test-split figure last measured (`loket eval answers`), for the ones below target.
 BELOW_TARGET = {
     "right_page": 0.740,
-    "right_section": 0.582,
+    "right_section": 0.588,
     "covered_refused": 0.209,
 }
 

@@ -39,11 +39,6 @@ def test_english_question_is_answered_and_a_dutch_source_is_announced(loket: Run
         assert answer["text"].startswith("This information is only available in Dutch")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (docs/answers.md): an English question about a Dutch-only page has no BM25 "
-    "evidence and a lower similarity, and the answerability model declines it",
-)
 def test_english_question_is_answered_from_a_dutch_only_page(loket: RunningLoket) -> None:
     turn = loket.say(loket.new_conversation(), "Where can I drop off an old fridge and tins of paint?")
     [answer] = [m for m in turn["messages"] if m["author"] == "bot"]
