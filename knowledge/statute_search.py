@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -288,14 +289,23 @@ class StatuteSearch(KnowledgeSearch):
             self._law_masks[slug] = mask
         return mask
 
-    def referenced_documents(self, query: str) -> list[tuple[str, str | None]]:
-        """(document id, lid) of every article the query refers to that the index holds."""
+    def referenced_documents(self, query: str, *, fit: Mapping[str, int] | None = None) -> list[tuple[str, str | None]]:
+        """(document id, lid) of every article the query refers to that the index holds.
+
+        A reference that names no law finds the article of that number in every law. `fit` (the
+        rank of each article in the search's order for the whole question) puts those in the order
+        of how well the rest of the question fits them: "artikel 34 lid 2 over mijn paspoort" wants
+        the Paspoortwet's article 34 before the Gemeentewet's. Without it they come in law order."""
         out: list[tuple[str, str | None]] = []
         laws = list(dict.fromkeys(_law_of(doc_id) for doc_id in self.index.documents))
         for reference in article_references(query):
-            for slug in [reference.law] if reference.law else laws:
-                doc_id = article_id(slug, reference.article)
-                if doc_id in self.index.documents and all(doc_id != d for d, _ in out):
+            slugs = [reference.law] if reference.law else laws
+            found = [article_id(slug, reference.article) for slug in slugs]
+            found = [doc_id for doc_id in found if doc_id in self.index.documents]
+            if fit is not None and len(found) > 1:
+                found.sort(key=lambda doc_id: fit.get(doc_id, len(fit)))  # stable: law order among the rest
+            for doc_id in found:
+                if all(doc_id != d for d, _ in out):
                     out.append((doc_id, reference.lid))
         return out
 
@@ -473,7 +483,10 @@ class StatuteSearch(KnowledgeSearch):
     def _pinned(self, query: str, reader: Reader, hits: list[Hit], query_vector: QueryVector | None) -> list[Hit]:
         """The passages of the articles the query refers to, best first: the named lid's
         passage first, then the article's passages in the fused order, then the rest of it."""
-        references = self.referenced_documents(query)
+        fit: dict[str, int] = {}
+        for rank, candidate in enumerate(hits):
+            fit.setdefault(candidate.doc_id, rank)
+        references = self.referenced_documents(query, fit=fit)
         if not references:
             return []
         allowed = self.index.allowed_mask(reader)

@@ -144,6 +144,16 @@ def test_a_reference_without_a_law_finds_that_article_in_every_law(search: Statu
     assert set(docs_of(result.hits)[:2]) == {"participatiewet.art-21", "gemeentewet.art-21"}
 
 
+def test_a_reference_without_a_law_puts_the_article_the_rest_of_the_question_fits_first(
+    search: StatuteSearch,
+) -> None:
+    # Both laws have an article 21; the index holds the Participatiewet first (law order).
+    about_the_council = search.search("artikel 21: hoe vaak vergadert de raad?", reader=Reader.public(), k=5)
+    assert docs_of(about_the_council.hits)[:2] == ["gemeentewet.art-21", "participatiewet.art-21"]
+    about_the_norm = search.search("artikel 21: de norm per kalendermaand", reader=Reader.public(), k=5)
+    assert docs_of(about_the_norm.hits)[:2] == ["participatiewet.art-21", "gemeentewet.art-21"]
+
+
 def test_the_named_lid_is_the_passage_shown_first(search: StatuteSearch) -> None:
     assert len([c for c in search.index.chunks if c.doc_id == "participatiewet.art-35"]) == 3
     hits = search.search("art. 35 lid 3 Pw", reader=Reader.public(), k=5).hits
