@@ -36,6 +36,7 @@ EVIDENCE_FEATURES = (
     "sentence_dense",
     "page_sentence_dense",
     "page_coverage",
+    "uncovered_topic",
 )
 
 
@@ -149,6 +150,7 @@ class Evidence:
         section_score: float,
         query_terms: int,
         follow_up: bool,
+        uncovered_topic: bool = False,
     ) -> Evidence:
         values = {
             "page_score": page_score,
@@ -171,6 +173,8 @@ class Evidence:
             "sentence_dense": float(section.get("sentence_dense", 0.0)),
             "page_sentence_dense": float(page.get("sentence_dense", 0.0)),
             "page_coverage": float(page.get("page_coverage", 0.0)),
+            # The question names a municipal topic no document mentions (knowledge/topics.py).
+            "uncovered_topic": 1.0 if uncovered_topic else 0.0,
         }
         return cls(values=values)
 

@@ -32,6 +32,7 @@ from knowledge.answerability import AnswerabilityModel, Evidence, LinearModel
 from knowledge.aspects import AspectLexicon
 from knowledge.chunking import SECTION_SEP, heading_of
 from knowledge.sentences import SentenceVectors
+from knowledge.topics import TopicCatalogue
 
 if TYPE_CHECKING:
     from knowledge.query_vectors import QueryVector
@@ -150,9 +151,15 @@ class AnswerEngine:
         decision: AnswerabilityModel,
         page_ranker: LinearModel | None = None,
         section_ranker: LinearModel | None = None,
+        topics: TopicCatalogue | None = None,
     ) -> None:
         self.search = search
         self.aspects = aspects
+        # Only the topics no document's title or section heading names count (knowledge/topics.py):
+        # a passing mention in a passage seldom answers questions about the topic.
+        self.topics = (topics or TopicCatalogue.empty()).covered_by(
+            text for chunk in search.index.chunks for text in (chunk.title, chunk.section)
+        )
         self.decision = decision
         self.page_ranker = page_ranker or DEFAULT_PAGE_RANKER
         self.section_ranker = section_ranker or DEFAULT_SECTION_RANKER
@@ -256,6 +263,7 @@ class AnswerEngine:
             section_score=page.best.score,
             query_terms=len(self.search.analyzer.analyze_query(question)),
             follow_up=follow_up,
+            uncovered_topic=bool(self.topics.uncovered_in(question)),
         )
         return page, evidence, self.decision.probability(evidence)
 

@@ -50,6 +50,7 @@ GLOSSARY = DATA / "search" / "glossary_en_nl.yml"
 LEGAL_SYNONYMS = DATA / "search" / "legal_synonyms.yml"
 CITIZEN_SYNONYMS = DATA / "search" / "citizen_synonyms_nl.yml"
 ASPECTS = DATA / "answers" / "aspects.yml"
+TOPICS = DATA / "answers" / "municipal_topics.yml"
 REGELRECHT = ROOT.parent / "shared" / "data" / "regelrecht"
 
 
@@ -394,6 +395,17 @@ def aspect_triggers(path: Path = ASPECTS) -> list[Phrase]:
     ]
 
 
+def topic_terms(path: Path = TOPICS) -> list[Phrase]:
+    """Every term of every municipal topic (data/answers/municipal_topics.yml), as the regular
+    expression knowledge/topics.py matches: from the start of a word."""
+    topics = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("topics") or {}
+    return [
+        Phrase(r"(?<!\w)" + str(term), f"{_rel(path)} ({topic})")
+        for topic, terms in topics.items()
+        for term in terms or ()
+    ]
+
+
 def unjustified_triggers(
     triggers: Iterable[Phrase], held_out: Iterable[Phrase], justifying: Iterable[Phrase]
 ) -> list[str]:
@@ -568,6 +580,25 @@ def test_aspect_triggers_are_justified_by_pages_training_or_dev_data() -> None:
     assert not problems, _report(
         "aspect trigger alternatives that only held-out messages match (drop them, or justify them "
         "with an example of your own wording in answers_dev.jsonl)",
+        problems,
+    )
+
+
+def test_municipal_topic_terms_are_justified_by_pages_training_or_dev_data() -> None:
+    """The municipal topics' terms (data/answers/municipal_topics.yml) weigh against answering: a
+    term that matches a held-out question must also match a page, an NLU example or a dev-split
+    question, so that the held-out figures measure the catalogue, not the test questions."""
+    held_out = [p for source in VOCABULARY_HELD_OUT for p in source.phrases()]
+    justifying = [
+        *dutch_pages(), *english_pages(), *NLU.phrases(), *ROUTING_DEV.phrases(),
+        *jsonl_questions(EVAL / "answers_dev.jsonl"),
+    ]  # fmt: skip
+    terms = topic_terms()
+    assert held_out and justifying and len(terms) > 100
+    problems = unjustified_triggers(terms, held_out, justifying)
+    assert not problems, _report(
+        "municipal topic terms that only held-out messages match (drop them, or justify them with "
+        "an example of your own wording in answers_dev.jsonl)",
         problems,
     )
 

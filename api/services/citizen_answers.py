@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from knowledge.answerability import AnswerModels
 from knowledge.answers import PAGE_FEATURES, SECTION_FEATURES, Answer, AnswerEngine, Topic
 from knowledge.aspects import AspectLexicon
+from knowledge.topics import TopicCatalogue
 from knowledge.types import Reader
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from knowledge.search import KnowledgeSearch
 
 ASPECTS_FILE = "aspects.yml"
+TOPICS_FILE = "municipal_topics.yml"
 MODEL_FILE = "answer_model.yml"
 
 
@@ -43,6 +45,8 @@ class CitizenAnswers:
             decision=models.answerability,
             page_ranker=models.page_ranker,
             section_ranker=models.section_ranker,
+            # Optional: without a catalogue no question counts as naming an uncovered topic.
+            topics=TopicCatalogue.from_yaml(topics) if (topics := answers_dir / TOPICS_FILE).exists() else None,
         )
         return cls(engine)
 

@@ -54,6 +54,7 @@ def test_evidence_has_every_feature_from_the_page_and_the_section() -> None:
         "sentence_dense": 0.84,  # the answering section's best sentence
         "page_sentence_dense": 0.86,  # the page's best sentence
         "page_coverage": 0.6,  # the question's words anywhere on the page
+        "uncovered_topic": 0.0,  # no municipal topic the documents lack was named
     }
     bare = Evidence.of(
         page={}, section={}, page_score=0, page_margin=0, section_score=0, query_terms=0, follow_up=False

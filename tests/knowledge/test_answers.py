@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.answerability import AnswerabilityModel
+from knowledge.answerability import EVIDENCE_FEATURES, AnswerabilityModel, LinearModel
 from knowledge.answers import AnswerEngine, Topic
 from knowledge.aspects import AspectLexicon
 from knowledge.chunking import heading_of
 from knowledge.embedding import HashingEmbedder
 from knowledge.index import build_index
 from knowledge.search import KnowledgeSearch, Thresholds
+from knowledge.topics import TopicCatalogue
 from knowledge.types import Document, Reader
 
 PROJECT_ASPECTS = Path(__file__).resolve().parents[2] / "data" / "answers" / "aspects.yml"
@@ -69,6 +70,29 @@ def search(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeSearch:
 def engine(search: KnowledgeSearch, *, thresholds: Thresholds | None = None) -> AnswerEngine:
     decision = AnswerabilityModel(None, {"default": 0.5}, thresholds or Thresholds(dense=0.0, bm25=0.0))
     return AnswerEngine(search, aspects=AspectLexicon.from_yaml(PROJECT_ASPECTS), decision=decision)
+
+
+def test_naming_a_topic_no_document_covers_is_evidence_against_answering(
+    search: KnowledgeSearch, tmp_path: Path
+) -> None:
+    topics = tmp_path / "topics.yml"
+    topics.write_text("topics:\n  erfpacht: ['erfpacht']\n  paspoort: ['paspoort']\n", encoding="utf-8")
+    # Any similarity answers (dense > 0), unless an uncovered topic was named.
+    weights = {"dense": 10.0, "uncovered_topic": -50.0}
+    decision = AnswerabilityModel(
+        LinearModel(EVIDENCE_FEATURES, weights), {"default": 0.5}, Thresholds(dense=0.0, bm25=0.0)
+    )
+    answers = AnswerEngine(
+        search, aspects=AspectLexicon.from_yaml(PROJECT_ASPECTS), decision=decision,
+        topics=TopicCatalogue.from_yaml(topics),
+    )  # fmt: skip
+    assert answers.topics.uncovered == {"erfpacht"}  # the pages mention passports
+    plain = answers.answer("wat kost een paspoort voor volwassenen", reader=Reader.public())
+    lease = answers.answer("wat kost een paspoort voor volwassenen met erfpacht", reader=Reader.public())
+    assert plain.evidence is not None and lease.evidence is not None
+    assert (plain.evidence.values["uncovered_topic"], lease.evidence.values["uncovered_topic"]) == (0.0, 1.0)
+    assert plain.answerable and plain.hit is not None and plain.hit.doc_id == "paspoort"
+    assert not lease.answerable and lease.sources == []
 
 
 def test_the_aspect_asked_picks_the_section_of_the_page(search: KnowledgeSearch) -> None:

@@ -74,3 +74,6 @@ def test_the_engine_reads_the_aspect_lexicon_from_the_answers_dir(answers: Citiz
     (tmp_path / "aspects.yml").write_text("{}\n", encoding="utf-8")
     bare = CitizenAnswers.open(answers.engine.search, answers_dir=tmp_path)  # no answer_model.yml: defaults
     assert bare.engine.aspects.asked("Wat kost een paspoort?") == ()
+    # ... and the municipal topics too: without the catalogue no question names an uncovered one.
+    assert answers.engine.topics.uncovered_in("Wanneer is de weekmarkt?") == ("weekmarkt",)
+    assert bare.engine.topics.uncovered_in("Wanneer is de weekmarkt?") == ()
