@@ -565,40 +565,30 @@ def test_glossary_words_are_justified_by_pages_training_or_dev_data() -> None:
     )
 
 
-def test_aspect_triggers_are_justified_by_pages_training_or_dev_data() -> None:
-    """The aspect lexicon's triggers (data/answers/aspects.yml) are vocabulary like the glossaries:
-    an alternative that matches a held-out question must also match a page, an NLU example or a
-    dev-split question."""
+# Lexicons of regular expressions: an alternative that matches a held-out question must also match
+# a page, an NLU example or a dev-split question. The aspect triggers (data/answers/aspects.yml) pick
+# the section; the municipal topics' terms (data/answers/municipal_topics.yml) weigh against
+# answering. Either way the held-out figures must measure the lexicon, not the test questions.
+PATTERN_LEXICONS = {
+    "aspect trigger alternatives": (aspect_triggers, 20),
+    "municipal topic terms": (topic_terms, 100),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(PATTERN_LEXICONS))
+def test_lexicon_patterns_are_justified_by_pages_training_or_dev_data(kind: str) -> None:
+    load, at_least = PATTERN_LEXICONS[kind]
     held_out = [p for source in VOCABULARY_HELD_OUT for p in source.phrases()]
     justifying = [
         *dutch_pages(), *english_pages(), *NLU.phrases(), *ROUTING_DEV.phrases(),
         *jsonl_questions(EVAL / "answers_dev.jsonl"),
     ]  # fmt: skip
-    triggers = aspect_triggers()
-    assert held_out and justifying and len(triggers) > 20
-    problems = unjustified_triggers(triggers, held_out, justifying)
+    patterns = load()
+    assert held_out and justifying and len(patterns) > at_least
+    problems = unjustified_triggers(patterns, held_out, justifying)
     assert not problems, _report(
-        "aspect trigger alternatives that only held-out messages match (drop them, or justify them "
-        "with an example of your own wording in answers_dev.jsonl)",
-        problems,
-    )
-
-
-def test_municipal_topic_terms_are_justified_by_pages_training_or_dev_data() -> None:
-    """The municipal topics' terms (data/answers/municipal_topics.yml) weigh against answering: a
-    term that matches a held-out question must also match a page, an NLU example or a dev-split
-    question, so that the held-out figures measure the catalogue, not the test questions."""
-    held_out = [p for source in VOCABULARY_HELD_OUT for p in source.phrases()]
-    justifying = [
-        *dutch_pages(), *english_pages(), *NLU.phrases(), *ROUTING_DEV.phrases(),
-        *jsonl_questions(EVAL / "answers_dev.jsonl"),
-    ]  # fmt: skip
-    terms = topic_terms()
-    assert held_out and justifying and len(terms) > 100
-    problems = unjustified_triggers(terms, held_out, justifying)
-    assert not problems, _report(
-        "municipal topic terms that only held-out messages match (drop them, or justify them with "
-        "an example of your own wording in answers_dev.jsonl)",
+        f"{kind} that only held-out messages match (drop them, or justify them with an example of "
+        "your own wording in answers_dev.jsonl)",
         problems,
     )
 
