@@ -158,7 +158,7 @@ class AnswerEngine:
         # Only the topics no document's title or section heading names count (knowledge/topics.py):
         # a passing mention in a passage seldom answers questions about the topic.
         self.topics = (topics or TopicCatalogue.empty()).covered_by(
-            text for chunk in search.index.chunks for text in (chunk.title, chunk.section)
+            {text for chunk in search.index.chunks for text in (chunk.title, chunk.section)}
         )
         self.decision = decision
         self.page_ranker = page_ranker or DEFAULT_PAGE_RANKER
