@@ -54,17 +54,23 @@ class TopicCatalogue:
     def empty(cls) -> TopicCatalogue:
         return cls((), frozenset())
 
-    def covered_by(self, texts: Iterable[str]) -> TopicCatalogue:
-        """This catalogue with every topic that one of `texts` (the documents' titles, headings and
-        passages) mentions counted as covered."""
+    def named_by(self, texts: Iterable[str]) -> dict[str, str]:
+        """Each still uncovered topic that one of `texts` names, with the first text that does."""
         remaining = {topic.id: topic for topic in self.topics if topic.id in self.uncovered}
+        named: dict[str, str] = {}
         for text in texts:
             if not remaining:
                 break
             folded = fold(text)
             for topic_id in [t for t, topic in remaining.items() if topic.named_in(folded)]:
+                named[topic_id] = text
                 del remaining[topic_id]
-        return TopicCatalogue(self.topics, frozenset(remaining))
+        return named
+
+    def covered_by(self, texts: Iterable[str]) -> TopicCatalogue:
+        """This catalogue with every topic that one of `texts` (the documents' titles and headings,
+        as the answer engine asks) names counted as covered."""
+        return TopicCatalogue(self.topics, self.uncovered - self.named_by(texts).keys())
 
     def uncovered_in(self, question: str) -> tuple[str, ...]:
         """The uncovered topics the question names, in catalogue order."""

@@ -5,6 +5,7 @@ loket train                    train the Rasa model if its inputs changed
 loket ingest [PATH ...]        (re)build the knowledge index (default: the configured policy folders)
 loket search "question" [--json] [-k 5] [--role ROLE] [--team TEAM]
 loket route "message" [--json] [--context EARLIER ...] [--intent INTENT]
+loket topics [--json]          which municipal topics the documents cover (data/answers/municipal_topics.yml)
 loket eval routing [--set FILE] [--tune] [--json]
 loket eval retrieval [--set FILE] [--json] [--index-dir DIR] [--sources YAML ...] [--fit]   (--fit: statutes dev split)
 loket eval answers [--set FILE] [--json] [--show-misses] [--fit]   (--fit: the dev split only)
@@ -82,6 +83,34 @@ def cmd_search(settings: Settings, args: argparse.Namespace) -> int:
         for rank, hit in enumerate(result.hits, 1):
             print(f"{rank}. {hit.title} › {hit.section}  [{hit.score:.3f}]  {hit.url}")
             print(f"   {hit.passage[:200]}")
+    return 0
+
+
+def cmd_topics(settings: Settings, args: argparse.Namespace) -> int:
+    """The municipal topics against the index's titles and headings, as the answer engine counts
+    them: covered (with the title or heading that names it), or not (a question naming it is
+    evidence against answering)."""
+    from api.services.citizen_answers import TOPICS_FILE
+    from api.services.knowledge_service import open_knowledge
+    from knowledge.topics import TopicCatalogue
+
+    path = settings.answers_dir / TOPICS_FILE
+    if not path.exists():
+        print(f"loket: no topic catalogue at {path}", file=sys.stderr)
+        return 1
+    catalogue = TopicCatalogue.from_yaml(path)
+    index = open_knowledge(settings).search.index
+    texts = sorted({text for chunk in index.chunks for text in (chunk.title, chunk.section)})
+    covered = catalogue.named_by(texts)
+    uncovered = [topic.id for topic in catalogue.topics if topic.id not in covered]
+    if args.json:
+        print(json.dumps({"covered": covered, "uncovered": uncovered}, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{len(catalogue.topics)} topics in {path.name}, against {len(texts)} titles and headings")
+    print(f"covered ({len(covered)}):")
+    for topic_id, text in covered.items():
+        print(f"  {topic_id}: {text}")
+    print(f"not covered ({len(uncovered)}): {', '.join(uncovered)}")
     return 0
 
 
@@ -719,6 +748,9 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--role", action="append", help="reader role (repeatable)")
     search.add_argument("--team", action="append", help="reader team (repeatable)")
     search.set_defaults(func=cmd_search)
+    topics = sub.add_parser("topics", help="which municipal topics the documents cover, as the answer engine counts")
+    topics.add_argument("--json", action="store_true")
+    topics.set_defaults(func=cmd_topics)
     route = sub.add_parser("route", help="which team a citizen message belongs to")
     route.add_argument("message")
     route.add_argument("--json", action="store_true")

@@ -211,6 +211,34 @@ def test_search_without_an_index_says_what_to_run(loket: Loket) -> None:
     assert err.startswith("loket: No knowledge index") and "loket ingest" in err
 
 
+def test_topics_lists_what_the_documents_cover_and_what_they_do_not(
+    loket: Loket, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loket("ingest", str(corpus), "--no-progress")
+    # The project's catalogue: this test's two documents (a passport page, a work instruction)
+    # name none of its topics.
+    code, out, _ = loket("topics", "--json")
+    listed = json.loads(out)
+    assert code == 0 and listed["covered"] == {}
+    assert {"naturalisatie", "weekmarkt"} <= set(listed["uncovered"])
+
+    answers = tmp_path / "answers"
+    answers.mkdir()
+    (answers / "municipal_topics.yml").write_text(
+        "topics:\n  paspoort: ['paspoort']\n  markt: ['weekmarkt']\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("LOKET_ANSWERS_DIR", str(answers))
+    get_settings.cache_clear()
+    code, out, _ = loket("topics")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].startswith("2 topics in municipal_topics.yml, against ")
+    assert lines[1:] == ["covered (1):", "  paspoort: Paspoort aanvragen", "not covered (1): markt"]
+
+    (answers / "municipal_topics.yml").unlink()
+    code, out, err = loket("topics")
+    assert code == 1 and out == "" and err.startswith("loket: no topic catalogue at ")
+
+
 def test_route_prints_the_decision(loket: Loket, corpus: Path) -> None:
     loket("ingest", str(corpus), "--no-progress")
     code, out, _ = loket("route", "ik wil niet meer leven", "--json")
