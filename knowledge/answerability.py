@@ -173,7 +173,8 @@ class Evidence:
             "sentence_dense": float(section.get("sentence_dense", 0.0)),
             "page_sentence_dense": float(page.get("sentence_dense", 0.0)),
             "page_coverage": float(page.get("page_coverage", 0.0)),
-            # The question names a municipal topic no document mentions (knowledge/topics.py).
+            # The question names a municipal topic that no title or heading of the documents
+            # names (knowledge/topics.py).
             "uncovered_topic": 1.0 if uncovered_topic else 0.0,
         }
         return cls(values=values)

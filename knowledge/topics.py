@@ -4,9 +4,10 @@ A citizen asks about naturalisation, a market stall or a polling station; the sa
 nothing about them, yet some passage is always the nearest one, and a similarity score alone
 cannot tell "the nearest passage" from "the answer". A catalogue of what municipalities commonly
 handle (data/answers/municipal_topics.yml) is checked against the indexed documents: a topic
-none of whose terms occurs in any of them is uncovered, and a question naming one is evidence for
-an honest "I have no information on that" (knowledge/answerability.py, feature
-`uncovered_topic`). The catalogue is general; what counts as covered follows the documents.
+that no title or section heading names is uncovered (the answer engine's choice: a passing mention
+in a passage seldom answers questions about it), and a question naming one is evidence for an
+honest "I have no information on that" (knowledge/answerability.py, feature `uncovered_topic`).
+The catalogue is general; what counts as covered follows the documents. `loket topics` lists both.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class MunicipalTopic:
 @dataclass(frozen=True)
 class TopicCatalogue:
     topics: tuple[MunicipalTopic, ...]
-    # The ids of the topics that no document mentions (all of them until `covered_by` is asked).
+    # The ids of the topics that no text given to `covered_by` names (all of them before that).
     uncovered: frozenset[str]
 
     @classmethod
