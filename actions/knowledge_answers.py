@@ -119,7 +119,11 @@ def stands_on_its_own(answer: Answer, topic: Topic) -> bool:
     """Whether a short message's own answer is a new subject rather than a question about the
     page just shown: it is answered, and from that page or from one whose title it names ("en
     hoe zit het met grofvuil"). A short question answered from another page it does not name
-    ("welke spullen neem ik mee" after a birth registration) found that page by its aspect only."""
+    ("welke spullen neem ik mee" after a birth registration) found that page by its aspect only.
+    A question naming a municipal topic the documents do not cover ("hoe word ik lid van een
+    stembureau?" after the passport's costs) is a new subject too, declined on its own."""
+    if answer.evidence is not None and answer.evidence.values.get("uncovered_topic", 0.0) > 0.0:
+        return True
     if not answer.answerable or answer.hit is None:
         return False
     return answer.hit.doc_id == topic.doc_id or answer.names_its_page

@@ -210,6 +210,28 @@ def test_a_short_question_that_names_another_page_changes_the_subject(store, tmp
     assert slot_events(events)["last_topic"]["doc_id"] == "afvalkalender"
 
 
+def test_a_short_question_about_a_topic_the_documents_lack_is_declined_not_read_as_a_follow_up(store, tmp_path) -> None:
+    """A short question after the passport's costs ("hoe word ik lid van een stembureau?") names a
+    subject of its own that no page covers: it gets the honest decline, not the passport page again."""
+    from knowledge.answerability import Evidence
+
+    evidence = Evidence.of(
+        page={}, section={}, page_score=0, page_margin=0, section_score=0, query_terms=5, follow_up=False,
+        uncovered_topic=True,
+    )  # fmt: skip
+    declined = Answer(answerable=False, score=0.1, hit=PASSPORT, evidence=evidence)
+    answers = AnswersFollowUps(declined)
+    install(store, answers, tmp_path)
+    dispatcher, events = run(
+        ActionAnswerQuestion(),
+        tracker("hoe word ik lid van een stembureau?", intent="ask_question",
+                slots={"last_topic": PASSPORT_TOPIC.to_json()}),
+    )  # fmt: skip
+    assert [call["follow_up"] for call in answers.calls] == [False]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_no_answer"]
+    assert slot_events(events)["human_offered"] is True
+
+
 def test_a_long_unanswered_question_is_not_retried_on_the_old_topic(store, tmp_path) -> None:
     answers = RecordingAnswers(NOTHING)
     install(store, answers, tmp_path)
