@@ -122,7 +122,7 @@ def stands_on_its_own(answer: Answer, topic: Topic) -> bool:
     ("welke spullen neem ik mee" after a birth registration) found that page by its aspect only.
     A question naming a municipal topic the documents do not cover ("hoe word ik lid van een
     stembureau?" after the passport's costs) is a new subject too, declined on its own."""
-    if answer.evidence is not None and answer.evidence.values.get("uncovered_topic", 0.0) > 0.0:
+    if answer.names_uncovered_topic:
         return True
     if not answer.answerable or answer.hit is None:
         return False

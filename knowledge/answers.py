@@ -32,7 +32,7 @@ from knowledge.answerability import AnswerabilityModel, Evidence, LinearModel
 from knowledge.aspects import AspectLexicon
 from knowledge.chunking import SECTION_SEP, heading_of
 from knowledge.sentences import SentenceVectors
-from knowledge.topics import TopicCatalogue
+from knowledge.topics import TopicCatalogue, titles_and_headings
 
 if TYPE_CHECKING:
     from knowledge.query_vectors import QueryVector
@@ -133,6 +133,11 @@ class Answer:
         return heading_of(self.hit.section) if self.hit is not None else ""
 
     @property
+    def names_uncovered_topic(self) -> bool:
+        """Whether the question names a municipal topic no document covers (knowledge/topics.py)."""
+        return self.evidence is not None and self.evidence.values.get("uncovered_topic", 0.0) > 0.0
+
+    @property
     def names_its_page(self) -> bool:
         """Whether the question shares a word with the title of the page it is answered from
         ("wat kost een paspoort" and "Paspoort aanvragen"; not "wat kost dat per jaar")."""
@@ -155,11 +160,8 @@ class AnswerEngine:
     ) -> None:
         self.search = search
         self.aspects = aspects
-        # Only the topics no document's title or section heading names count (knowledge/topics.py):
-        # a passing mention in a passage seldom answers questions about the topic.
-        self.topics = (topics or TopicCatalogue.empty()).covered_by(
-            {text for chunk in search.index.chunks for text in (chunk.title, chunk.section)}
-        )
+        # Only the topics no document's title or section heading names count (knowledge/topics.py).
+        self.topics = (topics or TopicCatalogue.empty()).covered_by(titles_and_headings(search.index.chunks))
         self.decision = decision
         self.page_ranker = page_ranker or DEFAULT_PAGE_RANKER
         self.section_ranker = section_ranker or DEFAULT_SECTION_RANKER
@@ -226,12 +228,17 @@ class AnswerEngine:
             return Answer(answerable=False, score=0.0, hit=None, aspects=aspects)
         is_follow_up = follow_up and topic is not None
         threshold = self.decision.threshold_for(intent)
-        page, evidence, probability = self._decide(question, ranked, 0, follow_up=is_follow_up)
+        uncovered_topic = bool(self.topics.uncovered_in(question))
+        page, evidence, probability = self._decide(
+            question, ranked, 0, follow_up=is_follow_up, uncovered_topic=uncovered_topic
+        )
         if prefer is not None and not prefer(page.doc_id):
             for index in range(1, len(ranked)):
                 if not prefer(ranked[index].doc_id):
                     continue
-                candidate = self._decide(question, ranked, index, follow_up=is_follow_up)
+                candidate = self._decide(
+                    question, ranked, index, follow_up=is_follow_up, uncovered_topic=uncovered_topic
+                )
                 if candidate[2] >= threshold:
                     page, evidence, probability = candidate
                 break  # only the best-ranked preferred document is weighed
@@ -250,7 +257,7 @@ class AnswerEngine:
         )
 
     def _decide(
-        self, question: str, ranked: list[RankedPage], index: int, *, follow_up: bool
+        self, question: str, ranked: list[RankedPage], index: int, *, follow_up: bool, uncovered_topic: bool
     ) -> tuple[RankedPage, Evidence, float]:
         """The evidence for answering from `ranked[index]`, measured against the best other page."""
         page = ranked[index]
@@ -263,7 +270,7 @@ class AnswerEngine:
             section_score=page.best.score,
             query_terms=len(self.search.analyzer.analyze_query(question)),
             follow_up=follow_up,
-            uncovered_topic=bool(self.topics.uncovered_in(question)),
+            uncovered_topic=uncovered_topic,
         )
         return page, evidence, self.decision.probability(evidence)
 

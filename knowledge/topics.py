@@ -20,6 +20,13 @@ from pathlib import Path
 import yaml
 
 from knowledge.aspects import fold
+from knowledge.types import Chunk
+
+
+def titles_and_headings(chunks: Iterable[Chunk]) -> set[str]:
+    """What a topic must be named in to count as covered: the documents' titles and section
+    headings (a passing mention in a passage seldom answers questions about the topic)."""
+    return {text for chunk in chunks for text in (chunk.title, chunk.section)}
 
 
 def _term_pattern(term: str) -> re.Pattern[str]:

@@ -92,15 +92,14 @@ def cmd_topics(settings: Settings, args: argparse.Namespace) -> int:
     evidence against answering)."""
     from api.services.citizen_answers import TOPICS_FILE
     from api.services.knowledge_service import open_knowledge
-    from knowledge.topics import TopicCatalogue
+    from knowledge.topics import TopicCatalogue, titles_and_headings
 
     path = settings.answers_dir / TOPICS_FILE
     if not path.exists():
         print(f"loket: no topic catalogue at {path}", file=sys.stderr)
         return 1
     catalogue = TopicCatalogue.from_yaml(path)
-    index = open_knowledge(settings).search.index
-    texts = sorted({text for chunk in index.chunks for text in (chunk.title, chunk.section)})
+    texts = sorted(titles_and_headings(open_knowledge(settings).search.index.chunks))
     covered = catalogue.named_by(texts)
     uncovered = [topic.id for topic in catalogue.topics if topic.id not in covered]
     if args.json:

@@ -86,13 +86,14 @@ def test_naming_a_topic_no_document_covers_is_evidence_against_answering(
         search, aspects=AspectLexicon.from_yaml(PROJECT_ASPECTS), decision=decision,
         topics=TopicCatalogue.from_yaml(topics),
     )  # fmt: skip
-    assert answers.topics.uncovered == {"erfpacht"}  # the pages mention passports
+    assert answers.topics.uncovered == {"erfpacht"}  # a title names passports
     plain = answers.answer("wat kost een paspoort voor volwassenen", reader=Reader.public())
     lease = answers.answer("wat kost een paspoort voor volwassenen met erfpacht", reader=Reader.public())
     assert plain.evidence is not None and lease.evidence is not None
     assert (plain.evidence.values["uncovered_topic"], lease.evidence.values["uncovered_topic"]) == (0.0, 1.0)
     assert plain.answerable and plain.hit is not None and plain.hit.doc_id == "paspoort"
     assert not lease.answerable and lease.sources == []
+    assert (plain.names_uncovered_topic, lease.names_uncovered_topic) == (False, True)
 
 
 def test_the_aspect_asked_picks_the_section_of_the_page(search: KnowledgeSearch) -> None:
