@@ -31,6 +31,7 @@ class CitizenAnswerer(Protocol):
         language: str | None = None,
         topic: Topic | None = None,
         follow_up: bool = False,
+        variant: bool = False,
         query_vector: QueryVector | None = None,
         intent: str | None = None,
     ) -> Answer: ...

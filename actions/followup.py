@@ -17,6 +17,14 @@ def is_follow_up(text: str, *, config: DialogueConfig) -> bool:
     return any(cleaned.startswith(start) for start in starts)
 
 
+def is_variant(text: str, *, config: DialogueConfig) -> bool:
+    """A follow-up that names another case of the question before ("en voor mijn kind?", "and for
+    visitors?"), rather than a new condition ("en als ze me geen gelijk geven")."""
+    cleaned = text.strip().lower()
+    starts = [start for group in config.follow_up_variant_starts.values() for start in group]
+    return is_follow_up(text, config=config) and any(cleaned.startswith(start) for start in starts)
+
+
 def search_query(text: str, *, last_topic: str | None, intent: str | None, config: DialogueConfig) -> str:
     """The text to search for: the previous topic plus the follow-up, or the message itself."""
     if last_topic and (intent == "ask_followup" or is_follow_up(text, config=config)):

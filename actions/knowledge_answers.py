@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context
 from actions.dialogue_config import dialogue_config
-from actions.followup import is_follow_up
+from actions.followup import is_follow_up, is_variant
 from actions.language import tracker_language
 from actions.switches import is_off, say_off
 
@@ -171,6 +171,7 @@ def answer_turn(
         language=language,
         topic=topic,
         follow_up=follow_up,
+        variant=follow_up and is_variant(text, config=dialogue_config()),
         query_vector=query_vector,
         intent=intent_name if intent_name not in QUESTION_INTENTS else None,
     )

@@ -37,7 +37,7 @@ from knowledge.topics import TopicCatalogue, titles_and_headings
 if TYPE_CHECKING:
     from knowledge.query_vectors import QueryVector
     from knowledge.search import KnowledgeSearch
-    from knowledge.types import Hit, Reader
+    from knowledge.types import Document, Hit, Reader
 
 PAGE_POOL = 5  # pages whose sections compete; the right page is in the top 5 for ~0.97 of questions
 
@@ -76,14 +76,21 @@ DEFAULT_SECTION_RANKER = LinearModel(SECTION_FEATURES, {"dense_gap": 1.0, "aspec
 
 @dataclass(frozen=True)
 class Topic:
-    """What a conversation is about after an answer: the page and the question that found it."""
+    """What a conversation is about after an answer: the page and the question that found it,
+    the aspects asked last and the section shown last."""
 
     doc_id: str
     question: str
     aspects: tuple[str, ...] = ()
+    section: str = ""  # "" for the page's opening text, or when not known (a topic stored before)
 
     def to_json(self) -> dict[str, object]:
-        return {"doc_id": self.doc_id, "question": self.question, "aspects": list(self.aspects)}
+        return {
+            "doc_id": self.doc_id,
+            "question": self.question,
+            "aspects": list(self.aspects),
+            "section": self.section,
+        }
 
     @classmethod
     def from_json(cls, data: object) -> Topic | None:
@@ -94,6 +101,7 @@ class Topic:
             doc_id=data["doc_id"],
             question=str(data.get("question") or ""),
             aspects=tuple(str(a) for a in aspects) if isinstance(aspects, list) else (),
+            section=str(data.get("section") or ""),
         )
 
 
@@ -147,6 +155,19 @@ class Answer:
         return page is not None and page.features.get("title_overlap", 0.0) > 0.0
 
 
+# A word names a title's word when it is that word or, long enough not to be a chance prefix,
+# begins a Dutch compound with it ("bezoekers" names "bezoekersvergunning"; "kind" does not
+# name "kinderopvang").
+MIN_COMPOUND_PREFIX = 6
+# A title word on more than this share of the pages (and more than this many) is a common one.
+COMMON_TITLE_WORD_SHARE = 0.1
+COMMON_TITLE_WORD_MIN = 3
+
+
+def _names(word: str, title_word: str) -> bool:
+    return word == title_word or (len(word) >= MIN_COMPOUND_PREFIX and title_word.startswith(word))
+
+
 class AnswerEngine:
     def __init__(
         self,
@@ -171,6 +192,7 @@ class AnswerEngine:
         # compares two queries symmetrically (docs/answers.md, "page words").
         self._heading_vectors: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
+        self._common_words: tuple[object, frozenset[str]] | None = None  # (the index counted, the words)
         # The sentences of every section, likewise: the best single sentence is the evidence
         # that a long section or a question told as a story does not dilute.
         self.sentences = SentenceVectors(search.embedder, search.index)
@@ -199,11 +221,15 @@ class AnswerEngine:
         language: str | None = None,
         topic: Topic | None = None,
         follow_up: bool = False,
+        variant: bool = False,
         query_vector: QueryVector | None = None,
         intent: str | None = None,
         prefer: Callable[[str], bool] | None = None,
     ) -> Answer:
         """`follow_up`: the caller judged the message elliptical; `topic` is what it refers to.
+        `variant`: the follow-up names another case of the question before ("en voor mijn kind?"
+        after the passport's costs), so unless it asks an aspect of its own it asks what the
+        section shown before answered.
         `language`: the citizen's language (a page in it is not preferred, only noted).
         `prefer`: documents that win over better-ranked ones whenever they answer the question
         themselves (the staff's own internal policy over the public page on the same subject)."""
@@ -214,10 +240,16 @@ class AnswerEngine:
             document = self.search.document(topic.doc_id, reader=reader)
             if document is None:  # re-indexed away, or not this reader's: nothing to follow up on
                 return Answer(answerable=False, score=0.0, hit=None, aspects=asked)
-            query = f"{question} {document.title}"
+            sibling = self._sibling_named_by(question, document, reader=reader) if variant else None
+            query = f"{question} {(sibling or document).title}"
+            if sibling is not None and not asked and (shown := heading_of(topic.section)):
+                # "and for visitors? Bezoekersvergunning parkeren Costs": on the page it names,
+                # the variant asks what the heading shown before answered.
+                query = f"{query} {shown}"
+            document = sibling or document
             aspects = asked or topic.aspects
             vector = self.search.query_vector(query)
-            pages = [topic.doc_id]
+            pages = [document.id]
         else:
             query, aspects = question, asked
             vector = self.search.query_vector(question, query_vector)
@@ -251,10 +283,47 @@ class AnswerEngine:
             hit=section.hit,
             sources=[section.hit] if answerable else [],
             aspects=aspects,
-            topic=Topic(page.doc_id, topic.question if follow_up and topic else question, aspects),
+            topic=Topic(page.doc_id, topic.question if follow_up and topic else question, aspects, section.hit.section),
             evidence=evidence,
             ranked=tuple(ranked),
         )
+
+    def _sibling_named_by(self, question: str, shown: Document, *, reader: Reader) -> Document | None:
+        """The page a variant follow-up names instead of the page shown, when there is one: its
+        title has a word of the follow-up and a word of the shown page's title ("and for
+        visitors?" after "Applying for a resident parking permit": "Bezoekersvergunning
+        parkeren"). None when no page, or more than one equally, fits."""
+        asked = self._terms(question)
+        family = self._terms(shown.title) - self._common_title_words()
+        best: list[tuple[float, Document]] = []
+        for doc_id in self.search.index.documents:
+            if doc_id == shown.id:
+                continue
+            title = self._terms(self.search.index.documents[doc_id].title)
+            if title <= self._terms(shown.title) or self._terms(shown.title) <= title:
+                continue  # the shown page in another language (glossary words): nothing new
+            named = {term for term in title if any(_names(word, term) for word in asked)}
+            if not (named and family & title):
+                continue
+            document = self.search.document(doc_id, reader=reader)
+            if document is not None:
+                best.append((len(named) / len(title), document))
+        best.sort(key=lambda pair: -pair[0])
+        if not best or (len(best) > 1 and best[1][0] == best[0][0]):
+            return None
+        return best[0][1]
+
+    def _common_title_words(self) -> frozenset[str]:
+        """Title words of many pages ("aanvragen", "melden"): sharing one makes no family."""
+        index = self.search.index
+        if self._common_words is None or self._common_words[0] is not index:
+            counts: dict[str, int] = {}
+            for document in index.documents.values():
+                for term in self._terms(document.title):
+                    counts[term] = counts.get(term, 0) + 1
+            limit = max(COMMON_TITLE_WORD_MIN, COMMON_TITLE_WORD_SHARE * len(index.documents))
+            self._common_words = (index, frozenset(term for term, n in counts.items() if n > limit))
+        return self._common_words[1]
 
     def _decide(
         self, question: str, ranked: list[RankedPage], index: int, *, follow_up: bool, uncovered_topic: bool

@@ -61,6 +61,7 @@ class CitizenAnswers:
         language: str | None = None,
         topic: Topic | None = None,
         follow_up: bool = False,
+        variant: bool = False,
         query_vector: QueryVector | None = None,
         intent: str | None = None,
     ) -> Answer:
@@ -70,6 +71,7 @@ class CitizenAnswers:
             language=language,
             topic=topic,
             follow_up=follow_up,
+            variant=variant,
             query_vector=query_vector,
             intent=intent,
         )

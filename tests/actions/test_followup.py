@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from actions.dialogue_config import dialogue_config
-from actions.followup import is_follow_up, search_query
+from actions.followup import is_follow_up, is_variant, search_query
 
 CONFIG = dialogue_config()
 
@@ -37,6 +37,23 @@ def test_the_word_limit_counts_words_not_punctuation() -> None:
     words = ["en"] + ["x"] * (limit - 1)
     assert is_follow_up(" ".join(words) + " ?!", config=CONFIG)
     assert not is_follow_up(" ".join([*words, "x"]), config=CONFIG)
+
+
+@pytest.mark.parametrize(
+    ("text", "variant"),
+    [
+        ("en voor mijn kind?", True),
+        ("And for visitors?", True),
+        ("what about the green bin", True),
+        ("en de rioolheffing?", True),
+        ("en als ze me geen gelijk geven", False),  # a new condition: a question of its own
+        ("what if they skip my house", False),
+        ("en hoe lang duurt dat?", False),
+        ("en voor mijn kind, en dan nog een hele lange vraag erachteraan", False),  # not a follow-up
+    ],
+)
+def test_a_variant_names_another_case_of_the_question_before(text: str, variant: bool) -> None:
+    assert is_variant(text, config=CONFIG) is variant
 
 
 def test_a_follow_up_is_searched_with_the_previous_topic() -> None:

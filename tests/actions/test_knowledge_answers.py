@@ -64,6 +64,7 @@ def test_answer_is_the_section_in_one_message_with_a_link_to_that_section(store:
         "doc_id": "paspoort-aanvragen",
         "question": "wat kost een paspoort",
         "aspects": ["costs"],
+        "section": "",
     }
 
 
@@ -146,6 +147,10 @@ def test_a_follow_up_is_answered_on_the_topic_of_the_last_answer(store, tmp_path
     )
     assert answers.calls[-1]["follow_up"] is True and answers.calls[-1]["topic"] == PASSPORT_TOPIC
     assert answers.queries[-1] == "en voor mijn kind?"
+    assert answers.calls[-1]["variant"] is True  # another case of the same question
+    condition = tracker("en als ik geen pasfoto heb?", intent="ask_followup", slots={"last_topic": topic})
+    run(ActionAnswerQuestion(), condition)
+    assert answers.calls[-1]["follow_up"] is True and answers.calls[-1]["variant"] is False  # a new condition
 
 
 def test_a_new_question_is_not_a_follow_up_of_the_old_topic(store, tmp_path) -> None:

@@ -270,6 +270,15 @@ def test_follow_up_question_keeps_the_context_of_the_previous_one(loket: Running
     assert sources and sources[0] == "paspoort-aanvragen", replies
 
 
+def test_a_follow_up_naming_a_related_product_moves_to_its_page(loket: RunningLoket) -> None:
+    conversation = loket.new_conversation()
+    loket.bot_replies(conversation, "What does a residents' parking permit cost?")
+    replies = loket.bot_replies(conversation, "and for visitors?")
+    sources = [(s["doc_id"], s["heading"]) for r in replies for s in r["sources"]]
+    # The visitor permit has a Dutch page only: its costs, with the note that the page is Dutch.
+    assert sources and sources[0] == ("bezoekersvergunning-parkeren", "Kosten"), replies
+
+
 def test_a_short_question_without_a_follow_up_word_stays_on_the_page_just_shown(loket: RunningLoket) -> None:
     conversation = loket.new_conversation()
     loket.bot_replies(conversation, "Wat kost een paspoort?")

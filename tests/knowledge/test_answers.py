@@ -35,6 +35,15 @@ Een paspoort kost € 86,55 voor volwassenen. Voor een kind jonger dan 18 kost h
 Uw paspoort is na 5 werkdagen klaar.
 """
 
+VISITORS = """# Bezoekersvergunning parkeren
+
+Met een bezoekersvergunning parkeert uw bezoek in uw wijk.
+
+## Kosten
+
+Een bezoekersvergunning kost € 30 per jaar.
+"""
+
 PARKING = """# Bewonersvergunning parkeren
 
 Met een bewonersvergunning parkeert u in uw eigen wijk.
@@ -54,6 +63,7 @@ def search(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeSearch:
     documents = [
         Document(id="paspoort", title="Paspoort aanvragen", body=PASSPORT, team="burgerzaken"),
         Document(id="parkeren", title="Bewonersvergunning parkeren", body=PARKING, team="parkeren"),
+        Document(id="bezoekers", title="Bezoekersvergunning parkeren", body=VISITORS, team="parkeren"),
         Document(
             id="intern",
             title="Werkinstructie paspoort",
@@ -123,12 +133,47 @@ def test_a_section_answering_a_specific_aspect_is_marked_for_the_ranker(search: 
 def test_a_follow_up_stays_on_the_page_and_keeps_the_aspect(search: KnowledgeSearch) -> None:
     answers = engine(search)
     first = answers.answer("wat kost een paspoort", reader=Reader.public())
-    assert first.topic == Topic("paspoort", "wat kost een paspoort", ("costs",))
+    assert first.topic == Topic("paspoort", "wat kost een paspoort", ("costs",), "Paspoort aanvragen › Kosten")
     child = answers.answer("en voor mijn kind?", reader=Reader.public(), topic=first.topic, follow_up=True)
     assert child.answerable and child.hit is not None
     assert (child.hit.doc_id, child.heading) == ("paspoort", "Kosten")  # the aspect asked before
     bring = answers.answer("en wat neem ik mee?", reader=Reader.public(), topic=first.topic, follow_up=True)
     assert bring.hit is not None and (bring.hit.doc_id, bring.heading) == ("paspoort", "Wat heeft u nodig")
+
+
+def test_a_variant_naming_a_sibling_page_moves_there_and_keeps_the_aspect(search: KnowledgeSearch) -> None:
+    answers = engine(search)
+    first = answers.answer("wat kost een bewonersvergunning", reader=Reader.public())
+    assert first.hit is not None and (first.hit.doc_id, first.heading) == ("parkeren", "Kosten")
+    kwargs = {"reader": Reader.public(), "topic": first.topic, "follow_up": True}
+    visitors = answers.answer("en voor bezoekers?", variant=True, **kwargs)
+    assert visitors.hit is not None and (visitors.hit.doc_id, visitors.heading) == ("bezoekers", "Kosten")
+    assert visitors.topic is not None and visitors.topic.doc_id == "bezoekers"
+    # Not a variant ("en als ..."): the page shown stays.
+    stays = answers.answer("en voor bezoekers?", **kwargs)
+    assert stays.hit is not None and stays.hit.doc_id == "parkeren"
+    # A page whose title shares no word with the page shown is no sibling.
+    passport = answers.answer("wat kost een paspoort", reader=Reader.public())
+    kwargs = {"reader": Reader.public(), "topic": passport.topic, "follow_up": True, "variant": True}
+    other = answers.answer("en voor bezoekers?", **kwargs)
+    assert other.hit is not None and other.hit.doc_id == "paspoort"
+
+
+def test_a_title_word_of_many_pages_makes_no_family(tmp_path: Path) -> None:
+    """After the passport's costs, "en voor bezoekers?" does not move to "Bezoekersvergunning
+    aanvragen" because both titles say "aanvragen", as most pages' titles do."""
+    products = ["Paspoort", "Rijbewijs", "Identiteitskaart", "Bezoekersvergunning", "Uittreksel"]
+    documents = [
+        Document(id=name.lower(), title=f"{name} aanvragen", body=f"# {name}\n\n## Kosten\n\n{name} kost € 10.")
+        for name in products
+    ]
+    build_index(documents, embedder=HashingEmbedder(), index_dir=tmp_path / "index")
+    answers = engine(KnowledgeSearch.open(tmp_path / "index"))
+    first = answers.answer("wat kost een paspoort", reader=Reader.public())
+    assert first.hit is not None and first.hit.doc_id == "paspoort"
+    kwargs = {"reader": Reader.public(), "topic": first.topic, "follow_up": True, "variant": True}
+    visitors = answers.answer("en voor bezoekers?", **kwargs)
+    assert visitors.hit is not None and visitors.hit.doc_id == "paspoort"
 
 
 def test_the_public_never_gets_an_internal_passage(search: KnowledgeSearch) -> None:
@@ -163,8 +208,12 @@ def test_without_a_fitted_model_the_search_thresholds_decide(search: KnowledgeSe
 
 
 def test_topic_round_trip_and_bad_slot_values() -> None:
-    topic = Topic("paspoort", "wat kost een paspoort", ("costs",))
+    topic = Topic("paspoort", "wat kost een paspoort", ("costs",), "Paspoort aanvragen › Kosten")
     assert Topic.from_json(topic.to_json()) == topic
+    # A topic stored before the section was kept: the section is simply unknown.
+    assert Topic.from_json({"doc_id": "paspoort", "question": "q", "aspects": ["costs"]}) == Topic(
+        "paspoort", "q", ("costs",)
+    )
     assert Topic.from_json("wat kost een paspoort") is None  # an old text slot value
     assert Topic.from_json({"question": "x"}) is None
 
