@@ -227,9 +227,9 @@ class AnswerEngine:
         prefer: Callable[[str], bool] | None = None,
     ) -> Answer:
         """`follow_up`: the caller judged the message elliptical; `topic` is what it refers to.
-        `variant`: the follow-up names another case of the question before ("en voor mijn kind?"
-        after the passport's costs), so unless it asks an aspect of its own it asks what the
-        section shown before answered.
+        `variant`: the follow-up names another case of the question before ("and for visitors?"
+        after the resident permit's costs); when that case has a sibling page of its own, the
+        answer moves there and keeps the aspect asked before.
         `language`: the citizen's language (a page in it is not preferred, only noted).
         `prefer`: documents that win over better-ranked ones whenever they answer the question
         themselves (the staff's own internal policy over the public page on the same subject)."""
@@ -294,13 +294,14 @@ class AnswerEngine:
         visitors?" after "Applying for a resident parking permit": "Bezoekersvergunning
         parkeren"). None when no page, or more than one equally, fits."""
         asked = self._terms(question)
-        family = self._terms(shown.title) - self._common_title_words()
+        shown_title = self._terms(shown.title)
+        family = shown_title - self._common_title_words()
         best: list[tuple[float, Document]] = []
         for doc_id in self.search.index.documents:
             if doc_id == shown.id:
                 continue
             title = self._terms(self.search.index.documents[doc_id].title)
-            if title <= self._terms(shown.title) or self._terms(shown.title) <= title:
+            if title <= shown_title or shown_title <= title:
                 continue  # the shown page in another language (glossary words): nothing new
             named = {term for term in title if any(_names(word, term) for word in asked)}
             if not (named and family & title):
