@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import math
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -192,7 +193,6 @@ class AnswerEngine:
         # compares two queries symmetrically (docs/answers.md, "page words").
         self._heading_vectors: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
-        self._common_words: tuple[object, frozenset[str]] | None = None  # (the index counted, the words)
         # The sentences of every section, likewise: the best single sentence is the evidence
         # that a long section or a question told as a story does not dilute.
         self.sentences = SentenceVectors(search.embedder, search.index)
@@ -295,12 +295,12 @@ class AnswerEngine:
         parkeren"). None when no page, or more than one equally, fits."""
         asked = self._terms(question)
         shown_title = self._terms(shown.title)
-        family = shown_title - self._common_title_words()
+        family = shown_title - self._common_title_words
         best: list[tuple[float, Document]] = []
-        for doc_id in self.search.index.documents:
+        for doc_id, candidate in self.search.index.documents.items():
             if doc_id == shown.id:
                 continue
-            title = self._terms(self.search.index.documents[doc_id].title)
+            title = self._terms(candidate.title)
             if title <= shown_title or shown_title <= title:
                 continue  # the shown page in another language (glossary words): nothing new
             named = {term for term in title if any(_names(word, term) for word in asked)}
@@ -314,17 +314,13 @@ class AnswerEngine:
             return None
         return best[0][1]
 
+    @functools.cached_property
     def _common_title_words(self) -> frozenset[str]:
         """Title words of many pages ("aanvragen", "melden"): sharing one makes no family."""
-        index = self.search.index
-        if self._common_words is None or self._common_words[0] is not index:
-            counts: dict[str, int] = {}
-            for document in index.documents.values():
-                for term in self._terms(document.title):
-                    counts[term] = counts.get(term, 0) + 1
-            limit = max(COMMON_TITLE_WORD_MIN, COMMON_TITLE_WORD_SHARE * len(index.documents))
-            self._common_words = (index, frozenset(term for term, n in counts.items() if n > limit))
-        return self._common_words[1]
+        documents = self.search.index.documents
+        counts = Counter(term for document in documents.values() for term in self._terms(document.title))
+        limit = max(COMMON_TITLE_WORD_MIN, COMMON_TITLE_WORD_SHARE * len(documents))
+        return frozenset(term for term, n in counts.items() if n > limit)
 
     def _decide(
         self, question: str, ranked: list[RankedPage], index: int, *, follow_up: bool, uncovered_topic: bool

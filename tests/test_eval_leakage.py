@@ -51,6 +51,7 @@ LEGAL_SYNONYMS = DATA / "search" / "legal_synonyms.yml"
 CITIZEN_SYNONYMS = DATA / "search" / "citizen_synonyms_nl.yml"
 ASPECTS = DATA / "answers" / "aspects.yml"
 TOPICS = DATA / "answers" / "municipal_topics.yml"
+DIALOGUE = ROOT / "actions" / "dialogue.yml"
 REGELRECHT = ROOT.parent / "shared" / "data" / "regelrecht"
 
 
@@ -406,6 +407,17 @@ def topic_terms(path: Path = TOPICS) -> list[Phrase]:
     ]
 
 
+def variant_starts(path: Path = DIALOGUE) -> list[Phrase]:
+    """The openings of a follow-up naming another case (actions/dialogue.yml,
+    `follow_up.variant_starts`), as actions/followup.py matches them: at the message's start."""
+    starts = (yaml.safe_load(path.read_text(encoding="utf-8")) or {})["follow_up"]["variant_starts"]
+    return [
+        Phrase("^" + re.escape(str(start)), f"{_rel(path)} (variant_starts.{language})")
+        for language, group in starts.items()
+        for start in group
+    ]
+
+
 def unjustified_triggers(
     triggers: Iterable[Phrase], held_out: Iterable[Phrase], justifying: Iterable[Phrase]
 ) -> list[str]:
@@ -568,10 +580,12 @@ def test_glossary_words_are_justified_by_pages_training_or_dev_data() -> None:
 # Lexicons of regular expressions: an alternative that matches a held-out question must also match
 # a page, an NLU example or a dev-split question. The aspect triggers (data/answers/aspects.yml) pick
 # the section; the municipal topics' terms (data/answers/municipal_topics.yml) weigh against
-# answering. Either way the held-out figures must measure the lexicon, not the test questions.
+# answering; a follow-up's variant openings (actions/dialogue.yml) may move it to a sibling page.
+# Either way the held-out figures must measure the lexicon, not the test questions.
 PATTERN_LEXICONS = {
     "aspect trigger alternatives": (aspect_triggers, 20),
     "municipal topic terms": (topic_terms, 100),
+    "follow-up variant starts": (variant_starts, 20),
 }
 
 

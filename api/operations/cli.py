@@ -91,15 +91,20 @@ def cmd_topics(settings: Settings, args: argparse.Namespace) -> int:
     them: covered (with the title or heading that names it), or not (a question naming it is
     evidence against answering)."""
     from api.services.citizen_answers import TOPICS_FILE
-    from api.services.knowledge_service import open_knowledge
+    from knowledge.index import load_index
     from knowledge.topics import TopicCatalogue, titles_and_headings
 
     path = settings.answers_dir / TOPICS_FILE
     if not path.exists():
         print(f"loket: no topic catalogue at {path}", file=sys.stderr)
         return 1
+    try:
+        index = load_index(settings.index_dir)  # the titles and headings only: no model to load
+    except (FileNotFoundError, ValueError):
+        print(f"loket: No knowledge index in {settings.index_dir}: run `loket ingest`.", file=sys.stderr)
+        return 1
     catalogue = TopicCatalogue.from_yaml(path)
-    texts = sorted(titles_and_headings(open_knowledge(settings).search.index.chunks))
+    texts = sorted(titles_and_headings(index.chunks))
     covered = catalogue.named_by(texts)
     uncovered = [topic.id for topic in catalogue.topics if topic.id not in covered]
     if args.json:
