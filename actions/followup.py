@@ -7,22 +7,23 @@ import re
 from actions.dialogue_config import DialogueConfig
 
 
+def _starts_like(text: str, starts_by_language: dict[str, tuple[str, ...]]) -> bool:
+    cleaned = text.strip().lower()
+    return any(cleaned.startswith(start) for starts in starts_by_language.values() for start in starts)
+
+
 def is_follow_up(text: str, *, config: DialogueConfig) -> bool:
     """Short and shaped like a continuation, in either language."""
-    cleaned = text.strip().lower()
-    words = re.findall(r"[^\W_]+", cleaned)
+    words = re.findall(r"[^\W_]+", text.lower())
     if not words or len(words) > config.follow_up_max_words:
         return False
-    starts = [start for group in config.follow_up_starts.values() for start in group]
-    return any(cleaned.startswith(start) for start in starts)
+    return _starts_like(text, config.follow_up_starts)
 
 
 def is_variant(text: str, *, config: DialogueConfig) -> bool:
     """A follow-up that names another case of the question before ("en voor mijn kind?", "and for
     visitors?"), rather than a new condition ("en als ze me geen gelijk geven")."""
-    cleaned = text.strip().lower()
-    starts = [start for group in config.follow_up_variant_starts.values() for start in group]
-    return is_follow_up(text, config=config) and any(cleaned.startswith(start) for start in starts)
+    return is_follow_up(text, config=config) and _starts_like(text, config.follow_up_variant_starts)
 
 
 def search_query(text: str, *, last_topic: str | None, intent: str | None, config: DialogueConfig) -> str:
