@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from typing import Any
 
 import httpx
 import pytest
@@ -261,29 +262,29 @@ def test_crisis_wins_in_the_middle_of_a_form(loket: RunningLoket) -> None:
     assert [c["reason"] for c in _escalations(loket, conversation)] == ["crisis"]
 
 
-def test_follow_up_question_keeps_the_context_of_the_previous_one(loket: RunningLoket) -> None:
+def _after(loket: RunningLoket, first: str, then: str) -> tuple[list[tuple[str, str]], list[dict[str, Any]]]:
+    """The sources (page, heading) of the replies to `then`, asked after `first`, and the replies."""
     conversation = loket.new_conversation()
-    loket.bot_replies(conversation, "Wat kost een paspoort?")
-    replies = loket.bot_replies(conversation, "En voor mijn kind?")
-    sources = [s["doc_id"] for r in replies for s in r["sources"]]
+    loket.bot_replies(conversation, first)
+    replies = loket.bot_replies(conversation, then)
+    return [(s["doc_id"], s["heading"]) for r in replies for s in r["sources"]], replies
+
+
+def test_follow_up_question_keeps_the_context_of_the_previous_one(loket: RunningLoket) -> None:
+    sources, replies = _after(loket, "Wat kost een paspoort?", "En voor mijn kind?")
     # On its own "en voor mijn kind?" finds youth care; after the passport question, passports.
-    assert sources and sources[0] == "paspoort-aanvragen", replies
+    assert sources and sources[0][0] == "paspoort-aanvragen", replies
 
 
 def test_a_follow_up_naming_a_related_product_moves_to_its_page(loket: RunningLoket) -> None:
-    conversation = loket.new_conversation()
-    loket.bot_replies(conversation, "What does a residents' parking permit cost?")
-    replies = loket.bot_replies(conversation, "and for visitors?")
-    sources = [(s["doc_id"], s["heading"]) for r in replies for s in r["sources"]]
+    sources, replies = _after(loket, "What does a residents' parking permit cost?", "and for visitors?")
     # The visitor permit has a Dutch page only: its costs, with the note that the page is Dutch.
     assert sources and sources[0] == ("bezoekersvergunning-parkeren", "Kosten"), replies
+    assert replies[0]["text"].startswith("This information is only available in Dutch:"), replies
 
 
 def test_a_short_question_without_a_follow_up_word_stays_on_the_page_just_shown(loket: RunningLoket) -> None:
-    conversation = loket.new_conversation()
-    loket.bot_replies(conversation, "Wat kost een paspoort?")
-    replies = loket.bot_replies(conversation, "welke papieren moet ik meebrengen")
-    sources = [(s["doc_id"], s["heading"]) for r in replies for s in r["sources"]]
+    sources, replies = _after(loket, "Wat kost een paspoort?", "welke papieren moet ik meebrengen")
     # On its own it finds what to bring for social assistance; after the passport, the passport's.
     assert sources and sources[0] == ("paspoort-aanvragen", "Wat heeft u nodig"), replies
 
