@@ -94,7 +94,8 @@ def test_the_contact_is_stored_encrypted_and_read_back_in_clear(sessions: sessio
         stored = " ".join(session.scalars(select(ContactDetailRow.ciphertext).where(
             ContactDetailRow.conversation_id == conversation)))  # fmt: skip
         raw = " ".join(str(row) for row in session.execute(text("SELECT * FROM contact_details")).all())
-    assert stored and EMAIL not in raw and "12345678" not in raw and "jan" not in raw
+    # Whole values only: a short fragment such as "jan" turns up in base64 ciphertext by chance.
+    assert stored and EMAIL not in raw and "12345678" not in raw and "example.nl" not in raw
     assert vault.attach(conversation, case) == 2
     assert [(d.kind, d.value, d.case_number) for d in vault.of_conversation(conversation)] == [
         ("email", EMAIL, case), ("phone", PHONE, case),
