@@ -259,9 +259,9 @@ class ActionAskComplaintConfirmed(AskConfirmation):
 
 
 def case_summary(form: FormConfig, values: dict[str, Any]) -> str:
-    """One line for the team's queue: the answers in the form's order."""
-    parts = [str(value) for value in values.values() if value]
-    return f"{form.reason}: " + " | ".join(parts)
+    """One line for the team's queue: the answers in the form's order (the escalation's reason says
+    which form it was; a code here would reach the console as it is)."""
+    return " | ".join(str(value) for value in values.values() if value)
 
 
 class SubmitCase(Action, ABC):

@@ -12,10 +12,11 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from api.deps import ContactsDep, CurrentUser, ModerationDep, SettingsDep, require_role
+from api.refusals import Refusal
 from api.schemas import UNPROCESSABLE, MessageCursor, MessageOut, PageLimit, RowId, Timestamp
 from api.services.contact_details import NotForThisTeam
 from api.services.escalations import ConflictError, Escalation, EscalationNotFound
-from api.services.moderation import Note, Reply
+from api.services.moderation import Note, Reply, UnknownTeam
 
 router = APIRouter(
     prefix="/api/moderator", tags=["moderator"], dependencies=[Depends(require_role("moderator", "admin"))]
@@ -97,7 +98,7 @@ class ReassignIn(BaseModel):
 
 
 def _not_found() -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, "No such escalation.")
+    return Refusal(status.HTTP_404_NOT_FOUND, "No such escalation.", code="escalation_not_found")
 
 
 @router.get("/escalations")
@@ -153,9 +154,9 @@ def _act(action: Any) -> Any:
     except EscalationNotFound:
         raise _not_found() from None
     except ConflictError as error:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
-    except ValueError as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
+        raise Refusal(status.HTTP_409_CONFLICT, str(error), code=error.code) from None
+    except UnknownTeam as error:
+        raise Refusal(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error), code="unknown_team") from None
 
 
 @router.post("/escalations/{escalation_id}/claim", responses=UNPROCESSABLE)
@@ -169,7 +170,7 @@ def reply(escalation_id: RowId, body: TextIn, moderation: ModerationDep, user: C
     placeholder before it is stored and shown (`notice` says what was left out)."""
     text = body.text.strip()
     if not text:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "The message is empty.")
+        raise Refusal(status.HTTP_422_UNPROCESSABLE_CONTENT, "The message is empty.", code="text_empty")
     written: Reply = _act(lambda: moderation.reply(escalation_id, moderator=user, text=text))
     notice = moderation.removal_notice("reply", written.removed, language=body.language)
     return ReplyOut(**MessageOut.of(written.message).model_dump(), notice=notice)
@@ -178,7 +179,10 @@ def reply(escalation_id: RowId, body: TextIn, moderation: ModerationDep, user: C
 @router.post("/escalations/{escalation_id}/notes", status_code=status.HTTP_201_CREATED, responses=UNPROCESSABLE)
 def add_note(escalation_id: RowId, body: TextIn, moderation: ModerationDep, user: CurrentUser) -> NoteWrittenOut:
     """The note as stored: personal data is left out before it is stored (`notice` says what)."""
-    note: Note = _act(lambda: moderation.add_note(escalation_id, moderator=user, text=body.text.strip()))
+    text = body.text.strip()
+    if not text:
+        raise Refusal(status.HTTP_422_UNPROCESSABLE_CONTENT, "The note is empty.", code="text_empty")
+    note: Note = _act(lambda: moderation.add_note(escalation_id, moderator=user, text=text))
     notice = moderation.removal_notice("note", note.removed, language=body.language)
     return NoteWrittenOut(id=note.id, author=note.author, text=note.text, created_at=note.created_at, notice=notice)
 
@@ -220,8 +224,10 @@ def reveal_contact(
     except NotForThisTeam as refused:
         if not moderation.may_see(user, team=refused.team, reason=refused.reason):
             raise _not_found() from None  # as unknown as any escalation outside the moderator's teams
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, "Only the team this case is assigned to sees its contact details."
+        raise Refusal(
+            status.HTTP_403_FORBIDDEN,
+            "Only the team this case is assigned to sees its contact details.",
+            code="contact_team_only",
         ) from None
     return [ContactDetailOut(kind=d.kind, value=d.value, given_at=d.given_at) for d in details]
 

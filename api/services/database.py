@@ -86,7 +86,7 @@ class EscalationRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
-    reason: Mapped[str] = mapped_column(String(32))  # requested_human | no_answer | ...
+    reason: Mapped[str] = mapped_column(String(32))  # requested_human | repeated_fallback | crisis | threat | a form's
     status: Mapped[str] = mapped_column(String(16), default="open")
     priority: Mapped[str] = mapped_column(String(16), default="normal")
     team: Mapped[str | None] = mapped_column(String(32), nullable=True)

@@ -42,7 +42,14 @@ class EscalationNotFound(LookupError):
 
 
 class ConflictError(RuntimeError):
-    """The escalation is not in a state that allows this (e.g. claimed by someone else)."""
+    """The escalation is not in a state that allows this (e.g. claimed by someone else).
+
+    `code` names the case for the consoles, which word it in their own language: `not_open` (someone
+    claimed it first), `closed`, `claim_first`, `held_by_another`, `not_created`."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class Actor(Protocol):
@@ -165,7 +172,7 @@ class EscalationWorkflow:
             except IntegrityError:
                 # Another process opened one at the same moment (the unique index said so): join it.
                 continue
-        raise ConflictError(f"Could not open an escalation for conversation {conversation_id}.")
+        raise ConflictError(f"Could not open an escalation for conversation {conversation_id}.", code="not_created")
 
     # --- reading -------------------------------------------------------------------------
 
@@ -198,7 +205,7 @@ class EscalationWorkflow:
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             row = self._row(session, escalation_id)
-            raise ConflictError(f"Escalation {escalation_id} is {row.status}, not open.")
+            raise ConflictError(f"Escalation {escalation_id} is {row.status}, not open.", code="not_open")
         row = self._row(session, escalation_id)
         session.refresh(row)
         self._sync_handled_by(session, row.conversation_id)
@@ -214,9 +221,9 @@ class EscalationWorkflow:
         """open|claimed → open with another team; returns the escalation and the previous team."""
         row = self._row(session, escalation_id)
         if row.status not in ACTIVE:
-            raise ConflictError(f"Escalation {escalation_id} is closed.")
+            raise ConflictError(f"Escalation {escalation_id} is closed.", code="closed")
         if row.status == CLAIMED and not self._may_act_for(actor, row):
-            raise ConflictError("Another moderator has this escalation.")
+            raise ConflictError("Another moderator has this escalation.", code="held_by_another")
         previous = row.team
         row.team, row.status, row.claimed_by, row.claimed_at = team, OPEN, None, None
         session.flush()
@@ -260,9 +267,9 @@ class EscalationWorkflow:
     def _held_row(self, session: Session, escalation_id: int, actor: Actor) -> EscalationRow:
         row = self._row(session, escalation_id)
         if row.status != CLAIMED:
-            raise ConflictError(f"Escalation {escalation_id} is {row.status}: claim it first.")
+            raise ConflictError(f"Escalation {escalation_id} is {row.status}: claim it first.", code="claim_first")
         if not self._may_act_for(actor, row):
-            raise ConflictError("Another moderator has this escalation.")
+            raise ConflictError("Another moderator has this escalation.", code="held_by_another")
         return row
 
     @staticmethod

@@ -52,6 +52,10 @@ PACKET_READ_WINDOW = timedelta(minutes=15)
 CRISIS = "crisis"
 
 
+class UnknownTeam(ValueError):
+    """A reassignment to a team that teams.yml does not have."""
+
+
 class NeedToKnow:
     """Which escalations a person may see and act on: those of their own teams, and those no
     municipal team owns (triage: no team yet; the crisis queue; an external organisation's, which
@@ -285,7 +289,7 @@ class ModerationService:
 
     def reassign(self, escalation_id: int, *, moderator: User, team: str) -> Escalation:
         if team not in self._teams:
-            raise ValueError(f"Unknown team {team!r}.")
+            raise UnknownTeam(f"Unknown team {team!r}.")
         with self._sessions.begin() as session:
             self._get(session, escalation_id, moderator, lock=True)
             escalation, previous = self._workflow.reassign(session, escalation_id, actor=moderator, team=team)

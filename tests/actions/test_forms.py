@@ -143,7 +143,7 @@ def test_form_values_name_fields_without_the_form_prefix_and_skipped_ones_as_non
 def test_the_case_summary_lists_the_given_answers_in_order() -> None:
     form = dialogue_config().forms["complaint"]
     values = {"what": "lang gewacht", "when": None, "desired_outcome": "excuses", "contact": "[e-mail]"}
-    assert case_summary(form, values) == "complaint: lang gewacht | excuses | [e-mail]"
+    assert case_summary(form, values) == "lang gewacht | excuses | [e-mail]"
 
 
 def test_reset_clears_every_slot_of_the_form_and_the_requested_slot() -> None:
@@ -223,7 +223,7 @@ def test_the_case_summary_and_routing_text_are_the_answers(store, tmp_path) -> N
     run(ActionSubmitReport(), tracker("ja", intent="affirm", sender=conversation, slots=REPORT))
     [case] = escalations_of(store)
     assert routed == ["lantaarnpaal kapot Kerkstraat 12 [e-mail]"]
-    assert case.summary == "public_space_report: lantaarnpaal kapot | Kerkstraat 12 | [e-mail]"
+    assert case.summary == "lantaarnpaal kapot | Kerkstraat 12 | [e-mail]"
     assert case.team == "openbare_ruimte"  # no decision at all: the form's own team
 
 

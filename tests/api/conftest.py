@@ -141,7 +141,7 @@ def _table(script: str, language: str) -> str:
 
 def _keys(table: str) -> set[str]:
     """The keys of a text table: at a line's start or after "{" or ",", before a string or a table."""
-    pattern = r'(?:^|[{,])\s*(?:(\w+)|"([\w.]+)"):\s*["{]'
+    pattern = r'(?:^|(?<=[{,]))\s*(?:(\w+)|"([\w.]+)"):\s*["{]'  # the "{" may also open the table before
     return {plain or quoted for plain, quoted in re.findall(pattern, table, flags=re.MULTILINE)}
 
 

@@ -31,11 +31,21 @@ def test_moderator_takes_over_replies_live_and_hands_back(loket: RunningLoket, b
     loket.log_in_through_page(moderator, "/moderator", username, PASSWORD)
     expect(moderator.get_by_role("heading", name="Moderatorconsole")).to_be_visible()
 
-    row = moderator.locator("#queue tr", has_text="vraagt om medewerker").last
+    # By its id: the row's words change with the console's language.
+    escalation = moderator.locator("#queue tr", has_text="vraagt om medewerker").last.get_attribute("data-id")
+    row = moderator.locator(f'#queue tr[data-id="{escalation}"]')
     row.get_by_role("button", name="Bekijk").click()
     expect(moderator.locator("#transcript")).to_contain_text("Ik wil een medewerker spreken")
     moderator.get_by_role("button", name="Oppakken").click()
-    expect(moderator.locator('[data-fact="Status"]')).to_contain_text("claimed (Sanne)")
+    expect(moderator.locator('[data-fact="status"]')).to_have_text("in behandeling bij Sanne")
+    expect(row).to_contain_text("nog geen team (triage)")
+    expect(moderator.locator('[data-fact="language"]')).to_have_text("Nederlands")
+    # Claimed twice: the api's refusal in the console's Dutch, by its code.
+    moderator.get_by_role("button", name="Oppakken").click()
+    expect(moderator.locator("#packet-status")).to_have_text("Deze escalatie is al opgepakt.")
+    shown = moderator.locator("body").inner_text()
+    for code in ("claimed", "requested_human", "klantcontact", "citizen:", "bot:", "already", "not open"):
+        assert code not in shown, code
 
     # The citizen sees the person join without reloading.
     expect(citizen.locator(".message.system").last).to_contain_text("Sanne", timeout=15_000)
@@ -55,6 +65,15 @@ def test_moderator_takes_over_replies_live_and_hands_back(loket: RunningLoket, b
     citizen.get_by_role("button", name="Verstuur").click()
     expect(moderator.locator("#transcript")).to_contain_text("vraag over mijn paspoort", timeout=15_000)
     assert citizen.locator(".message.bot").count() == 1
+
+    # The same console in English: words, not codes, and no Dutch left in what the page itself says.
+    moderator.get_by_role("button", name="EN", exact=True).click()
+    expect(moderator.get_by_role("heading", level=1)).to_have_text("Moderator console")
+    expect(moderator.locator('[data-fact="status"]')).to_have_text("in progress with Sanne")
+    expect(row).to_contain_text("asks for a person")
+    expect(moderator.locator("#transcript")).to_contain_text("Resident: Ik heb een vraag over mijn paspoort")
+    moderator.get_by_role("button", name="NL", exact=True).click()
+    expect(moderator.locator("#transcript")).to_contain_text("Inwoner: Ik heb een vraag over mijn paspoort")
 
     moderator.get_by_role("button", name="Terug naar bot").click()
     expect(citizen.locator(".message.system").last).to_contain_text("digitale assistent", timeout=15_000)

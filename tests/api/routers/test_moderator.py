@@ -3,13 +3,15 @@ with its HTTP answer (404 unknown, 409 someone else's or closed, 422 invalid).""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from fastapi.testclient import TestClient
 
 from api.services.database import ConversationRow, MessageRow
 from api.services.escalations import Escalation, EscalationWorkflow
-from tests.api.conftest import app_sessions, create_user, login
+from api.settings import PROJECT_ROOT
+from tests.api.conftest import app_sessions, create_user, login, page_texts
 
 
 def escalate(client: TestClient, text: str = "human please", *, language: str = "en", **kwargs: object) -> Escalation:
@@ -55,12 +57,15 @@ def test_moderator_flow_over_http_and_the_audit_export(client: TestClient) -> No
     assert escalation.id in [item["id"] for item in queue]
     assert client.get("/api/moderator/escalations", params={"status": "bogus"}).status_code == 422
     assert client.post(f"/api/moderator/escalations/{escalation.id}/claim").status_code == 200
-    assert client.post(f"/api/moderator/escalations/{escalation.id}/claim").status_code == 409
-    assert client.post(f"/api/moderator/escalations/{escalation.id}/messages", json={"text": "  "}).status_code == 422
+    again = client.post(f"/api/moderator/escalations/{escalation.id}/claim")
+    assert (again.status_code, again.json()["code"]) == (409, "not_open")  # the console words the code
+    empty = client.post(f"/api/moderator/escalations/{escalation.id}/messages", json={"text": "  "})
+    assert (empty.status_code, empty.json()["code"]) == (422, "text_empty")
     reply = client.post(f"/api/moderator/escalations/{escalation.id}/messages", json={"text": "Hello, I'm here."})
     assert reply.status_code == 201
     assert reply.json()["author"] == "moderator" and reply.json()["html"] is None  # what a person typed: text
-    assert client.post("/api/moderator/escalations/999999/claim").status_code == 404
+    unknown = client.post("/api/moderator/escalations/999999/claim")
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "escalation_not_found")
 
     # The citizen sees the person join and the reply, in English, without a bot reply.
     seen = client.get(f"/api/chat/conversations/{escalation.conversation_id}/messages").json()
@@ -88,6 +93,8 @@ def test_the_packet_shows_who_claimed_it_and_the_internal_notes(client: TestClie
     assert note.status_code == 201
     assert (note.json()["author"], note.json()["text"]) == (name.title(), "Belt morgen terug.")
     assert client.post(f"/api/moderator/escalations/{escalation.id}/notes", json={"text": ""}).status_code == 422
+    blank = client.post(f"/api/moderator/escalations/{escalation.id}/notes", json={"text": "   "})
+    assert (blank.status_code, blank.json()["code"]) == (422, "text_empty")  # no empty note is stored
 
     packet = client.get(f"/api/moderator/escalations/{escalation.id}").json()
     assert packet["claimed_by"] == name.title()
@@ -105,6 +112,7 @@ def test_another_moderators_escalation_is_a_409(client: TestClient) -> None:
     for action in ("resolve", "hand-back"):
         response = client.post(f"/api/moderator/escalations/{escalation.id}/{action}")
         assert response.status_code == 409 and "Another moderator" in response.json()["detail"]
+        assert response.json()["code"] == "held_by_another"
     assert client.post(f"/api/moderator/escalations/{escalation.id}/messages", json={"text": "Hoi"}).status_code == 409
     client.cookies.clear()
 
@@ -114,6 +122,7 @@ def test_reassign_checks_the_team_and_tells_the_citizen(client: TestClient) -> N
     login(client, create_user(client, "moderator", teams=("klantcontact", "afval")))
     unknown = client.post(f"/api/moderator/escalations/{escalation.id}/reassign", json={"team": "geheime_dienst"})
     assert unknown.status_code == 422 and "geheime_dienst" in unknown.json()["detail"]
+    assert unknown.json()["code"] == "unknown_team"
     moved = client.post(f"/api/moderator/escalations/{escalation.id}/reassign", json={"team": "afval"})
     assert moved.status_code == 200
     assert (moved.json()["team"], moved.json()["status"]) == ("afval", "open")
@@ -330,3 +339,22 @@ def test_a_reply_and_a_note_with_personal_data_are_stored_redacted_and_the_moder
     audit = client.get("/api/admin/audit.csv").text
     assert f"escalation.note,escalation,{escalation.id}" in audit and "111222333" not in audit
     client.cookies.clear()
+
+
+def _source(*paths: str) -> str:
+    return "\n".join((PROJECT_ROOT / path).read_text(encoding="utf-8") for path in paths)
+
+
+def test_the_console_words_every_reason_state_and_refusal_in_dutch_and_english() -> None:
+    """The console shows words, never the codes the api sends: each code has a text in both tables."""
+    texts = page_texts("moderator.html", "moderator.js")
+    assert texts.dutch == texts.english and texts.used <= texts.dutch
+    actions = _source(*(str(p.relative_to(PROJECT_ROOT)) for p in (PROJECT_ROOT / "actions").glob("*.py")))
+    reasons = set(re.findall(r'reason="(\w+)"', actions + _source("api/services/chat.py")))
+    reasons |= set(re.findall(r"^\s+reason: (\w+)", _source("actions/dialogue.yml"), flags=re.MULTILINE))
+    reasons |= set(re.findall(r'^\w*REASON = "(\w+)"', actions, flags=re.MULTILINE))
+    assert {"requested_human", "repeated_fallback", "crisis", "threat", "complaint", "public_space_report"} <= reasons
+    refusals = set(re.findall(r'code="(\w+)"', _source("api/services/escalations.py", "api/routers/moderator.py")))
+    assert {"not_open", "held_by_another", "escalation_not_found", "text_empty", "unknown_team"} <= refusals
+    states = {"open", "claimed", "resolved", "returned", "high", "normal"}
+    assert reasons | refusals | states <= texts.dutch and reasons | refusals | states <= texts.english
