@@ -26,7 +26,7 @@ from urllib.parse import quote
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions.dialogue_config import dialogue_config
-from actions.followup import is_follow_up
+from actions.followup import is_follow_up, is_variant
 from actions.knowledge_answers import is_short, shorten, stands_on_its_own
 from api.services.citizen_answers import CitizenAnswers
 from api.services.message_html import message_html
@@ -118,7 +118,11 @@ class StaffAnswers:
         reader = reader_for(user)
         topic = self.topic_of(history[-MAX_HISTORY:], reader=reader, language=language)
         follow_up = topic is not None and is_follow_up(question, config=dialogue_config())
-        tried = self._tried(question, reader=reader, language=language, topic=topic, follow_up=follow_up)
+        # "en voor bezoekers?" after the resident permit: the engine may move to the sibling page it names.
+        variant = follow_up and is_variant(question, config=dialogue_config())
+        tried = self._tried(
+            question, reader=reader, language=language, topic=topic, follow_up=follow_up, variant=variant
+        )
         engine, answer = best(tried)
         if not follow_up:  # the next request's history holds this question: its topic is known now
             self._found.put(self._found.key(question, reader=reader, language=language), Found.of(answer))
@@ -158,7 +162,9 @@ class StaffAnswers:
                 continue
             for later in history[start + 1 :]:
                 if self._asked_about_the_page_before(later, reader=reader, language=language):
-                    topic = Topic(topic.doc_id, topic.question, self._engines[0].aspects.asked(later) or topic.aspects)
+                    asked = self._engines[0].aspects.asked(later)
+                    # The section shown stays known until a follow-up asks another aspect.
+                    topic = Topic(topic.doc_id, topic.question, asked or topic.aspects, "" if asked else topic.section)
             return topic
         return None
 
@@ -180,13 +186,23 @@ class StaffAnswers:
         return found
 
     def _tried(
-        self, question: str, *, reader: Reader, language: str, topic: Topic | None, follow_up: bool
+        self,
+        question: str,
+        *,
+        reader: Reader,
+        language: str,
+        topic: Topic | None,
+        follow_up: bool,
+        variant: bool = False,
     ) -> list[tuple[AnswerEngine, Answer]]:
         """A follow-up asks the engine whose index holds the topic's page; a question asks them all."""
         if follow_up and topic is not None:
             holder = next((e for e in self._engines if e.search.document(topic.doc_id, reader=reader)), None)
             engine = holder or self._engines[0]  # none: the page is gone, and the engine says so
-            return [(engine, engine.answer(question, reader=reader, language=language, topic=topic, follow_up=True))]
+            answer = engine.answer(
+                question, reader=reader, language=language, topic=topic, follow_up=True, variant=variant
+            )
+            return [(engine, answer)]
         return [
             (engine, engine.answer(question, reader=reader, language=language, prefer=internal_in(engine, reader)))
             for engine in self._engines
@@ -238,7 +254,8 @@ class Found:
     def of(cls, answer: Answer) -> Found:
         if not answer.answerable or answer.topic is None:
             return cls(None)
-        return cls(Topic(answer.topic.doc_id, "", answer.topic.aspects), answer.names_its_page)
+        found = answer.topic
+        return cls(Topic(found.doc_id, "", found.aspects, found.section), answer.names_its_page)
 
 
 class FoundTopics:

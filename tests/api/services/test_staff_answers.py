@@ -193,6 +193,38 @@ def test_a_short_question_that_finds_another_page_it_does_not_name_asks_about_th
     assert named.citation is not None and named.citation.doc_id == "urgentie" and not named.follow_up
 
 
+RESIDENTS = Document(
+    id="bewoners", title="Bewonersvergunning parkeren", url="/documents/bewoners",
+    body="# Bewonersvergunning parkeren\n\nMet een bewonersvergunning parkeert u in uw eigen wijk.\n\n"
+         "## Kosten\n\nEen bewonersvergunning kost € 120 per jaar.\n\n## Aanvragen\n\nU vraagt de vergunning online aan.",
+)  # fmt: skip
+VISITORS = Document(
+    id="bezoekers", title="Bezoekersvergunning parkeren", url="/documents/bezoekers",
+    body="# Bezoekersvergunning parkeren\n\nMet een bezoekersvergunning parkeert uw bezoek in uw wijk.\n\n"
+         "## Kosten\n\nEen bezoekersvergunning kost € 30 per jaar.",
+)  # fmt: skip
+
+
+def test_a_follow_up_naming_a_related_product_moves_to_its_page(
+    tmp_path: Path, sessions: sessionmaker[Session]
+) -> None:
+    """As in the chat: "en voor bezoekers?" after the resident permit's costs asks the visitor
+    permit's costs; "en de aanvraag?" stays on the page shown."""
+    main = open_search([PASPOORT, RESIDENTS, VISITORS], tmp_path / "index")
+    engine = CitizenAnswers.open(main, answers_dir=ANSWERS_DIR).engine
+    statutes = open_search([PASWET], tmp_path / "statutes")
+    answers = StaffAnswers.open(engine=engine, sessions=sessions, statutes=statutes, answers_dir=ANSWERS_DIR)
+    user = make_user(sessions, "Bo", "staff", teams=("parkeren",))
+    history = ["Wat kost een bewonersvergunning?"]
+    first = answers.ask(history[0], user=user)
+    assert first.citation is not None and (first.citation.doc_id, first.citation.heading) == ("bewoners", "Kosten")
+    visitors = answers.ask("en voor bezoekers?", user=user, history=history)
+    assert visitors.follow_up and visitors.citation is not None
+    assert (visitors.citation.doc_id, visitors.citation.heading) == ("bezoekers", "Kosten")
+    stays = answers.ask("en hoe vraag ik die aan?", user=user, history=history)
+    assert stays.follow_up and stays.citation is not None and stays.citation.doc_id == "bewoners"
+
+
 def test_a_follow_up_on_a_page_the_reader_may_not_read_finds_nothing(
     answers: StaffAnswers, sessions: sessionmaker[Session]
 ) -> None:
