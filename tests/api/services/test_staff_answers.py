@@ -196,7 +196,8 @@ def test_a_short_question_that_finds_another_page_it_does_not_name_asks_about_th
 RESIDENTS = Document(
     id="bewoners", title="Bewonersvergunning parkeren", url="/documents/bewoners",
     body="# Bewonersvergunning parkeren\n\nMet een bewonersvergunning parkeert u in uw eigen wijk.\n\n"
-         "## Kosten\n\nEen bewonersvergunning kost € 120 per jaar.\n\n## Aanvragen\n\nU vraagt de vergunning online aan.",
+         "## Kosten\n\nEen bewonersvergunning kost € 120 per jaar.\n\n"
+         "## Aanvragen\n\nU vraagt de vergunning online aan.",
 )  # fmt: skip
 VISITORS = Document(
     id="bezoekers", title="Bezoekersvergunning parkeren", url="/documents/bezoekers",
