@@ -15,6 +15,7 @@ from knowledge.languages import SUPPORTED_LANGUAGES
 from knowledge.query_vectors import QueryVector
 from knowledge.sparse import Analyzer
 from knowledge.types import Document, Embedder, Hit, Reader
+from knowledge.typos import TypoCorrector
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class KnowledgeSearch:
         rrf_k: int = 60,
         max_per_document: int = 2,
         min_coverage: float = 0.4,
+        fuzzy: bool = False,
     ) -> None:
         if embedder.name != index.embedder_name:
             # Vectors from different models live in different spaces; mixing them gives noise.
@@ -98,6 +100,9 @@ class KnowledgeSearch:
         # top-1 fell from 8/12 with dense alone to 3/12 fused; with the gate, 7/12).
         self.min_coverage = min_coverage
         self._stats: dict[Reader, tuple[int, float]] = {}
+        # A query word no indexed text contains (a typo, usually) also matches the index terms one
+        # edit away (knowledge/typos.py).
+        self.typos = TypoCorrector(index.bm25.term_ids) if fuzzy else None
 
     @classmethod
     def open(
@@ -206,8 +211,10 @@ class KnowledgeSearch:
         return dict(zip(doc_ids, shares, strict=True))
 
     def query_groups(self, query: str) -> list[tuple[str, ...]]:
-        """The query's BM25 term groups (one per word, with its variants); subclasses may add some."""
-        return self.analyzer.analyze_query_groups(query)
+        """The query's BM25 term groups (one per word, with its variants and, with `fuzzy`, a
+        typo's corrections); subclasses may add some."""
+        groups = self.analyzer.analyze_query_groups(query)
+        return self.typos.corrected(groups) if self.typos is not None else groups
 
     def _hit(self, row: int, reader: Reader, *, score: float, bm25: float, dense: float, coverage: float) -> Hit:
         chunk = self.index.chunks[row]

@@ -191,22 +191,6 @@ def cross_validated_ranks(
     return ranks
 
 
-MIN_FUZZY_LENGTH = 5  # shorter words have too many neighbours one edit away
-MAX_CORRECTIONS = 3
-
-
-def _one_edit(a: str, b: str) -> bool:
-    """Whether b is a one-letter deletion, insertion or substitution of a, or swaps two neighbours."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
-                                  and a[diff[1]] == b[diff[0]])  # fmt: skip
-    short, long = (a, b) if len(a) < len(b) else (b, a)
-    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
-
-
 def _law_of(doc_id: str) -> str:
     return doc_id.split(".art-", 1)[0]
 
@@ -233,14 +217,12 @@ class StatuteSearch(KnowledgeSearch):
         **options: Any,
     ) -> None:
         options.setdefault("candidates", 100)  # per retriever; the ranker reorders what they find
-        super().__init__(index, embedder, **options)
+        super().__init__(index, embedder, fuzzy=fuzzy, **options)
         self.law_bonus = law_bonus
         self.expand_dense = expand_dense
-        self.fuzzy = fuzzy
         self.ranker = ranker
         self._article_vectors: tuple[dict[str, int], np.ndarray, np.ndarray] | None = None
         self._last_embedding: tuple[str, np.ndarray] | None = None
-        self._delete_map: dict[str, list[str]] | None = None
         self._law_masks: dict[str, np.ndarray] = {}
         self._rows: dict[str, int] | None = None
 
@@ -321,48 +303,6 @@ class StatuteSearch(KnowledgeSearch):
                 if phrase not in query.lower():
                     extra.setdefault(phrase, None)
         return f"{query} ({', '.join(extra)})" if extra else query
-
-    # --- typos -------------------------------------------------------------------------------
-
-    def _deletes(self) -> dict[str, list[str]]:
-        """Every index term of 5+ letters, and each of its one-letter deletions -> those terms."""
-        if self._delete_map is None:
-            table: dict[str, list[str]] = {}
-            for term in self.index.bm25.vocab:
-                if len(term) >= MIN_FUZZY_LENGTH and term.isalpha():
-                    for variant in {term, *(term[:i] + term[i + 1 :] for i in range(len(term)))}:
-                        table.setdefault(variant, []).append(term)
-            self._delete_map = table
-        return self._delete_map
-
-    def corrections(self, term: str) -> list[str]:
-        """Index terms one edit (a letter left out, added, changed, or two swapped) from `term`,
-        a query word the index does not have; none for short words or words it has."""
-        if len(term) < MIN_FUZZY_LENGTH or not term.isalpha() or term in self.index.bm25.term_ids:
-            return []
-        table = self._deletes()
-        found: dict[str, None] = {}
-        for variant in (term, *(term[:i] + term[i + 1 :] for i in range(len(term)))):
-            for candidate in table.get(variant, ()):
-                if candidate != term and _one_edit(term, candidate):
-                    found.setdefault(candidate, None)
-        return sorted(found)[:MAX_CORRECTIONS]
-
-    def query_groups(self, query: str) -> list[tuple[str, ...]]:
-        """The analyzer's groups; a word that no article contains (a typo, usually) also gets the
-        index terms one edit away from it ("bijstant" -> "bijstand")."""
-        groups = super().query_groups(query)
-        if not self.fuzzy:
-            return groups
-        vocab = self.index.bm25.term_ids
-        out = []
-        for group in groups:
-            if any(term in vocab for term in group):
-                out.append(group)
-            else:
-                extra = [c for term in group for c in self.corrections(term)]
-                out.append(tuple(dict.fromkeys([*group, *extra])))
-        return out
 
     # --- ranking ---------------------------------------------------------------------------
 
