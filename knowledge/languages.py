@@ -62,14 +62,36 @@ def _detector() -> LanguageDetector:
 _NOT_LANGUAGE = re.compile(r"\S+@\S+|https?://\S+|www\.\S+|\d[\d\s()+-]*")
 
 
+# Street and place names are Dutch whatever language the citizen writes in: "Kerkstraat 12" as
+# the answer to "Where is it?", or "near the Kerkstraat". A capitalised word after a sentence's
+# first word is taken for a name, and so is a message of capitalised words only.
+_SENTENCE = re.compile(r"[^.!?\n]+")
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _without_names(text: str) -> str:
+    if text.isupper():  # SHOUTING: every word is capitalised, none is a name for that
+        return text
+    sentences = []
+    for sentence in _SENTENCE.findall(text):
+        words = _WORD.findall(sentence)
+        kept = words[:1] + [word for word in words[1:] if not word[0].isupper()]
+        sentences.append(" ".join(kept))
+    remaining = " ".join(sentences)
+    words = _WORD.findall(remaining)
+    return "" if words and all(word[0].isupper() for word in words) else remaining
+
+
 def detect_language(text: str, *, previous: Language = DEFAULT_LANGUAGE) -> Language:
     """Language of `text`; `previous` wins when the text gives too little evidence."""
     text = _NOT_LANGUAGE.sub(" ", text)
+    short = re.findall(r"[^\W\d_]+", text.lower())
+    if short and len(short) <= 2 and all(word in _SHORT_WORDS for word in short):
+        return _SHORT_WORDS[short[0]]
+    text = _without_names(text)
     words = re.findall(r"[^\W\d_]+", text.lower())
     if not words:
         return previous
-    if len(words) <= 2 and all(word in _SHORT_WORDS for word in words):
-        return _SHORT_WORDS[words[0]]
     from lingua import Language as L
 
     confidences = {c.language: c.value for c in _detector().compute_language_confidence_values(text)}

@@ -233,6 +233,18 @@ def test_public_space_report_is_completed_and_becomes_a_case_for_the_team(loket:
     assert f"kenmerk {case['id']}" in done and "werkdag" in done, done
 
 
+def test_an_english_report_stays_in_english_when_the_place_is_a_dutch_street_name(loket: RunningLoket) -> None:
+    conversation = loket.new_conversation()
+    asked = loket.bot_replies(conversation, "I would like to report a broken street light", language="en")
+    assert "What is the problem?" in asked[-1]["text"], asked
+    where = loket.bot_replies(conversation, "The street light in front of our house does not work")[-1]["text"]
+    assert where.startswith("Where is it?"), where
+    # "Kerkstraat 12" is a Dutch name, not a switch to Dutch: the next question stays English.
+    photo = loket.bot_replies(conversation, "Kerkstraat 12")[-1]["text"]
+    assert photo.startswith("Do you have a photo?"), photo
+    assert loket.bot_replies(conversation, "no")[-1]["text"].startswith("May we contact you")
+
+
 def test_person_in_the_middle_of_a_report_pauses_it_and_keeps_the_answers(loket: RunningLoket) -> None:
     conversation = loket.new_conversation()
     loket.bot_replies(conversation, "I want to report a pothole")

@@ -45,6 +45,17 @@ def test_addresses_and_numbers_do_not_outweigh_the_words() -> None:
     assert detect_language(text, previous="en") == "nl"
 
 
+@pytest.mark.parametrize("text", ["Kerkstraat 12", "Stationsplein", "Kerkstraat 12, Vlietstad", "near the Kerkstraat"])
+def test_a_dutch_street_or_place_name_does_not_switch_an_english_conversation(text: str) -> None:
+    assert detect_language(text, previous="en") == "en"
+
+
+def test_names_do_not_outweigh_the_words_around_them() -> None:
+    assert detect_language("Hoi, ik woon in de Kerkstraat", previous="en") == "nl"
+    assert detect_language("I live in the Kerkstraat near the Molenweg", previous="nl") == "en"
+    assert detect_language("IK WIL EEN NIEUW PASPOORT AANVRAGEN", previous="en") == "nl"  # shouting is no name
+
+
 def test_importing_the_module_does_not_load_the_detector() -> None:
     code = "import sys, knowledge.languages; print('lingua' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
