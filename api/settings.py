@@ -25,6 +25,7 @@ RATE_LIMIT_SETTINGS = (
     "rate_limit_messages_per_client",
     "rate_limit_messages_per_conversation",
     "login_failures_per_username",
+    "login_failures_per_username_and_client",
     "login_attempts_per_client",
 )
 # For stacks that send many conversations from one address (load tests, benchmarks, evaluations):
@@ -137,10 +138,14 @@ class Settings(BaseSettings):
     rate_limit_messages_per_client: str = "30/minute"
     # Twelve messages a minute in one conversation is a script or a stuck key, not a person.
     rate_limit_messages_per_conversation: str = "12/minute"
-    # Logins: a username is locked for the rest of the window after this many failures (a success
-    # clears them; unknown usernames alike), and one address may try this often. Both are checked
-    # before the password, so a flood of attempts costs no Argon2 time (~0.1 s each).
-    login_failures_per_username: str = "5 per 15 minutes"
+    # Logins: after this many failures for a username from one address, that address is locked out
+    # of the account for the rest of the window; after the higher number from all addresses together,
+    # everyone is (a guess spread over many addresses). A success clears both; unknown usernames are
+    # counted alike. One address may try this often in all. All are checked before the password, so
+    # a flood of attempts costs no Argon2 time (~0.1 s each). Per address, so that nobody can lock a
+    # moderator out by typing wrong passwords for their username.
+    login_failures_per_username_and_client: str = "5 per 15 minutes"
+    login_failures_per_username: str = "50 per 15 minutes"
     login_attempts_per_client: str = "20/minute"
     # Proxies (addresses or networks) whose X-Forwarded-For names the client: the limits count that
     # client instead of the proxy. Loopback: HAProxy or another proxy on the same machine; add the

@@ -7,7 +7,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from api.deps import SESSION_COOKIE, ClientAddress, CurrentUser, LoginThrottleDep, SettingsDep, UsersDep
-from api.services.rate_limits import RateLimited
+from api.services.rate_limits import LoginRefused
 
 router = APIRouter(tags=["auth"])
 
@@ -44,7 +44,9 @@ def login(
     # Before the password check: a refused attempt costs no Argon2 time (api/services/rate_limits.py).
     try:
         throttle.attempt(client=client, username=body.username)
-    except RateLimited as limited:
+    except LoginRefused as limited:
+        if limited.first:  # one audit entry per username, address and window, however many follow
+            users.record_refused_login(username=body.username, limit=limited.limit)
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
             "Too many login attempts. Try again later.",
@@ -53,7 +55,7 @@ def login(
     user = users.authenticate(username=body.username, password=body.password)
     if user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Unknown username or wrong password.")
-    throttle.succeeded(username=body.username)
+    throttle.succeeded(client=client, username=body.username)
     token = users.open_session(user)
     response.set_cookie(
         SESSION_COOKIE, token, max_age=int(settings.session_ttl_hours * 3600), httponly=True,

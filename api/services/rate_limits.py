@@ -150,43 +150,75 @@ class ChatLimits:
         return _retry_after((await self._limiter.get_window_stats(item, *identifiers)).reset_time)
 
 
+class LoginRefused(RateLimited):
+    """A login refused by the throttle: `limit` says which (`client`, `username_and_client` or
+    `username`); `first` is True for the first refusal of this username from this address in the
+    window, the one worth an audit entry (a flood of refusals writes one)."""
+
+    def __init__(self, retry_after_s: int, *, limit: str, first: bool) -> None:
+        super().__init__(retry_after_s)
+        self.limit = limit
+        self.first = first
+
+
 class LoginThrottle:
     """Login attempts, counted before the password is checked, so that a flood costs no Argon2 time.
 
-    Per client address every attempt counts; per username every attempt since the last successful
-    login counts, so a username is locked for the rest of the window after that many failures,
-    whether or not it exists (the answer must not tell). Sync: the login runs in FastAPI's thread
-    pool, like the password check.
+    Per client address every attempt counts. Per username, the attempts since its last successful
+    login count twice: from this address (a low limit: this address is locked out of the account
+    for the rest of the window) and from all addresses together (a higher one, against a guess
+    spread over many addresses). Counting per address keeps anyone from locking a moderator out by
+    typing wrong passwords for their username: the moderator's own address has a count of its own.
+    Unknown usernames are counted alike (the answer must not tell whether one exists). Sync: the
+    login runs in FastAPI's thread pool, like the password check.
     """
 
-    def __init__(self, *, storage: Storage, failures_per_username: str, attempts_per_client: str) -> None:
+    def __init__(
+        self,
+        *,
+        storage: Storage,
+        failures_per_username: str,
+        attempts_per_client: str,
+        failures_per_username_and_client: str | None = None,
+    ) -> None:
         self._limiter = MovingWindowRateLimiter(storage)
         self._failures_per_username = parse(failures_per_username)
+        self._failures_per_pair = parse(failures_per_username_and_client or failures_per_username)
         self._attempts_per_client = parse(attempts_per_client)
+        # One audit entry per username, address and window of the per-address limit.
+        self._reported = parse(f"1 per {self._failures_per_pair.get_expiry()} seconds")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LoginThrottle:
         return cls(
             storage=sync_storage(redis_url=settings.redis_url),
             failures_per_username=settings.login_failures_per_username,
+            failures_per_username_and_client=settings.login_failures_per_username_and_client,
             attempts_per_client=settings.login_attempts_per_client,
         )
 
     def attempt(self, *, client: str, username: str) -> None:
-        """Count a login attempt; RateLimited when the client or the username has tried too often."""
+        """Count a login attempt; LoginRefused when the client, or the username from this client
+        or from everywhere, has tried too often."""
+        name = _username(username)
         try:
-            for item, identifiers in (
-                (self._attempts_per_client, ("login-client", client)),
-                (self._failures_per_username, ("login-username", _username(username))),
+            for limit, item, identifiers in (
+                ("client", self._attempts_per_client, ("login-client", client)),
+                ("username_and_client", self._failures_per_pair, ("login-username-client", name, client)),
+                ("username", self._failures_per_username, ("login-username", name)),
             ):
                 if not self._limiter.hit(item, *identifiers):
-                    raise RateLimited(_retry_after(self._limiter.get_window_stats(item, *identifiers).reset_time))
+                    retry_after = _retry_after(self._limiter.get_window_stats(item, *identifiers).reset_time)
+                    first = self._limiter.hit(self._reported, "login-refused", name, client)
+                    raise LoginRefused(retry_after, limit=limit, first=first)
         except StorageError as error:
             log.warning("Login throttle not checked, its storage failed: %s", error.storage_error)
 
-    def succeeded(self, *, username: str) -> None:
-        """The password was right: the username's failures are forgiven."""
+    def succeeded(self, *, client: str, username: str) -> None:
+        """The password was right: the username's failures are forgiven, from this address and in all."""
+        name = _username(username)
         try:
-            self._limiter.clear(self._failures_per_username, "login-username", _username(username))
+            self._limiter.clear(self._failures_per_pair, "login-username-client", name, client)
+            self._limiter.clear(self._failures_per_username, "login-username", name)
         except StorageError as error:
             log.warning("Login throttle not cleared, its storage failed: %s", error.storage_error)

@@ -296,6 +296,13 @@ class UserStore:
             _audit(session, row.username, row.id, "user.login", row.username)
             return _user(row)
 
+    def record_refused_login(self, *, username: str, limit: str) -> None:
+        """A login the throttle refused before the password was checked (api/services/rate_limits.py):
+        the name as typed, and which limit (`client`, `username_and_client` or `username`)."""
+        typed = username[:64]
+        with self._sessions.begin() as session:
+            _audit(session, typed, None, "user.login_throttled", typed, {"limit": limit})
+
     def open_session(self, user: User, *, now: datetime | None = None) -> str:
         """A new session token for the cookie; only its hash is stored."""
         now = now or utcnow()

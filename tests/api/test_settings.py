@@ -117,7 +117,8 @@ def test_rate_limits_and_trusted_proxies_default_to_the_documented_ones(monkeypa
     assert settings.rate_limit_conversations_per_client == "10/minute"
     assert settings.rate_limit_messages_per_client == "30/minute"
     assert settings.rate_limit_messages_per_conversation == "12/minute"
-    assert settings.login_failures_per_username == "5 per 15 minutes"
+    assert settings.login_failures_per_username_and_client == "5 per 15 minutes"
+    assert settings.login_failures_per_username == "50 per 15 minutes"
     assert settings.login_attempts_per_client == "20/minute"
     assert settings.trusted_proxies == ["127.0.0.1/32", "::1/128"]
     monkeypatch.setenv("LOKET_TRUSTED_PROXIES", '["10.1.2.3/8", "192.0.2.7"]')

@@ -56,7 +56,7 @@ def balanced(tmp_path_factory: pytest.TempPathFactory, built_index: Path, postgr
     settings = Settings(
         data_dir=data_dir, api_port=free_port(), rasa_port=free_port(), database_url=postgres_url,
         redis_url=REDIS_URL, rate_limit_conversations_per_client="3/minute",
-        login_failures_per_username="2 per 15 minutes",
+        login_failures_per_username_and_client="2 per 15 minutes", login_failures_per_username="3 per 15 minutes",
     )  # fmt: skip
     api_ports = [free_port(), free_port()]
     config = data_dir / "haproxy.cfg"
@@ -115,5 +115,10 @@ def test_a_username_locked_on_one_replica_is_locked_on_all(balanced: Balanced) -
     credentials = {"username": f"nobody-{uuid.uuid4().hex[:8]}", "password": "not the password"}
     assert first.post("/api/auth/login", json=credentials).status_code == 401
     assert second.post("/api/auth/login", json=credentials).status_code == 401
-    locked = balanced.citizen(citizen_address()).post("/api/auth/login", json=credentials)  # from elsewhere
+    # This address is locked out of the account on every replica; another address is not ...
+    locked = first.post("/api/auth/login", json=credentials)
     assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 800
+    assert balanced.citizen(citizen_address()).post("/api/auth/login", json=credentials).status_code == 401
+    # ... until the failures from all addresses together reach the account's own limit (3 here).
+    everyone = balanced.citizen(citizen_address()).post("/api/auth/login", json=credentials)
+    assert everyone.status_code == 429 and int(everyone.headers["Retry-After"]) > 800

@@ -70,6 +70,7 @@ const TEXT = {
       "user.enabled": "Account weer ingeschakeld", "user.password_reset": "Wachtwoord opnieuw ingesteld",
       "user.access_revoked": "Sessies en tokens ingetrokken", "user.access_changed": "Rollen of teams gewijzigd",
       "user.login": "Ingelogd", "user.login_failed": "Mislukte inlogpoging", "user.logout": "Uitgelogd",
+      "user.login_throttled": "Inloggen geweigerd: te veel pogingen",
       "token.created": "API-token aangemaakt", "token.revoked": "API-token ingetrokken",
       "chat_switch.set": "Chatschakelaar omgezet",
       "escalation.claim": "Escalatie opgepakt", "escalation.reply": "Antwoord aan inwoner",
@@ -84,6 +85,8 @@ const TEXT = {
                chat_switch: "onderdeel", document: "document", retention: "bewaartermijnen" },
     loginFailures: { unknown_user: "onbekende gebruikersnaam", wrong_password: "onjuist wachtwoord",
                      disabled: "account uitgeschakeld" },
+    loginLimits: { client: "te veel pogingen vanaf dit adres", username_and_client: "te veel mislukte pogingen voor dit account vanaf dit adres",
+                   username: "te veel mislukte pogingen voor dit account vanaf alle adressen samen" },
     ended: "{sessions} sessie(s), {tokens} API-token(s)", noTeams: "–",
   },
   en: {
@@ -152,6 +155,7 @@ const TEXT = {
       "user.created": "Account created", "user.disabled": "Account disabled", "user.enabled": "Account enabled again",
       "user.password_reset": "Password reset", "user.access_revoked": "Sessions and tokens revoked",
       "user.access_changed": "Roles or teams changed", "user.login": "Logged in", "user.login_failed": "Failed login",
+      "user.login_throttled": "Login refused: too many attempts",
       "user.logout": "Logged out", "token.created": "API token created", "token.revoked": "API token revoked",
       "chat_switch.set": "Chat switch changed",
       "escalation.claim": "Escalation claimed", "escalation.reply": "Reply to the citizen",
@@ -165,6 +169,8 @@ const TEXT = {
     targets: { user: "account", api_token: "API token", escalation: "escalation", conversation: "conversation",
                chat_switch: "part", document: "document", retention: "retention" },
     loginFailures: { unknown_user: "unknown username", wrong_password: "wrong password", disabled: "account disabled" },
+    loginLimits: { client: "too many attempts from this address", username_and_client: "too many failures for this account from this address",
+                   username: "too many failures for this account from all addresses together" },
     ended: "{sessions} session(s), {tokens} API token(s)", noTeams: "–",
   },
 };
@@ -533,6 +539,7 @@ function details(entry) {
     case "user.created": return access(d.roles, d.teams);
     case "user.access_changed": return d.after ? access(d.after.roles, d.after.teams) : "";
     case "user.login_failed": return t("loginFailures")[d.reason] || "";
+    case "user.login_throttled": return t("loginLimits")[d.limit] || "";
     case "user.disabled": case "user.access_revoked": case "user.password_reset":
       return fill(t("ended"), { sessions: d.sessions_ended ?? 0, tokens: d.tokens_revoked ?? 0 });
     case "escalation.reassign": return `${teamName(d.from || "")} → ${teamName(d.to || "")}`;

@@ -172,6 +172,10 @@ def test_after_five_wrong_passwords_even_the_right_one_is_refused_without_checki
     assert locked.json() == {"detail": "Too many login attempts. Try again later."}
     assert "set-cookie" not in locked.headers
     assert users.checks == 5  # the sixth attempt cost no Argon2 time
+    assert attempt(client, name, PASSWORD).status_code == 429
+    # The lock is in the audit log once, however many refusals follow in its window.
+    throttled_entries = [entry for entry in audit_of(client, name) if entry[1] == "user.login_throttled"]
+    assert throttled_entries == [(name, "user.login_throttled", {"limit": "username_and_client"})]
 
 
 def test_an_unknown_username_is_locked_the_same_way(client: TestClient, throttled: Any) -> None:

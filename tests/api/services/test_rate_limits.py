@@ -11,6 +11,7 @@ import pytest
 
 from api.services.rate_limits import (
     ChatLimits,
+    LoginRefused,
     LoginThrottle,
     RateLimited,
     async_storage,
@@ -36,11 +37,13 @@ def chat_limits(
 
 def login_throttle(
     *, failures: str = "5 per 15 minutes", attempts: str = "100/minute", redis_url: str | None = None,
-    key_prefix: str = "unused",
+    key_prefix: str = "unused", in_all: str = "50 per 15 minutes",
 ) -> LoginThrottle:  # fmt: skip
+    """`failures`: per username from one address; `in_all`: per username from all addresses."""
     return LoginThrottle(
         storage=sync_storage(redis_url=redis_url, key_prefix=key_prefix),
-        failures_per_username=failures,
+        failures_per_username_and_client=failures,
+        failures_per_username=in_all,
         attempts_per_client=attempts,
     )
 
@@ -100,14 +103,29 @@ async def test_the_window_moves_a_refused_client_is_let_in_once_the_oldest_reque
         await limits.open_conversation(client="c")
 
 
-def test_a_username_is_locked_after_its_failures_and_the_answer_does_not_depend_on_it_existing() -> None:
+def test_an_address_is_locked_out_of_a_username_after_its_failures_and_only_that_address() -> None:
     throttle = login_throttle(failures="5 per 15 minutes")
     for _ in range(5):
         throttle.attempt(client="203.0.113.7", username="Sanne")
-    with pytest.raises(RateLimited) as refused:
-        throttle.attempt(client="203.0.113.99", username=" sanne ")  # the same account, from elsewhere
+    with pytest.raises(LoginRefused) as refused:
+        throttle.attempt(client="203.0.113.7", username=" sanne ")  # the same account and address
     assert 890 <= refused.value.retry_after_s <= 900
+    assert (refused.value.limit, refused.value.first) == ("username_and_client", True)
+    with pytest.raises(LoginRefused) as again:
+        throttle.attempt(client="203.0.113.7", username="sanne")
+    assert not again.value.first  # one audit entry per window, however many refusals follow
+    # Whoever typed those cannot lock Sanne out: her own address has a count of its own.
+    throttle.attempt(client="198.51.100.20", username="sanne")
     throttle.attempt(client="203.0.113.7", username="bas")  # other usernames are not affected
+
+
+def test_a_guess_spread_over_many_addresses_locks_the_username_for_everyone() -> None:
+    throttle = login_throttle(failures="2 per 15 minutes", in_all="5 per 15 minutes")
+    for n in range(5):
+        throttle.attempt(client=f"203.0.113.{n}", username="sanne")
+    with pytest.raises(LoginRefused) as refused:
+        throttle.attempt(client="198.51.100.20", username="sanne")
+    assert refused.value.limit == "username" and 890 <= refused.value.retry_after_s <= 900
 
 
 def test_a_successful_login_clears_the_usernames_failures() -> None:
@@ -115,7 +133,7 @@ def test_a_successful_login_clears_the_usernames_failures() -> None:
     for _ in range(2):
         throttle.attempt(client="c", username="sanne")
     throttle.attempt(client="c", username="sanne")
-    throttle.succeeded(username="SANNE")
+    throttle.succeeded(client="c", username="SANNE")
     for _ in range(3):
         throttle.attempt(client="c", username="sanne")
     with pytest.raises(RateLimited):
@@ -183,7 +201,7 @@ def test_replicas_share_the_login_throttle_in_redis(redis_url: str, key_prefix: 
     replica_b.attempt(client="c", username="sanne")
     with pytest.raises(RateLimited):
         replica_a.attempt(client="c", username="sanne")
-    replica_b.succeeded(username="sanne")  # a success on one replica clears it for all
+    replica_b.succeeded(client="c", username="sanne")  # a success on one replica clears it for all
     replica_a.attempt(client="c", username="sanne")
 
 
@@ -198,6 +216,6 @@ async def test_without_redis_requests_are_let_through_and_the_failure_is_logged(
             await limits.open_conversation(client="c")
             await limits.message(client="c", conversation_id="x")
             throttle.attempt(client="c", username="u")
-        throttle.succeeded(username="u")
+        throttle.succeeded(client="c", username="u")
     assert "Rate limits not checked" in caplog.text
     assert "Login throttle not checked" in caplog.text
