@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.services.audit import AuditLog
 from api.services.contact_route import ContactRoute
 from api.services.database import ChatSwitchRow, as_utc, utcnow
+from api.services.personal_data import redact
 
 log = logging.getLogger("loket.api")
 
@@ -126,7 +127,9 @@ class ChatSwitches:
         change at once, other processes within `ttl_s`. ValueError for an unknown switch."""
         if switch not in SWITCHES:
             raise ValueError(f"unknown switch {switch!r}; one of {', '.join(SWITCHES)}")
-        reason = reason.strip()[:MAX_REASON_CHARS]
+        # The reason is kept in the audit log for years: personal data an admin typed into it
+        # ("complaint of J. de Vries, 06 12345678") stays out, as in moderators' notes.
+        reason = redact(reason.strip()[:MAX_REASON_CHARS]).text
         try:
             setting = self._write(switch, on=on, actor=actor, actor_id=actor_id, reason=reason)
         except IntegrityError:  # two first changes of this switch at once: the other one made the row

@@ -65,6 +65,15 @@ def test_a_change_holds_at_once_in_its_own_process_and_is_audited(engine: Engine
     assert service.state().answers
 
 
+def test_personal_data_in_a_reason_stays_out_of_the_audit_log(engine: Engine) -> None:
+    service = switches(engine, Clock())
+    service.set("forms", on=False, actor="sanne", reason="Klacht van mevrouw, 06 12345678, mail jan@example.nl")
+    [forms] = [s for s in service.settings() if s.name == "forms"]
+    assert forms.reason == "Klacht van mevrouw, [telefoon], mail [e-mail]"
+    [entry] = AuditLog(sessions=make_sessionmaker(engine)).entries(action=AUDIT_ACTION)
+    assert "12345678" not in str(entry.details) and "jan@example.nl" not in str(entry.details)
+
+
 def test_another_replica_sees_a_change_once_its_cache_expired(engine: Engine) -> None:
     clock = Clock()
     replica_a, replica_b = switches(engine, clock), switches(engine, clock)
