@@ -205,7 +205,8 @@ def test_the_api_runs_with_the_stacks_rate_limits_and_reads_proxy_headers_only_f
     settings = Settings(data_dir=tmp_path, rate_limit_messages_per_client="500/minute", trusted_proxies=["10.0.0.5"])
     api = api_process(settings, token="t")
     assert api.env["LOKET_RATE_LIMIT_MESSAGES_PER_CLIENT"] == "500/minute"
-    assert api.env["LOKET_LOGIN_FAILURES_PER_USERNAME"] == "5 per 15 minutes"
+    assert api.env["LOKET_LOGIN_FAILURES_PER_USERNAME_AND_CLIENT"] == "5 per 15 minutes"
+    assert api.env["LOKET_LOGIN_FAILURES_PER_USERNAME"] == "50 per 15 minutes"
     assert json.loads(api.env["LOKET_TRUSTED_PROXIES"]) == ["10.0.0.5/32"]
     # uvicorn's own reading of X-Forwarded-For would trust loopback whatever the settings say.
     assert "--no-proxy-headers" in api.command
