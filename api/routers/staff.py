@@ -5,10 +5,11 @@ accepts logged-in people only, so a token can never make another token."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field, field_validator
 
@@ -16,6 +17,7 @@ from api.deps import CurrentUser, SettingsDep, StaffAnswersDep, StaffSearchDep, 
 from api.refusals import Refusal
 from api.schemas import UNPROCESSABLE, Refused, RowId, Timestamp
 from api.services.database import utcnow
+from api.services.personal_data import redact
 from api.services.staff_answers import MAX_HISTORY, Citation, StaffAnswer
 from api.services.staff_search import DocumentResult, Filters
 from api.services.users import ApiToken
@@ -113,8 +115,14 @@ class TokenCreated(TokenOut):
     token: str = Field(description="shown once; only a hash is stored")
 
 
+# The kinds of personal data left out of a query before it was searched and audited
+# (api/services/personal_data.py): the page says so, in its own words.
+REMOVED_HEADER = "Loket-Removed"
+
+
 @router.get("/search", responses=UNPROCESSABLE)
 def search(
+    response: Response,
     user: CurrentUser,
     staff_search: StaffSearchDep,
     q: str = Query(min_length=1, max_length=1000, description="question or search words"),
@@ -127,6 +135,9 @@ def search(
     if not q.strip():
         raise Refusal(status.HTTP_422_UNPROCESSABLE_CONTENT, "The question is empty.", code="question_empty")
     filters = Filters(team=team, doc_type=doc_type, effective_from=effective_from, effective_until=effective_until)
+    removed = redact(q).kinds
+    if removed:
+        response.headers[REMOVED_HEADER] = ",".join(removed)
     return [DocumentResultOut.of(r) for r in staff_search.search(q, user=user, filters=filters, k=k)]
 
 
@@ -173,22 +184,27 @@ class AnswerOut(BaseModel):
     alternatives: list[CitationOut]
     follow_up: bool
     score: float
+    removed: list[str] = Field(
+        default_factory=list, description="kinds of personal data left out of the question before it was answered"
+    )
 
     @classmethod
-    def of(cls, answer: StaffAnswer) -> AnswerOut:
+    def of(cls, answer: StaffAnswer, *, removed: Sequence[str] = ()) -> AnswerOut:
         def out(citation: Citation) -> CitationOut:
             return CitationOut(**citation.__dict__)
 
         return cls(
             answered=answer.answered, html=answer.html, citation=out(answer.citation) if answer.citation else None,
             alternatives=[out(c) for c in answer.alternatives], follow_up=answer.follow_up, score=answer.score,
+            removed=list(removed),
         )  # fmt: skip
 
 
 @router.post("/ask")
 def ask(body: AskIn, user: CurrentUser, staff_answers: StaffAnswersDep) -> AnswerOut:
     """The answer engine over what this person may read; internal documents shown are audited."""
-    return AnswerOut.of(staff_answers.ask(body.question, user=user, history=body.history, language=body.language))
+    answer = staff_answers.ask(body.question, user=user, history=body.history, language=body.language)
+    return AnswerOut.of(answer, removed=redact(body.question).kinds)
 
 
 class TeamOut(BaseModel):

@@ -56,6 +56,11 @@ def test_staff_member_sees_own_team_instruction_with_citation_only(loket: Runnin
     expect(page.locator("#results li.result")).to_have_count(len(found))
     expect(page.locator('li.result[data-doc="beleidsregel-kwijtschelding"]')).to_have_count(0)
     expect(page.locator("#results")).not_to_contain_text("KWT-AUTO")
+
+    # A citizen's number typed into the query is left out before the search, and the page says so.
+    page.get_by_label("Vraag of zoekwoorden").fill("spoedaanvraag paspoort voor BSN 111222333")
+    page.get_by_role("button", name="Zoek").click()
+    expect(page.locator("#status")).to_contain_text("Weggelaten uit uw vraag voordat er gezocht werd: BSN.")
     page.context.close()
 
 

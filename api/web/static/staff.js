@@ -18,6 +18,9 @@ const TEXT = {
         whyWords: "zoekwoorden gevonden ({words}): BM25 {score}", relatedWords: "verwante woorden",
         whyMeaning: "overeenkomst in betekenis {score}", admin: "Beheer",
         denied: "Geen toegang. Deze pagina is voor medewerkers.",
+        removed: "Weggelaten uit uw vraag voordat er gezocht werd: {items}. Persoonsgegevens zijn niet nodig om te zoeken en worden niet bewaard.",
+        personalData: { bsn: "BSN", iban: "IBAN", phone: "telefoonnummer", email: "e-mailadres", birth_date: "geboortedatum",
+                        document_number: "documentnummer", licence_plate: "kenteken", address: "adres" },
         errors: { question_empty: "Vul een vraag of zoekwoorden in.", document_not_found: "Dit document bestaat niet of u mag het niet lezen." } },
   en: { title: "Search policy and legislation", logout: "Log out", modes: "Mode",
         modeSearch: "Search", modeAsk: "Ask a question",
@@ -34,6 +37,9 @@ const TEXT = {
         whyWords: "search words found ({words}): BM25 {score}", relatedWords: "related words",
         whyMeaning: "similarity in meaning {score}", admin: "Administration",
         denied: "No access. This page is for staff members.",
+        removed: "Left out of your question before searching: {items}. Personal data is not needed to search and is not kept.",
+        personalData: { bsn: "citizen service number (BSN)", iban: "IBAN", phone: "phone number", email: "e-mail address",
+                        birth_date: "date of birth", document_number: "document number", licence_plate: "licence plate", address: "address" },
         errors: { question_empty: "Enter a question or search words.", document_not_found: "This document does not exist or you may not read it." } },
 };
 // Earlier questions sent with a question, so that a follow-up keeps its topic (the server keeps none).
@@ -51,9 +57,14 @@ const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, key) => St
 const decimal = (value) => value.toLocaleString(state.language === "en" ? "en-GB" : "nl-NL",
   { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
+// What the server left out of a question (kinds of personal data), in the reader's words.
+const removedNotice = (kinds) => (kinds.length ? fill(t("removed"), { items: kinds.map((k) => t("personalData")[k] || k).join(", ") }) : "");
+
 // A refusal in the reader's language, from its code; the api's `detail` is English, never shown.
-async function api(path, options = {}) {
+// `removed` receives the kinds of personal data the server left out of the query (its header).
+async function api(path, options = {}, removed = () => {}) {
   const response = await fetch(path, options);
+  removed((response.headers.get("Loket-Removed") || "").split(",").filter(Boolean));
   if (response.status === 401) { location.href = `/login?next=${encodeURIComponent("/staff")}`; throw new Error("login"); }
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(response.status === 403 ? t("denied") : t("errors")[body.code] || t("failed"));
@@ -150,10 +161,11 @@ $("search").addEventListener("submit", async (event) => {
   for (const id of ["team", "type", "from", "until"]) if ($(id).value) params.set(id, $(id).value);
   $("status").textContent = "";
   try {
-    const results = await api(`/api/staff/search?${params}`);
+    let removed = [];
+    const results = await api(`/api/staff/search?${params}`, {}, (kinds) => { removed = kinds; });
     state.results = results;
     $("results").replaceChildren(...results.map(renderResult));
-    if (!results.length) $("status").textContent = t("nothingFound");
+    $("status").textContent = [removedNotice(removed), results.length ? "" : t("nothingFound")].filter(Boolean).join(" ");
   } catch (error) { $("status").textContent = error.message; }
 });
 
@@ -264,7 +276,7 @@ $("ask").addEventListener("submit", async (event) => {
     $("conversation").append(turn);
     turn.scrollIntoView({ block: "nearest" });
     $("question").value = "";
-    $("ask-status").textContent = "";
+    $("ask-status").textContent = removedNotice(answer.removed || []);
     setConversationStarted(true);
   } catch (error) { $("ask-status").textContent = error.message; }
   $("ask-button").disabled = false;

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from typing import get_args
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from api.services.database import ApiTokenRow
+from api.services.personal_data import Kind
 from api.services.users import UserStore
-from tests.api.conftest import app_sessions, create_user, login
+from tests.api.conftest import app_sessions, create_user, login, page_texts
 
 
 def app_state_users(client: TestClient) -> UserStore:
@@ -343,3 +345,21 @@ def test_token_creation_and_revocation_are_audited_without_the_value(client: Tes
     assert details == {"name": "zaaksysteem", "owner": name, "scopes": ["route"]}
     assert token["token"] not in json.dumps(trail)
     client.cookies.clear()
+
+
+def test_the_page_is_told_which_personal_data_was_left_out_of_a_question(client: TestClient) -> None:
+    """The query is redacted before it is searched and audited; the page says what was left out."""
+    staff_login(client, "staff", teams=("burgerzaken",))
+    searched = client.get("/api/staff/search", params={"q": "paspoort aanvraag BSN 111222333 mail jan@example.nl"})
+    assert searched.status_code == 200 and searched.headers["Loket-Removed"] == "bsn,email"
+    assert "Loket-Removed" not in client.get("/api/staff/search", params={"q": "paspoort kosten"}).headers
+    asked = client.post("/api/staff/ask", json={"question": "Wat kost een paspoort voor BSN 111222333?"})
+    assert asked.status_code == 200 and asked.json()["removed"] == ["bsn"]
+    assert client.post("/api/staff/ask", json={"question": "Wat kost een paspoort?"}).json()["removed"] == []
+    client.cookies.clear()
+
+
+def test_the_page_names_every_kind_of_personal_data_in_dutch_and_english() -> None:
+    texts = page_texts("staff.html", "staff.js")
+    assert set(get_args(Kind)) <= texts.dutch and set(get_args(Kind)) <= texts.english
+    assert "removed" in texts.dutch and "removed" in texts.english
