@@ -12,7 +12,8 @@ const TEXT = {
     notesTitle: "Interne notities", noteLabel: "Notitie (niet zichtbaar voor inwoner)", noteButton: "Notitie toevoegen",
     claim: "Oppakken", toTeam: "Naar team", reassign: "Doorzetten", resolve: "Afhandelen", handBack: "Terug naar bot",
     empty: "Geen escalaties die aan deze filters voldoen.", none: "–", triage: "nog geen team (triage)",
-    minutes: "{waiting} min (verwacht {expected} min)", overdue: "te laat",
+    waitingFor: "{waiting} (verwacht {expected})", overdue: "te laat",
+    durations: { minutes: "{n} min", hours: "{n} uur", day: "{n} dag", days: "{n} dagen" },
     states: { open: "open", claimed: "in behandeling", resolved: "afgehandeld", returned: "terug naar bot" },
     claimedBy: "in behandeling bij {name}",
     priorities: { high: "hoog", normal: "normaal" },
@@ -45,7 +46,8 @@ const TEXT = {
     notesTitle: "Internal notes", noteLabel: "Note (not visible to the resident)", noteButton: "Add note",
     claim: "Take on", toTeam: "To team", reassign: "Pass on", resolve: "Resolve", handBack: "Back to bot",
     empty: "No escalations match these filters.", none: "–", triage: "no team yet (triage)",
-    minutes: "{waiting} min (expected {expected} min)", overdue: "overdue",
+    waitingFor: "{waiting} (expected {expected})", overdue: "overdue",
+    durations: { minutes: "{n} min", hours: "{n} h", day: "{n} day", days: "{n} days" },
     states: { open: "open", claimed: "in progress", resolved: "resolved", returned: "back to bot" },
     claimedBy: "in progress with {name}",
     priorities: { high: "high", normal: "normal" },
@@ -83,6 +85,14 @@ const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, key) => St
 // A team by its name in the reader's language (/api/moderator/teams), never by its id.
 const teamName = (id) => (id ? state.teams[state.language].find((team) => team.id === id)?.name || id : t("triage"));
 const percent = (value) => `${Math.round(Number(value || 0) * 100)} %`;
+// 45 -> "45 min", 180 -> "3 uur", 2880 -> "2 dagen": a team's expected time is often days.
+function duration(minutes) {
+  const words = t("durations");
+  if (minutes < 120) return fill(words.minutes, { n: minutes });
+  if (minutes < 2 * 1440) return fill(words.hours, { n: Math.round(minutes / 60) });
+  const days = Math.round(minutes / 1440);
+  return fill(days === 1 ? words.day : words.days, { n: days });
+}
 
 // A refusal in the reader's language, from its code; the api's `detail` is English, never shown.
 async function api(path, options = {}) {
@@ -115,7 +125,7 @@ function showTeamOptions() {
   const options = (select, first) => {
     const chosen = select.value;
     select.replaceChildren(...first, ...state.teams[state.language].map((team) => new Option(team.name, team.id)));
-    select.value = chosen;
+    if ([...select.options].some((option) => option.value === chosen)) select.value = chosen;
   };
   options($("filter-team"), [new Option(t("all"), "")]);
   options($("reassign-team"), []);
@@ -153,7 +163,7 @@ function renderQueue() {
     cell(row, t("priorities")[item.priority] || item.priority);
     cell(row, teamName(item.team));
     cell(row, t("reasons")[item.reason] || item.reason);
-    const waiting = fill(t("minutes"), { waiting: item.waiting_minutes, expected: item.expected_minutes });
+    const waiting = fill(t("waitingFor"), { waiting: duration(item.waiting_minutes), expected: duration(item.expected_minutes) });
     cell(row, item.overdue ? `${waiting}, ${t("overdue")}` : waiting);
     cell(row, stateOf(item.status, item.claimed_by));
     const open = document.createElement("button");
@@ -183,9 +193,8 @@ function renderMessage(message) {
 function routingText(routing) {
   if (!routing || !routing.status) return t("none");
   const guess = routing.team || routing.best_guess;
-  const text = fill(t("routing")[routing.status] || t("none"), { team: teamName(guess), confidence: percent(routing.confidence) });
-  // The router explains itself in English: shown to an English reader only.
-  return state.language === "en" && routing.explanation ? `${text}: ${routing.explanation}` : text;
+  // The router's own explanation is English and names teams by their ids: the api has it, the page not.
+  return fill(t("routing")[routing.status] || t("none"), { team: teamName(guess), confidence: percent(routing.confidence) });
 }
 
 function formText(form) {
