@@ -219,7 +219,9 @@ function renderPacket(packet) {
   $("packet-id").textContent = `#${e.id}`;
   const facts = {
     status: stateOf(e.status, packet.claimed_by), priority: t("priorities")[e.priority] || e.priority,
-    team: teamName(e.team), language: t("languages")[e.language] || e.language, summary: e.summary || t("none"),
+    team: teamName(e.team), language: t("languages")[e.language] || e.language,
+    // Cases stored before summaries lost their form code began with it ("complaint: ...").
+    summary: e.summary.replace(new RegExp(`^${e.reason}: `), "") || t("none"),
     routing: routingText(e.routing), form: formText(e.form_data),
     sources: packet.sources_shown.map((s) => s.title).join(", ") || t("none"),
   };
