@@ -258,7 +258,7 @@ class ActionAskComplaintConfirmed(AskConfirmation):
         return "action_ask_complaint_confirmed"
 
 
-def case_summary(form: FormConfig, values: dict[str, Any]) -> str:
+def case_summary(values: dict[str, Any]) -> str:
     """One line for the team's queue: the answers in the form's order (the escalation's reason says
     which form it was; a code here would reach the console as it is)."""
     return " | ".join(str(value) for value in values.values() if value)
@@ -292,7 +292,7 @@ class SubmitCase(Action, ABC):
         case = services.escalations.escalate(
             conversation_id=tracker.sender_id,
             reason=form.reason,
-            summary=case_summary(form, values),
+            summary=case_summary(values),
             team=team,
             language=language,
             routing=decision,

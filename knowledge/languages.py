@@ -70,26 +70,24 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 
 def _without_names(text: str) -> str:
+    """The text's words without those taken for names; "" when every word is one."""
     if text.isupper():  # SHOUTING: every word is capitalised, none is a name for that
         return text
-    sentences = []
+    kept: list[str] = []
     for sentence in _SENTENCE.findall(text):
         words = _WORD.findall(sentence)
-        kept = words[:1] + [word for word in words[1:] if not word[0].isupper()]
-        sentences.append(" ".join(kept))
-    remaining = " ".join(sentences)
-    words = _WORD.findall(remaining)
-    return "" if words and all(word[0].isupper() for word in words) else remaining
+        kept += words[:1] + [word for word in words[1:] if not word[0].isupper()]
+    return "" if all(word[0].isupper() for word in kept) else " ".join(kept)
 
 
 def detect_language(text: str, *, previous: Language = DEFAULT_LANGUAGE) -> Language:
     """Language of `text`; `previous` wins when the text gives too little evidence."""
     text = _NOT_LANGUAGE.sub(" ", text)
-    short = re.findall(r"[^\W\d_]+", text.lower())
+    short = _WORD.findall(text.lower())
     if short and len(short) <= 2 and all(word in _SHORT_WORDS for word in short):
         return _SHORT_WORDS[short[0]]
     text = _without_names(text)
-    words = re.findall(r"[^\W\d_]+", text.lower())
+    words = _WORD.findall(text.lower())
     if not words:
         return previous
     from lingua import Language as L

@@ -30,7 +30,7 @@ from actions.followup import is_follow_up, is_variant
 from actions.knowledge_answers import is_short, shorten, stands_on_its_own
 from api.services.citizen_answers import CitizenAnswers
 from api.services.message_html import message_html
-from api.services.personal_data import redact
+from api.services.personal_data import Kind, redact
 from api.services.staff_search import DocType, doc_type, reader_for, record_shown, section_anchor
 from api.services.users import User
 from knowledge.answers import Answer, AnswerEngine, Topic
@@ -69,6 +69,7 @@ class StaffAnswer:
     alternatives: list[Citation] = field(default_factory=list)
     follow_up: bool = False  # read as a follow-up of the conversation's topic
     score: float = 0.0  # the decision's probability that the documents answer it
+    removed: tuple[Kind, ...] = ()  # kinds of personal data left out of the question before it ran
 
 
 def internal_in(engine: AnswerEngine, reader: Reader) -> Callable[[str], bool]:
@@ -113,7 +114,8 @@ class StaffAnswers:
 
     def ask(self, question: str, *, user: User, history: Sequence[str] = (), language: str = "nl") -> StaffAnswer:
         """`history`: the conversation's earlier questions, oldest first (the last MAX_HISTORY count)."""
-        question = redact(question).text
+        redaction = redact(question)
+        question = redaction.text
         history = [redact(earlier).text for earlier in history[-MAX_HISTORY:]]
         reader = reader_for(user)
         topic = self.topic_of(history[-MAX_HISTORY:], reader=reader, language=language)
@@ -149,6 +151,7 @@ class StaffAnswers:
             alternatives=alternatives,
             follow_up=follow_up,
             score=round(answer.score, 3),
+            removed=redaction.kinds,
         )
 
     def topic_of(self, history: Sequence[str], *, reader: Reader, language: str) -> Topic | None:

@@ -78,7 +78,7 @@ const CONTACT_PLACEHOLDERS = { email: "[e-mail]", phone: "[telefoon]" };
 
 const $ = (id) => document.getElementById(id);
 // packet and items: the last ones shown, re-rendered when the language changes; teams: names per language.
-const state = { language: localStorage.getItem("loket.moderatorLanguage") === "en" ? "en" : "nl", me: null,
+const state = { language: localStorage.getItem("loket.moderatorLanguage") === "en" ? "en" : "nl",
   selected: null, lastMessageId: 0, packet: null, items: [], teams: { nl: [], en: [] }, myTeams: [] };
 const t = (key) => TEXT[state.language][key];
 const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
@@ -247,7 +247,6 @@ function showContact(escalation) {
   $("contact").hidden = kinds.length === 0;
   $("contact-text").textContent = ofTeam
     ? `${t("contactGiven")}: ${kinds.map((k) => t("contactKinds")[k]).join(", ")}` : t("contactTeamOnly");
-  $("contact-reveal").textContent = t("contactReveal");
   $("contact-reveal").hidden = !ofTeam;
   $("contact-details").replaceChildren();
 }
