@@ -17,7 +17,6 @@ import time
 from typing import Any
 
 from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage as AsyncMemoryStorage
 from limits.aio.storage import RedisStorage as AsyncRedisStorage
 from limits.aio.storage import Storage as AsyncStorage
 from limits.aio.strategies import MovingWindowRateLimiter as AsyncMovingWindowRateLimiter
@@ -25,6 +24,7 @@ from limits.errors import StorageError
 from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 
+from api.services.moving_windows import InProcessMovingWindows
 from api.settings import Settings
 
 log = logging.getLogger("loket.api")
@@ -71,7 +71,7 @@ def _username(username: str) -> str:
 def async_storage(*, redis_url: str | None, connection_pool: Any = None, key_prefix: str = KEY_PREFIX) -> AsyncStorage:
     """The chat's counters: in this process, or in Redis (on `connection_pool` when given, the app's own)."""
     if redis_url is None:
-        return AsyncMemoryStorage()
+        return InProcessMovingWindows()
     options: dict[str, Any] = (
         {"connection_pool": connection_pool}
         if connection_pool is not None
