@@ -433,6 +433,13 @@ def resolve_index_path(index_dir: Path) -> Path:
     raise FileNotFoundError(f"no knowledge index at {index_dir} (run the ingest job first)")
 
 
+def mapped(path: Path) -> np.ndarray:
+    """An .npy file mapped read-only into memory (pages load on use, processes share them), as a
+    plain ndarray: np.memmap's subclass hooks made every row or slice taken per query ~3.5 times
+    slower (~4 µs instead of ~1 µs for a row's dot product), and a search takes thousands."""
+    return np.asarray(np.load(path, mmap_mode="r"))
+
+
 def load_index(index_dir: Path) -> KnowledgeIndex:
     path = resolve_index_path(index_dir)
     manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
@@ -451,12 +458,12 @@ def load_index(index_dir: Path) -> KnowledgeIndex:
             keys.append(row.pop("embed_key"))
             row["allowed_teams"] = tuple(row.get("allowed_teams") or ())
             chunks.append(Chunk(**row))
-    embeddings = np.load(path / "embeddings.npy", mmap_mode="r")
+    embeddings = mapped(path / "embeddings.npy")
     exact = manifest.get("vector_index", "flat") == "flat"
     vectors = (FaissVectorIndex if exact else ApproximateVectorIndex).load(path / "vectors.faiss")
     bm25 = BM25Index.load(path)
     stored = (path / "sentences.npy").exists() and (path / "sentence_offsets.npy").exists()
-    sentence_vectors = np.load(path / "sentences.npy", mmap_mode="r") if stored else None
+    sentence_vectors = mapped(path / "sentences.npy") if stored else None
     sentence_offsets = np.load(path / "sentence_offsets.npy") if stored else None
     if sentence_offsets is not None and len(sentence_offsets) != len(chunks) + 1:
         raise ValueError(f"index at {path} is inconsistent: sentence offsets do not match the chunks")

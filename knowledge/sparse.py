@@ -359,11 +359,17 @@ class BM25Index:
     def load(cls, directory: Path, *, mmap: bool = True) -> BM25Index:
         mode: Any = "r" if mmap else None
         meta = json.loads((directory / "bm25.json").read_text(encoding="utf-8"))
+
+        def postings(name: str) -> np.ndarray:
+            # A plain ndarray over the mapping: np.memmap's subclass hooks slow every slice
+            # (knowledge.index.mapped).
+            return np.asarray(np.load(directory / name, mmap_mode=mode))
+
         return cls(
             meta["vocab"],
-            np.load(directory / "bm25_offsets.npy", mmap_mode=mode),
-            np.load(directory / "bm25_docs.npy", mmap_mode=mode),
-            np.load(directory / "bm25_tf.npy", mmap_mode=mode),
+            postings("bm25_offsets.npy"),
+            postings("bm25_docs.npy"),
+            postings("bm25_tf.npy"),
             np.load(directory / "bm25_doclen.npy"),
             k1=float(meta["k1"]),
             b=float(meta["b"]),

@@ -20,6 +20,7 @@ CROSS_CUTTING = {
     "tests/knowledge/test_heldout_retrieval.py",  # the held-out retrieval gate, on the real model
     "tests/bot/test_rasa_data.py",  # domain, NLU data and stories
     "tests/bot/test_domain_languages.py",  # every response in every language
+    "tests/bot/test_rules_cover_every_intent.py",  # the rules alone decide each turn (config.yml)
     "tests/api/test_openapi_fuzz.py",  # every operation of the OpenAPI schema, fuzzed, for every role
 }
 
