@@ -21,6 +21,8 @@ Per run it prints:
 * reconnects: requests resent after a failed connection (the page does the same);
 * lost: messages sent but not stored once with an answer (read back from the api afterwards);
 * throughput: answered turns per second of the run;
+* on stderr per run: the p95 of the conversations' first turns and of their later turns apart
+  (with pauses the first turns arrive together, within 2 s, the later ones spread out);
 * for the stack it starts itself (one api, one Rasa), on stderr per run: the CPU time each
   process spent per answered turn and its resident memory.
 """
@@ -55,6 +57,10 @@ class Run:
     mode: str
     turns_sent: int = 0
     latencies_s: list[float] = field(default_factory=list)
+    # The first turn of each conversation apart: they arrive together when the conversations open
+    # (within 2 s with pauses), the later ones spread out.
+    first_turn_latencies_s: list[float] = field(default_factory=list)
+    later_turn_latencies_s: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     busy: int = 0
     reconnects: int = 0
@@ -76,7 +82,13 @@ class Run:
             "reconnects": self.reconnects,
             "lost": self.lost,
             "turns_per_s": round(len(self.latencies_s) / self.wall_s, 1) if self.wall_s else 0.0,
+            "first_turn_p95_ms": _p95_ms(self.first_turn_latencies_s),
+            "later_turns_p95_ms": _p95_ms(self.later_turn_latencies_s),
         }
+
+
+def _p95_ms(latencies_s: list[float]) -> int | None:
+    return round(percentile([t * 1000 for t in latencies_s], 0.95)) if latencies_s else None
 
 
 async def citizen(http: httpx.AsyncClient, run: Run, index: int, turns: int, pause: bool) -> None:
@@ -115,6 +127,7 @@ async def citizen(http: httpx.AsyncClient, run: Run, index: int, turns: int, pau
                 continue
             if response.status_code == 200:
                 run.latencies_s.append(time.perf_counter() - started)
+                (run.later_turn_latencies_s if turn else run.first_turn_latencies_s).append(run.latencies_s[-1])
             else:
                 run.errors.append(f"HTTP {response.status_code}: {response.text[:100]}")
             break
