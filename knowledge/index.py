@@ -33,7 +33,7 @@ import numpy as np
 
 from knowledge.chunking import MAX_WORDS, chunk_document
 from knowledge.sentences import SENTENCES_VERSION, sentence_units
-from knowledge.sparse import Analyzer, BM25Index
+from knowledge.sparse import Analyzer, BM25Index, mapped
 from knowledge.types import Chunk, Document, Embedder, Reader, VectorIndex
 from knowledge.vectors import ApproximateVectorIndex, FaissVectorIndex, make_vector_index
 
@@ -431,13 +431,6 @@ def resolve_index_path(index_dir: Path) -> Path:
     if (index_dir / "manifest.json").exists():
         return index_dir
     raise FileNotFoundError(f"no knowledge index at {index_dir} (run the ingest job first)")
-
-
-def mapped(path: Path) -> np.ndarray:
-    """An .npy file mapped read-only into memory (pages load on use, processes share them), as a
-    plain ndarray: np.memmap's subclass hooks made every row or slice taken per query ~3.5 times
-    slower (~4 µs instead of ~1 µs for a row's dot product), and a search takes thousands."""
-    return np.asarray(np.load(path, mmap_mode="r"))
 
 
 def load_index(index_dir: Path) -> KnowledgeIndex:

@@ -192,6 +192,13 @@ def idf_weighted_share(
     return matched / total if total > 0 else np.zeros(size, dtype=np.float64)
 
 
+def mapped(path: Path) -> np.ndarray:
+    """An .npy file mapped read-only into memory (pages load on use, processes share them), as a
+    plain ndarray: np.memmap's subclass hooks made every row or slice taken per query 3 to 7 times
+    slower (`bench/hot_path_parts.py`), and a search takes thousands."""
+    return np.asarray(np.load(path, mmap_mode="r"))
+
+
 class BM25Index:
     """Okapi BM25 over compressed postings (CSR: term → sorted doc ids with term frequencies).
 
@@ -357,13 +364,10 @@ class BM25Index:
 
     @classmethod
     def load(cls, directory: Path, *, mmap: bool = True) -> BM25Index:
-        mode: Any = "r" if mmap else None
         meta = json.loads((directory / "bm25.json").read_text(encoding="utf-8"))
 
         def postings(name: str) -> np.ndarray:
-            # A plain ndarray over the mapping: np.memmap's subclass hooks slow every slice
-            # (knowledge.index.mapped).
-            return np.asarray(np.load(directory / name, mmap_mode=mode))
+            return mapped(directory / name) if mmap else np.load(directory / name)
 
         return cls(
             meta["vocab"],

@@ -3,8 +3,9 @@ cost does not grow with the number of conversations open.
 
 The `limits` library's own in-process async storage expires every key on every counted request,
 with a hop to a worker thread per key, and the chat has a key per open conversation: a loop of
-200 counted requests a second over 100 keys spent 0.58-0.76 CPU seconds per second in it (0.17
-over 10 keys; this storage 0.02 over any number), CPU the chat's turns need (docs/deployment.md).
+200 counted requests a second over 100 keys spent 0.6-0.8 CPU seconds per second in it (~0.2
+over 10 keys; this storage 0.02 over any number; bench/hot_path_parts.py), CPU the chat's turns
+need (docs/deployment.md).
 Here a key's old entries are dropped when that key is used, and keys nobody used for a whole
 window are swept at most once per SWEEP_INTERVAL_S, inside a call: no timer, no thread, no task.
 

@@ -30,6 +30,7 @@ from api.operations.stack import (
     tracker_store_config,
 )
 from api.settings import Settings
+from tests.clock import ManualClock
 
 
 def test_sqlite_tracker_store_lives_in_the_data_dir(tmp_path: Path) -> None:
@@ -227,14 +228,6 @@ def test_how_a_process_ended_is_said_plainly() -> None:
     assert describe_exit(-15) == "signal SIGTERM"
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def exits_at_once(tmp_path: Path, code: int = 3) -> ManagedProcess:
     return ManagedProcess(
         name="rasa", command=[sys.executable, "-c", f"import sys; print('crash'); sys.exit({code})"],
@@ -254,7 +247,7 @@ def test_a_crashing_process_is_restarted_with_growing_pauses_and_a_crash_loop_is
 ) -> None:
     process = exits_at_once(tmp_path)
     process.start()
-    clock, said = FakeClock(), []
+    clock, said = ManualClock(), []
     supervisor = Supervisor([process], echo=said.append, clock=clock, probe=lambda _: False)
     pids, pauses = [], []
     for _ in range(7):
@@ -287,7 +280,7 @@ def test_a_crashing_process_is_restarted_with_growing_pauses_and_a_crash_loop_is
 def test_after_a_healthy_while_the_pauses_start_again_from_the_first(tmp_path: Path) -> None:
     process = sleeper(tmp_path)
     process.start()
-    clock, said = FakeClock(), []
+    clock, said = ManualClock(), []
     supervisor = Supervisor([process], backoff=Backoff(healthy_after_s=60), echo=said.append, clock=clock,
                             probe=lambda _: True)  # fmt: skip
     try:

@@ -15,16 +15,7 @@ from api.services.contact_route import ContactRoute
 from api.services.database import create_schema, make_engine, make_sessionmaker
 from api.settings import PROJECT_ROOT
 from routing.teams import TeamDirectory
-
-
-class Clock:
-    """time.monotonic, moved by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.clock import ManualClock
 
 
 @pytest.fixture
@@ -35,12 +26,12 @@ def engine(own_database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def switches(engine: Engine, clock: Clock, ttl_s: float = 2.0) -> ChatSwitches:
+def switches(engine: Engine, clock: ManualClock, ttl_s: float = 2.0) -> ChatSwitches:
     return ChatSwitches(sessions=make_sessionmaker(engine), ttl_s=ttl_s, clock=clock)
 
 
 def test_everything_is_on_until_an_admin_switches_a_part_off(engine: Engine) -> None:
-    service = switches(engine, Clock())
+    service = switches(engine, ManualClock())
     assert service.state() == SwitchState(chat=True, answers=True, forms=True)
     assert [(s.name, s.on, s.changed_by) for s in service.settings()] == [
         ("chat", True, None), ("answers", True, None), ("forms", True, None)
@@ -48,7 +39,7 @@ def test_everything_is_on_until_an_admin_switches_a_part_off(engine: Engine) -> 
 
 
 def test_a_change_holds_at_once_in_its_own_process_and_is_audited(engine: Engine) -> None:
-    service = switches(engine, Clock())
+    service = switches(engine, ManualClock())
     assert service.state().answers  # cached now
     service.set("answers", on=False, actor="sanne", actor_id=None, reason="  verkeerde tarieven ")
     assert service.state() == SwitchState(chat=True, answers=False, forms=True)
@@ -66,7 +57,7 @@ def test_a_change_holds_at_once_in_its_own_process_and_is_audited(engine: Engine
 
 
 def test_personal_data_in_a_reason_stays_out_of_the_audit_log(engine: Engine) -> None:
-    service = switches(engine, Clock())
+    service = switches(engine, ManualClock())
     service.set("forms", on=False, actor="sanne", reason="Klacht van mevrouw, 06 12345678, mail jan@example.nl")
     [forms] = [s for s in service.settings() if s.name == "forms"]
     assert forms.reason == "Klacht van mevrouw, [telefoon], mail [e-mail]"
@@ -75,7 +66,7 @@ def test_personal_data_in_a_reason_stays_out_of_the_audit_log(engine: Engine) ->
 
 
 def test_another_replica_sees_a_change_once_its_cache_expired(engine: Engine) -> None:
-    clock = Clock()
+    clock = ManualClock()
     replica_a, replica_b = switches(engine, clock), switches(engine, clock)
     assert replica_b.state().chat  # read and cached by B
 
@@ -88,7 +79,7 @@ def test_another_replica_sees_a_change_once_its_cache_expired(engine: Engine) ->
 
 
 def test_without_a_cache_every_read_sees_the_database(engine: Engine) -> None:
-    clock = Clock()
+    clock = ManualClock()
     replica_a, replica_b = switches(engine, clock, ttl_s=0), switches(engine, clock, ttl_s=0)
     assert replica_b.state().forms
     replica_a.set("forms", on=False, actor="sanne")
@@ -96,7 +87,7 @@ def test_without_a_cache_every_read_sees_the_database(engine: Engine) -> None:
 
 
 def test_an_unreadable_database_keeps_the_last_state_read(engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
-    clock = Clock()
+    clock = ManualClock()
     service = switches(engine, clock)
     service.set("forms", on=False, actor="sanne")
     assert not service.state().forms
@@ -109,7 +100,7 @@ def test_an_unreadable_database_keeps_the_last_state_read(engine: Engine, caplog
 
 def test_an_unknown_switch_is_refused(engine: Engine) -> None:
     with pytest.raises(ValueError, match="unknown switch"):
-        switches(engine, Clock()).set("everything", on=False, actor="sanne")  # type: ignore[arg-type]
+        switches(engine, ManualClock()).set("everything", on=False, actor="sanne")  # type: ignore[arg-type]
 
 
 def test_the_chat_off_notice_has_the_contact_route_and_the_crisis_help_lines() -> None:

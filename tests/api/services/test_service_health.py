@@ -9,14 +9,7 @@ import httpx
 from sqlalchemy import create_engine
 
 from api.services.service_health import DependencyHealth, DependencyStates
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.clock import ManualClock
 
 
 def rasa_answering(status: int, asked: list[str]) -> httpx.MockTransport:
@@ -38,7 +31,7 @@ def states(health: DependencyHealth) -> DependencyStates:
 
 
 def health_for(
-    tmp_path: Path, transport: httpx.AsyncBaseTransport, clock: FakeClock, url: str = ""
+    tmp_path: Path, transport: httpx.AsyncBaseTransport, clock: ManualClock, url: str = ""
 ) -> DependencyHealth:
     engine = create_engine(url or f"sqlite:///{tmp_path / 'loket.db'}")
     return DependencyHealth(
@@ -48,13 +41,13 @@ def health_for(
 
 def test_rasa_with_its_model_and_the_database_are_up(tmp_path: Path) -> None:
     asked: list[str] = []
-    health = health_for(tmp_path, rasa_answering(200, asked), FakeClock())
+    health = health_for(tmp_path, rasa_answering(200, asked), ManualClock(0.0))
     assert states(health) == DependencyStates(rasa="up", database="up")
     assert asked == ["/ready"]
 
 
 def test_rasa_without_a_model_is_down(tmp_path: Path) -> None:
-    health = health_for(tmp_path, rasa_answering(503, []), FakeClock())
+    health = health_for(tmp_path, rasa_answering(503, []), ManualClock(0.0))
     assert states(health).rasa == "down"
 
 
@@ -66,20 +59,20 @@ def test_rasa_refusing_or_not_answering_in_time_is_down(tmp_path: Path) -> None:
         raise httpx.ReadTimeout("no answer in 1 s", request=request)
 
     for failure in (refuse, hang):
-        health = health_for(tmp_path, httpx.MockTransport(failure), FakeClock())
+        health = health_for(tmp_path, httpx.MockTransport(failure), ManualClock(0.0))
         assert states(health) == DependencyStates(rasa="down", database="up")
 
 
 def test_a_database_that_cannot_be_reached_is_down(tmp_path: Path) -> None:
     health = health_for(
-        tmp_path, rasa_answering(200, []), FakeClock(), url=f"sqlite:///{tmp_path / 'no-such-dir' / 'loket.db'}"
+        tmp_path, rasa_answering(200, []), ManualClock(0.0), url=f"sqlite:///{tmp_path / 'no-such-dir' / 'loket.db'}"
     )
     assert states(health) == DependencyStates(rasa="up", database="down")
 
 
 def test_the_answer_is_kept_for_a_few_seconds(tmp_path: Path) -> None:
     asked: list[str] = []
-    clock = FakeClock()
+    clock = ManualClock(0.0)
     health = health_for(tmp_path, rasa_answering(200, asked), clock)
 
     async def checks() -> None:
