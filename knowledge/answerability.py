@@ -37,6 +37,9 @@ EVIDENCE_FEATURES = (
     "page_sentence_dense",
     "page_coverage",
     "uncovered_topic",
+    "example_dense",
+    "example_margin",
+    "section_example_dense",
 )
 
 
@@ -176,6 +179,10 @@ class Evidence:
             # The question names a municipal topic that no title or heading of the documents
             # names (knowledge/topics.py).
             "uncovered_topic": 1.0 if uncovered_topic else 0.0,
+            # The closest question citizens ask of a section of the page (knowledge/examples.py).
+            "example_dense": float(page.get("example_dense", 0.0)),
+            "example_margin": float(page.get("example_margin", 0.0)),
+            "section_example_dense": float(section.get("example_dense", 0.0)),
         }
         return cls(values=values)
 

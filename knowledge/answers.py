@@ -2,13 +2,14 @@
 
 A citizen's question is answered from one section of one page, or declined:
 
-1. candidates: the hybrid search ranks passages; the best few pages are kept, and every section
+1. candidates: the hybrid search ranks passages; the best few pages are kept, with the pages of
+               the closest questions citizens ask (knowledge/examples.py), and every section
                of those pages is scored for the question (a follow-up — "en voor mijn kind?" —
                keeps the previous answer's page and is scored together with its question).
 2. ranking:    a small linear ranker over features of each section (similarity, BM25 coverage,
-               the page's rank, whether its heading answers the aspect asked — costs, duration,
-               documents, ... (knowledge/aspects.py) — and words shared with heading and title)
-               picks the section; its page is the answer's page.
+               the page's rank, the closest example question, whether its heading answers the
+               aspect asked — costs, duration, documents, ... (knowledge/aspects.py) — and words
+               shared with heading and title) picks the section; its page is the answer's page.
 3. decision:   a calibrated answerability score from the same evidence (and a threshold that
                depends on what the NLU thought the message was) says whether to show it or to say
                honestly that there is no information (knowledge/answerability.py).
@@ -32,15 +33,20 @@ import numpy as np
 from knowledge.answerability import AnswerabilityModel, Evidence, LinearModel
 from knowledge.aspects import AspectLexicon
 from knowledge.chunking import SECTION_SEP, heading_of
+from knowledge.examples import page_of, section_label
 from knowledge.sentences import SentenceVectors
 from knowledge.topics import TopicCatalogue, titles_and_headings
 
 if TYPE_CHECKING:
+    from knowledge.example_index import ExampleIndex
     from knowledge.query_vectors import QueryVector
     from knowledge.search import KnowledgeSearch
     from knowledge.types import Document, Hit, Reader
 
 PAGE_POOL = 5  # pages whose sections compete; the right page is in the top 5 for ~0.97 of questions
+# Pages whose example questions come closest join the search's pages: a question told as a story
+# shares few words with the page that answers it, but often many with a citizen's example.
+EXAMPLE_POOL = 2
 
 # Two rankers, both linear and fitted on the dev split: the page first, then the section within it.
 # Page and section evidence are kept apart so that similarity between pages does not drown the
@@ -56,6 +62,8 @@ PAGE_FEATURES = (
     "sentence_dense",
     "sentence_dense_gap",
     "page_coverage",
+    "example_dense",
+    "example_dense_gap",
 )
 SECTION_FEATURES = (
     "dense_gap",
@@ -68,6 +76,7 @@ SECTION_FEATURES = (
     "aspect_miss",
     "heading_overlap",
     "sentence_dense_gap",
+    "example_dense_gap",
 )
 
 # Before rankers are fitted for an embedder: similarity, nudged towards the aspect's section.
@@ -179,6 +188,7 @@ class AnswerEngine:
         page_ranker: LinearModel | None = None,
         section_ranker: LinearModel | None = None,
         topics: TopicCatalogue | None = None,
+        examples: ExampleIndex | None = None,
     ) -> None:
         self.search = search
         self.aspects = aspects
@@ -196,6 +206,8 @@ class AnswerEngine:
         # The sentences of every section, likewise: the best single sentence is the evidence
         # that a long section or a question told as a story does not dilute.
         self.sentences = SentenceVectors(search.embedder, search.index)
+        # Questions citizens ask that a section answers (knowledge/examples.py).
+        self.examples = examples
 
     def warm_up(self) -> None:
         """Embed every section heading (and, for an older index, every sentence) now rather than
@@ -203,6 +215,8 @@ class AnswerEngine:
         self._heading_vectors_for([chunk.section for chunk in self.search.index.chunks])
         if not self.sentences.stored:  # an index built before they were stored
             self.sentences.ensure(chunk.text for chunk in self.search.index.chunks)
+        if self.examples is not None:
+            self.examples.warm_up()
 
     def _heading_vectors_for(self, sections: list[str]) -> dict[str, np.ndarray]:
         missing = sorted({s for s in sections if s not in self._heading_vectors})
@@ -255,6 +269,7 @@ class AnswerEngine:
             vector = self.search.query_vector(question, query_vector)
             candidates = self.search.candidates(question, reader=reader, query_vector=vector)
             pages = list(dict.fromkeys(hit.doc_id for hit in candidates))[:PAGE_POOL]
+            pages += [page for page in self._pages_by_examples(vector) if page not in pages]
         ranked = self.rank(query, reader=reader, pages=pages, aspects=aspects, language=language, vector=vector)
         if not ranked:
             return Answer(answerable=False, score=0.0, hit=None, aspects=aspects)
@@ -366,6 +381,9 @@ class AnswerEngine:
             zip((p.chunk_id for p in passages), self.sentences.best(passages, vector.vector), strict=True)
         )
         top_sentence = max(sentence_dense.values())
+        example_sims = self.examples.similarities(vector.vector) if self.examples is not None else None
+        example_dense = {p.chunk_id: self._example_dense(p, heading_dense[p.chunk_id], example_sims) for p in passages}
+        top_example = max(example_dense.values())
         page_coverage = self.search.page_coverage(query, reader=reader, doc_ids=pages)
         ranked = []
         for rank, doc_id in enumerate(pages):
@@ -376,6 +394,7 @@ class AnswerEngine:
             best_heading = max(heading_dense[p.chunk_id] for p in members)
             best_bm25 = max(p.bm25_score for p in members)
             best_sentence = max(sentence_dense[p.chunk_id] for p in members)
+            best_example = max(example_dense[p.chunk_id] for p in members)
             sections = []
             for passage in members:
                 heading = heading_of(passage.section)
@@ -393,6 +412,8 @@ class AnswerEngine:
                     "aspect_miss": 1.0 if aspects and not answers_aspect else 0.0,
                     "heading_overlap": self._overlap(query_terms, heading) if heading else 0.0,
                     "sentence_dense_gap": sentence_dense[passage.chunk_id] - best_sentence,
+                    "example_dense_gap": example_dense[passage.chunk_id] - best_example,
+                    "example_dense": example_dense[passage.chunk_id],
                     # For the decision: how well the answering section's best sentence matches.
                     "sentence_dense": sentence_dense[passage.chunk_id],
                 }
@@ -412,13 +433,43 @@ class AnswerEngine:
                 # The question's words anywhere on the page: what names the subject asked about
                 # is missing from a page on another subject, whichever section is shown.
                 "page_coverage": page_coverage.get(doc_id, 0.0),
+                # How close the question comes to one a citizen asked of a section of this page.
+                "example_dense": best_example,
+                "example_dense_gap": best_example - top_example,
                 # For the decision, not the page ranker: fitted on this corpus, a ranker weight on
                 # it learned "English pages are wrong" from the few English pages there are.
                 "language_match": 1.0 if language and document is not None and document.language == language else 0.0,
             }
             ranked.append(RankedPage(doc_id, page_features, self.page_ranker.score(page_features), tuple(sections)))
         ranked.sort(key=lambda page: -page.score)
+        for page in ranked:
+            # For the decision: how much closer a citizen's example of this page comes than any
+            # other page's (0 when it is the only page, as for a follow-up).
+            others = [other.features["example_dense"] for other in ranked if other is not page]
+            page.features["example_margin"] = page.features["example_dense"] - max(
+                others, default=page.features["example_dense"]
+            )
         return ranked
+
+    def _pages_by_examples(self, vector: QueryVector) -> list[str]:
+        """The pages of the example questions closest to the question, best first (at most
+        EXAMPLE_POOL; whether the reader may read them is checked with their passages)."""
+        if self.examples is None:
+            return []
+        pages: list[str] = []
+        for example in self.examples.nearest(self.examples.similarities(vector.vector), 4 * EXAMPLE_POOL):
+            page = page_of(example.label)
+            if page not in pages:
+                pages.append(page)
+        return pages[:EXAMPLE_POOL]
+
+    def _example_dense(self, passage: Hit, heading_dense: float, sims: np.ndarray | None) -> float:
+        """The best similarity of the question to the section's example questions, its own
+        "Title — heading" being one of them (all a section without examples has)."""
+        if self.examples is None or sims is None:
+            return heading_dense
+        best = self.examples.best(sims, section_label(passage.doc_id, heading_of(passage.section)))
+        return heading_dense if best is None else max(heading_dense, best)
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019 - one engine per process; headings and titles repeat
     def _terms(self, text: str) -> frozenset[str]:

@@ -32,6 +32,8 @@ import numpy as np
 import yaml
 
 from knowledge.answerability import LinearModel, fit_pairwise
+from knowledge.example_index import ExampleIndex
+from knowledge.examples import article_examples
 from knowledge.glossary import Glossary
 from knowledge.index import KnowledgeIndex, load_index
 from knowledge.languages import SUPPORTED_LANGUAGES
@@ -122,7 +124,7 @@ def article_references(query: str) -> list[Reference]:
 
 
 # What the article ranker sees of a candidate article (article_features).
-ARTICLE_FEATURES = ("rrf", "dense", "bm25", "coverage", "first_dense", "article_dense")
+ARTICLE_FEATURES = ("rrf", "dense", "bm25", "coverage", "first_dense", "article_dense", "example_dense")
 
 
 def load_ranker(path: Path, embedder: str) -> LinearModel | None:
@@ -214,6 +216,7 @@ class StatuteSearch(KnowledgeSearch):
         expand_dense: bool = True,
         fuzzy: bool = True,
         ranker: LinearModel | None = None,
+        examples: ExampleIndex | None = None,
         **options: Any,
     ) -> None:
         options.setdefault("candidates", 100)  # per retriever; the ranker reorders what they find
@@ -221,6 +224,8 @@ class StatuteSearch(KnowledgeSearch):
         self.law_bonus = law_bonus
         self.expand_dense = expand_dense
         self.ranker = ranker
+        # Questions staff and citizens ask that an article answers, labelled by article id.
+        self.examples = examples
         self._article_vectors: tuple[dict[str, int], np.ndarray, np.ndarray] | None = None
         self._last_embedding: tuple[str, np.ndarray] | None = None
         self._law_masks: dict[str, np.ndarray] = {}
@@ -237,13 +242,14 @@ class StatuteSearch(KnowledgeSearch):
         glossary: Path | None = None,
         synonyms: Path | None = None,
         ranker: Path | LinearModel | None = None,
+        examples: Path | None = None,
         **options: Any,
     ) -> StatuteSearch:
         """The statutes' index (a folder, or one already loaded) and its embedder: `share` when
         it is the index's model (no second copy in memory), else the one it was built with.
         `synonyms`: data/search/legal_synonyms.yml; `glossary`: English -> Dutch words;
         `ranker`: data/search/statute_ranker.yml (its model for the index's embedder, if any),
-        or a model."""
+        or a model; `examples`: data/search/statute_examples (knowledge/examples.article_examples)."""
         from knowledge.embedding import make_embedder
 
         index = index_dir if isinstance(index_dir, KnowledgeIndex) else load_index(Path(index_dir))
@@ -259,6 +265,10 @@ class StatuteSearch(KnowledgeSearch):
             options["ranker"] = ranker
         elif ranker is not None:
             options["ranker"] = load_ranker(Path(ranker), index.embedder_name)
+        if examples is not None:
+            labelled = [(doc_id, q) for doc_id, q in article_examples(Path(examples)) if doc_id in index.documents]
+            # Cached beside the index's builds, as the answer engine's examples are.
+            options["examples"] = ExampleIndex(embedder, labelled, cache_dir=index.path.parent) if labelled else None
         return cls(index, embedder, **options)
 
     # --- what the query names -------------------------------------------------------------
@@ -335,10 +345,13 @@ class StatuteSearch(KnowledgeSearch):
         super().warm_up()
         if self.ranker is not None:
             self._articles()
+        if self.examples is not None:
+            self.examples.warm_up()
 
     def article_features(self, hits: list[Hit], qvec: np.ndarray) -> dict[str, dict[str, float]]:
         """ARTICLE_FEATURES of every article with a passage in `hits` (fused order, best first)."""
         position, first, mean = self._articles()
+        example_sims = self.examples.similarities(qvec) if self.examples is not None else None
         features: dict[str, dict[str, float]] = {}
         for hit in hits:
             row = features.get(hit.doc_id)
@@ -351,6 +364,7 @@ class StatuteSearch(KnowledgeSearch):
                     "coverage": hit.coverage,
                     "first_dense": float(first[n] @ qvec),
                     "article_dense": float(mean[n] @ qvec),
+                    "example_dense": self._example_dense(hit.doc_id, example_sims),
                 }
             else:
                 row["dense"] = max(row["dense"], hit.dense_score)
@@ -359,6 +373,14 @@ class StatuteSearch(KnowledgeSearch):
         for row in features.values():
             row["bm25"] = float(np.log1p(row["bm25"]))
         return features
+
+    def _example_dense(self, doc_id: str, sims: np.ndarray | None) -> float:
+        """The similarity of the article's closest example question; an article without examples
+        (a formal or repealed one) gets the least similar example's."""
+        if self.examples is None or sims is None or not len(sims):
+            return 0.0
+        best = self.examples.best(sims, doc_id)
+        return float(sims.min()) if best is None else best
 
     def _ranked(self, query: str, hits: list[Hit], query_vector: QueryVector | None) -> list[Hit]:
         """`hits` with the articles in the ranker's order, each article's passages kept together

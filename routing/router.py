@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from knowledge.example_index import ExampleIndex, SimilarExample
 from routing.config import (
     CRISIS,
     OUT_OF_SCOPE,
@@ -32,12 +33,10 @@ from routing.config import (
     load_routing_config,
 )
 from routing.signals import (
-    ExampleIndex,
     KeywordHit,
     KeywordMatcher,
     MatchingDocument,
     QueryCache,
-    SimilarExample,
     keyword_scores,
     knowledge_votes,
 )

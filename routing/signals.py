@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import threading
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -160,80 +157,6 @@ class QueryCache:
         if any(row is None for row in rows):  # evicted meanwhile: embed directly
             return self.inner.embed_queries(texts)
         return np.stack([row for row in rows if row is not None]) if rows else self.inner.embed_queries([])
-
-
-@dataclass(frozen=True)
-class SimilarExample:
-    label: str
-    text: str
-    similarity: float
-
-
-class ExampleIndex:
-    """The team (and out-of-scope) examples, embedded once and cached on disk per embedder.
-
-    Examples are embedded like queries: a citizen's message is compared with other citizen
-    messages (e5 models use the "query: " prefix on both sides of a symmetric comparison).
-    """
-
-    def __init__(
-        self, embedder: Embedder, examples: Sequence[tuple[str, str]], *, cache_dir: Path | None = None
-    ) -> None:
-        self.embedder = embedder
-        self.labels = [label for label, _ in examples]
-        self.texts = [text for _, text in examples]
-        self.label_ids = sorted(set(self.labels))
-        self._rows = {
-            label: np.array([i for i, lab in enumerate(self.labels) if lab == label]) for label in self.label_ids
-        }
-        self.cache_dir = cache_dir
-        self._vectors: np.ndarray | None = None
-        self._lock = threading.Lock()
-
-    def _cache_path(self) -> Path | None:
-        if self.cache_dir is None:
-            return None
-        digest = hashlib.sha256(json.dumps([self.embedder.name, self.texts], ensure_ascii=False).encode()).hexdigest()[
-            :16
-        ]
-        safe = "".join(c if c.isalnum() else "-" for c in self.embedder.name)[-40:]
-        return self.cache_dir / f"examples-{safe}-{digest}.npy"
-
-    @property
-    def vectors(self) -> np.ndarray:
-        with self._lock:
-            if self._vectors is None:
-                path = self._cache_path()
-                if path is not None and path.exists():
-                    vectors = np.load(path)
-                    if vectors.shape[0] == len(self.texts):
-                        self._vectors = vectors
-                if self._vectors is None:
-                    self._vectors = np.asarray(self.embedder.embed_queries(self.texts), dtype=np.float32)
-                    if path is not None:
-                        path.parent.mkdir(parents=True, exist_ok=True)
-                        tmp = path.with_suffix(".tmp.npy")
-                        np.save(tmp, self._vectors)
-                        tmp.replace(path)
-            return self._vectors
-
-    def warm_up(self) -> None:
-        _ = self.vectors
-
-    def similarities(self, query: np.ndarray) -> np.ndarray:
-        return self.vectors @ np.asarray(query, dtype=np.float32)
-
-    def label_scores(self, sims: np.ndarray, top_k: int) -> dict[str, float]:
-        """Per label: the mean of its top_k example similarities."""
-        scores: dict[str, float] = {}
-        for label, rows in self._rows.items():
-            values = np.sort(sims[rows])[::-1][:top_k]
-            scores[label] = float(values.mean()) if len(values) else 0.0
-        return scores
-
-    def nearest(self, sims: np.ndarray, n: int = 3) -> list[SimilarExample]:
-        order = np.argsort(-sims)[:n]
-        return [SimilarExample(self.labels[i], self.texts[i], round(float(sims[i]), 4)) for i in order]
 
 
 # ---------------------------------------------------------------- knowledge index

@@ -6,7 +6,9 @@ statutes_test.jsonl, answers_test.jsonl, out_of_scope_nl.txt, nlu_test.yml).
 Training/tuning (what the bot and the router learn or are tuned from): the NLU examples in
 data/nlu, the user turns of data/stories and data/rules, the examples and keywords in
 data/routing/teams.yml, the router's out-of-scope examples (data/routing/out_of_scope.yml), and
-the dev splits in data/eval (routing_dev.jsonl, answers_dev.jsonl, statutes_dev.jsonl).
+the dev splits in data/eval (routing_dev.jsonl, answers_dev.jsonl, statutes_dev.jsonl), and the
+example questions of the answer engine and the statute search (data/answers/example_questions,
+data/search/statute_examples).
 
 Checks, all on normalised text (lower case, accents and punctuation removed, whitespace
 collapsed):
@@ -22,6 +24,9 @@ collapsed):
     by letters and digits only: "241 474 310" is "241474310").
 (e) the NLU test split (data/eval/nlu_test.yml) shares no example with the test stories
     either, nor with the set the personal-data recogniser was tuned on (pii.jsonl).
+(f) the example questions of the answer engine and of the statute search share no phrase with
+    their dev split either (each is tuned on it: a dev question among the examples would find
+    itself).
 Vocabulary that search and answers read (the glossaries, the synonym lists, the aspect lexicon's
 triggers) is held to (b)'s rule: what matches a held-out message must match a page, an NLU example
 or a dev-split question too.
@@ -40,6 +45,7 @@ import pytest
 import yaml
 
 from knowledge.aspects import fold
+from knowledge.examples import ExampleQuestions, article_examples
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -52,6 +58,8 @@ CITIZEN_SYNONYMS = DATA / "search" / "citizen_synonyms_nl.yml"
 ASPECTS = DATA / "answers" / "aspects.yml"
 TOPICS = DATA / "answers" / "municipal_topics.yml"
 DIALOGUE = ROOT / "actions" / "dialogue.yml"
+EXAMPLE_QUESTIONS = DATA / "answers" / "example_questions"
+STATUTE_EXAMPLES = DATA / "search" / "statute_examples"
 REGELRECHT = ROOT.parent / "shared" / "data" / "regelrecht"
 
 
@@ -212,6 +220,14 @@ def jsonl_questions(path: Path) -> list[Phrase]:
     return found
 
 
+def example_questions(folder: Path = EXAMPLE_QUESTIONS) -> list[Phrase]:
+    return [Phrase(q, _rel(folder)) for q in ExampleQuestions.from_dir(folder).questions()]
+
+
+def statute_example_questions(folder: Path = STATUTE_EXAMPLES) -> list[Phrase]:
+    return [Phrase(q, _rel(folder)) for _, q in article_examples(folder)]
+
+
 def text_lines(path: Path) -> list[Phrase]:
     return [
         Phrase(line.strip(), f"{_rel(path)}:{number}")
@@ -247,6 +263,10 @@ NLU = Source("NLU training data", DATA / "nlu", nlu_examples)
 TEAM_EXAMPLES = Source("teams.yml examples", TEAMS, team_examples)
 TEAM_KEYWORDS = Source("teams.yml keywords", TEAMS, team_keywords)
 ROUTING_DEV = Source("routing dev set", EVAL / "routing_dev.jsonl", jsonl_questions)
+ANSWERS_DEV = Source("answers dev split", EVAL / "answers_dev.jsonl", jsonl_questions)
+STATUTES_DEV = Source("statutes dev split", EVAL / "statutes_dev.jsonl", jsonl_questions)
+EXAMPLES = Source("the answer engine's example questions", EXAMPLE_QUESTIONS, example_questions)
+ARTICLE_EXAMPLES = Source("the statute search's example questions", STATUTE_EXAMPLES, statute_example_questions)
 # Keywords are vocabulary, not example messages: check (b) covers them.
 TRAINING = [
     NLU,
@@ -255,8 +275,10 @@ TRAINING = [
     TEAM_EXAMPLES,
     Source("router out-of-scope examples", DATA / "routing" / "out_of_scope.yml", router_out_of_scope_examples),
     ROUTING_DEV,
-    Source("answers dev split", EVAL / "answers_dev.jsonl", jsonl_questions),
-    Source("statutes dev split", EVAL / "statutes_dev.jsonl", jsonl_questions),
+    ANSWERS_DEV,
+    EXAMPLES,
+    STATUTES_DEV,
+    ARTICLE_EXAMPLES,
 ]
 PII_TEST, PII_TUNING = EVAL / "pii_test.jsonl", EVAL / "pii.jsonl"
 # (test split, dev split)
@@ -642,6 +664,18 @@ def test_test_split_shares_no_phrase_with_its_dev_split(test_split: Path, dev_sp
     assert test and dev, f"no questions read from {_rel(test_split)} or {_rel(dev_split)}"
     leaks = shared_phrases(test, dev)
     assert not leaks, _report(f"{_rel(test_split)} phrases also in {_rel(dev_split)}", leaks)
+
+
+@pytest.mark.parametrize(
+    "examples, dev", [(EXAMPLES, ANSWERS_DEV), (ARTICLE_EXAMPLES, STATUTES_DEV)], ids=["answers", "statutes"]
+)
+def test_example_questions_share_no_phrase_with_their_dev_split(examples: Source, dev: Source) -> None:
+    """The answer engine and the statute search compare a question with their examples, and
+    their models are fitted on the dev split: a dev question among the examples would find itself."""
+    example_phrases, dev_phrases = examples.phrases(), dev.phrases()
+    assert example_phrases and dev_phrases, f"nothing read from {examples.name} or {dev.name}"
+    leaks = shared_phrases(dev_phrases, example_phrases)
+    assert not leaks, _report(f"{dev.name} questions also among {examples.name}", leaks)
 
 
 def test_the_pii_test_split_shares_no_message_and_no_value_with_the_tuning_set() -> None:

@@ -156,6 +156,7 @@ def out_of_fold_probabilities(
     case_ids: Sequence[str],
     *,
     folds: int = THRESHOLD_FOLDS,
+    features: tuple[str, ...] = EVIDENCE_FEATURES,
 ) -> list[float]:
     """Each turn's answerability probability from a model fitted without its case (all turns of a
     conversation stay in one fold, so a follow-up does not vouch for its own first turn)."""
@@ -164,9 +165,7 @@ def out_of_fold_probabilities(
     probabilities = [0.0] * len(evidence)
     for fold in range(folds):
         train = [i for i, case in enumerate(case_ids) if fold_of[case] != fold]
-        model = fit_linear(
-            [evidence[i] for i in train], [labels[i] for i in train], EVIDENCE_FEATURES, c=ANSWERABILITY_C
-        )
+        model = fit_linear([evidence[i] for i in train], [labels[i] for i in train], features, c=ANSWERABILITY_C)
         for i, case in enumerate(case_ids):
             if fold_of[case] == fold:
                 probabilities[i] = model.probability(evidence[i])

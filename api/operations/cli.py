@@ -179,15 +179,16 @@ def cmd_eval_retrieval(settings: Settings, args: argparse.Namespace) -> int:
         bars.close()
         _echo(f"  {report.chunks} chunks ({report.chunks_embedded} embedded, {report.chunks_reused} reused)")
     if statutes:
-        from api.services.knowledge_service import LEGAL_SYNONYMS, STATUTE_RANKER
+        from api.services.knowledge_service import LEGAL_SYNONYMS, STATUTE_EXAMPLES, STATUTE_RANKER
         from knowledge.statute_search import StatuteSearch
 
         if args.fit:
             return _fit_statute_ranker(settings, index_dir, set_path)
         # As the staff workspace searches them (api/services/knowledge_service.open_statutes).
         search: KnowledgeSearch = StatuteSearch.open(
-            index_dir, glossary=settings.search_glossary, synonyms=LEGAL_SYNONYMS, ranker=STATUTE_RANKER
-        )
+            index_dir, glossary=settings.search_glossary, synonyms=LEGAL_SYNONYMS, ranker=STATUTE_RANKER,
+            examples=STATUTE_EXAMPLES,
+        )  # fmt: skip
     else:
         search = KnowledgeSearch.open(index_dir, glossary=settings.search_glossary, synonyms=settings.search_synonyms)
     search.warm_up()
@@ -209,11 +210,13 @@ def _fit_statute_ranker(settings: Settings, index_dir: Path, set_path: Path) -> 
     """`loket eval retrieval --set data/eval/statutes_dev.jsonl --fit`: fit the statute search's
     article ranker on the dev split; prints 5-fold cross-validated figures, writes the model
     fitted on the whole split to data/search/statute_ranker.yml."""
-    from api.services.knowledge_service import LEGAL_SYNONYMS, STATUTE_RANKER
+    from api.services.knowledge_service import LEGAL_SYNONYMS, STATUTE_EXAMPLES, STATUTE_RANKER
     from knowledge.evaluation import load_questions
     from knowledge.statute_search import StatuteSearch, cross_validated_ranks, fit_ranker, rank_of_right, write_ranker
 
-    search = StatuteSearch.open(index_dir, glossary=settings.search_glossary, synonyms=LEGAL_SYNONYMS, ranker=None)
+    search = StatuteSearch.open(
+        index_dir, glossary=settings.search_glossary, synonyms=LEGAL_SYNONYMS, ranker=None, examples=STATUTE_EXAMPLES
+    )
     search.warm_up()
     questions = load_questions(set_path)
     groups = [search.ranking_group(q.question, set(q.expected), reader=q.reader) for q in questions]

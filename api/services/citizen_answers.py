@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING
 from knowledge.answerability import AnswerModels
 from knowledge.answers import PAGE_FEATURES, SECTION_FEATURES, Answer, AnswerEngine, Topic
 from knowledge.aspects import AspectLexicon
+from knowledge.chunking import heading_of
+from knowledge.example_index import ExampleIndex
+from knowledge.examples import ExampleQuestions
 from knowledge.topics import TopicCatalogue
 from knowledge.types import Reader
 
@@ -22,6 +25,18 @@ if TYPE_CHECKING:
 ASPECTS_FILE = "aspects.yml"
 TOPICS_FILE = "municipal_topics.yml"
 MODEL_FILE = "answer_model.yml"
+EXAMPLES_DIR = "example_questions"
+
+
+def example_index(search: KnowledgeSearch, directory: Path) -> ExampleIndex | None:
+    """The example questions of the indexed sections (None when they have none). Their vectors
+    are cached in the index folder, beside its builds: an edit to the pages keeps them, an edit
+    to the examples makes a file of its own (`loket ingest` embeds them, see knowledge_service)."""
+    sections = {(chunk.doc_id, heading_of(chunk.section)) for chunk in search.index.chunks}
+    examples = ExampleQuestions.from_dir(directory).restricted_to(sections)
+    if not examples.by_section:
+        return None
+    return examples.index(search.embedder, cache_dir=search.index.path.parent)
 
 
 class CitizenAnswers:
@@ -47,6 +62,7 @@ class CitizenAnswers:
             section_ranker=models.section_ranker,
             # Optional: without a catalogue no question counts as naming an uncovered topic.
             topics=TopicCatalogue.from_yaml(topics) if (topics := answers_dir / TOPICS_FILE).exists() else None,
+            examples=example_index(search, answers_dir / EXAMPLES_DIR),
         )
         return cls(engine)
 

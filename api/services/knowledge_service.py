@@ -20,6 +20,7 @@ FINGERPRINT_FILE = "sources.sha256"
 # The statutes' legal synonyms ("bijstandsnorm" -> "norm"), read by the statute search only.
 LEGAL_SYNONYMS = Path(__file__).resolve().parents[2] / "data" / "search" / "legal_synonyms.yml"
 STATUTE_RANKER = Path(__file__).resolve().parents[2] / "data" / "search" / "statute_ranker.yml"
+STATUTE_EXAMPLES = Path(__file__).resolve().parents[2] / "data" / "search" / "statute_examples"
 
 
 @dataclass
@@ -82,6 +83,7 @@ def ensure_index(
     stamp = settings.index_dir / FINGERPRINT_FILE
     if not force and stamp.exists() and stamp.read_text().strip() == fingerprint:
         echo("Knowledge index is up to date.")
+        ensure_example_questions(settings, echo=echo)
         return IngestOutcome(rebuilt=False)
 
     echo(f"Reading documents from {', '.join(str(p) for p in paths)} ...")
@@ -101,7 +103,20 @@ def ensure_index(
         f"({report.chunks_embedded} embedded, {report.chunks_reused} reused) in {report.seconds:.1f} s."
     )
     stamp.write_text(fingerprint)
+    ensure_example_questions(settings, echo=echo)
     return IngestOutcome(rebuilt=True, documents=report.documents, failed=list(loaded.errors))
+
+
+def ensure_example_questions(settings: Settings, *, echo: Callable[[str], None] = print) -> None:
+    """Embed the answer engine's example questions unless they are cached already (once per set of
+    examples and embedder: ~45 a second on two cores), so that starting the api only reads them."""
+    from api.services.citizen_answers import EXAMPLES_DIR, example_index
+    from knowledge.search import KnowledgeSearch
+
+    examples = example_index(KnowledgeSearch.open(settings.index_dir), settings.answers_dir / EXAMPLES_DIR)
+    if examples is not None and not examples.cached:
+        echo(f"Embedding {len(examples.texts)} example questions of the answer engine ...")
+        examples.warm_up()
 
 
 def open_knowledge(settings: Settings) -> Knowledge:
@@ -133,5 +148,6 @@ def open_statutes(
         return None
     synonyms = synonyms if synonyms is not None and synonyms.exists() else None
     return StatuteSearch.open(
-        index, glossary=settings.search_glossary, synonyms=synonyms, ranker=STATUTE_RANKER, share=like.embedder
-    )
+        index, glossary=settings.search_glossary, synonyms=synonyms, ranker=STATUTE_RANKER, share=like.embedder,
+        examples=STATUTE_EXAMPLES,
+    )  # fmt: skip

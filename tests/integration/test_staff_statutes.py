@@ -51,7 +51,7 @@ def staff_client(statutes_data_dir: Path) -> Iterator[TestClient]:
 def test_statute_questions_score_the_same_through_the_staff_api(
     staff_client: TestClient, statutes_data_dir: Path
 ) -> None:
-    from api.services.knowledge_service import LEGAL_SYNONYMS, STATUTE_RANKER
+    from api.services.knowledge_service import LEGAL_SYNONYMS, STATUTE_EXAMPLES, STATUTE_RANKER
     from knowledge.statute_search import StatuteSearch
 
     # The dev split: the recall floor below was set from its (tuning) figures; statutes_test.jsonl is
@@ -68,6 +68,7 @@ def test_statute_questions_score_the_same_through_the_staff_api(
         glossary=Settings().search_glossary,
         synonyms=LEGAL_SYNONYMS,
         ranker=STATUTE_RANKER,
+        examples=STATUTE_EXAMPLES,
     )
     cli = evaluate(search, questions)
     cli_metrics = Metrics.of(cli.outcomes)

@@ -33,8 +33,9 @@ def evidence(**overrides: float) -> Evidence:
 def test_evidence_has_every_feature_from_the_page_and_the_section() -> None:
     found = Evidence.of(
         page={"dense": 0.8, "bm25": 2.0, "title_overlap": 0.5, "heading_dense": 0.7, "language_match": 1.0,
-              "coverage": 0.1, "aspect_match": 0.2, "sentence_dense": 0.86, "page_coverage": 0.6},
-        section={"coverage": 0.9, "aspect_match": 1.0, "dense": 0.3, "sentence_dense": 0.84},
+              "coverage": 0.1, "aspect_match": 0.2, "sentence_dense": 0.86, "page_coverage": 0.6,
+              "example_dense": 0.91, "example_margin": 0.02},
+        section={"coverage": 0.9, "aspect_match": 1.0, "dense": 0.3, "sentence_dense": 0.84, "example_dense": 0.88},
         page_score=1.5, page_margin=0.25, section_score=0.75, query_terms=3, follow_up=True,
     )  # fmt: skip
     assert set(found.values) == set(EVIDENCE_FEATURES)
@@ -55,6 +56,9 @@ def test_evidence_has_every_feature_from_the_page_and_the_section() -> None:
         "page_sentence_dense": 0.86,  # the page's best sentence
         "page_coverage": 0.6,  # the question's words anywhere on the page
         "uncovered_topic": 0.0,  # no municipal topic the documents lack was named
+        "example_dense": 0.91,  # the closest example question of the page's sections
+        "example_margin": 0.02,  # ... against the closest of any other candidate page
+        "section_example_dense": 0.88,  # the answering section's closest example
     }
     bare = Evidence.of(
         page={}, section={}, page_score=0, page_margin=0, section_score=0, query_terms=0, follow_up=False

@@ -330,3 +330,68 @@ def test_the_legal_synonyms_file_loads_and_its_words_are_the_statutes_words() ->
     words = " ".join(re.sub(r"[^\w€-]+", " ", text.lower()).split())
     missing = sorted({w for ws in synonyms.entries.values() for w in ws if w not in words})
     assert not missing, f"legal synonyms that no statute uses: {missing}"
+
+
+# --- example questions per article ---------------------------------------------------------
+
+
+def write_examples(folder: Path, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "gemeentewet-1.yml").write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_article_examples_are_read_per_law_and_article_number(tmp_path: Path) -> None:
+    from knowledge.examples import article_examples
+
+    folder = write_examples(tmp_path, 'law: gemeentewet\narticles:\n  "176":\n    - " noodverordening wie "\n'
+                                      '  "21":\n    - "hoe vaak vergadert de raad"\n')  # fmt: skip
+    assert article_examples(folder) == [
+        ("gemeentewet.art-176", "noodverordening wie"),
+        ("gemeentewet.art-21", "hoe vaak vergadert de raad"),
+    ]
+    assert article_examples(tmp_path / "missing") == []
+
+
+def test_a_malformed_statute_example_file_is_refused_with_its_name(tmp_path: Path) -> None:
+    from knowledge.examples import ExampleQuestionsError, article_examples
+
+    folder = write_examples(tmp_path, "articles:\n  '21': ['x']\n")
+    with pytest.raises(ExampleQuestionsError, match="gemeentewet-1.yml"):
+        article_examples(folder)
+
+
+def test_an_articles_example_question_is_a_feature_of_that_article(index_dir: Path, tmp_path: Path) -> None:
+    """The example's words, not the article's: "rellen" and "stadion" are in no article."""
+    folder = write_examples(tmp_path / "examples", 'law: gemeentewet\narticles:\n  "176":\n'
+                            '    - "mag de burgemeester na rellen bij het stadion zelf regels maken"\n'
+                            '  "999":\n    - "an article the index does not hold"\n')  # fmt: skip
+    search = StatuteSearch.open(index_dir, examples=folder)
+    assert search.examples is not None and search.examples.texts == [
+        "mag de burgemeester na rellen bij het stadion zelf regels maken"
+    ]  # the unknown article's example is left out
+    query = "rellen bij het stadion regels burgemeester"
+    qvec = search.embedder.embed_queries([search.expanded_query(query)])[0]
+    features = search.article_features(search.fused(query, reader=Reader.public()), qvec)
+    assert set(features["gemeentewet.art-176"]) == set(ARTICLE_FEATURES)
+    others = [row["example_dense"] for doc_id, row in features.items() if doc_id != "gemeentewet.art-176"]
+    # Articles without examples all get the least similar example's similarity (here: the only one).
+    assert others and all(value == features["gemeentewet.art-176"]["example_dense"] for value in others)
+    without = StatuteSearch.open(index_dir).article_features(search.fused(query, reader=Reader.public()), qvec)
+    assert all(row["example_dense"] == 0.0 for row in without.values())
+
+
+def test_the_shipped_statute_examples_name_real_articles() -> None:
+    from knowledge.examples import article_examples
+    from knowledge.statutes import article_id
+
+    regelrecht = ROOT.parent / "shared" / "data" / "regelrecht"
+    if not regelrecht.is_dir():
+        pytest.skip(f"statute corpus not found at {regelrecht} (../shared/data)")
+    examples = article_examples(ROOT / "data" / "search" / "statute_examples")
+    assert len(examples) >= 1000
+    articles = set()
+    for path in regelrecht.glob("*.yaml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        articles.update(article_id(path.stem, str(article["number"])) for article in data["articles"])
+    assert {doc_id for doc_id, _ in examples} <= articles

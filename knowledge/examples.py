@@ -1,0 +1,94 @@
+"""Example questions per section: what citizens ask that a section of a page answers.
+
+`data/answers/example_questions/<page-id>.yml` lists, for every section of a public page (the key
+is its heading, "" for the opening text), questions in citizens' own words. The answer engine
+compares a question with them as well as with the section's text: e5 compares two questions (both
+embedded as queries) more reliably than a question with a passage, and an example carries the
+words citizens use rather than the page's. A section's own "Title — heading" counts as one of its
+examples (knowledge/answers.py), so a section without any (an internal document, a page added
+later) is compared with its heading alone.
+
+The examples are checked against the evaluation sets like the NLU's training data
+(tests/test_eval_leakage.py): none may equal a held-out question or an answers dev question.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from knowledge.example_index import ExampleIndex
+from knowledge.statutes import article_id
+from knowledge.types import Embedder
+
+SectionKey = tuple[str, str]  # (page id, heading; "" for the opening text)
+
+
+class ExampleQuestionsError(ValueError):
+    """An example file that does not have the expected shape."""
+
+
+def section_label(doc_id: str, heading: str) -> str:
+    return f"{doc_id}#{heading}"
+
+
+def page_of(label: str) -> str:
+    """The page id of a `section_label`."""
+    return label.split("#", 1)[0]
+
+
+@dataclass(frozen=True)
+class ExampleQuestions:
+    by_section: dict[SectionKey, tuple[str, ...]]
+
+    @classmethod
+    def from_dir(cls, directory: Path) -> ExampleQuestions:
+        """Every `<page-id>.yml` in `directory` (none when it does not exist)."""
+        by_section: dict[SectionKey, tuple[str, ...]] = {}
+        for path in sorted(directory.glob("*.yml")) if directory.is_dir() else []:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            page, sections = data.get("page"), data.get("sections")
+            if not isinstance(page, str) or not isinstance(sections, dict):
+                raise ExampleQuestionsError(f"{path}: expected 'page: <id>' and 'sections: {{heading: [questions]}}'")
+            for heading, questions in sections.items():
+                if not isinstance(questions, list) or not all(isinstance(q, str) and q.strip() for q in questions):
+                    raise ExampleQuestionsError(f"{path}: section {heading!r} needs a list of questions")
+                by_section[(page, str(heading or ""))] = tuple(q.strip() for q in questions)
+        return cls(by_section)
+
+    def questions(self) -> list[str]:
+        return [q for questions in self.by_section.values() for q in questions]
+
+    def restricted_to(self, sections: Iterable[SectionKey]) -> ExampleQuestions:
+        """Only the examples of sections that exist (a renamed heading's examples are left out)."""
+        known = set(sections)
+        return ExampleQuestions({key: qs for key, qs in self.by_section.items() if key in known})
+
+    def index(self, embedder: Embedder, *, cache_dir: Path | None = None) -> ExampleIndex:
+        """The examples embedded as queries, labelled by section (`section_label`)."""
+        labelled = [
+            (section_label(doc_id, heading), question)
+            for (doc_id, heading), questions in sorted(self.by_section.items())
+            for question in questions
+        ]
+        return ExampleIndex(embedder, labelled, cache_dir=cache_dir)
+
+
+def article_examples(directory: Path) -> list[tuple[str, str]]:
+    """(article document id, question) from every `<law>-<n>.yml` in `directory`: questions staff
+    and citizens ask that a statute article answers (data/search/statute_examples; the statute
+    search compares a query with them as the answer engine does with a page's sections)."""
+    labelled: list[tuple[str, str]] = []
+    for path in sorted(directory.glob("*.yml")) if directory.is_dir() else []:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        law, articles = data.get("law"), data.get("articles")
+        if not isinstance(law, str) or not isinstance(articles, dict):
+            raise ExampleQuestionsError(f"{path}: expected 'law: <slug>' and 'articles: {{number: [questions]}}'")
+        for number, questions in articles.items():
+            if not isinstance(questions, list) or not all(isinstance(q, str) and q.strip() for q in questions):
+                raise ExampleQuestionsError(f"{path}: article {number!r} needs a list of questions")
+            labelled.extend((article_id(law, str(number)), q.strip()) for q in questions)
+    return labelled
