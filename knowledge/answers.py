@@ -269,7 +269,7 @@ class AnswerEngine:
             vector = self.search.query_vector(question, query_vector)
             candidates = self.search.candidates(question, reader=reader, query_vector=vector)
             pages = list(dict.fromkeys(hit.doc_id for hit in candidates))[:PAGE_POOL]
-            pages += [page for page in self._pages_by_examples(vector) if page not in pages]
+            pages += [page for page in self._pages_by_examples(vector, reader=reader) if page not in pages]
         ranked = self.rank(query, reader=reader, pages=pages, aspects=aspects, language=language, vector=vector)
         if not ranked:
             return Answer(answerable=False, score=0.0, hit=None, aspects=aspects)
@@ -451,17 +451,19 @@ class AnswerEngine:
             )
         return ranked
 
-    def _pages_by_examples(self, vector: QueryVector) -> list[str]:
-        """The pages of the example questions closest to the question, best first (at most
-        EXAMPLE_POOL; whether the reader may read them is checked with their passages)."""
+    def _pages_by_examples(self, vector: QueryVector, *, reader: Reader) -> list[str]:
+        """The pages the reader may read of the example questions closest to the question, best
+        first (at most EXAMPLE_POOL)."""
         if self.examples is None:
             return []
         pages: list[str] = []
-        for example in self.examples.nearest(self.examples.similarities(vector.vector), 4 * EXAMPLE_POOL):
+        for example in self.examples.nearest(self.examples.similarities(vector.vector), 8 * EXAMPLE_POOL):
             page = page_of(example.label)
-            if page not in pages:
+            if page not in pages and self.search.document(page, reader=reader) is not None:
                 pages.append(page)
-        return pages[:EXAMPLE_POOL]
+            if len(pages) == EXAMPLE_POOL:
+                break
+        return pages
 
     def _example_dense(self, passage: Hit, heading_dense: float, sims: np.ndarray | None) -> float:
         """The best similarity of the question to the section's example questions, its own

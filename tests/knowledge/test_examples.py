@@ -45,14 +45,17 @@ def test_a_malformed_example_file_is_refused_with_its_name(tmp_path: Path, text:
         ExampleQuestions.from_dir(tmp_path)
 
 
-def test_every_example_file_names_a_page_and_its_headings() -> None:
+def test_every_example_file_names_a_document_and_its_headings() -> None:
     """A renamed heading would silently lose its examples (the engine leaves them out)."""
-    from api.operations.answer_eval import corpus_sections
+    from knowledge.chunking import SECTION_SEP, heading_of, iter_sections
     from knowledge.ingest import load_documents
 
-    policies = PROJECT_EXAMPLES.parents[1] / "policies" / "public"
-    sections = {(page, heading) for page, headings in corpus_sections(load_documents([policies]).documents).items()
-                for heading in headings}  # fmt: skip
+    documents = load_documents([PROJECT_EXAMPLES.parents[1] / "policies"]).documents
+    sections = {(document.id, "") for document in documents} | {
+        (document.id, heading_of(SECTION_SEP.join(path)))
+        for document in documents
+        for path, _text in iter_sections(document.body, document.title)
+    }
     examples = ExampleQuestions.from_dir(PROJECT_EXAMPLES)
     assert examples.by_section, "no example questions read"
     assert set(examples.by_section) <= sections
