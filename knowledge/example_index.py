@@ -95,10 +95,15 @@ class ExampleIndex:
             scores[label] = float(values.mean()) if len(values) else 0.0
         return scores
 
-    def best(self, sims: np.ndarray, label: str) -> float | None:
-        """The similarity of the label's closest example; None for a label without examples."""
+    def best(self, sims: np.ndarray, label: str, *, k: int = 1) -> float | None:
+        """The similarity of the label's closest example (k > 1: the mean of its k closest); None
+        for a label without examples."""
         rows = self._rows.get(label)
-        return float(sims[rows].max()) if rows is not None else None
+        if rows is None:
+            return None
+        if k == 1:
+            return float(sims[rows].max())
+        return float(np.sort(sims[rows])[::-1][:k].mean())
 
     def nearest(self, sims: np.ndarray, n: int = 3) -> list[SimilarExample]:
         order = np.argsort(-sims)[:n]

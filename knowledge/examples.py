@@ -14,7 +14,7 @@ The examples are checked against the evaluation sets like the NLU's training dat
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +40,20 @@ def page_of(label: str) -> str:
     return label.split("#", 1)[0]
 
 
+def _example_files(directory: Path, owner: str, groups: str) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """(owner, group, questions) from every `*.yml` in `directory` (none when it does not exist):
+    `owner: <id>` and `groups: {key: [questions]}` ("page"/"sections", "law"/"articles")."""
+    for path in sorted(directory.glob("*.yml")) if directory.is_dir() else []:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        name, members = data.get(owner), data.get(groups)
+        if not isinstance(name, str) or not isinstance(members, dict):
+            raise ExampleQuestionsError(f"{path}: expected '{owner}: <id>' and '{groups}: {{key: [questions]}}'")
+        for key, questions in members.items():
+            if not isinstance(questions, list) or not all(isinstance(q, str) and q.strip() for q in questions):
+                raise ExampleQuestionsError(f"{path}: {key!r} needs a list of questions")
+            yield name, str(key or ""), tuple(q.strip() for q in questions)
+
+
 @dataclass(frozen=True)
 class ExampleQuestions:
     by_section: dict[SectionKey, tuple[str, ...]]
@@ -47,17 +61,9 @@ class ExampleQuestions:
     @classmethod
     def from_dir(cls, directory: Path) -> ExampleQuestions:
         """Every `<page-id>.yml` in `directory` (none when it does not exist)."""
-        by_section: dict[SectionKey, tuple[str, ...]] = {}
-        for path in sorted(directory.glob("*.yml")) if directory.is_dir() else []:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            page, sections = data.get("page"), data.get("sections")
-            if not isinstance(page, str) or not isinstance(sections, dict):
-                raise ExampleQuestionsError(f"{path}: expected 'page: <id>' and 'sections: {{heading: [questions]}}'")
-            for heading, questions in sections.items():
-                if not isinstance(questions, list) or not all(isinstance(q, str) and q.strip() for q in questions):
-                    raise ExampleQuestionsError(f"{path}: section {heading!r} needs a list of questions")
-                by_section[(page, str(heading or ""))] = tuple(q.strip() for q in questions)
-        return cls(by_section)
+        return cls(
+            {(page, heading): questions for page, heading, questions in _example_files(directory, "page", "sections")}
+        )
 
     def questions(self) -> list[str]:
         return [q for questions in self.by_section.values() for q in questions]
@@ -81,14 +87,8 @@ def article_examples(directory: Path) -> list[tuple[str, str]]:
     """(article document id, question) from every `<law>-<n>.yml` in `directory`: questions staff
     and citizens ask that a statute article answers (data/search/statute_examples; the statute
     search compares a query with them as the answer engine does with a page's sections)."""
-    labelled: list[tuple[str, str]] = []
-    for path in sorted(directory.glob("*.yml")) if directory.is_dir() else []:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        law, articles = data.get("law"), data.get("articles")
-        if not isinstance(law, str) or not isinstance(articles, dict):
-            raise ExampleQuestionsError(f"{path}: expected 'law: <slug>' and 'articles: {{number: [questions]}}'")
-        for number, questions in articles.items():
-            if not isinstance(questions, list) or not all(isinstance(q, str) and q.strip() for q in questions):
-                raise ExampleQuestionsError(f"{path}: article {number!r} needs a list of questions")
-            labelled.extend((article_id(law, str(number)), q.strip()) for q in questions)
-    return labelled
+    return [
+        (article_id(law, number), question)
+        for law, number, questions in _example_files(directory, "law", "articles")
+        for question in questions
+    ]

@@ -124,7 +124,9 @@ def article_references(query: str) -> list[Reference]:
 
 
 # What the article ranker sees of a candidate article (article_features).
-ARTICLE_FEATURES = ("rrf", "dense", "bm25", "coverage", "first_dense", "article_dense", "example_dense")
+ARTICLE_FEATURES = (
+    "rrf", "dense", "bm25", "coverage", "first_dense", "article_dense", "example_dense", "example_dense_top2",
+)  # fmt: skip
 
 
 def load_ranker(path: Path, embedder: str) -> LinearModel | None:
@@ -365,6 +367,7 @@ class StatuteSearch(KnowledgeSearch):
                     "first_dense": float(first[n] @ qvec),
                     "article_dense": float(mean[n] @ qvec),
                     "example_dense": self._example_dense(hit.doc_id, example_sims),
+                    "example_dense_top2": self._example_dense(hit.doc_id, example_sims, k=2),
                 }
             else:
                 row["dense"] = max(row["dense"], hit.dense_score)
@@ -374,12 +377,13 @@ class StatuteSearch(KnowledgeSearch):
             row["bm25"] = float(np.log1p(row["bm25"]))
         return features
 
-    def _example_dense(self, doc_id: str, sims: np.ndarray | None) -> float:
-        """The similarity of the article's closest example question; an article without examples
-        (a formal or repealed one) gets the least similar example's."""
+    def _example_dense(self, doc_id: str, sims: np.ndarray | None, *, k: int = 1) -> float:
+        """The similarity of the article's closest example question (k > 1: the mean of its k
+        closest, which one lucky example does not decide); an article without examples (a formal
+        or repealed one) gets the least similar example's."""
         if self.examples is None or sims is None or not len(sims):
             return 0.0
-        best = self.examples.best(sims, doc_id)
+        best = self.examples.best(sims, doc_id, k=k)
         return float(sims.min()) if best is None else best
 
     def _ranked(self, query: str, hits: list[Hit], query_vector: QueryVector | None) -> list[Hit]:

@@ -25,6 +25,10 @@ def test_label_scores_average_the_top_k_and_nearest_is_best_first() -> None:
     assert index.label_scores(sims, top_k=10) == pytest.approx({"a": 0.5, "b": 0.3})
     assert index.label_scores(sims, top_k=1) == pytest.approx({"a": 0.9, "b": 0.3})  # top 1: the best example
     assert [(e.label, e.text, e.similarity) for e in index.nearest(sims, 2)] == [("a", "x", 0.9), ("a", "z", 0.5)]
+    assert index.best(sims, "a") == pytest.approx(0.9)
+    assert index.best(sims, "a", k=2) == pytest.approx(0.7)
+    assert index.best(sims, "b", k=2) == pytest.approx(0.3)  # fewer examples than k: the mean of those
+    assert index.best(sims, "c") is None
 
 
 def test_example_vectors_are_cached_on_disk_per_embedder_and_examples(tmp_path: Path) -> None:
