@@ -64,6 +64,7 @@ PAGE_FEATURES = (
     "page_coverage",
     "example_dense",
     "example_dense_gap",
+    "example_top2",
 )
 SECTION_FEATURES = (
     "dense_gap",
@@ -77,6 +78,7 @@ SECTION_FEATURES = (
     "heading_overlap",
     "sentence_dense_gap",
     "example_dense_gap",
+    "example_top2_gap",
 )
 
 # Before rankers are fitted for an embedder: similarity, nudged towards the aspect's section.
@@ -384,6 +386,10 @@ class AnswerEngine:
         example_sims = self.examples.similarities(vector.vector) if self.examples is not None else None
         example_dense = {p.chunk_id: self._example_dense(p, heading_dense[p.chunk_id], example_sims) for p in passages}
         top_example = max(example_dense.values())
+        # The mean of a section's two closest examples: one lucky example does not decide it.
+        example_top2 = {
+            p.chunk_id: self._example_dense(p, heading_dense[p.chunk_id], example_sims, k=2) for p in passages
+        }
         page_coverage = self.search.page_coverage(query, reader=reader, doc_ids=pages)
         ranked = []
         for rank, doc_id in enumerate(pages):
@@ -395,6 +401,7 @@ class AnswerEngine:
             best_bm25 = max(p.bm25_score for p in members)
             best_sentence = max(sentence_dense[p.chunk_id] for p in members)
             best_example = max(example_dense[p.chunk_id] for p in members)
+            best_top2 = max(example_top2[p.chunk_id] for p in members)
             sections = []
             for passage in members:
                 heading = heading_of(passage.section)
@@ -413,6 +420,7 @@ class AnswerEngine:
                     "heading_overlap": self._overlap(query_terms, heading) if heading else 0.0,
                     "sentence_dense_gap": sentence_dense[passage.chunk_id] - best_sentence,
                     "example_dense_gap": example_dense[passage.chunk_id] - best_example,
+                    "example_top2_gap": example_top2[passage.chunk_id] - best_top2,
                     "example_dense": example_dense[passage.chunk_id],
                     # For the decision: how well the answering section's best sentence matches.
                     "sentence_dense": sentence_dense[passage.chunk_id],
@@ -436,6 +444,7 @@ class AnswerEngine:
                 # How close the question comes to one a citizen asked of a section of this page.
                 "example_dense": best_example,
                 "example_dense_gap": best_example - top_example,
+                "example_top2": best_top2,
                 # For the decision, not the page ranker: fitted on this corpus, a ranker weight on
                 # it learned "English pages are wrong" from the few English pages there are.
                 "language_match": 1.0 if language and document is not None and document.language == language else 0.0,
@@ -465,13 +474,16 @@ class AnswerEngine:
                 break
         return pages
 
-    def _example_dense(self, passage: Hit, heading_dense: float, sims: np.ndarray | None) -> float:
+    def _example_dense(self, passage: Hit, heading_dense: float, sims: np.ndarray | None, *, k: int = 1) -> float:
         """The best similarity of the question to the section's example questions, its own
-        "Title — heading" being one of them (all a section without examples has)."""
+        "Title — heading" counting as one; k > 1: the mean of the k closest examples. A section
+        without examples has its heading's similarity."""
         if self.examples is None or sims is None:
             return heading_dense
-        best = self.examples.best(sims, section_label(passage.doc_id, heading_of(passage.section)))
-        return heading_dense if best is None else max(heading_dense, best)
+        best = self.examples.best(sims, section_label(passage.doc_id, heading_of(passage.section)), k=k)
+        if best is None:
+            return heading_dense
+        return max(heading_dense, best) if k == 1 else best
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019 - one engine per process; headings and titles repeat
     def _terms(self, text: str) -> frozenset[str]:

@@ -78,6 +78,9 @@ def test_a_question_close_to_a_sections_example_is_answered_from_that_section(
     page = next(p for p in with_examples.answer(question, reader=Reader.public()).ranked if p.doc_id == "paspoort")
     features = {s.hit.section.split(" › ")[-1]: s.features["example_dense_gap"] for s in page.sections}
     assert features["Hoe lang duurt het"] == 0.0  # the best section by its example
+    assert {s.hit.section.split(" › ")[-1]: s.features["example_top2_gap"] for s in page.sections}[
+        "Hoe lang duurt het"
+    ] == 0.0  # one example: its "mean of the two closest" is that example
     assert all(gap < 0.0 for heading, gap in features.items() if heading != "Hoe lang duurt het")
     assert page.features["example_dense"] > max(
         p.features["example_dense"] for p in plain.answer(question, reader=Reader.public()).ranked
@@ -88,6 +91,7 @@ def test_a_section_without_examples_is_compared_with_its_heading(search: Knowled
     answer = engine(search).answer("paspoort wat kost het", reader=Reader.public())
     for page in answer.ranked:
         assert page.features["example_dense"] == page.features["heading_dense"]
+        assert page.features["example_top2"] == page.features["heading_dense"]
 
 
 def test_the_section_labels_name_page_and_heading() -> None:
