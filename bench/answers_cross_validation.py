@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -71,11 +72,10 @@ def decide(obs: Observation, pages: LinearModel, sections: LinearModel) -> tuple
         page_score=score,
         page_margin=score - ranked[1][0] if len(ranked) > 1 else 1.0,
         section_score=sections.score(best.features),
-        query_terms=0,
+        query_terms=round(math.expm1(values["query_terms"])),  # stored as log1p(count)
         follow_up=values["follow_up"] > 0,
         uncovered_topic=values["uncovered_topic"] > 0,
     )
-    evidence.values["query_terms"] = values["query_terms"]
     return page.doc_id, heading_of(best.hit.section), evidence.values
 
 

@@ -266,13 +266,18 @@ class AnswerEngine:
             aspects = asked or topic.aspects
             vector = self.search.query_vector(query)
             pages = [document.id]
+            example_sims = self._example_sims(vector)
         else:
             query, aspects = question, asked
             vector = self.search.query_vector(question, query_vector)
             candidates = self.search.candidates(question, reader=reader, query_vector=vector)
             pages = list(dict.fromkeys(hit.doc_id for hit in candidates))[:PAGE_POOL]
-            pages += [page for page in self._pages_by_examples(vector, reader=reader) if page not in pages]
-        ranked = self.rank(query, reader=reader, pages=pages, aspects=aspects, language=language, vector=vector)
+            example_sims = self._example_sims(vector)
+            pages += [page for page in self._pages_by_examples(example_sims, reader=reader) if page not in pages]
+        ranked = self.rank(
+            query, reader=reader, pages=pages, aspects=aspects, language=language, vector=vector,
+            example_sims=example_sims,
+        )  # fmt: skip
         if not ranked:
             return Answer(answerable=False, score=0.0, hit=None, aspects=aspects)
         is_follow_up = follow_up and topic is not None
@@ -366,8 +371,10 @@ class AnswerEngine:
         aspects: tuple[str, ...],
         language: str | None,
         vector: QueryVector,
+        example_sims: np.ndarray | None = None,
     ) -> list[RankedPage]:
-        """`pages` (in the search's order) with their sections, each ranked by its ranker, best first."""
+        """`pages` (in the search's order) with their sections, each ranked by its ranker, best first.
+        `example_sims`: the query's similarity to every example question (ExampleIndex.similarities)."""
         passages = self.search.passages_of(query, reader=reader, doc_ids=pages, query_vector=vector)
         if not passages:
             return []
@@ -383,7 +390,6 @@ class AnswerEngine:
             zip((p.chunk_id for p in passages), self.sentences.best(passages, vector.vector), strict=True)
         )
         top_sentence = max(sentence_dense.values())
-        example_sims = self.examples.similarities(vector.vector) if self.examples is not None else None
         example_dense = {p.chunk_id: self._example_dense(p, heading_dense[p.chunk_id], example_sims) for p in passages}
         top_example = max(example_dense.values())
         # The mean of a section's two closest examples: one lucky example does not decide it.
@@ -391,6 +397,7 @@ class AnswerEngine:
             p.chunk_id: self._example_dense(p, heading_dense[p.chunk_id], example_sims, k=2) for p in passages
         }
         page_coverage = self.search.page_coverage(query, reader=reader, doc_ids=pages)
+        page_example = {doc_id: max(example_dense[p.chunk_id] for p in members) for doc_id, members in by_page.items()}
         ranked = []
         for rank, doc_id in enumerate(pages):
             members = by_page.get(doc_id)
@@ -400,7 +407,7 @@ class AnswerEngine:
             best_heading = max(heading_dense[p.chunk_id] for p in members)
             best_bm25 = max(p.bm25_score for p in members)
             best_sentence = max(sentence_dense[p.chunk_id] for p in members)
-            best_example = max(example_dense[p.chunk_id] for p in members)
+            best_example = page_example[doc_id]
             best_top2 = max(example_top2[p.chunk_id] for p in members)
             sections = []
             for passage in members:
@@ -445,28 +452,29 @@ class AnswerEngine:
                 "example_dense": best_example,
                 "example_dense_gap": best_example - top_example,
                 "example_top2": best_top2,
+                # For the decision: how much closer a citizen's example of this page comes than any
+                # other page's (0 when it is the only page, as for a follow-up).
+                "example_margin": best_example
+                - max((v for other, v in page_example.items() if other != doc_id), default=best_example),
                 # For the decision, not the page ranker: fitted on this corpus, a ranker weight on
                 # it learned "English pages are wrong" from the few English pages there are.
                 "language_match": 1.0 if language and document is not None and document.language == language else 0.0,
             }
             ranked.append(RankedPage(doc_id, page_features, self.page_ranker.score(page_features), tuple(sections)))
         ranked.sort(key=lambda page: -page.score)
-        for page in ranked:
-            # For the decision: how much closer a citizen's example of this page comes than any
-            # other page's (0 when it is the only page, as for a follow-up).
-            others = [other.features["example_dense"] for other in ranked if other is not page]
-            page.features["example_margin"] = page.features["example_dense"] - max(
-                others, default=page.features["example_dense"]
-            )
         return ranked
 
-    def _pages_by_examples(self, vector: QueryVector, *, reader: Reader) -> list[str]:
+    def _example_sims(self, vector: QueryVector) -> np.ndarray | None:
+        """The query's similarity to every example question, once per turn."""
+        return self.examples.similarities(vector.vector) if self.examples is not None else None
+
+    def _pages_by_examples(self, sims: np.ndarray | None, *, reader: Reader) -> list[str]:
         """The pages the reader may read of the example questions closest to the question, best
         first (at most EXAMPLE_POOL)."""
-        if self.examples is None:
+        if self.examples is None or sims is None:
             return []
         pages: list[str] = []
-        for example in self.examples.nearest(self.examples.similarities(vector.vector), 8 * EXAMPLE_POOL):
+        for example in self.examples.nearest(sims, 8 * EXAMPLE_POOL):
             page = page_of(example.label)
             if page not in pages and self.search.document(page, reader=reader) is not None:
                 pages.append(page)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,7 +29,8 @@ class SimilarExample:
 
 
 class ExampleIndex:
-    """The team (and out-of-scope) examples, embedded once and cached on disk per embedder.
+    """Labelled examples (a team's messages, a section's questions), embedded once and cached on
+    disk per embedder and set of examples.
 
     Examples are embedded like queries: a citizen's message is compared with other citizen
     messages (e5 models use the "query: " prefix on both sides of a symmetric comparison).
@@ -40,9 +42,9 @@ class ExampleIndex:
         self.embedder = embedder
         self.labels = [label for label, _ in examples]
         self.texts = [text for _, text in examples]
-        self.label_ids = sorted(set(self.labels))
         self._rows = {
-            label: np.array([i for i, lab in enumerate(self.labels) if lab == label]) for label in self.label_ids
+            label: np.array([i for i, lab in enumerate(self.labels) if lab == label])
+            for label in sorted(set(self.labels))
         }
         self.cache_dir = cache_dir
         self._vectors: np.ndarray | None = None
@@ -76,7 +78,9 @@ class ExampleIndex:
                     self._vectors = np.asarray(self.embedder.embed_queries(self.texts), dtype=np.float32)
                     if path is not None:
                         path.parent.mkdir(parents=True, exist_ok=True)
-                        tmp = path.with_suffix(".tmp.npy")
+                        # A name of its own per process: replicas sharing the index folder may
+                        # write the same file at the same time.
+                        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npy")
                         np.save(tmp, self._vectors)
                         tmp.replace(path)
             return self._vectors
@@ -89,11 +93,7 @@ class ExampleIndex:
 
     def label_scores(self, sims: np.ndarray, top_k: int) -> dict[str, float]:
         """Per label: the mean of its top_k example similarities."""
-        scores: dict[str, float] = {}
-        for label, rows in self._rows.items():
-            values = np.sort(sims[rows])[::-1][:top_k]
-            scores[label] = float(values.mean()) if len(values) else 0.0
-        return scores
+        return {label: float(np.sort(sims[rows])[::-1][:top_k].mean()) for label, rows in self._rows.items()}
 
     def best(self, sims: np.ndarray, label: str, *, k: int = 1) -> float | None:
         """The similarity of the label's closest example (k > 1: the mean of its k closest); None

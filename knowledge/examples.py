@@ -5,11 +5,11 @@ is its heading, "" for the opening text), questions in citizens' own words. The 
 compares a question with them as well as with the section's text: e5 compares two questions (both
 embedded as queries) more reliably than a question with a passage, and an example carries the
 words citizens use rather than the page's. A section's own "Title — heading" counts as one of its
-examples (knowledge/answers.py), so a section without any (an internal document, a page added
-later) is compared with its heading alone.
+examples (knowledge/answers.py), so a section without any (a page added later) is compared with
+its heading alone. Internal documents have questions of the staff who read them.
 
 The examples are checked against the evaluation sets like the NLU's training data
-(tests/test_eval_leakage.py): none may equal a held-out question or an answers dev question.
+(tests/test_eval_leakage.py): none may equal a held-out question or a question of the dev split.
 """
 
 from __future__ import annotations

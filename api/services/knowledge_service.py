@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,7 +117,9 @@ def ensure_example_questions(settings: Settings, *, echo: Callable[[str], None] 
     examples = example_index(KnowledgeSearch.open(settings.index_dir), settings.answers_dir / EXAMPLES_DIR)
     if examples is not None and not examples.cached:
         echo(f"Embedding {len(examples.texts)} example questions of the answer engine ...")
+        started = time.monotonic()
         examples.warm_up()
+        echo(f"Example questions ready in {time.monotonic() - started:.1f} s.")
 
 
 def open_knowledge(settings: Settings) -> Knowledge:
