@@ -1,6 +1,6 @@
 """Cross-validated figures of the answer engine on the dev split, without Rasa in the loop.
 
-    .venv/bin/python bench/answers_cross_validation.py [--without example_dense,...] [--folds 5]
+    .venv/bin/python bench/answers_cross_validation.py [--without example_dense,...] [--folds 5] [--misses]
 
 Every dev turn runs through the engine once (the NLU's intent per message comes from the trained
 Rasa model, read once and kept in --intents). Then, per fold of conversations, the page and
@@ -85,6 +85,7 @@ def main() -> int:
     parser.add_argument("--intents", default="/tmp/loket-dev-intents.json", help="cache of the NLU's intents")
     parser.add_argument("--without", default="", help="features to leave out, comma-separated")
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--misses", action="store_true", help="list covered first turns answered from a wrong section")
     args = parser.parse_args()
     left_out = {f for f in args.without.split(",") if f}
     page_features = tuple(f for f in PAGE_FEATURES if f not in left_out)
@@ -122,6 +123,9 @@ def main() -> int:
             right_page = any(e.page == doc_id for e in o.expected)
             right_section = any(e.page == doc_id and e.section == heading for e in o.expected)
             outcome[id(o)] = (shown, right_page, right_section)
+            if args.misses and o.kind == "answerable" and not o.follow_up and shown and not right_section:
+                want = "; ".join(f"{e.page} › {e.section or '(opening)'}" for e in o.expected)
+                print(f"  {o.question!r}\n      got {doc_id} › {heading or '(opening)'}\n      want {want}")
         chosen.append(thresholds)
 
     def rate(kind: str, test) -> tuple[float, int]:

@@ -16,7 +16,9 @@ The article stays the unit of retrieval. Without a fitted ranker an article rank
 passage in the fusion; with one (data/search/statute_ranker.yml, fitted on the dev split by
 `loket eval retrieval --fit`), the candidate articles are ordered by a linear score over
 ARTICLE_FEATURES: the fused rank, the best passage's dense, BM25 and coverage scores, and how
-well the query matches the article's opening passage and the article as a whole.
+well the query matches the article's opening passage and the article as a whole, and its
+closest example questions (data/search/statute_examples). The articles of the closest example
+questions join the fusion's candidates when it missed them.
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ from knowledge.search import KnowledgeSearch, SearchResult
 from knowledge.sparse import Analyzer
 from knowledge.statutes import article_id, lids_in
 from knowledge.types import Embedder, Hit, Reader
+
+# Articles of the closest example questions that join the fusion's candidates when it missed them.
+EXAMPLE_ARTICLES = 5
 
 # Names and usual abbreviations of the laws in ../shared/data/regelrecht, as lawyers and
 # municipal staff write them (lower case; matched as whole words, "Woo-verzoek" included).
@@ -429,7 +434,37 @@ class StatuteSearch(KnowledgeSearch):
                 named |= self._law_mask(slug)
             bonus = {hit.chunk_id: self.law_bonus for hit in hits if named[self._row(hit)]}
             hits = sorted(hits, key=lambda h: -(h.score + bonus.get(h.chunk_id, 0.0)))
-        return hits
+        return hits + self._articles_by_examples(query, reader, hits, query_vector)
+
+    def _articles_by_examples(
+        self, query: str, reader: Reader, hits: list[Hit], query_vector: QueryVector | None
+    ) -> list[Hit]:
+        """The best passage of each article of the EXAMPLE_ARTICLES closest example questions'
+        articles (the reader may read) that the fusion did not find: a question told as a situation
+        shares few words with the article that answers it, but often many with a question asked of it."""
+        if self.examples is None or not hits:
+            return []
+        qvec = self._query_embedding(" ".join(query.split()), query_vector)
+        found = {hit.doc_id for hit in hits}
+        allowed = self.index.allowed_mask(reader)
+        closest: list[str] = []
+        added: list[Hit] = []
+        for example in self.examples.nearest(self.examples.similarities(qvec), 8 * EXAMPLE_ARTICLES):
+            if example.label in closest:
+                continue
+            mask = self.index.document_mask(example.label)
+            rows = np.flatnonzero(mask if allowed is None else mask & allowed)
+            if not len(rows):
+                continue
+            closest.append(example.label)
+            if example.label not in found:
+                dense = self.index.embeddings[rows] @ qvec
+                best = int(np.argmax(dense))
+                row, similarity = int(rows[best]), float(dense[best])
+                added.append(self._hit(row, reader, score=0.0, bm25=0.0, dense=similarity, coverage=0.0))
+            if len(closest) == EXAMPLE_ARTICLES:
+                break
+        return added
 
     def ranking_group(self, query: str, expected: set[str], *, reader: Reader) -> RankingGroup:
         """The candidate articles of `query` (ARTICLE_FEATURES) and whether each is one of the

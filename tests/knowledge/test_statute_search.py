@@ -381,6 +381,38 @@ def test_an_articles_example_question_is_a_feature_of_that_article(index_dir: Pa
     assert all(row["example_dense"] == 0.0 for row in without.values())
 
 
+def test_the_articles_of_the_closest_examples_join_the_candidates_the_fusion_missed(
+    index_dir: Path, tmp_path: Path
+) -> None:
+    """A situation that shares no word with its article ("gemeenteraad bijeen" against "De raad
+    vergadert") still gets it as a candidate when a question asked of that article comes closest."""
+    question = "hoe dikwijls komt de gemeenteraad eigenlijk bijeen"
+    folder = write_examples(tmp_path / "examples", f'law: gemeentewet\narticles:\n  "21":\n    - "{question}"\n')
+    plain = StatuteSearch.open(index_dir, candidates=1)
+    assert "gemeentewet.art-21" not in docs_of(plain.fused(question, reader=Reader.public()))
+    search = StatuteSearch.open(index_dir, examples=folder, candidates=1)
+    fused = search.fused(question, reader=Reader.public())
+    assert "gemeentewet.art-21" in docs_of(fused)
+    added = next(hit for hit in fused if hit.doc_id == "gemeentewet.art-21")
+    assert added.passage.startswith("De raad vergadert") and added.dense_score != 0.0
+
+
+def test_an_example_article_the_reader_may_not_read_does_not_join(tmp_path: Path) -> None:
+    from knowledge.types import Document
+
+    documents = [
+        Document(id="gemeentewet.art-1", title="Gemeentewet, artikel 1", body="Er is een gemeenteraad."),
+        Document(id="gemeentewet.art-2", title="Gemeentewet, artikel 2", audience="internal",
+                 allowed_teams=("klantcontact",), body="Interne werkinstructie voor de balie."),
+    ]  # fmt: skip
+    build_index(documents, embedder=HashingEmbedder(), index_dir=tmp_path / "index")
+    folder = write_examples(tmp_path / "examples", 'law: gemeentewet\narticles:\n  "2":\n    - "hoe werkt de balie"\n')
+    search = StatuteSearch.open(tmp_path / "index", examples=folder, candidates=1)
+    assert "gemeentewet.art-2" not in docs_of(search.fused("hoe werkt de balie", reader=Reader.public()))
+    staff = Reader(roles=frozenset({"staff"}), teams=frozenset({"klantcontact"}))
+    assert "gemeentewet.art-2" in docs_of(search.fused("hoe werkt de balie", reader=staff))
+
+
 def test_the_shipped_statute_examples_name_real_articles() -> None:
     from knowledge.examples import article_examples
     from knowledge.statutes import article_id
