@@ -60,6 +60,7 @@ from api.services.users import UserStore
 from api.services.warm_up import warm_up_in_background
 from api.settings import Settings, get_settings
 from api.validation_errors import validation_error
+from knowledge.blas_threads import single_threaded_blas
 from knowledge.languages import SUPPORTED_LANGUAGES, detect_language
 from routing.router import LazyRouter
 from routing.teams import TeamDirectory
@@ -69,6 +70,9 @@ log = logging.getLogger("loket.api")
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    # A turn's matrix products are small and turns run side by side: one BLAS thread each. Set
+    # here, in the process's main thread (uvicorn calls the factory there; see the module).
+    single_threaded_blas()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
