@@ -143,7 +143,7 @@ def cmd_eval_retrieval(settings: Settings, args: argparse.Namespace) -> int:
     statutes_dev.jsonl, the split used for tuning; or --sources) run on their own index of the
     regelrecht YAML in --index-dir (default var/index-statutes), built here when missing.
     """
-    from knowledge.evaluation import evaluate, load_questions
+    from knowledge.evaluation import STATUTE_TARGETS, TARGETS, evaluate, load_questions
     from knowledge.search import KnowledgeSearch
 
     set_path = Path(args.set) if args.set else PROJECT_ROOT / RETRIEVAL_SET
@@ -198,7 +198,8 @@ def cmd_eval_retrieval(settings: Settings, args: argparse.Namespace) -> int:
         if done % 50 == 0 or done == total:
             print(f"  {done}/{total}", file=sys.stderr, flush=True)
 
-    result = evaluate(search, questions, name=str(set_path.name), progress=progress)
+    targets = STATUTE_TARGETS if statutes else TARGETS
+    result = evaluate(search, questions, name=str(set_path.name), progress=progress, targets=targets)
     if args.json:
         print(json.dumps(result.summary(), indent=2, ensure_ascii=False))
     else:
