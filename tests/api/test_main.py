@@ -1,4 +1,4 @@
-"""The api limits BLAS to one thread when it starts (knowledge/blas_threads.py): a turn's matrix
+"""create_app: the api limits BLAS to one thread when it starts (knowledge/blas_threads.py): a turn's matrix
 products are small, and split over busy cores their threads spin-wait for each other."""
 
 from __future__ import annotations
