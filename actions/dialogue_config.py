@@ -44,7 +44,6 @@ class DialogueConfig:
     follow_up_variant_starts: dict[str, tuple[str, ...]]  # follow-ups that name another case
     question_starts: frozenset[str]  # words that open a question's clause, all languages
     question_phrases: tuple[str, ...]  # phrases that make a message a question wherever they are
-    question_ends: frozenset[str]  # words that make a question among a clause's last two, all languages
     max_rephrase: int
     forms: dict[str, FormConfig]
     skip_words: frozenset[str]
@@ -105,7 +104,6 @@ def parse(data: dict[str, Any]) -> DialogueConfig:
         question_phrases=tuple(
             str(phrase).lower() for phrases in data["questions"]["phrases"].values() for phrase in phrases
         ),
-        question_ends=frozenset(str(word).lower() for words in data["questions"]["ends"].values() for word in words),
         max_rephrase=int(data["fallback"]["max_rephrase"]),
         forms=forms,
         skip_words=_words(words["skip"]),

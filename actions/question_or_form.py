@@ -30,15 +30,14 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 
 def is_question(text: str, *, config: DialogueConfig) -> bool:
-    """A question mark, a clause that opens with a question word ("..., wat moet ik doen"), a
-    question phrase anywhere ("autowrak melden wat kost dat"), or a clause that ends in a
-    question word the way a search does ("verstopte put waar doorgeven")."""
+    """A question mark, a clause that opens with a question word ("..., wat moet ik doen"), or a
+    question phrase anywhere ("autowrak melden wat kost dat")."""
     lowered = text.lower()
     if "?" in text or any(re.search(rf"\b{re.escape(p)}\b", lowered) for p in config.question_phrases):
         return True
     for clause in _CLAUSE.split(lowered):
         words = _WORD.findall(clause)
-        if words and (words[0] in config.question_starts or config.question_ends.intersection(words[-2:])):
+        if words and words[0] in config.question_starts:
             return True
     return False
 
