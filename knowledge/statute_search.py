@@ -235,6 +235,7 @@ class StatuteSearch(KnowledgeSearch):
         self.examples = examples
         self._article_vectors: tuple[dict[str, int], np.ndarray, np.ndarray] | None = None
         self._last_embedding: tuple[str, np.ndarray] | None = None
+        self._last_example_sims: tuple[np.ndarray, np.ndarray] | None = None
         self._law_masks: dict[str, np.ndarray] = {}
         self._rows: dict[str, int] | None = None
 
@@ -358,7 +359,7 @@ class StatuteSearch(KnowledgeSearch):
     def article_features(self, hits: list[Hit], qvec: np.ndarray) -> dict[str, dict[str, float]]:
         """ARTICLE_FEATURES of every article with a passage in `hits` (fused order, best first)."""
         position, first, mean = self._articles()
-        example_sims = self.examples.similarities(qvec) if self.examples is not None else None
+        example_sims = self._example_similarities(qvec)
         features: dict[str, dict[str, float]] = {}
         for hit in hits:
             row = features.get(hit.doc_id)
@@ -381,6 +382,18 @@ class StatuteSearch(KnowledgeSearch):
         for row in features.values():
             row["bm25"] = float(np.log1p(row["bm25"]))
         return features
+
+    def _example_similarities(self, qvec: np.ndarray) -> np.ndarray | None:
+        """The query's similarity to every example question; the ranker asks again for the vector
+        the fusion's example articles were found with (the same array: `_query_embedding`)."""
+        if self.examples is None:
+            return None
+        last = self._last_example_sims
+        if last is not None and last[0] is qvec:
+            return last[1]
+        sims = self.examples.similarities(qvec)
+        self._last_example_sims = (qvec, sims)
+        return sims
 
     def _example_dense(self, doc_id: str, sims: np.ndarray | None, *, k: int = 1) -> float:
         """The similarity of the article's closest example question (k > 1: the mean of its k
@@ -445,11 +458,14 @@ class StatuteSearch(KnowledgeSearch):
         if self.examples is None or not hits:
             return []
         qvec = self._query_embedding(" ".join(query.split()), query_vector)
+        sims = self._example_similarities(qvec)
+        if sims is None:
+            return []
         found = {hit.doc_id for hit in hits}
         allowed = self.index.allowed_mask(reader)
         closest: list[str] = []
         added: list[Hit] = []
-        for example in self.examples.nearest(self.examples.similarities(qvec), 8 * EXAMPLE_ARTICLES):
+        for example in self.examples.nearest(sims, 8 * EXAMPLE_ARTICLES):
             if example.label in closest:
                 continue
             mask = self.index.document_mask(example.label)
