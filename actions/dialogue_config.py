@@ -42,6 +42,7 @@ class DialogueConfig:
     follow_up_max_words: int
     follow_up_starts: dict[str, tuple[str, ...]]
     follow_up_variant_starts: dict[str, tuple[str, ...]]  # follow-ups that name another case
+    follow_up_referring_words: dict[str, frozenset[str]]  # words pointing back at the answer shown
     question_starts: frozenset[str]  # words that open a question's clause, all languages
     question_phrases: tuple[str, ...]  # phrases that make a message a question wherever they are
     max_rephrase: int
@@ -98,6 +99,7 @@ def parse(data: dict[str, Any]) -> DialogueConfig:
         follow_up_max_words=int(data["follow_up"]["max_words"]),
         follow_up_starts={k: tuple(v) for k, v in data["follow_up"]["starts"].items()},
         follow_up_variant_starts={k: tuple(v) for k, v in data["follow_up"]["variant_starts"].items()},
+        follow_up_referring_words={k: frozenset(v) for k, v in data["follow_up"]["referring_words"].items()},
         question_starts=frozenset(
             str(word).lower() for words in data["questions"]["starts"].values() for word in words
         ),

@@ -26,6 +26,15 @@ def is_variant(text: str, *, config: DialogueConfig) -> bool:
     return is_follow_up(text, config=config) and _starts_like(text, config.follow_up_variant_starts)
 
 
+def refers_back(text: str, *, config: DialogueConfig, before: int | None = None) -> bool:
+    """Whether the message holds a word pointing back at what was said before ("dat", "die",
+    "it"); with `before`, only a word ahead of that character offset counts: in "koelkast
+    weggooien, kan dat gratis?" the "dat" points at the fridge named before it."""
+    head = text[:before] if before is not None else text
+    words = set(re.findall(r"[^\W_]+(?:'[^\W_]+)?", head.lower()))
+    return any(words & referring for referring in config.follow_up_referring_words.values())
+
+
 def search_query(text: str, *, last_topic: str | None, intent: str | None, config: DialogueConfig) -> str:
     """The text to search for: the previous topic plus the follow-up, or the message itself."""
     if last_topic and (intent == "ask_followup" or is_follow_up(text, config=config)):

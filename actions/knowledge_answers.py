@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context
 from actions.dialogue_config import dialogue_config
-from actions.followup import is_follow_up, is_variant
+from actions.followup import is_follow_up, is_variant, refers_back
 from actions.language import tracker_language
 from actions.switches import is_off, say_off
 
@@ -115,14 +115,20 @@ def is_short(text: str) -> bool:
     return len(text.split()) <= dialogue_config().follow_up_max_words
 
 
-def stands_on_its_own(answer: Answer, topic: Topic) -> bool:
+def stands_on_its_own(answer: Answer, topic: Topic, text: str) -> bool:
     """Whether a short message's own answer is a new subject rather than a question about the
     page just shown: it is answered, and from that page or from one whose title it names ("en
     hoe zit het met grofvuil"). A short question answered from another page it does not name
     ("welke spullen neem ik mee" after a birth registration) found that page by its aspect only.
     A question naming a municipal topic the documents do not cover ("hoe word ik lid van een
-    stembureau?" after the passport's costs) is a new subject too, declined on its own."""
+    stembureau?" after the passport's costs) is a new subject too, declined on its own. So is a
+    question naming a subject of the page it finds that the page shown does not mention ("kliko
+    gescheurd" after the passport's costs), answered or declined on its own, unless a word ahead
+    of that subject points back at the answer ("kan ik dat per maand betalen")."""
     if answer.names_uncovered_topic:
+        return True
+    subject_at = answer.new_subject_at
+    if subject_at is not None and not refers_back(text, config=dialogue_config(), before=subject_at):
         return True
     if not answer.answerable or answer.hit is None:
         return False
@@ -175,7 +181,7 @@ def answer_turn(
         query_vector=query_vector,
         intent=intent_name if intent_name not in QUESTION_INTENTS else None,
     )
-    if topic is not None and not follow_up and is_short(text) and not stands_on_its_own(answer, topic):
+    if topic is not None and not follow_up and is_short(text) and not stands_on_its_own(answer, topic, text):
         # "duurt dat lang?", "wat kost dat per jaar" after an answer: too little to find a page of
         # its own, so it is read as a question about the page the citizen was just shown.
         answer = services.answers.answer(text, language=language, topic=topic, follow_up=True)

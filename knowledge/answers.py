@@ -146,6 +146,10 @@ class Answer:
     topic: Topic | None = None  # what a follow-up refers to
     evidence: Evidence | None = None
     ranked: tuple[RankedPage, ...] = ()  # the candidate pages with their sections, best first
+    # Asked after an answer on another page: where in the question (a character offset) the first
+    # word naming a subject of this answer's page that the page shown before does not mention
+    # stands; None when no word does (AnswerEngine.new_subject_at).
+    new_subject_at: int | None = None
 
     @property
     def heading(self) -> str:
@@ -171,6 +175,13 @@ class Answer:
 # begins a Dutch compound with it ("bezoekers" names "bezoekersvergunning"; "kind" does not
 # name "kinderopvang").
 MIN_COMPOUND_PREFIX = 6
+# A word on at most this share of the pages a reader may see names a subject ("kliko", "kenteken",
+# "lantaarnpaal"); "kosten", "aanvragen" or "weken" are on most pages and name none.
+SUBJECT_WORD_SHARE = 0.12
+# And the question reads as one about its own page: a citizen's example question there comes at
+# least this much closer than any about the page shown ("waar regel ik dat" after an exit's costs
+# has "regel", a rare word, but is as close to either page's examples).
+SUBJECT_EXAMPLE_MARGIN = 0.02
 # A title word on more than this share of the pages (and more than this many) is a common one.
 COMMON_TITLE_WORD_SHARE = 0.1
 COMMON_TITLE_WORD_MIN = 3
@@ -299,6 +310,11 @@ class AnswerEngine:
         section = page.best
         # A follow-up stays on the page the citizen is already reading: its section is answered.
         answerable = is_follow_up or probability >= threshold
+        new_subject = None
+        if topic is not None and not is_follow_up and page.doc_id != topic.doc_id:
+            new_subject = self.new_subject_at(
+                question, page=page.doc_id, shown=topic.doc_id, reader=reader, example_sims=example_sims
+            )
         return Answer(
             answerable=answerable,
             score=probability,
@@ -308,7 +324,27 @@ class AnswerEngine:
             topic=Topic(page.doc_id, topic.question if follow_up and topic else question, aspects, section.hit.section),
             evidence=evidence,
             ranked=tuple(ranked),
+            new_subject_at=new_subject,
         )
+
+    def new_subject_at(
+        self, question: str, *, page: str, shown: str, reader: Reader, example_sims: np.ndarray | None
+    ) -> int | None:
+        """Where the question's first word naming a subject of `page` that the page shown before
+        does not mention stands (a character offset), None when no word does. Such a word is on
+        `page`, not on `shown`, and on few pages: "grijze bak niet geleegd" after a passport's
+        costs has "grijze". An aspect asked of the page shown ("welke papieren moet ik
+        meebrengen", "duurt dat lang") has none: its words are on most pages. None too when the
+        question is not clearly closer to citizens' questions about `page` than about `shown`."""
+        own, before = self._page_example(example_sims, page), self._page_example(example_sims, shown)
+        if own is not None and before is not None and own - before < SUBJECT_EXAMPLE_MARGIN:
+            return None
+        # A word on one page only names that page's subject, however few pages there are.
+        rare = max(1.0, SUBJECT_WORD_SHARE * self.search.readable_documents(reader))
+        for offset, pages in self.search.pages_per_word(question, reader=reader):
+            if page in pages and shown not in pages and len(pages) <= rare:
+                return offset
+        return None
 
     def _sibling_named_by(self, question: str, shown: Document, *, reader: Reader) -> Document | None:
         """The page a variant follow-up names instead of the page shown, when there is one: its
@@ -481,6 +517,19 @@ class AnswerEngine:
             if len(pages) == EXAMPLE_POOL:
                 break
         return pages
+
+    @functools.cached_property
+    def _example_rows_by_page(self) -> dict[str, np.ndarray]:
+        labels = self.examples.labels if self.examples is not None else []
+        rows: dict[str, list[int]] = {}
+        for row, label in enumerate(labels):
+            rows.setdefault(page_of(label), []).append(row)
+        return {page: np.array(members) for page, members in rows.items()}
+
+    def _page_example(self, sims: np.ndarray | None, page: str) -> float | None:
+        """The question's similarity to the closest example question of any section of the page."""
+        rows = self._example_rows_by_page.get(page)
+        return float(sims[rows].max()) if sims is not None and rows is not None else None
 
     def _example_dense(self, passage: Hit, heading_dense: float, sims: np.ndarray | None, *, k: int = 1) -> float:
         """The best similarity of the question to the section's example questions, its own

@@ -17,6 +17,7 @@ build is kept (a reader that resolved ``current`` just before the swap can finis
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -94,6 +95,11 @@ class KnowledgeIndex:
             mask = np.zeros(len(self.chunks), dtype=bool)
             mask[idx] = True
             self._groups.append((first[rule], mask))
+
+    @functools.cached_property
+    def chunk_doc_ids(self) -> tuple[str, ...]:
+        """The document id of every chunk, by row."""
+        return tuple(chunk.doc_id for chunk in self.chunks)
 
     @property
     def embedder_name(self) -> str:

@@ -100,6 +100,7 @@ class KnowledgeSearch:
         # top-1 fell from 8/12 with dense alone to 3/12 fused; with the gate, 7/12).
         self.min_coverage = min_coverage
         self._stats: dict[Reader, tuple[int, float]] = {}
+        self._readable: dict[Reader, int] = {}  # documents per reader (readable_documents)
         # A query word no indexed text contains (a typo, usually) also matches the index terms one
         # edit away (knowledge/typos.py).
         self.typos = TypoCorrector(index.bm25.term_ids) if fuzzy else None
@@ -210,11 +211,44 @@ class KnowledgeSearch:
         shares = self.index.bm25.union_coverage(self.query_groups(query), members, allowed=allowed, stats=stats)
         return dict(zip(doc_ids, shares, strict=True))
 
+    def pages_per_word(self, query: str, *, reader: Reader) -> list[tuple[int, frozenset[str]]]:
+        """Per word of the query (its BM25 term group), with the word's character offset: the
+        documents the reader may see that hold it in any passage."""
+        allowed = self.index.allowed_mask(reader)
+        doc_of = self.index.chunk_doc_ids
+        result = []
+        for offset, group in self.query_words(query):
+            rows = self.index.bm25.docs_with(group)
+            if allowed is not None:
+                rows = rows[allowed[rows]]
+            result.append((offset, frozenset(doc_of[int(row)] for row in rows)))
+        return result
+
+    def readable_documents(self, reader: Reader) -> int:
+        """How many documents the reader may see (any of their passages)."""
+        count = self._readable.get(reader)
+        if count is None:
+            allowed = self.index.allowed_mask(reader)
+            doc_of = self.index.chunk_doc_ids
+            count = len({doc_of[row] for row in range(len(doc_of)) if allowed is None or allowed[row]})
+            if len(self._readable) > 1024:  # few distinct readers; stay bounded
+                self._readable.clear()
+            self._readable[reader] = count
+        return count
+
     def query_groups(self, query: str) -> list[tuple[str, ...]]:
         """The query's BM25 term groups (one per word, with its variants and, with `fuzzy`, a
         typo's corrections); subclasses may add some."""
-        groups = self.analyzer.analyze_query_groups(query)
-        return self.typos.corrected(groups) if self.typos is not None else groups
+        return [group for _, group in self.query_words(query)]
+
+    def query_words(self, query: str) -> list[tuple[int, tuple[str, ...]]]:
+        """The term group of each word of the query (`query_groups` without what subclasses
+        add), with the word's character offset."""
+        words = self.analyzer.analyze_query_words(query)
+        if self.typos is None:
+            return words
+        corrected = self.typos.corrected([group for _, group in words])
+        return [(offset, group) for (offset, _), group in zip(words, corrected, strict=True)]
 
     def _hit(self, row: int, reader: Reader, *, score: float, bm25: float, dense: float, coverage: float) -> Hit:
         chunk = self.index.chunks[row]

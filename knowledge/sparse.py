@@ -113,7 +113,12 @@ class Analyzer:
         return self._stops
 
     def analyze_query_groups(self, text: str) -> list[tuple[str, ...]]:
-        """Query terms per word: each group holds that word's lemma in every language.
+        """Query terms per word (`analyze_query_words` without the words' positions)."""
+        return [group for _, group in self.analyze_query_words(text)]
+
+    def analyze_query_words(self, text: str) -> list[tuple[int, tuple[str, ...]]]:
+        """Query terms per word, with the word's character offset in `text`: each group holds
+        that word's lemma in every language.
 
         The query's language is unknown, so it is analysed with every pipeline and the terms
         are united (an English question still matches Dutch words that are spelled the same).
@@ -135,7 +140,7 @@ class Analyzer:
                     if lang == SYNONYM_LANGUAGE and self.synonyms is not None:
                         for term in self._translate(self.synonyms, tok.text, terms[0]):
                             group.setdefault(term, None)
-        return [tuple(groups[pos]) for pos in sorted(groups)][:MAX_QUERY_TERMS]
+        return [(pos, tuple(groups[pos])) for pos in sorted(groups)][:MAX_QUERY_TERMS]
 
     def _translate(self, glossary: Glossary, word: str, lemma: str) -> tuple[str, ...]:
         """The index terms of `glossary`'s Dutch words for a query word (cached per word)."""
@@ -317,6 +322,15 @@ class BM25Index:
 
         coverage = idf_weighted_share(groups, postings, in_ids, int(ids.shape[0]), self.idf(0, n_docs))
         return SparseHits(ids.astype(np.int64), scores[best], coverage.astype(np.float32))
+
+    def docs_with(self, terms: Sequence[str]) -> np.ndarray:
+        """The docs (rows) holding any of `terms` (one word's group: its variants), sorted."""
+        found = []
+        for term in dict.fromkeys(terms):
+            tid = self.term_ids.get(term)
+            if tid is not None:
+                found.append(np.asarray(self.post_docs[int(self.offsets[tid]) : int(self.offsets[tid + 1])]))
+        return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
 
     def union_coverage(
         self,

@@ -128,7 +128,8 @@ class StaffAnswers:
         engine, answer = best(tried)
         if not follow_up:  # the next request's history holds this question: its topic is known now
             self._found.put(self._found.key(question, reader=reader, language=language), Found.of(answer))
-        if topic is not None and not follow_up and is_short(question) and not stands_on_its_own(answer, topic):
+        on_its_own = topic is None or stands_on_its_own(answer, topic, question)
+        if topic is not None and not follow_up and is_short(question) and not on_its_own:
             # As in the chat: a short question that found no page of its own, or one it does not
             # name (by its aspect alone), asks about the page of the conversation.
             follow_up = True

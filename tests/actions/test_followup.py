@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from actions.dialogue_config import dialogue_config
-from actions.followup import is_follow_up, is_variant, search_query
+from actions.followup import is_follow_up, is_variant, refers_back, search_query
 
 CONFIG = dialogue_config()
 
@@ -54,6 +54,24 @@ def test_the_word_limit_counts_words_not_punctuation() -> None:
 )
 def test_a_variant_names_another_case_of_the_question_before(text: str, variant: bool) -> None:
     assert is_variant(text, config=CONFIG) is variant
+
+
+@pytest.mark.parametrize(
+    ("text", "before", "refers"),
+    [
+        ("hoe snel wordt die gebracht", None, True),
+        ("Is THAT free?", None, True),  # either language, any case
+        ("zo'n pas, wat kost die", None, True),  # a word with an apostrophe is one word
+        ("kliko kapot, wat nu", None, False),
+        ("thatched roof permit", None, False),  # a whole word only
+        ("kan ik dat met de grijze pas betalen", 18, True),  # "dat" ahead of "grijze"
+        ("grijze bak, kan dat vandaag nog?", 0, False),  # "dat" after it: it points at the bin
+    ],
+)
+def test_a_word_pointing_back_counts_when_it_comes_before_the_subject(
+    text: str, before: int | None, refers: bool
+) -> None:
+    assert refers_back(text, config=CONFIG, before=before) is refers
 
 
 def test_a_follow_up_is_searched_with_the_previous_topic() -> None:

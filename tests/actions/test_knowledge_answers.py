@@ -192,7 +192,7 @@ def answered_from_another_page(*, title_overlap: float) -> Answer:
 
 
 def test_a_short_question_answered_from_a_page_it_does_not_name_is_read_as_a_follow_up(store, tmp_path) -> None:
-    """"welke spullen neem ik mee" after the passport's costs: the waste calendar it found has its
+    """ "welke spullen neem ik mee" after the passport's costs: the waste calendar it found has its
     aspect only; the question is about the page the citizen was just shown."""
     answers = AnswersFollowUps(answered_from_another_page(title_overlap=0.0))
     install(store, answers, tmp_path)
@@ -213,6 +213,42 @@ def test_a_short_question_that_names_another_page_changes_the_subject(store, tmp
     )
     assert [call["follow_up"] for call in answers.calls] == [False]
     assert slot_events(events)["last_topic"]["doc_id"] == "afvalkalender"
+
+
+def answered_naming_a_new_subject(text: str, word: str) -> Answer:
+    """The waste calendar's answer to `text`, which names `word`, a subject of that page that the
+    passport page does not mention (AnswerEngine.new_subject_at)."""
+    from dataclasses import replace
+
+    return replace(answered_from_another_page(title_overlap=0.0), new_subject_at=text.index(word))
+
+
+def test_a_short_question_naming_a_subject_the_page_shown_lacks_changes_the_subject(store, tmp_path) -> None:
+    """ "grijze bak niet geleegd" after the passport's costs names nothing of the title it found,
+    but a subject of that page the passport page never mentions: a new question, not a follow-up."""
+    text = "grijze bak niet geleegd"
+    answers = AnswersFollowUps(answered_naming_a_new_subject(text, "grijze"))
+    install(store, answers, tmp_path)
+    _, events = run(
+        ActionAnswerQuestion(), tracker(text, intent="ask_question", slots={"last_topic": PASSPORT_TOPIC.to_json()})
+    )
+    assert [call["follow_up"] for call in answers.calls] == [False]
+    assert slot_events(events)["last_topic"]["doc_id"] == "afvalkalender"
+
+
+def test_a_subject_named_after_a_word_pointing_back_is_still_a_follow_up(store, tmp_path) -> None:
+    """ "kan ik dat met de grijze pas betalen": "dat" ahead of the subject word points at the answer
+    just shown; in "grijze bak, kan dat vandaag nog?" it points at the bin named before it."""
+    for text, follow_up in (
+        ("kan ik dat met de grijze pas betalen", True),
+        ("grijze bak, kan dat vandaag nog?", False),
+    ):
+        answers = AnswersFollowUps(answered_naming_a_new_subject(text, "grijze"))
+        install(store, answers, tmp_path)
+        run(
+            ActionAnswerQuestion(), tracker(text, intent="ask_question", slots={"last_topic": PASSPORT_TOPIC.to_json()})
+        )
+        assert [call["follow_up"] for call in answers.calls] == ([False, True] if follow_up else [False]), text
 
 
 def test_a_short_question_about_a_topic_the_documents_lack_is_declined_not_read_as_a_follow_up(store, tmp_path) -> None:

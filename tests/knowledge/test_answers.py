@@ -176,6 +176,52 @@ def test_a_title_word_of_many_pages_makes_no_family(tmp_path: Path) -> None:
     assert visitors.hit is not None and visitors.hit.doc_id == "paspoort"
 
 
+def test_a_question_after_an_answer_may_name_a_subject_the_page_shown_lacks(search: KnowledgeSearch) -> None:
+    """The first word on the page answered, not on the page shown before, and on few pages; an
+    internal page the reader may not see does not count ("paspoort" is on one public page)."""
+    answers = engine(search)
+    public = Reader.public()
+    shown = Topic("parkeren", "wat kost een bewonersvergunning", ("costs",))
+    question = "wat kost een paspoort voor volwassenen"
+    passport = answers.answer(question, reader=public, topic=shown)
+    assert passport.hit is not None and passport.hit.doc_id == "paspoort"
+    assert passport.new_subject_at == question.index("paspoort")
+    # Its words are all on the page shown: a question about that page, whichever page it found.
+    aspect_only = answers.answer("kosten per jaar", reader=public, topic=shown)
+    assert aspect_only.hit is not None and aspect_only.new_subject_at is None
+    # Without a page shown before, or as a follow-up on it, there is nothing to compare with.
+    assert answers.answer(question, reader=public).new_subject_at is None
+    assert answers.answer(question, reader=public, topic=shown, follow_up=True).new_subject_at is None
+    assert answers.new_subject_at(question, page="paspoort", shown="paspoort", reader=public, example_sims=None) is None
+    # The word must be on the page answered: "paspoort" names nothing of the visitors' permit.
+    assert (
+        answers.new_subject_at(question, page="bezoekers", shown="parkeren", reader=public, example_sims=None) is None
+    )
+
+
+def test_a_new_subject_needs_citizens_questions_about_its_page_to_come_closer(search: KnowledgeSearch) -> None:
+    """A rare word is not enough when the question is as close to citizens' questions about the
+    page shown as to those about the page it found."""
+    from knowledge.example_index import ExampleIndex
+
+    question = "wat kost een paspoort voor volwassenen"
+
+    def subject_at(examples: list[tuple[str, str]]) -> int | None:
+        answers = AnswerEngine(
+            search, aspects=AspectLexicon.from_yaml(PROJECT_ASPECTS), decision=engine(search).decision,
+            examples=ExampleIndex(HashingEmbedder(), examples),
+        )  # fmt: skip
+        sims = answers.examples.similarities(answers.search.query_vector(question).vector)  # type: ignore[union-attr]
+        return answers.new_subject_at(
+            question, page="paspoort", shown="parkeren", reader=Reader.public(), example_sims=sims
+        )
+
+    closer = [("paspoort#Kosten", question), ("parkeren#Kosten", "bewonersvergunning aanvragen")]
+    as_close = [("paspoort#Kosten", question), ("parkeren#Kosten", question)]
+    assert subject_at(closer) == question.index("paspoort")
+    assert subject_at(as_close) is None
+
+
 def test_the_public_never_gets_an_internal_passage(search: KnowledgeSearch) -> None:
     answer = engine(search).answer("zeppelinblauw kosten paspoort", reader=Reader.public())
     assert all(page.doc_id != "intern" for page in answer.ranked)
