@@ -301,6 +301,24 @@ def test_a_short_question_without_a_follow_up_word_stays_on_the_page_just_shown(
     assert sources and sources[0] == ("paspoort-aanvragen", "Wat heeft u nodig"), replies
 
 
+@pytest.mark.parametrize(
+    ("then", "page"),
+    [
+        # Without the new-subject reading, the passport's page again (AnswerEngine.new_subject_at).
+        ("lantaarnpaal brandt niet, wie maakt hem", "straatverlichting-storing"),
+        ("kliko gescheurd wat nu", "container-kapot-of-kwijt"),
+        ("where do I take a broken fridge", None),  # English words, Dutch pages: grofvuil or milieustraat
+    ],
+)
+def test_a_short_question_naming_another_subject_is_answered_on_its_own(
+    loket: RunningLoket, then: str, page: str | None
+) -> None:
+    sources, replies = _after(loket, "Wat kost een paspoort?", then)
+    # Its words are not on the passport page, and a rare one is on the page it finds.
+    assert sources and sources[0][0] != "paspoort-aanvragen", replies
+    assert page is None or sources[0][0] == page, replies
+
+
 def test_out_of_scope_gets_a_refusal_and_no_case(loket: RunningLoket) -> None:
     conversation = loket.new_conversation()
     # (Not "mijn wasmachine is kapot": the bulky-waste page, which collects washing machines, answers that.)
