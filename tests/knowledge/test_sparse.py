@@ -40,6 +40,23 @@ def test_query_is_analysed_in_both_languages(analyzer: Analyzer) -> None:
     assert analyzer.analyze_query("Wat kost een paspoort?") == ["kost", "paspoort"]
 
 
+def test_each_query_word_keeps_where_it_stands(analyzer: Analyzer) -> None:
+    text = "Wat kost een paspoort, verhuisd?"
+    words = analyzer.analyze_query_words(text)
+    assert [(text[offset:].split()[0].strip(",?"), group[0]) for offset, group in words] == [
+        ("kost", "kost"),
+        ("paspoort", "paspoort"),
+        ("verhuisd", "verhuizen"),
+    ]
+    assert [group for _, group in words] == analyzer.analyze_query_groups(text)
+
+
+def test_docs_with_any_variant_of_a_word(analyzer: Analyzer, index: BM25Index) -> None:
+    assert index.docs_with(("verhuizen",)).tolist() == [0, 1]
+    assert index.docs_with(("paspoort", "passport")).tolist() == [2, 4]
+    assert index.docs_with(("zeppelin",)).tolist() == []
+
+
 def test_dutch_lemma_matches_inflected_form(analyzer: Analyzer, index: BM25Index) -> None:
     hits = index.search(analyzer.analyze_query_groups("verhuizen"))
     # "verhuisd" (doc 0) and "verhuizen" (doc 1) share the lemma.
