@@ -34,6 +34,7 @@ from knowledge.answerability import AnswerabilityModel, Evidence, LinearModel
 from knowledge.aspects import AspectLexicon
 from knowledge.chunking import SECTION_SEP, heading_of
 from knowledge.examples import page_of, section_label
+from knowledge.languages import SUPPORTED_LANGUAGES
 from knowledge.sentences import SentenceVectors
 from knowledge.topics import TopicCatalogue, titles_and_headings
 
@@ -310,6 +311,18 @@ class AnswerEngine:
         section = page.best
         # A follow-up stays on the page the citizen is already reading: its section is answered.
         answerable = is_follow_up or probability >= threshold
+        translated = self._translation(page.doc_id, language, reader=reader) if answerable and language else None
+        if translated is not None:
+            # The same page in the citizen's language: its section that answers, not a note that the
+            # information is only available in another language.
+            in_language = self.rank(
+                query, reader=reader, pages=[translated], aspects=aspects, language=language, vector=vector,
+                example_sims=example_sims,
+            )  # fmt: skip
+            if in_language:
+                page = in_language[0]
+                section = page.best
+                ranked = [page, *(other for other in ranked if other.doc_id != page.doc_id)]
         new_subject = None
         if topic is not None and not is_follow_up and page.doc_id != topic.doc_id:
             new_subject = self.new_subject_at(
@@ -326,6 +339,22 @@ class AnswerEngine:
             ranked=tuple(ranked),
             new_subject_at=new_subject,
         )
+
+    def _translation(self, doc_id: str, language: str, *, reader: Reader) -> str | None:
+        """The page that is `doc_id` in `language`, when it is in another language and the reader
+        may read one: pages in several languages share an id, a translation's ending in "-<language>"
+        ("paspoort-aanvragen" and "paspoort-aanvragen-en")."""
+        document = self.search.index.documents.get(doc_id)
+        if document is None or document.language == language:
+            return None
+        base = next(
+            (doc_id.removesuffix(f"-{lang}") for lang in SUPPORTED_LANGUAGES if doc_id.endswith(f"-{lang}")), doc_id
+        )
+        for candidate in (base, *(f"{base}-{lang}" for lang in SUPPORTED_LANGUAGES)):
+            other = self.search.index.documents.get(candidate)
+            if candidate != doc_id and other is not None and other.language == language:
+                return candidate if self.search.document(candidate, reader=reader) is not None else None
+        return None
 
     def new_subject_at(
         self, question: str, *, page: str, shown: str, reader: Reader, example_sims: np.ndarray | None

@@ -222,6 +222,42 @@ def test_a_new_subject_needs_citizens_questions_about_its_page_to_come_closer(se
     assert subject_at(as_close) is None
 
 
+PASSPORT_EN = """# Applying for a passport
+
+You apply for a passport at the town hall desk. A passport is valid for 10 years.
+
+## Costs
+
+A passport costs € 86.55 for adults and € 66.30 for a child under 18.
+
+## How long it takes
+
+Your passport is ready after 5 working days.
+"""
+
+
+def test_a_page_with_a_translation_answers_in_the_citizens_language(tmp_path: Path) -> None:
+    """A translation shares the page's id with "-<language>" added; its own section answers, so the
+    citizen is never told the information is only available in another language when it is not."""
+    documents = [
+        Document(id="paspoort", title="Paspoort aanvragen", body=PASSPORT, team="burgerzaken"),
+        Document(id="paspoort-en", title="Applying for a passport", language="en", body=PASSPORT_EN),
+        Document(id="parkeren", title="Bewonersvergunning parkeren", body=PARKING, team="parkeren"),
+    ]
+    build_index(documents, embedder=HashingEmbedder(), index_dir=tmp_path / "index")
+    answers = engine(KnowledgeSearch.open(tmp_path / "index"))
+    public = Reader.public()
+    question = "wat kost een paspoort voor volwassenen"  # Dutch words: the Dutch page is found
+    assert answers.answer(question, reader=public, language="nl").hit.doc_id == "paspoort"  # type: ignore[union-attr]
+    english = answers.answer(question, reader=public, language="en")
+    assert english.answerable and english.hit is not None
+    assert (english.hit.doc_id, heading_of(english.hit.section)) == ("paspoort-en", "Costs")
+    assert english.topic is not None and english.topic.doc_id == "paspoort-en"
+    # A page without a translation stays as it is.
+    parking = answers.answer("wat kost een bewonersvergunning per jaar", reader=public, language="en")
+    assert parking.hit is not None and parking.hit.doc_id == "parkeren"
+
+
 def test_the_public_never_gets_an_internal_passage(search: KnowledgeSearch) -> None:
     answer = engine(search).answer("zeppelinblauw kosten paspoort", reader=Reader.public())
     assert all(page.doc_id != "intern" for page in answer.ranked)
