@@ -99,6 +99,11 @@ def test_a_broken_pattern_fails_at_load_time(tmp_path: Path) -> None:
         ("what proof of address do you want from me", "documents"),
         ("na hoeveel weken hoor ik iets", "duration"),
         ("how fast is it done", "duration"),
+        # Dutch separable verbs and word order: the parts apart
+        ("wat breng ik mee naar het stadhuis", "documents"),
+        ("welke papieren stuurt u mee", "documents"),
+        ("moet ik lang wachten op de uitslag", "duration"),
+        ("duurt de behandeling erg lang", "duration"),
     ],
 )
 def test_aspects_are_recognised_in_both_languages(question: str, aspect: str) -> None:
