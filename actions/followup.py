@@ -28,9 +28,10 @@ def is_variant(text: str, *, config: DialogueConfig) -> bool:
 
 def refers_back(text: str, *, config: DialogueConfig, before: int | None = None) -> bool:
     """Whether the message holds a word pointing back at what was said before ("dat", "die",
-    "it"); with `before`, only a word ahead of that character offset counts: in "koelkast
-    weggooien, kan dat gratis?" the "dat" points at the fridge named before it."""
-    head = text[:before] if before is not None else text
+    "it"); with `before`, only a word ahead of that character offset, or the word at it, counts:
+    in "koelkast weggooien, kan dat gratis?" the "dat" points at the fridge named before it."""
+    # The word at `before` counts too: a word pointing back ("zo'n") names no subject of its own.
+    head = text if before is None else text[:before] + " ".join(text[before:].split()[:1])
     words = set(re.findall(r"[^\W_]+(?:'[^\W_]+)?", head.lower()))
     return any(words & referring for referring in config.follow_up_referring_words.values())
 

@@ -4,6 +4,7 @@ or an honest "I have no information on that"."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 from rasa_sdk import Action, Tracker
@@ -28,6 +29,7 @@ log = logging.getLogger("loket.actions")
 MAX_ANSWER_WORDS = 120
 # Intents after which the message is treated as a question (the engine's normal threshold).
 QUESTION_INTENTS = ("ask_question", "ask_followup")
+WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")  # a word, "zo'n" included
 
 
 def shorten(passage: str, *, max_words: int = MAX_ANSWER_WORDS) -> str:
@@ -127,12 +129,22 @@ def stands_on_its_own(answer: Answer, topic: Topic, text: str) -> bool:
     of that subject points back at the answer ("kan ik dat per maand betalen")."""
     if answer.names_uncovered_topic:
         return True
-    subject_at = answer.new_subject_at
-    if subject_at is not None and not refers_back(text, config=dialogue_config(), before=subject_at):
+    if names_a_new_subject(text, answer.new_subject_at):
         return True
     if not answer.answerable or answer.hit is None:
-        return False
+        # Declined on its own: still not a question about the page shown when it names something
+        # that page does not mention ("waar klaag ik over hangjongeren" after the passport's costs).
+        return names_a_new_subject(text, answer.other_subject_at)
     return answer.hit.doc_id == topic.doc_id or answer.names_its_page
+
+
+def names_a_new_subject(text: str, offsets: tuple[int, ...]) -> bool:
+    """Whether one of the words at `offsets` (AnswerEngine.new_subject_at) names a subject: not a
+    question word ("hoeveel", "wanneer": on few pages, but they name nothing), and no word pointing
+    back at the answer shown comes before it."""
+    config = dialogue_config()
+    named = [at for at in offsets if (word := WORD.match(text[at:].lower())) and word[0] not in config.question_starts]
+    return bool(named) and not refers_back(text, config=config, before=min(named))
 
 
 def answer_turn(

@@ -147,10 +147,13 @@ class Answer:
     topic: Topic | None = None  # what a follow-up refers to
     evidence: Evidence | None = None
     ranked: tuple[RankedPage, ...] = ()  # the candidate pages with their sections, best first
-    # Asked after an answer on another page: where in the question (a character offset) the first
-    # word naming a subject of this answer's page that the page shown before does not mention
-    # stands; None when no word does (AnswerEngine.new_subject_at).
-    new_subject_at: int | None = None
+    # Asked after an answer on another page: where in the question (character offsets) the words
+    # naming a subject of this answer's page that the page shown before does not mention stand
+    # (AnswerEngine.new_subject_at).
+    new_subject_at: tuple[int, ...] = ()
+    # Declined after an answer on another page: likewise, the words naming something the page shown
+    # does not mention, on whichever page they are (new_subject_at's on_page).
+    other_subject_at: tuple[int, ...] = ()
 
     @property
     def heading(self) -> str:
@@ -323,11 +326,17 @@ class AnswerEngine:
                 page = in_language[0]
                 section = page.best
                 ranked = [page, *(other for other in ranked if other.doc_id != page.doc_id)]
-        new_subject = None
+        new_subject: tuple[int, ...] = ()
+        other_subject: tuple[int, ...] = ()
         if topic is not None and not is_follow_up and page.doc_id != topic.doc_id:
             new_subject = self.new_subject_at(
                 question, page=page.doc_id, shown=topic.doc_id, reader=reader, example_sims=example_sims
             )
+            if not answerable:
+                other_subject = self.new_subject_at(
+                    question, page=page.doc_id, shown=topic.doc_id, reader=reader, example_sims=example_sims,
+                    on_page=False,
+                )  # fmt: skip
         return Answer(
             answerable=answerable,
             score=probability,
@@ -338,6 +347,7 @@ class AnswerEngine:
             evidence=evidence,
             ranked=tuple(ranked),
             new_subject_at=new_subject,
+            other_subject_at=other_subject,
         )
 
     def _translation(self, doc_id: str, language: str, *, reader: Reader) -> str | None:
@@ -357,23 +367,33 @@ class AnswerEngine:
         return None
 
     def new_subject_at(
-        self, question: str, *, page: str, shown: str, reader: Reader, example_sims: np.ndarray | None
-    ) -> int | None:
-        """Where the question's first word naming a subject of `page` that the page shown before
-        does not mention stands (a character offset), None when no word does. Such a word is on
+        self,
+        question: str,
+        *,
+        page: str,
+        shown: str,
+        reader: Reader,
+        example_sims: np.ndarray | None,
+        on_page: bool = True,
+    ) -> tuple[int, ...]:
+        """Where the question's words naming a subject of `page` that the page shown before does
+        not mention stand (character offsets), none when no word does. Such a word is on
         `page`, not on `shown`, and on few pages: "grijze bak niet geleegd" after a passport's
         costs has "grijze". An aspect asked of the page shown ("welke papieren moet ik
-        meebrengen", "duurt dat lang") has none: its words are on most pages. None too when the
-        question is not clearly closer to citizens' questions about `page` than about `shown`."""
+        meebrengen", "duurt dat lang") has none: its words are on most pages. None either when the
+        question is not clearly closer to citizens' questions about `page` than about `shown`.
+        `on_page=False`: the word may be on any other page instead (the question names something
+        the page shown does not cover, though `page` may not be where it is)."""
         own, before = self._page_example(example_sims, page), self._page_example(example_sims, shown)
         if own is not None and before is not None and own - before < SUBJECT_EXAMPLE_MARGIN:
-            return None
+            return ()
         # A word on one page only names that page's subject, however few pages there are.
         rare = max(1.0, SUBJECT_WORD_SHARE * self.search.readable_documents(reader))
-        for offset, pages in self.search.pages_per_word(question, reader=reader):
-            if page in pages and shown not in pages and len(pages) <= rare:
-                return offset
-        return None
+        return tuple(
+            offset
+            for offset, pages in self.search.pages_per_word(question, reader=reader)
+            if (page in pages if on_page else bool(pages)) and shown not in pages and len(pages) <= rare
+        )
 
     def _sibling_named_by(self, question: str, shown: Document, *, reader: Reader) -> Document | None:
         """The page a variant follow-up names instead of the page shown, when there is one: its

@@ -66,6 +66,7 @@ def test_a_variant_names_another_case_of_the_question_before(text: str, variant:
         ("thatched roof permit", None, False),  # a whole word only
         ("kan ik dat met de grijze pas betalen", 18, True),  # "dat" ahead of "grijze"
         ("grijze bak, kan dat vandaag nog?", 0, False),  # "dat" after it: it points at the bin
+        ("betaal ik iets voor zo'n ophaalbeurt", 20, True),  # the word at the offset points back itself
     ],
 )
 def test_a_word_pointing_back_counts_when_it_comes_before_the_subject(

@@ -220,7 +220,7 @@ def answered_naming_a_new_subject(text: str, word: str) -> Answer:
     passport page does not mention (AnswerEngine.new_subject_at)."""
     from dataclasses import replace
 
-    return replace(answered_from_another_page(title_overlap=0.0), new_subject_at=text.index(word))
+    return replace(answered_from_another_page(title_overlap=0.0), new_subject_at=(text.index(word),))
 
 
 def test_a_short_question_naming_a_subject_the_page_shown_lacks_changes_the_subject(store, tmp_path) -> None:
@@ -249,6 +249,35 @@ def test_a_subject_named_after_a_word_pointing_back_is_still_a_follow_up(store, 
             ActionAnswerQuestion(), tracker(text, intent="ask_question", slots={"last_topic": PASSPORT_TOPIC.to_json()})
         )
         assert [call["follow_up"] for call in answers.calls] == ([False, True] if follow_up else [False]), text
+
+
+def test_a_declined_short_question_naming_what_the_page_shown_lacks_is_not_read_as_a_follow_up(
+    store, tmp_path
+) -> None:
+    """"waar klaag ik over hangjongeren" after the passport's costs finds no answer of its own; it
+    names something the passport page never mentions, so the passport page is not shown for it."""
+    from dataclasses import replace
+
+    text = "waar klaag ik over hangjongeren"
+    declined = replace(NOTHING, hit=PASSPORT, other_subject_at=(text.index("hangjongeren"),))
+    answers = AnswersFollowUps(declined)
+    install(store, answers, tmp_path)
+    dispatcher, _ = run(
+        ActionAnswerQuestion(), tracker(text, intent="ask_question", slots={"last_topic": PASSPORT_TOPIC.to_json()})
+    )
+    assert [call["follow_up"] for call in answers.calls] == [False]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_no_answer"]
+
+
+def test_a_question_word_on_few_pages_names_no_subject(store, tmp_path) -> None:
+    """"binnen hoeveel tijd hoor ik iets": "hoeveel" is on few pages, but asks, it does not name."""
+    from dataclasses import replace
+
+    text = "binnen hoeveel tijd hoor ik iets"
+    answers = AnswersFollowUps(replace(NOTHING, hit=PASSPORT, other_subject_at=(text.index("hoeveel"),)))
+    install(store, answers, tmp_path)
+    run(ActionAnswerQuestion(), tracker(text, intent="ask_question", slots={"last_topic": PASSPORT_TOPIC.to_json()}))
+    assert [call["follow_up"] for call in answers.calls] == [False, True]
 
 
 def test_a_short_question_about_a_topic_the_documents_lack_is_declined_not_read_as_a_follow_up(store, tmp_path) -> None:

@@ -185,18 +185,22 @@ def test_a_question_after_an_answer_may_name_a_subject_the_page_shown_lacks(sear
     question = "wat kost een paspoort voor volwassenen"
     passport = answers.answer(question, reader=public, topic=shown)
     assert passport.hit is not None and passport.hit.doc_id == "paspoort"
-    assert passport.new_subject_at == question.index("paspoort")
+    # "paspoort" and "volwassenen": on the passport page only, not on the parking page shown
+    assert passport.new_subject_at == (question.index("paspoort"), question.index("volwassenen"))
     # Its words are all on the page shown: a question about that page, whichever page it found.
     aspect_only = answers.answer("kosten per jaar", reader=public, topic=shown)
-    assert aspect_only.hit is not None and aspect_only.new_subject_at is None
+    assert aspect_only.hit is not None and aspect_only.new_subject_at == ()
     # Without a page shown before, or as a follow-up on it, there is nothing to compare with.
-    assert answers.answer(question, reader=public).new_subject_at is None
-    assert answers.answer(question, reader=public, topic=shown, follow_up=True).new_subject_at is None
-    assert answers.new_subject_at(question, page="paspoort", shown="paspoort", reader=public, example_sims=None) is None
+    assert answers.answer(question, reader=public).new_subject_at == ()
+    assert answers.answer(question, reader=public, topic=shown, follow_up=True).new_subject_at == ()
+    assert answers.new_subject_at(question, page="paspoort", shown="paspoort", reader=public, example_sims=None) == ()
     # The word must be on the page answered: "paspoort" names nothing of the visitors' permit.
-    assert (
-        answers.new_subject_at(question, page="bezoekers", shown="parkeren", reader=public, example_sims=None) is None
+    assert answers.new_subject_at(question, page="bezoekers", shown="parkeren", reader=public, example_sims=None) == ()
+    # Unless any page that has it will do: the question names what the page shown does not cover.
+    somewhere = answers.new_subject_at(
+        question, page="bezoekers", shown="parkeren", reader=public, example_sims=None, on_page=False
     )
+    assert somewhere == (question.index("paspoort"), question.index("volwassenen"))
 
 
 def test_a_new_subject_needs_citizens_questions_about_its_page_to_come_closer(search: KnowledgeSearch) -> None:
@@ -206,7 +210,7 @@ def test_a_new_subject_needs_citizens_questions_about_its_page_to_come_closer(se
 
     question = "wat kost een paspoort voor volwassenen"
 
-    def subject_at(examples: list[tuple[str, str]]) -> int | None:
+    def subject_at(examples: list[tuple[str, str]]) -> tuple[int, ...]:
         answers = AnswerEngine(
             search, aspects=AspectLexicon.from_yaml(PROJECT_ASPECTS), decision=engine(search).decision,
             examples=ExampleIndex(HashingEmbedder(), examples),
@@ -218,8 +222,8 @@ def test_a_new_subject_needs_citizens_questions_about_its_page_to_come_closer(se
 
     closer = [("paspoort#Kosten", question), ("parkeren#Kosten", "bewonersvergunning aanvragen")]
     as_close = [("paspoort#Kosten", question), ("parkeren#Kosten", question)]
-    assert subject_at(closer) == question.index("paspoort")
-    assert subject_at(as_close) is None
+    assert subject_at(closer) == (question.index("paspoort"), question.index("volwassenen"))
+    assert subject_at(as_close) == ()
 
 
 PASSPORT_EN = """# Applying for a passport
