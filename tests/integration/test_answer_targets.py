@@ -34,9 +34,9 @@ CLINC = PROJECT_ROOT.parent / "shared" / "data" / "clinc150" / "oos_train_val.js
 
 # metric -> the test-split figure last measured (`loket eval answers`), for the ones below target.
 BELOW_TARGET = {
-    "right_page": 0.881,
-    "right_section": 0.718,
-    "covered_refused": 0.090,
+    "right_page": 0.890,
+    "right_section": 0.717,
+    "covered_refused": 0.084,
 }
 
 
