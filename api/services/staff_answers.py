@@ -126,10 +126,10 @@ class StaffAnswers:
             question, reader=reader, language=language, topic=topic, follow_up=follow_up, variant=variant
         )
         engine, answer = best(tried)
-        if not follow_up:  # the next request's history holds this question: its topic is known now
-            self._found.put(self._found.key(question, reader=reader, language=language), Found.of(answer))
-        on_its_own = topic is None or stands_on_its_own(answer, topic, question)
-        if topic is not None and not follow_up and is_short(question) and not on_its_own:
+        found = Found.of(answer, follow_up=follow_up) if follow_up else self._read(question, answer, shown=topic)
+        # The next request's history holds this question: how it was read is known now.
+        self._found.put(self._found.key(question, reader=reader, language=language, shown=topic), found)
+        if found.follow_up and not follow_up:
             # As in the chat: a short question that found no page of its own, or one it does not
             # name (by its aspect alone), asks about the page of the conversation.
             follow_up = True
@@ -156,36 +156,37 @@ class StaffAnswers:
         )
 
     def topic_of(self, history: Sequence[str], *, reader: Reader, language: str) -> Topic | None:
-        """The topic the conversation's last questions left: the latest question that found a page
-        of its own, with the aspects of the follow-ups after it (as the chat's `last_topic`)."""
-        for start in range(len(history) - 1, -1, -1):
-            if start > 0 and self._asked_about_the_page_before(history[start], reader=reader, language=language):
-                continue
-            topic = self._found_by(history[start], reader=reader, language=language).topic
-            if topic is None:  # declined: the topic before it still stands
-                continue
-            for later in history[start + 1 :]:
-                if self._asked_about_the_page_before(later, reader=reader, language=language):
-                    asked = self._engines[0].aspects.asked(later)
-                    # The section shown stays known until a follow-up asks another aspect.
-                    topic = Topic(topic.doc_id, topic.question, asked or topic.aspects, "" if asked else topic.section)
-            return topic
-        return None
+        """The topic the conversation's last questions left, each read as `ask` read it (as the
+        chat's `last_topic`): a follow-up keeps the page before it and asks its aspect, a question
+        that found a page of its own sets it, and a declined one leaves the topic before it."""
+        topic: Topic | None = None
+        for question in history:
+            found = self._found_by(question, shown=topic, reader=reader, language=language)
+            if topic is not None and found.follow_up:
+                asked = self._engines[0].aspects.asked(question)
+                # The section shown stays known until a follow-up asks another aspect.
+                topic = Topic(topic.doc_id, topic.question, asked or topic.aspects, "" if asked else topic.section)
+            elif found.topic is not None:
+                topic = found.topic
+        return topic
 
-    def _asked_about_the_page_before(self, question: str, *, reader: Reader, language: str) -> bool:
-        """Whether an earlier question of the conversation was read as a follow-up when it was asked:
-        a follow-up by its words, or a short question that found no page it names (as `ask` reads it)."""
-        if is_follow_up(question, config=dialogue_config()):
-            return True
-        return is_short(question) and not self._found_by(question, reader=reader, language=language).names_its_page
+    def _read(self, question: str, answer: Answer, *, shown: Topic | None) -> Found:
+        """How a question that is not a follow-up by its words reads after `shown`: what it found on
+        its own, and whether it is a question about the page shown after all (a short one that
+        found no page of its own, or one it neither names nor names a new subject of)."""
+        follow_up = shown is not None and is_short(question) and not stands_on_its_own(answer, shown, question)
+        return Found.of(answer, follow_up=follow_up)
 
-    def _found_by(self, question: str, *, reader: Reader, language: str) -> Found:
-        key = self._found.key(question, reader=reader, language=language)
+    def _found_by(self, question: str, *, shown: Topic | None, reader: Reader, language: str) -> Found:
+        key = self._found.key(question, reader=reader, language=language, shown=shown)
         known = self._found.get(key)
         if known is not None:
             return known
-        _, answer = best(self._tried(question, reader=reader, language=language, topic=None, follow_up=False))
-        found = Found.of(answer)
+        if shown is not None and is_follow_up(question, config=dialogue_config()):
+            found = Found(None, follow_up=True)
+        else:
+            _, answer = best(self._tried(question, reader=reader, language=language, topic=shown, follow_up=False))
+            found = self._read(question, answer, shown=shown)
         self._found.put(key, found)
         return found
 
@@ -207,8 +208,14 @@ class StaffAnswers:
                 question, reader=reader, language=language, topic=topic, follow_up=True, variant=variant
             )
             return [(engine, answer)]
+        # The topic goes along to tell a new subject from a question about the page shown.
         return [
-            (engine, engine.answer(question, reader=reader, language=language, prefer=internal_in(engine, reader)))
+            (
+                engine,
+                engine.answer(
+                    question, reader=reader, language=language, topic=topic, prefer=internal_in(engine, reader)
+                ),
+            )
             for engine in self._engines
         ]
 
@@ -248,24 +255,27 @@ class StaffAnswers:
 
 @dataclass(frozen=True)
 class Found:
-    """What a question found on its own: the page (without the question's text; None: declined),
-    and whether the question names that page (a word of its title)."""
+    """How a question read after the page shown before it: what it found on its own (the page,
+    without the question's text; None: declined), whether it names that page (a word of its
+    title), and whether it was read as a question about the page shown."""
 
     topic: Topic | None
     names_its_page: bool = False
+    follow_up: bool = False
 
     @classmethod
-    def of(cls, answer: Answer) -> Found:
-        if not answer.answerable or answer.topic is None:
-            return cls(None)
+    def of(cls, answer: Answer, *, follow_up: bool = False) -> Found:
+        if follow_up or not answer.answerable or answer.topic is None:
+            return cls(None, follow_up=follow_up)
         found = answer.topic
         return cls(Topic(found.doc_id, "", found.aspects, found.section), answer.names_its_page)
 
 
 class FoundTopics:
-    """The topics recent questions found on their own, so that a follow-up's `history` costs no
-    second run of the engine. Keyed by a digest of reader, language and question: no question
-    text is kept. The index is fixed for the life of a process, so an entry never goes stale."""
+    """How recent questions read, so that a follow-up's `history` costs no second run of the
+    engine. Keyed by a digest of reader, language, the page shown before the question and the
+    question: no question text is kept. The index is fixed for the life of a process, so an entry
+    never goes stale."""
 
     def __init__(self, size: int = 4096) -> None:
         self._size = size
@@ -273,9 +283,10 @@ class FoundTopics:
         self._lock = threading.Lock()
 
     @staticmethod
-    def key(question: str, *, reader: Reader, language: str) -> str:
+    def key(question: str, *, reader: Reader, language: str, shown: Topic | None = None) -> str:
         who = ",".join(sorted(reader.roles)) + "|" + ",".join(sorted(reader.teams))
-        return hashlib.sha256(f"{who}\n{language}\n{question}".encode()).hexdigest()
+        page = shown.doc_id if shown is not None else ""
+        return hashlib.sha256(f"{who}\n{language}\n{page}\n{question}".encode()).hexdigest()
 
     def get(self, key: str) -> Found | None:
         """What the question found, when it was seen; None when not."""

@@ -173,24 +173,36 @@ def test_a_follow_up_keeps_the_page_of_the_conversation(answers: StaffAnswers, s
     assert new.citation is not None and (new.citation.doc_id, new.citation.heading) == ("paspoort", "Termijn")
 
 
-def test_a_short_question_that_finds_another_page_it_does_not_name_asks_about_the_conversations_page(
+def test_a_short_question_without_a_page_of_its_own_asks_about_the_conversations_page(
     answers: StaffAnswers, sessions: sessionmaker[Session]
 ) -> None:
-    """As in the chat: "wordt er binnen 8 weken beslist" finds the urgency page by its words alone; after
-    the passport's costs it asks about the passport, also when it is only in the history."""
+    """As in the chat: "welke termijn geldt" finds no answer of its own; after the passport's costs
+    it asks about the passport, also when it is only in the history."""
     user = wonen(sessions)
-    short = "wordt er binnen 8 weken beslist"
-    alone = answers.ask(short, user=user)
-    assert alone.citation is not None and alone.citation.doc_id == "urgentie" and not alone.follow_up
+    short = "welke termijn geldt"
+    assert not answers.ask(short, user=user).answered
     after = answers.ask(short, user=user, history=["Wat kost een paspoort?"])
-    assert after.follow_up and after.citation is not None
-    assert after.citation.doc_id == "paspoort"
+    assert after.follow_up and after.citation is not None and after.citation.doc_id == "paspoort"
     # Read the same way when it is an earlier question: the conversation is still about the passport.
     later = answers.ask("en wat kost het?", user=user, history=["Wat kost een paspoort?", short])
     assert later.citation is not None and later.citation.doc_id == "paspoort"
     # Naming a page of its own, a short question starts a new topic.
     named = answers.ask("woonurgentie binnen 8 weken beslist", user=user, history=["Wat kost een paspoort?"])
     assert named.citation is not None and named.citation.doc_id == "urgentie" and not named.follow_up
+
+
+def test_a_short_question_naming_what_the_conversations_page_lacks_starts_a_new_topic(
+    answers: StaffAnswers, sessions: sessionmaker[Session]
+) -> None:
+    """As in the chat: "wordt er binnen 8 weken beslist" names a decision within weeks, which the
+    passport page never mentions; after the passport's costs it is a question of its own, also when
+    it is only in the history (AnswerEngine.new_subject_at)."""
+    user = wonen(sessions)
+    short = "wordt er binnen 8 weken beslist"
+    after = answers.ask(short, user=user, history=["Wat kost een paspoort?"])
+    assert not after.follow_up and after.citation is not None and after.citation.doc_id == "urgentie"
+    later = answers.ask("en hoe lang is die geldig?", user=user, history=["Wat kost een paspoort?", short])
+    assert later.follow_up and later.citation is not None and later.citation.doc_id == "urgentie"
 
 
 RESIDENTS = Document(
