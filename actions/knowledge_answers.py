@@ -124,8 +124,8 @@ def stands_on_its_own(answer: Answer, topic: Topic, text: str) -> bool:
     ("welke spullen neem ik mee" after a birth registration) found that page by its aspect only.
     A question naming a municipal topic the documents do not cover ("hoe word ik lid van een
     stembureau?" after the passport's costs) is a new subject too, declined on its own. So is a
-    question naming a subject of the page it finds that the page shown does not mention ("kliko
-    gescheurd" after the passport's costs), answered or declined on its own, unless a word ahead
+    question naming a subject of the page it finds that the page shown does not mention ("grijze
+    bak niet geleegd" after the passport's costs), answered or declined on its own, unless a word ahead
     of that subject points back at the answer ("kan ik dat per maand betalen")."""
     if answer.names_uncovered_topic:
         return True
