@@ -45,6 +45,7 @@ class DialogueConfig:
     follow_up_referring_words: dict[str, frozenset[str]]  # words pointing back at the answer shown
     question_starts: frozenset[str]  # words that open a question's clause, all languages
     question_phrases: tuple[str, ...]  # phrases that make a message a question wherever they are
+    handoff_phrases: tuple[str, ...]  # phrases asking for a person, all languages, lower case
     max_rephrase: int
     forms: dict[str, FormConfig]
     skip_words: frozenset[str]
@@ -105,6 +106,9 @@ def parse(data: dict[str, Any]) -> DialogueConfig:
         ),
         question_phrases=tuple(
             str(phrase).lower() for phrases in data["questions"]["phrases"].values() for phrase in phrases
+        ),
+        handoff_phrases=tuple(
+            str(phrase).lower() for phrases in data["handoff"]["phrases"].values() for phrase in phrases
         ),
         max_rephrase=int(data["fallback"]["max_rephrase"]),
         forms=forms,

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dialogue_config import dialogue_config
 from actions.followup import is_follow_up
-from actions.handoff import hand_over
+from actions.handoff import asks_for_a_person, hand_over
 from actions.knowledge_answers import answer_turn, answered
 
 
@@ -23,6 +23,8 @@ class ActionFallback(Action):
     ) -> list[dict[str, Any]]:
         config = dialogue_config()
         text = (tracker.latest_message or {}).get("text") or ""
+        if asks_for_a_person(text):  # the NLU was unsure, the words are not
+            return [*hand_over(dispatcher, tracker, reason="requested_human"), SlotSet("fallback_count", 0.0)]
         # "en voor mijn kind?" after a question is a follow-up, not a misunderstanding.
         if tracker.get_slot("last_topic") and is_follow_up(text, config=config):
             return answer_turn(dispatcher, tracker)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -49,6 +50,12 @@ def routing_for(summary: str) -> dict[str, Any]:
     except Exception:  # noqa: BLE001 - a person must be reachable even if routing fails
         log.exception("routing failed while escalating")
         return {}
+
+
+def asks_for_a_person(text: str) -> bool:
+    """Whether the message asks for a person in so many words (actions/dialogue.yml `handoff`)."""
+    words = " ".join(re.findall(r"[^\W_]+", text.lower()))
+    return any(re.search(rf"\b{re.escape(phrase)}\b", words) for phrase in dialogue_config().handoff_phrases)
 
 
 class ActionRequestHuman(Action):

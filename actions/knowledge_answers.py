@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import context
 from actions.dialogue_config import dialogue_config
 from actions.followup import is_follow_up, is_variant, refers_back
+from actions.handoff import asks_for_a_person, hand_over
 from actions.language import tracker_language
 from actions.switches import is_off, say_off
 
@@ -236,6 +237,8 @@ class ActionOutOfScope(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        if asks_for_a_person((tracker.latest_message or {}).get("text") or ""):
+            return hand_over(dispatcher, tracker, reason="requested_human")  # "... a real person, please"
         events = answer_turn(dispatcher, tracker, decline=None)
         if answered(events):
             return events

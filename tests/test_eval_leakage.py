@@ -429,6 +429,17 @@ def topic_terms(path: Path = TOPICS) -> list[Phrase]:
     ]
 
 
+def handoff_phrases(path: Path = DIALOGUE) -> list[Phrase]:
+    """The phrases that hand a citizen over whatever the NLU thought (actions/dialogue.yml
+    `handoff.phrases`), as actions/handoff.py matches them: whole words, anywhere."""
+    phrases = (yaml.safe_load(path.read_text(encoding="utf-8")) or {})["handoff"]["phrases"]
+    return [
+        Phrase(r"\b" + re.escape(str(phrase)) + r"\b", f"{_rel(path)} (handoff.{language})")
+        for language, group in phrases.items()
+        for phrase in group
+    ]
+
+
 def variant_starts(path: Path = DIALOGUE) -> list[Phrase]:
     """The openings of a follow-up naming another case (actions/dialogue.yml,
     `follow_up.variant_starts`), as actions/followup.py matches them: at the message's start."""
@@ -602,12 +613,14 @@ def test_glossary_words_are_justified_by_pages_training_or_dev_data() -> None:
 # Lexicons of regular expressions: an alternative that matches a held-out question must also match
 # a page, an NLU example or a dev-split question. The aspect triggers (data/answers/aspects.yml) pick
 # the section; the municipal topics' terms (data/answers/municipal_topics.yml) weigh against
-# answering; a follow-up's variant openings (actions/dialogue.yml) may move it to a sibling page.
+# answering; a follow-up's variant openings (actions/dialogue.yml) may move it to a sibling page;
+# the handoff phrases (actions/dialogue.yml) hand the citizen to a person.
 # Either way the held-out figures must measure the lexicon, not the test questions.
 PATTERN_LEXICONS = {
     "aspect trigger alternatives": (aspect_triggers, 20),
     "municipal topic terms": (topic_terms, 100),
     "follow-up variant starts": (variant_starts, 20),
+    "handoff phrases": (handoff_phrases, 10),
 }
 
 

@@ -31,6 +31,18 @@ def test_fallback_asks_to_rephrase_once_then_hands_over(store, tmp_path) -> None
     assert [e.reason for e in escalations_of(store)] == ["repeated_fallback"]
 
 
+def test_an_unsure_request_for_a_person_is_handed_over_at_once(store, tmp_path) -> None:
+    """"Ik wil een medewerker spreken over mijn ..." with a word the NLU never saw: no "sorry?"."""
+    answers = RecordingAnswers(NOTHING)
+    install(store, answers, tmp_path)
+    dispatcher, events = run(
+        ActionFallback(), tracker("Ik wil een medewerker spreken over mijn kwestiebeigaplija", intent="nlu_fallback")
+    )
+    assert dispatcher.messages[0]["response"] in ("utter_handoff_now", "utter_handoff_later")
+    assert [e.reason for e in escalations_of(store)] == ["requested_human"]
+    assert answers.calls == [] and slot_events(events)["fallback_count"] == 0.0
+
+
 def test_the_declined_search_says_nothing_before_the_rephrase_request(store, tmp_path) -> None:
     """The documents are tried silently: no "I have no information" before "could you rephrase?"."""
     install(store, RecordingAnswers(NOTHING), tmp_path)

@@ -366,6 +366,16 @@ def test_the_referral_threshold_is_inclusive_and_an_unknown_team_never_refers(st
     assert referral_for("ik ben werkloos", language="nl") is None
 
 
+def test_a_request_for_a_person_taken_for_out_of_scope_is_handed_over(store, tmp_path) -> None:
+    from tests.actions.conftest import escalations_of
+
+    answers = RecordingAnswers(NOTHING)
+    install(store, answers, tmp_path)
+    dispatcher, _ = run(ActionOutOfScope(), tracker("can I talk to a human please", intent="out_of_scope"))
+    assert dispatcher.messages[0]["response"] in ("utter_handoff_now", "utter_handoff_later")
+    assert [e.reason for e in escalations_of(store)] == ["requested_human"] and answers.calls == []
+
+
 def test_a_follow_up_is_never_turned_into_a_referral(store, tmp_path) -> None:
     calls: list[str] = []
 
