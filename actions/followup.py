@@ -6,6 +6,9 @@ import re
 
 from actions.dialogue_config import DialogueConfig
 
+# A word: letters or digits, "zo'n" included.
+WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+
 
 def _starts_like(text: str, starts_by_language: dict[str, tuple[str, ...]]) -> bool:
     cleaned = text.strip().lower()
@@ -32,7 +35,7 @@ def refers_back(text: str, *, config: DialogueConfig, before: int | None = None)
     in "koelkast weggooien, kan dat gratis?" the "dat" points at the fridge named before it."""
     # The word at `before` counts too: a word pointing back ("zo'n") names no subject of its own.
     head = text if before is None else text[:before] + " ".join(text[before:].split()[:1])
-    words = set(re.findall(r"[^\W_]+(?:'[^\W_]+)?", head.lower()))
+    words = set(WORD.findall(head.lower()))
     return any(words & referring for referring in config.follow_up_referring_words.values())
 
 

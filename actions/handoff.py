@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import context
 from actions.case_routing import route_case
 from actions.dialogue_config import FormConfig, dialogue_config, wording
+from actions.followup import WORD
 from actions.language import tracker_language
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def routing_for(summary: str) -> dict[str, Any]:
 
 def asks_for_a_person(text: str) -> bool:
     """Whether the message asks for a person in so many words (actions/dialogue.yml `handoff`)."""
-    words = " ".join(re.findall(r"[^\W_]+", text.lower()))
+    words = " ".join(WORD.findall(text.lower()))
     return any(re.search(rf"\b{re.escape(phrase)}\b", words) for phrase in dialogue_config().handoff_phrases)
 
 

@@ -4,7 +4,6 @@ or an honest "I have no information on that"."""
 from __future__ import annotations
 
 import logging
-import re
 from typing import TYPE_CHECKING, Any
 
 from rasa_sdk import Action, Tracker
@@ -13,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context
 from actions.dialogue_config import dialogue_config
-from actions.followup import is_follow_up, is_variant, refers_back
+from actions.followup import WORD, is_follow_up, is_variant, refers_back
 from actions.handoff import asks_for_a_person, hand_over
 from actions.language import tracker_language
 from actions.switches import is_off, say_off
@@ -30,7 +29,6 @@ log = logging.getLogger("loket.actions")
 MAX_ANSWER_WORDS = 120
 # Intents after which the message is treated as a question (the engine's normal threshold).
 QUESTION_INTENTS = ("ask_question", "ask_followup")
-WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")  # a word, "zo'n" included
 
 
 def shorten(passage: str, *, max_words: int = MAX_ANSWER_WORDS) -> str:
@@ -139,8 +137,14 @@ def stands_on_its_own(answer: Answer, topic: Topic, text: str) -> bool:
     return answer.hit.doc_id == topic.doc_id or answer.names_its_page
 
 
+def reads_as_follow_up(text: str, answer: Answer, topic: Topic | None) -> bool:
+    """Whether a message that is not a follow-up by its words asks about the page just shown
+    after all: short, and its own answer does not stand on its own (`stands_on_its_own`)."""
+    return topic is not None and is_short(text) and not stands_on_its_own(answer, topic, text)
+
+
 def names_a_new_subject(text: str, offsets: tuple[int, ...]) -> bool:
-    """Whether one of the words at `offsets` (AnswerEngine.new_subject_at) names a subject: not a
+    """Whether one of the words at `offsets` (AnswerEngine.subject_words) names a subject: not a
     question word ("hoeveel", "wanneer": on few pages, but they name nothing), and no word pointing
     back at the answer shown comes before it."""
     config = dialogue_config()
@@ -194,7 +198,7 @@ def answer_turn(
         query_vector=query_vector,
         intent=intent_name if intent_name not in QUESTION_INTENTS else None,
     )
-    if topic is not None and not follow_up and is_short(text) and not stands_on_its_own(answer, topic, text):
+    if not follow_up and reads_as_follow_up(text, answer, topic):
         # "duurt dat lang?", "wat kost dat per jaar" after an answer: too little to find a page of
         # its own, so it is read as a question about the page the citizen was just shown.
         answer = services.answers.answer(text, language=language, topic=topic, follow_up=True)

@@ -149,10 +149,10 @@ class Answer:
     ranked: tuple[RankedPage, ...] = ()  # the candidate pages with their sections, best first
     # Asked after an answer on another page: where in the question (character offsets) the words
     # naming a subject of this answer's page that the page shown before does not mention stand
-    # (AnswerEngine.new_subject_at).
+    # (AnswerEngine.subject_words).
     new_subject_at: tuple[int, ...] = ()
     # Declined after an answer on another page: likewise, the words naming something the page shown
-    # does not mention, on whichever page they are (new_subject_at's on_page).
+    # does not mention, on whichever page they are.
     other_subject_at: tuple[int, ...] = ()
 
     @property
@@ -329,14 +329,11 @@ class AnswerEngine:
         new_subject: tuple[int, ...] = ()
         other_subject: tuple[int, ...] = ()
         if topic is not None and not is_follow_up and page.doc_id != topic.doc_id:
-            new_subject = self.new_subject_at(
+            words = self.subject_words(
                 question, page=page.doc_id, shown=topic.doc_id, reader=reader, example_sims=example_sims
             )
-            if not answerable:
-                other_subject = self.new_subject_at(
-                    question, page=page.doc_id, shown=topic.doc_id, reader=reader, example_sims=example_sims,
-                    on_page=False,
-                )  # fmt: skip
+            new_subject = tuple(offset for offset, pages in words if page.doc_id in pages)
+            other_subject = () if answerable else tuple(offset for offset, _ in words)
         return Answer(
             answerable=answerable,
             score=probability,
@@ -366,34 +363,25 @@ class AnswerEngine:
                 return candidate if self.search.document(candidate, reader=reader) is not None else None
         return None
 
-    def new_subject_at(
-        self,
-        question: str,
-        *,
-        page: str,
-        shown: str,
-        reader: Reader,
-        example_sims: np.ndarray | None,
-        on_page: bool = True,
-    ) -> tuple[int, ...]:
-        """Where the question's words naming a subject of `page` that the page shown before does
-        not mention stand (character offsets), none when no word does. Such a word is on
-        `page`, not on `shown`, and on few pages: "grijze bak niet geleegd" after a passport's
-        costs has "grijze". An aspect asked of the page shown ("welke papieren moet ik
-        meebrengen", "duurt dat lang") has none: its words are on most pages. None either when the
-        question is not clearly closer to citizens' questions about `page` than about `shown`.
-        `on_page=False`: the word may be on any other page instead (the question names something
-        the page shown does not cover, though `page` may not be where it is)."""
+    def subject_words(
+        self, question: str, *, page: str, shown: str, reader: Reader, example_sims: np.ndarray | None
+    ) -> list[tuple[int, frozenset[str]]]:
+        """The question's words (character offsets, with the pages that hold them) that name
+        something the page shown before does not mention: not on `shown`, and on few pages.
+        "grijze bak niet geleegd" after a passport's costs has "grijze", on the waste calendar. An
+        aspect asked of the page shown ("welke papieren moet ik meebrengen", "duurt dat lang") has
+        none: its words are on most pages. None either when the question is not clearly closer to
+        citizens' questions about `page`, the page it found, than about `shown`."""
         own, before = self._page_example(example_sims, page), self._page_example(example_sims, shown)
         if own is not None and before is not None and own - before < SUBJECT_EXAMPLE_MARGIN:
-            return ()
+            return []
         # A word on one page only names that page's subject, however few pages there are.
         rare = max(1.0, SUBJECT_WORD_SHARE * self.search.readable_documents(reader))
-        return tuple(
-            offset
+        return [
+            (offset, pages)
             for offset, pages in self.search.pages_per_word(question, reader=reader)
-            if (page in pages if on_page else bool(pages)) and shown not in pages and len(pages) <= rare
-        )
+            if pages and shown not in pages and len(pages) <= rare
+        ]
 
     def _sibling_named_by(self, question: str, shown: Document, *, reader: Reader) -> Document | None:
         """The page a variant follow-up names instead of the page shown, when there is one: its

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from actions.dialogue_config import dialogue_config
 from actions.followup import is_follow_up, is_variant
-from actions.knowledge_answers import is_short, shorten, stands_on_its_own
+from actions.knowledge_answers import reads_as_follow_up, shorten
 from api.services.citizen_answers import CitizenAnswers
 from api.services.message_html import message_html
 from api.services.personal_data import Kind, redact
@@ -174,8 +174,7 @@ class StaffAnswers:
         """How a question that is not a follow-up by its words reads after `shown`: what it found on
         its own, and whether it is a question about the page shown after all (a short one that
         found no page of its own, or one it neither names nor names a new subject of)."""
-        follow_up = shown is not None and is_short(question) and not stands_on_its_own(answer, shown, question)
-        return Found.of(answer, follow_up=follow_up)
+        return Found.of(answer, follow_up=reads_as_follow_up(question, answer, shown))
 
     def _found_by(self, question: str, *, shown: Topic | None, reader: Reader, language: str) -> Found:
         key = self._found.key(question, reader=reader, language=language, shown=shown)

@@ -217,7 +217,7 @@ def test_a_short_question_that_names_another_page_changes_the_subject(store, tmp
 
 def answered_naming_a_new_subject(text: str, word: str) -> Answer:
     """The waste calendar's answer to `text`, which names `word`, a subject of that page that the
-    passport page does not mention (AnswerEngine.new_subject_at)."""
+    passport page does not mention (AnswerEngine.subject_words)."""
     from dataclasses import replace
 
     return replace(answered_from_another_page(title_overlap=0.0), new_subject_at=(text.index(word),))

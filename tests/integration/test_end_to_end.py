@@ -304,7 +304,7 @@ def test_a_short_question_without_a_follow_up_word_stays_on_the_page_just_shown(
 @pytest.mark.parametrize(
     ("then", "page"),
     [
-        # Without the new-subject reading, the passport's page again (AnswerEngine.new_subject_at).
+        # Without the new-subject reading, the passport's page again (AnswerEngine.subject_words).
         ("lantaarnpaal brandt niet, wie maakt hem", "straatverlichting-storing"),
         ("deksel van de container afgebroken, wat nu", "container-kapot-of-kwijt"),
         ("where do I take a broken fridge", None),  # English words, Dutch pages: grofvuil or milieustraat

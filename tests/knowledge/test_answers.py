@@ -177,30 +177,42 @@ def test_a_title_word_of_many_pages_makes_no_family(tmp_path: Path) -> None:
 
 
 def test_a_question_after_an_answer_may_name_a_subject_the_page_shown_lacks(search: KnowledgeSearch) -> None:
-    """The first word on the page answered, not on the page shown before, and on few pages; an
-    internal page the reader may not see does not count ("paspoort" is on one public page)."""
+    """Words not on the page shown before, and on few pages; an internal page the reader may not
+    see does not count ("paspoort" is on one public page). A new subject of the page answered is
+    one such word on that page; "bezoek" is on the visitors' permit only."""
     answers = engine(search)
     public = Reader.public()
     shown = Topic("parkeren", "wat kost een bewonersvergunning", ("costs",))
-    question = "wat kost een paspoort voor volwassenen"
+    question = "wat kost een paspoort voor volwassenen met bezoek"
+    words = answers.subject_words(question, page="paspoort", shown="parkeren", reader=public, example_sims=None)
+    assert words == [
+        (question.index("paspoort"), frozenset({"paspoort"})),
+        (question.index("volwassenen"), frozenset({"paspoort"})),
+        (question.index("bezoek"), frozenset({"bezoekers"})),
+    ]
     passport = answers.answer(question, reader=public, topic=shown)
-    assert passport.hit is not None and passport.hit.doc_id == "paspoort"
-    # "paspoort" and "volwassenen": on the passport page only, not on the parking page shown
+    assert passport.answerable and passport.hit is not None and passport.hit.doc_id == "paspoort"
     assert passport.new_subject_at == (question.index("paspoort"), question.index("volwassenen"))
+    assert passport.other_subject_at == ()  # answered: only for a declined question
     # Its words are all on the page shown: a question about that page, whichever page it found.
     aspect_only = answers.answer("kosten per jaar", reader=public, topic=shown)
     assert aspect_only.hit is not None and aspect_only.new_subject_at == ()
     # Without a page shown before, or as a follow-up on it, there is nothing to compare with.
     assert answers.answer(question, reader=public).new_subject_at == ()
     assert answers.answer(question, reader=public, topic=shown, follow_up=True).new_subject_at == ()
-    assert answers.new_subject_at(question, page="paspoort", shown="paspoort", reader=public, example_sims=None) == ()
-    # The word must be on the page answered: "paspoort" names nothing of the visitors' permit.
-    assert answers.new_subject_at(question, page="bezoekers", shown="parkeren", reader=public, example_sims=None) == ()
-    # Unless any page that has it will do: the question names what the page shown does not cover.
-    somewhere = answers.new_subject_at(
-        question, page="bezoekers", shown="parkeren", reader=public, example_sims=None, on_page=False
-    )
-    assert somewhere == (question.index("paspoort"), question.index("volwassenen"))
+    assert answers.subject_words(question, page="paspoort", shown="paspoort", reader=public, example_sims=None) == [
+        (question.index("bezoek"), frozenset({"bezoekers"}))
+    ]
+
+
+def test_a_declined_question_keeps_the_words_naming_what_the_page_shown_lacks(search: KnowledgeSearch) -> None:
+    """Declined, wherever those words are: "bezoek" is not on the page the question found."""
+    never = engine(search, thresholds=Thresholds(dense=2.0, bm25=1e9))
+    question = "wat kost een paspoort voor volwassenen met bezoek"
+    shown = Topic("parkeren", "wat kost een bewonersvergunning", ("costs",))
+    declined = never.answer(question, reader=Reader.public(), topic=shown)
+    assert not declined.answerable and declined.hit is not None and declined.hit.doc_id == "paspoort"
+    assert declined.other_subject_at == tuple(question.index(w) for w in ("paspoort", "volwassenen", "bezoek"))
 
 
 def test_a_new_subject_needs_citizens_questions_about_its_page_to_come_closer(search: KnowledgeSearch) -> None:
@@ -216,9 +228,10 @@ def test_a_new_subject_needs_citizens_questions_about_its_page_to_come_closer(se
             examples=ExampleIndex(HashingEmbedder(), examples),
         )  # fmt: skip
         sims = answers.examples.similarities(answers.search.query_vector(question).vector)  # type: ignore[union-attr]
-        return answers.new_subject_at(
+        words = answers.subject_words(
             question, page="paspoort", shown="parkeren", reader=Reader.public(), example_sims=sims
         )
+        return tuple(offset for offset, _ in words)
 
     closer = [("paspoort#Kosten", question), ("parkeren#Kosten", "bewonersvergunning aanvragen")]
     as_close = [("paspoort#Kosten", question), ("parkeren#Kosten", question)]

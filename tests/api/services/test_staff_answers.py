@@ -196,7 +196,7 @@ def test_a_short_question_naming_what_the_conversations_page_lacks_starts_a_new_
 ) -> None:
     """As in the chat: "wordt er binnen 8 weken beslist" names a decision within weeks, which the
     passport page never mentions; after the passport's costs it is a question of its own, also when
-    it is only in the history (AnswerEngine.new_subject_at)."""
+    it is only in the history (AnswerEngine.subject_words)."""
     user = wonen(sessions)
     short = "wordt er binnen 8 weken beslist"
     after = answers.ask(short, user=user, history=["Wat kost een paspoort?"])
