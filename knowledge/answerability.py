@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from knowledge.example_classifier import LOG_FLOOR
+
 if TYPE_CHECKING:
     from knowledge.search import Thresholds
 
@@ -40,6 +42,7 @@ EVIDENCE_FEATURES = (
     "example_dense",
     "example_margin",
     "section_example_dense",
+    "example_class",
 )
 
 
@@ -183,6 +186,8 @@ class Evidence:
             "example_dense": float(page.get("example_dense", 0.0)),
             "example_margin": float(page.get("example_margin", 0.0)),
             "section_example_dense": float(section.get("example_dense", 0.0)),
+            # How probable the section classifier finds the page (knowledge/example_classifier.py).
+            "example_class": float(page.get("example_class", LOG_FLOOR)),
         }
         return cls(values=values)
 

@@ -33,6 +33,7 @@ import numpy as np
 from knowledge.answerability import AnswerabilityModel, Evidence, LinearModel
 from knowledge.aspects import AspectLexicon
 from knowledge.chunking import SECTION_SEP, heading_of
+from knowledge.example_classifier import LOG_FLOOR, SectionClassifier, page_log_probabilities
 from knowledge.examples import page_of, section_label
 from knowledge.languages import SUPPORTED_LANGUAGES
 from knowledge.sentences import SentenceVectors
@@ -66,6 +67,7 @@ PAGE_FEATURES = (
     "example_dense",
     "example_dense_gap",
     "example_top2",
+    "example_class",
 )
 SECTION_FEATURES = (
     "dense_gap",
@@ -80,6 +82,7 @@ SECTION_FEATURES = (
     "sentence_dense_gap",
     "example_dense_gap",
     "example_top2_gap",
+    "example_class_gap",
 )
 
 # Before rankers are fitted for an embedder: similarity, nudged towards the aspect's section.
@@ -223,8 +226,10 @@ class AnswerEngine:
         # The sentences of every section, likewise: the best single sentence is the evidence
         # that a long section or a question told as a story does not dilute.
         self.sentences = SentenceVectors(search.embedder, search.index)
-        # Questions citizens ask that a section answers (knowledge/examples.py).
+        # Questions citizens ask that a section answers (knowledge/examples.py), and a classifier
+        # fitted on them: which section a question asks about (knowledge/example_classifier.py).
         self.examples = examples
+        self.classifier = SectionClassifier(examples) if examples is not None else None
 
     def warm_up(self) -> None:
         """Embed every section heading (and, for an older index, every sentence) now rather than
@@ -234,6 +239,8 @@ class AnswerEngine:
             self.sentences.ensure(chunk.text for chunk in self.search.index.chunks)
         if self.examples is not None:
             self.examples.warm_up()
+        if self.classifier is not None:
+            self.classifier.warm_up()
 
     def _heading_vectors_for(self, sections: list[str]) -> dict[str, np.ndarray]:
         missing = sorted({s for s in sections if s not in self._heading_vectors})
@@ -470,6 +477,8 @@ class AnswerEngine:
             p.chunk_id: self._example_dense(p, heading_dense[p.chunk_id], example_sims, k=2) for p in passages
         }
         page_coverage = self.search.page_coverage(query, reader=reader, doc_ids=pages)
+        section_class = self._section_log_probabilities(vector, reader=reader)
+        page_class = page_log_probabilities(section_class)
         page_example = {doc_id: max(example_dense[p.chunk_id] for p in members) for doc_id, members in by_page.items()}
         ranked = []
         for rank, doc_id in enumerate(pages):
@@ -482,6 +491,8 @@ class AnswerEngine:
             best_sentence = max(sentence_dense[p.chunk_id] for p in members)
             best_example = page_example[doc_id]
             best_top2 = max(example_top2[p.chunk_id] for p in members)
+            class_of = {p.chunk_id: self._class_log_probability(p, section_class) for p in members}
+            best_class = max(class_of.values())
             sections = []
             for passage in members:
                 heading = heading_of(passage.section)
@@ -501,6 +512,7 @@ class AnswerEngine:
                     "sentence_dense_gap": sentence_dense[passage.chunk_id] - best_sentence,
                     "example_dense_gap": example_dense[passage.chunk_id] - best_example,
                     "example_top2_gap": example_top2[passage.chunk_id] - best_top2,
+                    "example_class_gap": class_of[passage.chunk_id] - best_class,
                     "example_dense": example_dense[passage.chunk_id],
                     # For the decision: how well the answering section's best sentence matches.
                     "sentence_dense": sentence_dense[passage.chunk_id],
@@ -525,6 +537,8 @@ class AnswerEngine:
                 "example_dense": best_example,
                 "example_dense_gap": best_example - top_example,
                 "example_top2": best_top2,
+                # How probable the classifier finds it that the question asks about this page.
+                "example_class": page_class.get(doc_id, LOG_FLOOR),
                 # For the decision: how much closer a citizen's example of this page comes than any
                 # other page's (0 when it is the only page, as for a follow-up).
                 "example_margin": best_example
@@ -536,6 +550,18 @@ class AnswerEngine:
             ranked.append(RankedPage(doc_id, page_features, self.page_ranker.score(page_features), tuple(sections)))
         ranked.sort(key=lambda page: -page.score)
         return ranked
+
+    def _section_log_probabilities(self, vector: QueryVector, *, reader: Reader) -> dict[str, float]:
+        """The classifier's log-probability per section label, among the pages the reader may read."""
+        if self.classifier is None:
+            return {}
+        return self.classifier.log_probabilities(
+            vector.vector, readable=lambda page: self.search.document(page, reader=reader) is not None, key=reader
+        )
+
+    @staticmethod
+    def _class_log_probability(passage: Hit, section_class: dict[str, float]) -> float:
+        return section_class.get(section_label(passage.doc_id, heading_of(passage.section)), LOG_FLOOR)
 
     def _example_sims(self, vector: QueryVector) -> np.ndarray | None:
         """The query's similarity to every example question, once per turn."""

@@ -109,17 +109,26 @@ def ensure_index(
 
 
 def ensure_example_questions(settings: Settings, *, echo: Callable[[str], None] = print) -> None:
-    """Embed the answer engine's example questions unless they are cached already (once per set of
-    examples and embedder: ~45 a second on two cores), so that starting the api only reads them."""
+    """Embed the answer engine's example questions and fit its section classifier on them unless
+    they are cached already (once per set of examples and embedder: ~45 questions a second on two
+    cores, then a few seconds), so that starting the api only reads them."""
     from api.services.citizen_answers import EXAMPLES_DIR, example_index
+    from knowledge.example_classifier import SectionClassifier
     from knowledge.search import KnowledgeSearch
 
     examples = example_index(KnowledgeSearch.open(settings.index_dir), settings.answers_dir / EXAMPLES_DIR)
-    if examples is not None and not examples.cached:
+    if examples is None:
+        return
+    if not examples.cached:
         echo(f"Embedding {len(examples.texts)} example questions of the answer engine ...")
         started = time.monotonic()
         examples.warm_up()
         echo(f"Example questions ready in {time.monotonic() - started:.1f} s.")
+    classifier = SectionClassifier(examples)
+    if not classifier.cached:
+        started = time.monotonic()
+        classifier.warm_up()
+        echo(f"Section classifier fitted on them in {time.monotonic() - started:.1f} s.")
 
 
 def open_knowledge(settings: Settings) -> Knowledge:

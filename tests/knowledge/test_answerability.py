@@ -18,6 +18,7 @@ from knowledge.answerability import (
     fit_pairwise,
 )
 from knowledge.answers import PAGE_FEATURES, SECTION_FEATURES
+from knowledge.example_classifier import LOG_FLOOR
 from knowledge.search import Thresholds
 
 SHIPPED_MODELS = Path(__file__).resolve().parents[2] / "data" / "answers" / "answer_model.yml"
@@ -34,7 +35,7 @@ def test_evidence_has_every_feature_from_the_page_and_the_section() -> None:
     found = Evidence.of(
         page={"dense": 0.8, "bm25": 2.0, "title_overlap": 0.5, "heading_dense": 0.7, "language_match": 1.0,
               "coverage": 0.1, "aspect_match": 0.2, "sentence_dense": 0.86, "page_coverage": 0.6,
-              "example_dense": 0.91, "example_margin": 0.02},
+              "example_dense": 0.91, "example_margin": 0.02, "example_class": -0.4},
         section={"coverage": 0.9, "aspect_match": 1.0, "dense": 0.3, "sentence_dense": 0.84, "example_dense": 0.88},
         page_score=1.5, page_margin=0.25, section_score=0.75, query_terms=3, follow_up=True,
     )  # fmt: skip
@@ -59,11 +60,14 @@ def test_evidence_has_every_feature_from_the_page_and_the_section() -> None:
         "example_dense": 0.91,  # the closest example question of the page's sections
         "example_margin": 0.02,  # ... against the closest of any other candidate page
         "section_example_dense": 0.88,  # the answering section's closest example
+        "example_class": -0.4,  # the section classifier's log-probability of the page
     }
     bare = Evidence.of(
         page={}, section={}, page_score=0, page_margin=0, section_score=0, query_terms=0, follow_up=False
     )
-    assert set(bare.values) == set(EVIDENCE_FEATURES) and set(bare.values.values()) == {0.0}
+    assert set(bare.values) == set(EVIDENCE_FEATURES)
+    # No classifier: the page counts as improbable, not as certain (log 1 = 0).
+    assert bare.values.pop("example_class") == LOG_FLOOR and set(bare.values.values()) == {0.0}
 
 
 def test_linear_model_counts_only_its_features_and_missing_values_as_zero() -> None:
