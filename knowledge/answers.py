@@ -229,7 +229,7 @@ class AnswerEngine:
         # Questions citizens ask that a section answers (knowledge/examples.py), and a classifier
         # fitted on them: which section a question asks about (knowledge/example_classifier.py).
         self.examples = examples
-        self.classifier = SectionClassifier(examples) if examples is not None else None
+        self.classifier = SectionClassifier.for_index(examples, search.index) if examples is not None else None
 
     def warm_up(self) -> None:
         """Embed every section heading (and, for an older index, every sentence) now rather than

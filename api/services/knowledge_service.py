@@ -116,7 +116,8 @@ def ensure_example_questions(settings: Settings, *, echo: Callable[[str], None] 
     from knowledge.example_classifier import SectionClassifier
     from knowledge.search import KnowledgeSearch
 
-    examples = example_index(KnowledgeSearch.open(settings.index_dir), settings.answers_dir / EXAMPLES_DIR)
+    search = KnowledgeSearch.open(settings.index_dir)
+    examples = example_index(search, settings.answers_dir / EXAMPLES_DIR)
     if examples is None:
         return
     if not examples.cached:
@@ -124,7 +125,7 @@ def ensure_example_questions(settings: Settings, *, echo: Callable[[str], None] 
         started = time.monotonic()
         examples.warm_up()
         echo(f"Example questions ready in {time.monotonic() - started:.1f} s.")
-    classifier = SectionClassifier(examples)
+    classifier = SectionClassifier.for_index(examples, search.index)
     if not classifier.cached:
         started = time.monotonic()
         classifier.warm_up()

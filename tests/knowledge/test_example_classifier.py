@@ -89,3 +89,20 @@ def test_weights_are_fitted_once_and_cached_beside_the_example_vectors(tmp_path:
 def test_a_single_section_is_always_the_one_asked_about() -> None:
     model = SectionClassifier(ExampleIndex(HashingEmbedder(), [("a#", "x"), ("a#", "y")]))
     assert model.log_probabilities(query("z"), readable=everything, key="k") == {"a#": 0.0}
+
+
+def test_a_sections_sentences_teach_it_words_its_examples_lack(tmp_path: Path) -> None:
+    """"leges" is in no example question, only in a sentence of the costs section."""
+    sentence = HashingEmbedder().embed_documents(["De leges voor een paspoort zijn 84 euro"])
+    examples = ExampleIndex(HashingEmbedder(), EXAMPLES, cache_dir=tmp_path)
+    without = SectionClassifier(examples)
+    with_sentences = SectionClassifier(examples, sentences=[("paspoort#Kosten", sentence), ("elders#", sentence)])
+    asked = query("leges")
+    costs = "paspoort#Kosten"
+    assert with_sentences.log_probabilities(asked, readable=everything, key="k")[costs] > (
+        without.log_probabilities(asked, readable=everything, key="k")[costs]
+    )
+    assert with_sentences.labels == without.labels  # a section without examples is no class
+    with_sentences.warm_up()
+    without.warm_up()  # the sentences are part of what is cached: two files
+    assert len(list(tmp_path.glob("section-classifier-*.npy"))) == 2
