@@ -33,7 +33,7 @@ import numpy as np
 from knowledge.answerability import AnswerabilityModel, Evidence, LinearModel
 from knowledge.aspects import AspectLexicon
 from knowledge.chunking import SECTION_SEP, heading_of
-from knowledge.example_classifier import LOG_FLOOR, SectionClassifier, page_log_probabilities
+from knowledge.example_classifier import LOG_FLOOR, page_log_probabilities, section_classifier
 from knowledge.examples import page_of, section_label
 from knowledge.languages import SUPPORTED_LANGUAGES
 from knowledge.sentences import SentenceVectors
@@ -229,7 +229,7 @@ class AnswerEngine:
         # Questions citizens ask that a section answers (knowledge/examples.py), and a classifier
         # fitted on them: which section a question asks about (knowledge/example_classifier.py).
         self.examples = examples
-        self.classifier = SectionClassifier.for_index(examples, search.index) if examples is not None else None
+        self.classifier = section_classifier(examples, search.index) if examples is not None else None
 
     def warm_up(self) -> None:
         """Embed every section heading (and, for an older index, every sentence) now rather than

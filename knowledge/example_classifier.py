@@ -1,12 +1,13 @@
-"""Which section a question asks about: a linear classifier over the example questions' vectors.
+"""Which label a message has: a linear classifier over labelled example messages' vectors.
 
-The closest example question (knowledge/example_index.py) lets one lucky example decide. A
-multinomial logistic regression fitted on all of them learns which directions of the embedding
-tell one section's questions from another's, and gives every section a probability. On the dev
-split's covered questions (nothing of the split in its training), its most probable section was
-right for 0.79 against the closest example's 0.62, its most probable page for 0.93 against 0.81
-(docs/answers.md, "section classifier"). The answer engine uses its log-probabilities as evidence
-for the page and section rankers.
+The answer engine's use, which section a question asks about: the closest example question
+(knowledge/example_index.py) lets one lucky example decide. A multinomial logistic regression
+fitted on all of them learns which directions of the embedding tell one section's questions from
+another's, and gives every section a probability. On the dev split's covered questions (nothing
+of the split in its training), its most probable section was right for 0.79 against the closest
+example's 0.62, its most probable page for 0.93 against 0.81 (docs/answers.md, "section
+classifier"). The engine uses its log-probabilities as evidence for the page and section rankers
+and for the decision. The router has one over its team examples.
 
 The weights are fitted once per set of example vectors (a few seconds on two cores) and cached
 beside them, so a replica starting on a built index only reads them.
@@ -40,25 +41,25 @@ SENTENCE_WEIGHT = 0.25
 LOG_FLOOR = -12.0
 
 
-class SectionClassifier:
-    """Multinomial logistic regression from a question's vector to the section of its examples."""
+class ExampleClassifier:
+    """Multinomial logistic regression from a message's vector to the label of its examples."""
 
     def __init__(
         self,
         examples: ExampleIndex,
         *,
-        sentences: Sequence[tuple[str, np.ndarray]] = (),
+        extra: Sequence[tuple[str, np.ndarray]] = (),
         c: float = REGULARISATION_C,
-        sentence_weight: float = SENTENCE_WEIGHT,
+        extra_weight: float = SENTENCE_WEIGHT,
     ) -> None:
-        """`sentences`: per section label, the vectors of its sentences (more training points,
-        weighing `sentence_weight`); sections without examples are not classes."""
+        """`extra`: per label, more training points (the vectors of a section's sentences), each
+        weighing `extra_weight`; a label without examples is not a class."""
         self.examples = examples
         self.c = c
         self.labels: list[str] = sorted(set(examples.labels))
         known = set(self.labels)
-        self.sentences = [(label, vectors) for label, vectors in sentences if label in known and len(vectors)]
-        self.sentence_weight = sentence_weight
+        self.extra = [(label, vectors) for label, vectors in extra if label in known and len(vectors)]
+        self.extra_weight = extra_weight
         self._weights: np.ndarray | None = None  # (labels, dim + 1): the bias in the last column
         self._lock = threading.Lock()
         self._masks: dict[Hashable, np.ndarray] = {}  # per reader: the labels it may read
@@ -71,25 +72,11 @@ class SectionClassifier:
         digest = hashlib.sha256()
         digest.update(np.ascontiguousarray(vectors).tobytes())
         digest.update("\n".join(self.examples.labels).encode())
-        for label, sentence_vectors in self.sentences:
+        for label, extra_vectors in self.extra:
             digest.update(label.encode())
-            digest.update(np.ascontiguousarray(sentence_vectors, dtype=np.float32).tobytes())
-        digest.update(repr((self.c, self.sentence_weight)).encode())
-        return directory / f"section-classifier-{digest.hexdigest()[:16]}.npy"
-
-    @classmethod
-    def for_index(cls, examples: ExampleIndex, index: KnowledgeIndex) -> SectionClassifier:
-        """The classifier of an index's sections: their examples, and their sentences when the
-        index stores sentence vectors."""
-        from knowledge.chunking import heading_of
-        from knowledge.examples import section_label
-
-        sentences = []
-        for row, chunk in enumerate(index.chunks):
-            vectors = index.sentences_of(row)
-            if vectors is not None:
-                sentences.append((section_label(chunk.doc_id, heading_of(chunk.section)), vectors))
-        return cls(examples, sentences=sentences)
+            digest.update(np.ascontiguousarray(extra_vectors, dtype=np.float32).tobytes())
+        digest.update(repr((self.c, self.extra_weight)).encode())
+        return directory / f"classifier-{digest.hexdigest()[:16]}.npy"
 
     @property
     def cached(self) -> bool:
@@ -123,15 +110,15 @@ class SectionClassifier:
         from sklearn.linear_model import LogisticRegression
 
         vectors = self.examples.vectors
-        if len(self.labels) < 2:  # one section: it is always the one asked about
+        if len(self.labels) < 2:  # one label: it is always the one
             return np.zeros((len(self.labels), vectors.shape[1] + 1), dtype=np.float32)
         labels = list(self.examples.labels)
         weights = [1.0] * len(labels)
-        if self.sentences:
-            vectors = np.vstack([vectors, *(v for _, v in self.sentences)])
-            for label, sentence_vectors in self.sentences:
-                labels += [label] * len(sentence_vectors)
-                weights += [self.sentence_weight] * len(sentence_vectors)
+        if self.extra:
+            vectors = np.vstack([vectors, *(v for _, v in self.extra)])
+            for label, extra_vectors in self.extra:
+                labels += [label] * len(extra_vectors)
+                weights += [self.extra_weight] * len(extra_vectors)
         model = LogisticRegression(C=self.c, max_iter=3000)
         model.fit(vectors, labels, sample_weight=np.asarray(weights))
         order = [list(model.classes_).index(label) for label in self.labels]
@@ -141,13 +128,13 @@ class SectionClassifier:
         _ = self.weights
 
     def log_probabilities(
-        self, vector: np.ndarray, *, readable: Callable[[str], bool], key: Hashable
+        self, vector: np.ndarray, *, readable: Callable[[str], bool] | None = None, key: Hashable = None
     ) -> dict[str, float]:
-        """Per section label, its log-probability among the sections of the pages `readable`
-        admits (a page id -> whether this reader may read it; `key` names that reader, to cache
-        which labels it admits). Clipped at LOG_FLOOR."""
+        """Per label, its log-probability, clipped at LOG_FLOOR. `readable` (a section label's
+        page id -> whether this reader may read it; `key` names that reader, to cache which labels
+        it admits): the probabilities are among the sections of the pages it admits only."""
         weights = self.weights
-        mask = self._mask(readable, key)
+        mask = self._mask(readable, key) if readable is not None else np.ones(len(self.labels), dtype=bool)
         if not mask.any():
             return {}
         logits = weights[mask, :-1] @ np.asarray(vector, dtype=np.float32) + weights[mask, -1]
@@ -164,6 +151,20 @@ class SectionClassifier:
             mask = np.array([readable(page_of(label)) for label in self.labels], dtype=bool)
             self._masks[key] = mask
         return mask
+
+
+def section_classifier(examples: ExampleIndex, index: KnowledgeIndex) -> ExampleClassifier:
+    """The answer engine's classifier of an index's sections: their example questions, and their
+    sentences when the index stores sentence vectors."""
+    from knowledge.chunking import heading_of
+    from knowledge.examples import section_label
+
+    sentences = []
+    for row, chunk in enumerate(index.chunks):
+        vectors = index.sentences_of(row)
+        if vectors is not None:
+            sentences.append((section_label(chunk.doc_id, heading_of(chunk.section)), vectors))
+    return ExampleClassifier(examples, extra=sentences)
 
 
 def page_log_probabilities(section_log_probs: dict[str, float]) -> dict[str, float]:

@@ -26,6 +26,8 @@ class RoutingParams:
     no_document_weight: float = 0.5
     context_weight: float = 0.5
     threshold: float = 0.5
+    # The example classifier's log-probability of the label (knowledge/example_classifier.py).
+    classifier_weight: float = 0.0
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RoutingParams:

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from knowledge.example_classifier import LOG_FLOOR, ExampleClassifier
 from knowledge.example_index import ExampleIndex, SimilarExample
 from routing.config import (
     CRISIS,
@@ -101,6 +102,7 @@ class Signals:
     votes: dict[str, float]
     documents: list[MatchingDocument]
     relevant: bool
+    classes: dict[str, float] = field(default_factory=dict)  # the example classifier's log-probabilities
 
 
 @dataclass
@@ -131,20 +133,26 @@ class Router:
         self.search = search
         self.crisis = crisis
         self.examples = ExampleIndex(embedder, config.examples(), cache_dir=cache_dir)
+        # Which label the examples' directions in the embedding point to, beside how close the
+        # closest ones come: it tells an assistant's everyday request from a team's message better.
+        self.classifier = ExampleClassifier(self.examples)
         self.keywords = KeywordMatcher(config.teams.values())
         self.labels = [*config.teams, OUT_OF_SCOPE]
 
     def warm_up(self) -> None:
         self.examples.warm_up()
+        if self.params.classifier_weight:
+            self.classifier.warm_up()
 
     # ------------------------------------------------------------ scoring
 
-    def signals(self, text: str, query_vector: QueryVector | None = None) -> Signals:
+    def signals(self, text: str, query_vector: QueryVector | None = None, *, with_classes: bool = False) -> Signals:
         """Everything the decision needs from the models and the index (parameter-free).
 
         `query_vector`: the text's embedding when the caller has it already (Rasa's NLU computes
         it with the same model; knowledge.query_vectors); used only when it is this text's and
-        this embedder's.
+        this embedder's. `with_classes`: the example classifier's evidence also when the
+        parameters give it no weight (to tune that weight).
         """
         if query_vector is not None and query_vector.usable_for(self.embedder.name, self.embedder.dim, text):
             query = query_vector.vector
@@ -153,7 +161,9 @@ class Router:
             query = self.embedder.embed_queries([text])[0]
         sims = self.examples.similarities(query)
         votes, documents, relevant = knowledge_votes(self.search, text, query_vector=query_vector)
-        return Signals(sims, self.keywords.match(text), votes, documents, relevant)
+        wanted = with_classes or self.params.classifier_weight
+        classes = self.classifier.log_probabilities(query) if wanted else {}
+        return Signals(sims, self.keywords.match(text), votes, documents, relevant, classes)
 
     def logits(self, signals: Signals, params: RoutingParams) -> dict[str, float]:
         similarity = self.examples.label_scores(signals.sims, params.top_k)
@@ -163,6 +173,8 @@ class Router:
             value = similarity.get(label, 0.0) / params.temperature
             value += params.keyword_weight * kw.get(label, 0.0)
             value += params.knowledge_weight * signals.votes.get(label, 0.0)
+            if params.classifier_weight:
+                value += params.classifier_weight * signals.classes.get(label, LOG_FLOOR)
             logits[label] = value
         if self.search is not None and not signals.relevant:
             logits[OUT_OF_SCOPE] += params.no_document_weight

@@ -113,7 +113,7 @@ def ensure_example_questions(settings: Settings, *, echo: Callable[[str], None] 
     they are cached already (once per set of examples and embedder: ~45 questions a second on two
     cores, then a few seconds), so that starting the api only reads them."""
     from api.services.citizen_answers import EXAMPLES_DIR, example_index
-    from knowledge.example_classifier import SectionClassifier
+    from knowledge.example_classifier import section_classifier
     from knowledge.search import KnowledgeSearch
 
     search = KnowledgeSearch.open(settings.index_dir)
@@ -125,7 +125,7 @@ def ensure_example_questions(settings: Settings, *, echo: Callable[[str], None] 
         started = time.monotonic()
         examples.warm_up()
         echo(f"Example questions ready in {time.monotonic() - started:.1f} s.")
-    classifier = SectionClassifier.for_index(examples, search.index)
+    classifier = section_classifier(examples, search.index)
     if not classifier.cached:
         started = time.monotonic()
         classifier.warm_up()

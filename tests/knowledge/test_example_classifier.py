@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from knowledge.embedding import HashingEmbedder
-from knowledge.example_classifier import LOG_FLOOR, SectionClassifier, page_log_probabilities
+from knowledge.example_classifier import LOG_FLOOR, ExampleClassifier, page_log_probabilities
 from knowledge.example_index import ExampleIndex
 
 EXAMPLES = [
@@ -30,8 +30,8 @@ def public_only(page: str) -> bool:
     return page != "intern"
 
 
-def classifier(tmp_path: Path | None = None) -> SectionClassifier:
-    return SectionClassifier(ExampleIndex(HashingEmbedder(), EXAMPLES, cache_dir=tmp_path))
+def classifier(tmp_path: Path | None = None) -> ExampleClassifier:
+    return ExampleClassifier(ExampleIndex(HashingEmbedder(), EXAMPLES, cache_dir=tmp_path))
 
 
 def query(text: str) -> np.ndarray:
@@ -76,18 +76,18 @@ def test_weights_are_fitted_once_and_cached_beside_the_example_vectors(tmp_path:
     assert not first.cached
     first.warm_up()
     assert first.cached
-    cached = list(tmp_path.glob("section-classifier-*.npy"))
+    cached = list(tmp_path.glob("classifier-*.npy"))
     assert len(cached) == 1 and not list(tmp_path.glob("*.tmp.npy"))
     again = classifier(tmp_path)
     np.save(cached[0], first.weights * 2)  # a read, not a fit, gives these weights back
     np.testing.assert_array_equal(again.weights, first.weights * 2)
     # Other examples: another file, fitted afresh.
-    SectionClassifier(ExampleIndex(HashingEmbedder(), EXAMPLES[:-1], cache_dir=tmp_path)).warm_up()
-    assert len(list(tmp_path.glob("section-classifier-*.npy"))) == 2
+    ExampleClassifier(ExampleIndex(HashingEmbedder(), EXAMPLES[:-1], cache_dir=tmp_path)).warm_up()
+    assert len(list(tmp_path.glob("classifier-*.npy"))) == 2
 
 
 def test_a_single_section_is_always_the_one_asked_about() -> None:
-    model = SectionClassifier(ExampleIndex(HashingEmbedder(), [("a#", "x"), ("a#", "y")]))
+    model = ExampleClassifier(ExampleIndex(HashingEmbedder(), [("a#", "x"), ("a#", "y")]))
     assert model.log_probabilities(query("z"), readable=everything, key="k") == {"a#": 0.0}
 
 
@@ -95,8 +95,8 @@ def test_a_sections_sentences_teach_it_words_its_examples_lack(tmp_path: Path) -
     """"leges" is in no example question, only in a sentence of the costs section."""
     sentence = HashingEmbedder().embed_documents(["De leges voor een paspoort zijn 84 euro"])
     examples = ExampleIndex(HashingEmbedder(), EXAMPLES, cache_dir=tmp_path)
-    without = SectionClassifier(examples)
-    with_sentences = SectionClassifier(examples, sentences=[("paspoort#Kosten", sentence), ("elders#", sentence)])
+    without = ExampleClassifier(examples)
+    with_sentences = ExampleClassifier(examples, extra=[("paspoort#Kosten", sentence), ("elders#", sentence)])
     asked = query("leges")
     costs = "paspoort#Kosten"
     assert with_sentences.log_probabilities(asked, readable=everything, key="k")[costs] > (
@@ -105,4 +105,4 @@ def test_a_sections_sentences_teach_it_words_its_examples_lack(tmp_path: Path) -
     assert with_sentences.labels == without.labels  # a section without examples is no class
     with_sentences.warm_up()
     without.warm_up()  # the sentences are part of what is cached: two files
-    assert len(list(tmp_path.glob("section-classifier-*.npy"))) == 2
+    assert len(list(tmp_path.glob("classifier-*.npy"))) == 2

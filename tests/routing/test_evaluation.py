@@ -62,7 +62,7 @@ def out_of_scope_messages(path: Path) -> list[str]:
     "name",
     [
         "out_of_scope_nl",
-        pytest.param("clinc150", marks=pytest.mark.xfail(strict=True, reason="above target: 0.035 last measured")),
+        "clinc150",
     ],
 )
 def test_out_of_scope_messages_are_not_routed_to_a_team(

@@ -156,6 +156,22 @@ def test_documents_of_a_team_tilt_an_ambiguous_message(config_dir: Path) -> None
     assert tilted.scores.get("belastingen", 0) > without.scores.get("belastingen", 0)
 
 
+def test_the_example_classifier_weighs_in_with_its_own_weight(config_dir: Path) -> None:
+    text = "ik heb een vraag over mijn aanslag"
+    base = load_routing_config("hashing", config_dir).params
+    router = small_router(config_dir)
+    without = router.logits(router.signals(text), base)
+    assert router.signals(text).classes == {}  # no weight: not computed
+    signals = router.signals(text, with_classes=True)  # what tuning reads
+    assert set(signals.classes) == set(router.labels)
+    weighed = router.logits(signals, replace(base, classifier_weight=2.0))
+    for label in router.labels:
+        assert weighed[label] == pytest.approx(without[label] + 2.0 * signals.classes[label])
+    # The most probable label is that of the examples its words come from.
+    woz = router.signals("te hoge woz waarde", with_classes=True).classes
+    assert max(woz, key=woz.__getitem__) == "belastingen"
+
+
 def test_a_short_follow_up_uses_the_conversation(config_dir: Path) -> None:
     router = small_router(config_dir)
     conversation = [
