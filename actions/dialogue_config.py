@@ -45,6 +45,8 @@ class DialogueConfig:
     follow_up_referring_words: dict[str, frozenset[str]]  # words pointing back at the answer shown
     question_starts: frozenset[str]  # words that open a question's clause, all languages
     question_phrases: tuple[str, ...]  # phrases that make a message a question wherever they are
+    question_words: frozenset[str]  # "waar", "how": what a question word in a clause is
+    question_subjects: frozenset[str]  # "ik", "you": a subject after a question word's verb
     handoff_phrases: tuple[str, ...]  # phrases asking for a person, all languages, lower case
     max_rephrase: int
     forms: dict[str, FormConfig]
@@ -107,6 +109,8 @@ def parse(data: dict[str, Any]) -> DialogueConfig:
         question_phrases=tuple(
             str(phrase).lower() for phrases in data["questions"]["phrases"].values() for phrase in phrases
         ),
+        question_words=_words([w for words in data["questions"]["words"].values() for w in words]),
+        question_subjects=_words([w for words in data["questions"]["subjects"].values() for w in words]),
         handoff_phrases=tuple(
             str(phrase).lower() for phrases in data["handoff"]["phrases"].values() for phrase in phrases
         ),

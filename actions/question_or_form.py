@@ -30,16 +30,37 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 
 def is_question(text: str, *, config: DialogueConfig) -> bool:
-    """A question mark, a clause that opens with a question word ("..., wat moet ik doen"), or a
-    question phrase anywhere ("autowrak melden wat kost dat")."""
+    """A question mark, a clause that opens with a question word ("..., wat moet ik doen"), a
+    question phrase anywhere ("autowrak melden wat kost dat"), a question word before a verb and
+    its subject anywhere ("put zit verstopt waar meld ik dat"), or a clause that ends in a question
+    word, alone or before an infinitive, as a search does ("verstopte put waar doorgeven")."""
     lowered = text.lower()
     if "?" in text or any(re.search(rf"\b{re.escape(p)}\b", lowered) for p in config.question_phrases):
         return True
     for clause in _CLAUSE.split(lowered):
         words = _WORD.findall(clause)
-        if words and words[0] in config.question_starts:
+        if not words:
+            continue
+        if words[0] in config.question_starts or _asks_inverted(words, config) or _ends_asking(words, config):
             return True
     return False
+
+
+def _asks_inverted(words: list[str], config: DialogueConfig) -> bool:
+    """A question word, a verb, then its subject: "waar meld ik", "where should i"; a subordinate
+    clause puts the subject first ("weet niet waar ik moet zijn", "de plek waar ik het vond")."""
+    subjects = config.question_subjects
+    return any(
+        word in config.question_words and words[i + 1] not in subjects and words[i + 2] in subjects
+        for i, word in enumerate(words[:-2])
+    )
+
+
+def _ends_asking(words: list[str], config: DialogueConfig) -> bool:
+    """The clause ends in a question word, or in one before a Dutch infinitive ("waar doorgeven")."""
+    if words[-1] in config.question_words:
+        return True
+    return len(words) >= 2 and words[-2] in config.question_words and words[-1].endswith("en")
 
 
 class ActionAnswerOrStartForm(Action):

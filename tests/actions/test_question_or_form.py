@@ -27,6 +27,9 @@ from tests.actions.conftest import (
         "de stoeptegel ligt los, hoe geef ik dat door",
         "a car crashed into a lamp post, what should i do",
         "Where do I complain about the waste collection",
+        "put in de straat zit verstopt waar meld ik dat",  # a question word, a verb, its subject
+        "kapotte bank in het park waar doorgeven",  # as a search: the question word at the end
+        "graffiti on the bus shelter, report where",
     ],
 )
 def test_questions_about_a_report_are_questions(text: str) -> None:
@@ -41,6 +44,9 @@ def test_questions_about_a_report_are_questions(text: str) -> None:
         "er ligt grofvuil naast de container bij de Kerkstraat",
         "I want to report a pothole",
         "ik wil iets melden",  # what the offer after an answer tells the citizen to say
+        "de lamp in de straat waar ik woon is kapot",  # a relative clause: the subject first
+        "de plek waar ik het vond ligt vol glas",
+        "ik weet niet waar ik moet zijn maar de stoep is kapot",
     ],
 )
 def test_reports_are_not_questions(text: str) -> None:
