@@ -43,7 +43,7 @@ class DialogueConfig:
     follow_up_starts: dict[str, tuple[str, ...]]
     follow_up_variant_starts: dict[str, tuple[str, ...]]  # follow-ups that name another case
     follow_up_referring_words: dict[str, frozenset[str]]  # words pointing back at the answer shown
-    question_starts: frozenset[str]  # words that open a question's clause, all languages
+    question_starts: frozenset[str]  # question words and verbs that open a question's clause, all languages
     question_phrases: tuple[str, ...]  # phrases that make a message a question wherever they are
     question_words: frozenset[str]  # "waar", "how": what a question word in a clause is
     question_subjects: frozenset[str]  # "ik", "you": a subject after a question word's verb
@@ -103,8 +103,8 @@ def parse(data: dict[str, Any]) -> DialogueConfig:
         follow_up_starts={k: tuple(v) for k, v in data["follow_up"]["starts"].items()},
         follow_up_variant_starts={k: tuple(v) for k, v in data["follow_up"]["variant_starts"].items()},
         follow_up_referring_words={k: frozenset(v) for k, v in data["follow_up"]["referring_words"].items()},
-        question_starts=frozenset(
-            str(word).lower() for words in data["questions"]["starts"].values() for word in words
+        question_starts=_words(
+            [w for key in ("words", "verbs") for words in data["questions"][key].values() for w in words]
         ),
         question_phrases=tuple(
             str(phrase).lower() for phrases in data["questions"]["phrases"].values() for phrase in phrases

@@ -21,6 +21,15 @@ if TYPE_CHECKING:
     from knowledge.types import Embedder
 
 
+def save_array(path: Path, array: np.ndarray) -> None:
+    """Write a cache file whole or not at all: under a name of its own per process first, as
+    replicas sharing the index folder may write the same file at the same time."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npy")
+    np.save(tmp, array)
+    tmp.replace(path)
+
+
 @dataclass(frozen=True)
 class SimilarExample:
     label: str
@@ -77,12 +86,7 @@ class ExampleIndex:
                 if self._vectors is None:
                     self._vectors = np.asarray(self.embedder.embed_queries(self.texts), dtype=np.float32)
                     if path is not None:
-                        path.parent.mkdir(parents=True, exist_ok=True)
-                        # A name of its own per process: replicas sharing the index folder may
-                        # write the same file at the same time.
-                        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npy")
-                        np.save(tmp, self._vectors)
-                        tmp.replace(path)
+                        save_array(path, self._vectors)
             return self._vectors
 
     def warm_up(self) -> None:

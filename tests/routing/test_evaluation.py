@@ -79,6 +79,7 @@ def test_out_of_scope_messages_are_not_routed_to_a_team(
     router = open_router(project_settings, search=open_knowledge(project_settings).search, cached_queries=True)
     messages = out_of_scope_messages(path)
     routed = [text for text in messages if router.route(text, language=language).status == "routed"]
+    print(f"{name}: {len(routed)} of {len(messages)} sent to a team")  # the figure in docs/routing.md (-s)
     assert len(messages) >= 100
     assert len(routed) / len(messages) <= TARGET_OUT_OF_SCOPE_ROUTED, f"{len(routed)} routed: {routed[:10]}"
 
