@@ -48,6 +48,7 @@ class DialogueConfig:
     question_words: frozenset[str]  # "waar", "how": what a question word in a clause is
     question_subjects: frozenset[str]  # "ik", "you": a subject after a question word's verb
     handoff_phrases: tuple[str, ...]  # phrases asking for a person, all languages, lower case
+    form_requests: tuple[str, ...]  # phrases asking for a report or complaint form, all languages
     max_rephrase: int
     forms: dict[str, FormConfig]
     skip_words: frozenset[str]
@@ -114,6 +115,7 @@ def parse(data: dict[str, Any]) -> DialogueConfig:
         handoff_phrases=tuple(
             str(phrase).lower() for phrases in data["handoff"]["phrases"].values() for phrase in phrases
         ),
+        form_requests=tuple(str(phrase).lower() for phrases in data["form_requests"].values() for phrase in phrases),
         max_rephrase=int(data["fallback"]["max_rephrase"]),
         forms=forms,
         skip_words=_words(words["skip"]),

@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 
 from actions.dialogue_config import DialogueConfig
-
-# A word: letters or digits, "zo'n" included.
-WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+from actions.phrases import WORD
 
 
 def _starts_like(text: str, starts_by_language: dict[str, tuple[str, ...]]) -> bool:

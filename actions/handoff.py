@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,8 +13,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import context
 from actions.case_routing import route_case
 from actions.dialogue_config import FormConfig, dialogue_config, wording
-from actions.followup import WORD
 from actions.language import tracker_language
+from actions.phrases import says_any
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +54,7 @@ def routing_for(summary: str) -> dict[str, Any]:
 
 def asks_for_a_person(text: str) -> bool:
     """Whether the message asks for a person in so many words (actions/dialogue.yml `handoff`)."""
-    words = " ".join(WORD.findall(text.lower()))
-    return any(re.search(rf"\b{re.escape(phrase)}\b", words) for phrase in dialogue_config().handoff_phrases)
+    return says_any(text, dialogue_config().handoff_phrases)
 
 
 class ActionRequestHuman(Action):

@@ -12,9 +12,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context
 from actions.dialogue_config import dialogue_config
-from actions.followup import WORD, is_follow_up, is_variant, refers_back
+from actions.followup import is_follow_up, is_variant, refers_back
 from actions.handoff import asks_for_a_person, hand_over
 from actions.language import tracker_language
+from actions.phrases import WORD
 from actions.switches import is_off, say_off
 
 if TYPE_CHECKING:

@@ -1,10 +1,13 @@
-"""A report or a complaint, or a question about one: answer the question, start the form otherwise.
+"""A report or a complaint, or a question about one: answer from the documents first, start the
+form when the citizen asks for it or the documents have nothing.
 
-The NLU hears "melden" or "klacht" in both "de lantaarnpaal bij ons is kapot" (a report: start the
-form) and "kan ik een kapotte lantaarnpaal ergens melden?" or "wat kost het om een autowrak te
-melden?" (a question the public pages answer). The rules run this action before the form
-(data/rules/forms.yml); when the message is phrased as a question and the documents answer it, the
-answer is given with an offer to report after all, and the form does not start.
+The NLU hears "melden" or "klacht" in "kan ik een kapotte lantaarnpaal ergens melden?" or "wat kost
+het om een autowrak te melden?" (questions the public pages answer), in "de grijze container is
+vandaag niet geleegd" (a situation a page covers: it is emptied after all when reported in time)
+and in "ik wil een kapotte lantaarnpaal melden" (a request for the form). The rules run this action
+before the form (data/rules/forms.yml). Unless the citizen asks for the form in so many words
+(actions/dialogue.yml `form_requests`), the documents are asked first; when they answer, the answer
+is given with the offer to report after all, and the form does not start.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.dialogue_config import DialogueConfig, dialogue_config
 from actions.knowledge_answers import answer_turn, answered, refer_if_external
 from actions.language import tracker_language
+from actions.phrases import says_any
 from actions.switches import refused
 
 # The response that offers the form after an answer, per form the NLU would have started.
@@ -34,16 +38,21 @@ def is_question(text: str, *, config: DialogueConfig) -> bool:
     question phrase anywhere ("autowrak melden wat kost dat"), a question word before a verb and
     its subject anywhere ("put zit verstopt waar meld ik dat"), or a clause that ends in a question
     word, alone or before an infinitive, as a search does ("verstopte put waar doorgeven")."""
-    lowered = text.lower()
-    if "?" in text or any(re.search(rf"\b{re.escape(p)}\b", lowered) for p in config.question_phrases):
+    if "?" in text or says_any(text, config.question_phrases):
         return True
-    for clause in _CLAUSE.split(lowered):
+    for clause in _CLAUSE.split(text.lower()):
         words = _WORD.findall(clause)
         if not words:
             continue
         if words[0] in config.question_starts or _asks_inverted(words, config) or _ends_asking(words, config):
             return True
     return False
+
+
+def asks_for_the_form(text: str, *, config: DialogueConfig) -> bool:
+    """The citizen asks to report or complain, rather than asking something or telling what
+    happened: "ik wil een kapotte lantaarnpaal melden", "I'd like to file a complaint"."""
+    return not is_question(text, config=config) and says_any(text, config.form_requests)
 
 
 def _asks_inverted(words: list[str], config: DialogueConfig) -> bool:
@@ -84,12 +93,12 @@ class ActionAnswerOrStartForm(Action):
             return [*referred, FollowupAction("action_listen")]
         if refused("forms", dispatcher, tracker):
             return [FollowupAction("action_listen")]  # switched off by an admin: no form starts
-        if not is_question(text, config=dialogue_config()):
-            return []  # a report: the rule goes on to the form
+        if asks_for_the_form(text, config=dialogue_config()):
+            return []  # the rule goes on to the form
         replies = CollectingDispatcher()
         events = answer_turn(replies, tracker, decline=None)
         if not answered(events):
-            return []  # nothing in the documents: the citizen probably wants to report after all
+            return []  # nothing in the documents: the form is the way to tell the municipality
         dispatcher.messages.extend(replies.messages)
         dispatcher.utter_message(response=FORM_OFFERS[form])
         # The rule would start the form next; after an answer the bot waits for the citizen.

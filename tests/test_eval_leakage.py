@@ -429,15 +429,27 @@ def topic_terms(path: Path = TOPICS) -> list[Phrase]:
     ]
 
 
-def handoff_phrases(path: Path = DIALOGUE) -> list[Phrase]:
-    """The phrases that hand a citizen over whatever the NLU thought (actions/dialogue.yml
-    `handoff.phrases`), as actions/handoff.py matches them: whole words, anywhere."""
-    phrases = (yaml.safe_load(path.read_text(encoding="utf-8")) or {})["handoff"]["phrases"]
+def _whole_word_phrases(groups: dict[str, list[str]], where: str) -> list[Phrase]:
+    """Phrases per language as actions/phrases.py `says_any` matches them: whole words, anywhere."""
     return [
-        Phrase(r"\b" + re.escape(str(phrase)) + r"\b", f"{_rel(path)} (handoff.{language})")
-        for language, group in phrases.items()
+        Phrase(r"\b" + re.escape(str(phrase)) + r"\b", f"{where}.{language})")
+        for language, group in groups.items()
         for phrase in group
     ]
+
+
+def handoff_phrases(path: Path = DIALOGUE) -> list[Phrase]:
+    """The phrases that hand a citizen over whatever the NLU thought (actions/dialogue.yml
+    `handoff.phrases`)."""
+    dialogue = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return _whole_word_phrases(dialogue["handoff"]["phrases"], f"{_rel(path)} (handoff")
+
+
+def form_requests(path: Path = DIALOGUE) -> list[Phrase]:
+    """The phrases that start a report or complaint form before the documents are asked
+    (actions/dialogue.yml `form_requests`)."""
+    dialogue = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return _whole_word_phrases(dialogue["form_requests"], f"{_rel(path)} (form_requests")
 
 
 def variant_starts(path: Path = DIALOGUE) -> list[Phrase]:
@@ -614,13 +626,15 @@ def test_glossary_words_are_justified_by_pages_training_or_dev_data() -> None:
 # a page, an NLU example or a dev-split question. The aspect triggers (data/answers/aspects.yml) pick
 # the section; the municipal topics' terms (data/answers/municipal_topics.yml) weigh against
 # answering; a follow-up's variant openings (actions/dialogue.yml) may move it to a sibling page;
-# the handoff phrases (actions/dialogue.yml) hand the citizen to a person.
+# the handoff phrases (actions/dialogue.yml) hand the citizen to a person; the form requests
+# (actions/dialogue.yml) start a form before the documents are asked.
 # Either way the held-out figures must measure the lexicon, not the test questions.
 PATTERN_LEXICONS = {
     "aspect trigger alternatives": (aspect_triggers, 20),
     "municipal topic terms": (topic_terms, 100),
     "follow-up variant starts": (variant_starts, 20),
     "handoff phrases": (handoff_phrases, 10),
+    "form requests": (form_requests, 10),
 }
 
 

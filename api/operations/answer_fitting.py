@@ -23,7 +23,7 @@ from knowledge.chunking import heading_of
 
 # Intents whose messages the NLU took for something other than a question: each gets its own
 # threshold; every other intent (questions, follow-ups, ...) shares "default".
-THRESHOLD_INTENTS = ("out_of_scope", "nlu_fallback")
+THRESHOLD_INTENTS = ("out_of_scope", "nlu_fallback", "report_problem", "file_complaint")
 NEGATIVE_KINDS = ("uncovered", "out_of_scope", "external")
 # What a wrong decision costs: a refused (or wrong-page) answer and an answered uncovered
 # question cost the citizen the same; a passage shown for chit-chat or for a national

@@ -1,11 +1,12 @@
-"""A report or complaint intent: a question about it is answered, a report starts the form."""
+"""A report or complaint intent: what the documents answer is answered with the offer of the form;
+a request for the form, or what the documents do not cover, starts it."""
 
 from __future__ import annotations
 
 import pytest
 
 from actions.dialogue_config import dialogue_config
-from actions.question_or_form import ActionAnswerOrStartForm, is_question
+from actions.question_or_form import ActionAnswerOrStartForm, asks_for_the_form, is_question
 from api.services.conversations import ConversationStore
 from tests.actions.conftest import (
     NOTHING,
@@ -53,6 +54,37 @@ def test_reports_are_not_questions(text: str) -> None:
     assert not is_question(text, config=dialogue_config())
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ik wil een klacht indienen over de medewerker aan de balie",
+        "Ik wil doorgeven dat de lantaarnpaal voor ons huis kapot is",
+        "graag een melding maken van zwerfvuil in het park",
+        "I want to report a pothole",
+        "I'd like to file a complaint, please",
+        "report a broken bench in the park",
+        "ik wil iets melden",  # what the offer after an answer tells the citizen to say
+    ],
+)
+def test_a_request_for_the_form_asks_for_the_form(text: str) -> None:
+    assert asks_for_the_form(text, config=dialogue_config())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "de lantaarnpaal voor ons huis is kapot",  # tells what happened: the page may say what next
+        "onze grijze container is vandaag niet geleegd",
+        "there is a pothole in my street",
+        "ik wil weten of ik een kapotte lantaarnpaal kan melden?",  # a question, whatever it opens with
+        "graffiti on the bus shelter, report where",
+        "de bewoners willen een nieuwe speeltuin",  # "willen" is no request of the citizen's own
+    ],
+)
+def test_a_question_or_an_account_of_what_happened_does_not_ask_for_the_form(text: str) -> None:
+    assert not asks_for_the_form(text, config=dialogue_config())
+
+
 def test_a_question_the_documents_answer_gets_the_answer_and_the_offer_and_no_form(
     store: ConversationStore, tmp_path
 ) -> None:
@@ -74,13 +106,34 @@ def test_a_complaint_question_offers_the_complaint_form(store: ConversationStore
     assert dispatcher.messages[-1]["response"] == "utter_offer_complaint"
 
 
-def test_a_report_starts_the_form_without_asking_the_documents(store: ConversationStore, tmp_path) -> None:
+def test_a_request_for_the_form_starts_it_without_asking_the_documents(store: ConversationStore, tmp_path) -> None:
     answers = RecordingAnswers(answered())
     install(store, answers, tmp_path)
     dispatcher, events = run(
-        ActionAnswerOrStartForm(), tracker("de lantaarnpaal voor ons huis is kapot", intent="report_problem")
+        ActionAnswerOrStartForm(), tracker("ik wil een kapotte lantaarnpaal melden", intent="report_problem")
     )
     assert dispatcher.messages == [] and events == [] and answers.queries == []
+
+
+def test_what_happened_is_answered_from_the_documents_with_the_offer_of_the_form(
+    store: ConversationStore, tmp_path
+) -> None:
+    answers = RecordingAnswers(answered())
+    install(store, answers, tmp_path)
+    dispatcher, events = run(
+        ActionAnswerOrStartForm(), tracker("onze grijze container is vandaag niet geleegd", intent="report_problem")
+    )
+    assert [m["response"] for m in dispatcher.messages] == ["utter_answer", "utter_offer_report"]
+    assert events[-1] == {"event": "followup", "name": "action_listen", "timestamp": None}
+    assert answers.queries == ["onze grijze container is vandaag niet geleegd"]
+
+
+def test_what_happened_that_the_documents_do_not_cover_starts_the_form(store: ConversationStore, tmp_path) -> None:
+    install(store, RecordingAnswers(NOTHING), tmp_path)
+    dispatcher, events = run(
+        ActionAnswerOrStartForm(), tracker("de lantaarnpaal voor ons huis is kapot", intent="report_problem")
+    )
+    assert dispatcher.messages == [] and events == []
 
 
 def test_a_question_the_documents_cannot_answer_starts_the_form_silently(store: ConversationStore, tmp_path) -> None:
@@ -103,7 +156,7 @@ def test_a_national_organisations_matter_is_referred_even_when_reported(store: C
 def test_a_municipal_team_is_no_referral(store: ConversationStore, tmp_path) -> None:
     install(store, RecordingAnswers(answered()), tmp_path, route=decides("openbare_ruimte", 0.99))
     dispatcher, events = run(
-        ActionAnswerOrStartForm(), tracker("de lantaarnpaal voor ons huis is kapot", intent="report_problem")
+        ActionAnswerOrStartForm(), tracker("ik wil melden dat de lantaarnpaal kapot is", intent="report_problem")
     )
     assert dispatcher.messages == [] and events == []
 

@@ -34,8 +34,7 @@ CLINC = PROJECT_ROOT.parent / "shared" / "data" / "clinc150" / "oos_train_val.js
 
 # metric -> the test-split figure last measured (`loket eval answers`), for the ones below target.
 BELOW_TARGET = {
-    "right_section": 0.791,
-    "covered_refused": 0.084,
+    "covered_refused": 0.063,
 }
 
 
