@@ -130,10 +130,13 @@ def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, *, reason: str
 
 
 class ActionResetOffer(Action):
+    """The citizen answered an offer (of a person, or of a form after an answer): it is withdrawn,
+    so that a later "yes" does not take it up."""
+
     def name(self) -> str:
         return "action_reset_offer"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        return [SlotSet("human_offered", False)]
+        return [SlotSet("human_offered", False), SlotSet("form_offered", None)]

@@ -110,7 +110,12 @@ def refer_if_external(
     dispatcher.utter_message(
         response="utter_referral", referral_text=referral["text"], json_message={"referral": referral}
     )
-    return [SlotSet("human_offered", False), SlotSet("last_topic", None), SlotSet("fallback_count", 0.0)]
+    return [
+        SlotSet("human_offered", False),
+        SlotSet("form_offered", None),
+        SlotSet("last_topic", None),
+        SlotSet("fallback_count", 0.0),
+    ]
 
 
 def is_short(text: str) -> bool:
@@ -187,6 +192,7 @@ def answer_turn(
             say_off("answers", dispatcher, tracker)
         return [
             SlotSet("human_offered", True),
+            SlotSet("form_offered", None),
             SlotSet("last_topic", topic.to_json() if topic else None),
             SlotSet("fallback_count", 0.0),
         ]
@@ -212,6 +218,7 @@ def answer_turn(
     new_topic = answer.topic if answer.answerable else topic
     return [
         SlotSet("human_offered", not answer.answerable),
+        SlotSet("form_offered", None),  # an offer made with an earlier answer is gone
         SlotSet("last_topic", new_topic.to_json() if new_topic else None),
         SlotSet("fallback_count", 0.0),
     ]

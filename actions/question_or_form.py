@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import FollowupAction
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dialogue_config import DialogueConfig, dialogue_config
@@ -101,5 +101,6 @@ class ActionAnswerOrStartForm(Action):
             return []  # nothing in the documents: the form is the way to tell the municipality
         dispatcher.messages.extend(replies.messages)
         dispatcher.utter_message(response=FORM_OFFERS[form])
-        # The rule would start the form next; after an answer the bot waits for the citizen.
-        return [*events, FollowupAction("action_listen")]
+        # The rule would start the form next; after an answer the bot waits for the citizen, and a
+        # "yes" takes up the offer (data/rules/forms.yml).
+        return [*events, SlotSet("form_offered", form), FollowupAction("action_listen")]

@@ -87,7 +87,7 @@ def escalations_of(store: ConversationStore, **filters: Any) -> list[Escalation]
     return EscalationWorkflow(sessions=store._sessions).escalations(**filters)
 
 
-def unsure(text: str) -> dict[str, Any]:
+def unsure(text: str, **_: Any) -> dict[str, Any]:
     """A route service that is never sure: the case waits in moderator triage."""
     return {"team": None, "status": "unsure", "confidence": 0.0, "explanation": "test"}
 

@@ -115,8 +115,9 @@ def test_the_contact_of_a_paused_form_goes_with_the_case_the_person_handles(stor
 
 
 def test_the_reset_offer_action_clears_the_offer() -> None:
-    _, events = run(ActionResetOffer(), tracker("nee dank je", intent="deny", slots={"human_offered": True}))
-    assert slot_events(events) == {"human_offered": False}
+    slots = {"human_offered": False, "form_offered": "report_form"}
+    _, events = run(ActionResetOffer(), tracker("nee dank je", intent="deny", slots=slots))
+    assert slot_events(events) == {"human_offered": False, "form_offered": None}
 
 
 # --- urgent escalations (crisis, threat) ---------------------------------------------------------

@@ -44,7 +44,7 @@ def test_questions_about_a_report_are_questions(text: str) -> None:
         "ik wil een klacht indienen over de medewerker aan de balie",
         "er ligt grofvuil naast de container bij de Kerkstraat",
         "I want to report a pothole",
-        "ik wil iets melden",  # what the offer after an answer tells the citizen to say
+        "ik wil iets melden",
         "de lamp in de straat waar ik woon is kapot",  # a relative clause: the subject first
         "de plek waar ik het vond ligt vol glas",
         "ik weet niet waar ik moet zijn maar de stoep is kapot",
@@ -63,7 +63,7 @@ def test_reports_are_not_questions(text: str) -> None:
         "I want to report a pothole",
         "I'd like to file a complaint, please",
         "report a broken bench in the park",
-        "ik wil iets melden",  # what the offer after an answer tells the citizen to say
+        "ik wil iets melden",
     ],
 )
 def test_a_request_for_the_form_asks_for_the_form(text: str) -> None:
@@ -186,3 +186,14 @@ def test_with_answers_off_a_question_about_reporting_starts_the_form(store: Conv
         ActionAnswerOrStartForm(), tracker("kan ik een kapotte lantaarnpaal melden?", intent="report_problem")
     )
     assert dispatcher.messages == [] and events == [] and answers.calls == []
+
+
+def test_the_offer_is_remembered_so_that_a_yes_can_take_it_up(store: ConversationStore, tmp_path) -> None:
+    install(store, RecordingAnswers(answered()), tmp_path)
+    _, events = run(
+        ActionAnswerOrStartForm(), tracker("onze grijze container is vandaag niet geleegd", intent="report_problem")
+    )
+    assert slot_events(events)["form_offered"] == "report_form"
+    complaint = tracker("hoe lang duurt het voor jullie op een klacht reageren?", intent="file_complaint")
+    _, events = run(ActionAnswerOrStartForm(), complaint)
+    assert slot_events(events)["form_offered"] == "complaint_form"

@@ -233,6 +233,22 @@ def test_public_space_report_is_completed_and_becomes_a_case_for_the_team(loket:
     assert f"kenmerk {case['id']}" in done and "werkdag" in done, done
 
 
+def test_what_happened_gets_the_page_first_and_a_yes_starts_the_report(loket: RunningLoket) -> None:
+    conversation = loket.new_conversation()
+    replies = loket.bot_replies(conversation, "de lantaarnpaal voor ons huis is kapot")
+    sources = [s["doc_id"] for r in replies for s in r["sources"]]
+    # The page says what to do (and not to touch a damaged pole) before anything is reported.
+    assert sources[:1] == ["straatverlichting-storing"], replies
+    assert 'Zeg dan "ja"' in replies[-1]["text"] and _escalations(loket, conversation) == [], replies
+    asked = loket.bot_replies(conversation, "ja")
+    assert "probleem" in asked[-1]["text"], asked
+    # A "no" withdraws the offer: a later "yes" does not start the form.
+    other = loket.new_conversation()
+    loket.bot_replies(other, "de lantaarnpaal voor ons huis is kapot")
+    loket.bot_replies(other, "nee")
+    assert "probleem" not in loket.bot_replies(other, "ja")[-1]["text"]
+
+
 def test_an_english_report_stays_in_english_when_the_place_is_a_dutch_street_name(loket: RunningLoket) -> None:
     conversation = loket.new_conversation()
     asked = loket.bot_replies(conversation, "I would like to report a broken street light", language="en")
