@@ -123,7 +123,8 @@ def test_without_a_decline_response_nothing_is_said_but_a_person_is_offered(stor
     dispatcher = CollectingDispatcher()
     events = answer_turn(dispatcher, tracker("wie wint het WK", intent="ask_question"), decline=None)
     assert dispatcher.messages == []
-    assert slot_events(events) == {"human_offered": True, "form_offered": None, "last_topic": None, "fallback_count": 0.0}
+    expected = {"human_offered": True, "form_offered": None, "last_topic": None, "fallback_count": 0.0}
+    assert slot_events(events) == expected
     assert answered(events) is False
 
 
