@@ -85,18 +85,23 @@ def test_a_question_or_an_account_of_what_happened_does_not_ask_for_the_form(tex
     assert not asks_for_the_form(text, config=dialogue_config())
 
 
-def test_a_question_the_documents_answer_gets_the_answer_and_the_offer_and_no_form(
-    store: ConversationStore, tmp_path
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kan ik een kapotte lantaarnpaal melden?",  # a question about reporting
+        "onze grijze container is vandaag niet geleegd",  # what happened, told as a statement
+    ],
+)
+def test_what_the_documents_answer_gets_the_answer_and_the_offer_and_no_form(
+    store: ConversationStore, tmp_path, text: str
 ) -> None:
     answers = RecordingAnswers(answered())
     install(store, answers, tmp_path)
-    dispatcher, events = run(
-        ActionAnswerOrStartForm(), tracker("kan ik een kapotte lantaarnpaal melden?", intent="report_problem")
-    )
+    dispatcher, events = run(ActionAnswerOrStartForm(), tracker(text, intent="report_problem"))
     assert [m["response"] for m in dispatcher.messages] == ["utter_answer", "utter_offer_report"]
     assert events[-1] == {"event": "followup", "name": "action_listen", "timestamp": None}
     assert slot_events(events)["human_offered"] is False
-    assert answers.queries == ["kan ik een kapotte lantaarnpaal melden?"]
+    assert answers.queries == [text]
 
 
 def test_a_complaint_question_offers_the_complaint_form(store: ConversationStore, tmp_path) -> None:
@@ -113,19 +118,6 @@ def test_a_request_for_the_form_starts_it_without_asking_the_documents(store: Co
         ActionAnswerOrStartForm(), tracker("ik wil een kapotte lantaarnpaal melden", intent="report_problem")
     )
     assert dispatcher.messages == [] and events == [] and answers.queries == []
-
-
-def test_what_happened_is_answered_from_the_documents_with_the_offer_of_the_form(
-    store: ConversationStore, tmp_path
-) -> None:
-    answers = RecordingAnswers(answered())
-    install(store, answers, tmp_path)
-    dispatcher, events = run(
-        ActionAnswerOrStartForm(), tracker("onze grijze container is vandaag niet geleegd", intent="report_problem")
-    )
-    assert [m["response"] for m in dispatcher.messages] == ["utter_answer", "utter_offer_report"]
-    assert events[-1] == {"event": "followup", "name": "action_listen", "timestamp": None}
-    assert answers.queries == ["onze grijze container is vandaag niet geleegd"]
 
 
 def test_what_happened_that_the_documents_do_not_cover_starts_the_form(store: ConversationStore, tmp_path) -> None:
