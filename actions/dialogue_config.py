@@ -67,6 +67,11 @@ def _words(values: list[Any]) -> frozenset[str]:
     return frozenset(str(value).lower() for value in values)
 
 
+def _phrases(by_language: dict[str, list[Any]]) -> tuple[str, ...]:
+    """Every language's phrases in one tuple, lower case."""
+    return tuple(str(phrase).lower() for phrases in by_language.values() for phrase in phrases)
+
+
 def _wording(language: str, spec: dict[str, Any]) -> Wording:
     weekdays = tuple(str(day) for day in spec["weekdays"])
     if len(weekdays) != 7:
@@ -107,15 +112,11 @@ def parse(data: dict[str, Any]) -> DialogueConfig:
         question_starts=_words(
             [w for key in ("words", "verbs") for words in data["questions"][key].values() for w in words]
         ),
-        question_phrases=tuple(
-            str(phrase).lower() for phrases in data["questions"]["phrases"].values() for phrase in phrases
-        ),
+        question_phrases=_phrases(data["questions"]["phrases"]),
         question_words=_words([w for words in data["questions"]["words"].values() for w in words]),
         question_subjects=_words([w for words in data["questions"]["subjects"].values() for w in words]),
-        handoff_phrases=tuple(
-            str(phrase).lower() for phrases in data["handoff"]["phrases"].values() for phrase in phrases
-        ),
-        form_requests=tuple(str(phrase).lower() for phrases in data["form_requests"].values() for phrase in phrases),
+        handoff_phrases=_phrases(data["handoff"]["phrases"]),
+        form_requests=_phrases(data["form_requests"]),
         max_rephrase=int(data["fallback"]["max_rephrase"]),
         forms=forms,
         skip_words=_words(words["skip"]),

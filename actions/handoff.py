@@ -52,6 +52,12 @@ def routing_for(summary: str) -> dict[str, Any]:
         return {}
 
 
+def offers_open(*, person: bool = False) -> list[dict[str, Any]]:
+    """The offers a turn leaves open for a following "ja": a person when `person`, never a form
+    (action_answer_or_start_form offers that after its answer, and sets it itself)."""
+    return [SlotSet("human_offered", person), SlotSet("form_offered", None)]
+
+
 def asks_for_a_person(text: str) -> bool:
     """Whether the message asks for a person in so many words (actions/dialogue.yml `handoff`)."""
     return says_any(text, dialogue_config().handoff_phrases)
@@ -126,7 +132,7 @@ def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, *, reason: str
         opening = services.office_hours.next_opening(now)
         when = format_opening(opening, language) if opening else "?"
         dispatcher.utter_message(response="utter_handoff_later", next_opening=when)
-    return [SlotSet("human_offered", False)]
+    return offers_open()
 
 
 class ActionResetOffer(Action):
@@ -139,4 +145,4 @@ class ActionResetOffer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        return [SlotSet("human_offered", False), SlotSet("form_offered", None)]
+        return offers_open()

@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import context
 from actions.dialogue_config import dialogue_config
 from actions.followup import is_follow_up, is_variant, refers_back
-from actions.handoff import asks_for_a_person, hand_over
+from actions.handoff import asks_for_a_person, hand_over, offers_open
 from actions.language import tracker_language
 from actions.phrases import WORD
 from actions.switches import is_off, say_off
@@ -110,12 +110,7 @@ def refer_if_external(
     dispatcher.utter_message(
         response="utter_referral", referral_text=referral["text"], json_message={"referral": referral}
     )
-    return [
-        SlotSet("human_offered", False),
-        SlotSet("form_offered", None),
-        SlotSet("last_topic", None),
-        SlotSet("fallback_count", 0.0),
-    ]
+    return [*offers_open(), SlotSet("last_topic", None), SlotSet("fallback_count", 0.0)]
 
 
 def is_short(text: str) -> bool:
@@ -191,8 +186,7 @@ def answer_turn(
         if decline is not None:
             say_off("answers", dispatcher, tracker)
         return [
-            SlotSet("human_offered", True),
-            SlotSet("form_offered", None),
+            *offers_open(person=True),
             SlotSet("last_topic", topic.to_json() if topic else None),
             SlotSet("fallback_count", 0.0),
         ]
@@ -217,8 +211,7 @@ def answer_turn(
     # A declined question still sets the topic when a page came up: "en wat kost dat?" may follow.
     new_topic = answer.topic if answer.answerable else topic
     return [
-        SlotSet("human_offered", not answer.answerable),
-        SlotSet("form_offered", None),  # an offer made with an earlier answer is gone
+        *offers_open(person=not answer.answerable),  # an offer made with an earlier answer is gone
         SlotSet("last_topic", new_topic.to_json() if new_topic else None),
         SlotSet("fallback_count", 0.0),
     ]

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handoff import escalate_urgently
+from actions.handoff import escalate_urgently, offers_open
 
 THREAT_REASON = "threat"
 THREAT_TEAM = "klantcontact"  # the contact centre follows the aggression protocol
@@ -23,4 +22,4 @@ class ActionThreat(Action):
     ) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_threat")
         escalate_urgently(tracker, reason=THREAT_REASON, team=THREAT_TEAM, text_key="threat_text")
-        return [SlotSet("human_offered", False)]
+        return offers_open()

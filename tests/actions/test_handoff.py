@@ -38,7 +38,7 @@ def test_request_human_opens_one_escalation_with_a_summary(store: ConversationSt
     assert escalations[0].summary == "ik wil een mens spreken"
     assert (escalations[0].reason, escalations[0].language) == ("requested_human", "nl")
     assert dispatcher.messages[0]["response"] == "utter_handoff_now"
-    assert slot_events(events) == {"human_offered": False}
+    assert slot_events(events) == {"human_offered": False, "form_offered": None}
 
 
 def test_request_human_outside_hours_says_when(store: ConversationStore, tmp_path) -> None:

@@ -26,11 +26,11 @@ def test_a_threat_goes_to_the_contact_centre_and_offers_nobody(store, tmp_path) 
     [escalation] = escalations_of(store)
     assert (escalation.reason, escalation.team) == (THREAT_REASON, THREAT_TEAM) == ("threat", "klantcontact")
     assert escalation.language == "en"
-    assert slot_events(events) == {"human_offered": False}
+    assert slot_events(events) == {"human_offered": False, "form_offered": None}
 
 
 def test_the_calm_answer_is_given_even_when_the_escalation_fails() -> None:
     # Nothing installed (conftest): the escalation cannot be made.
     dispatcher, events = run(ActionThreat(), tracker("/threat", intent="threat"))
     assert [m["response"] for m in dispatcher.messages] == ["utter_threat"]
-    assert slot_events(events) == {"human_offered": False}
+    assert slot_events(events) == {"human_offered": False, "form_offered": None}
