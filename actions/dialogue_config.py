@@ -50,6 +50,7 @@ class DialogueConfig:
     handoff_phrases: tuple[str, ...]  # phrases asking for a person, all languages, lower case
     form_requests: tuple[str, ...]  # phrases asking for a report or complaint form, all languages
     max_rephrase: int
+    form_min_confidence: float  # the NLU's least confidence in a report or complaint that starts its form unasked
     forms: dict[str, FormConfig]
     skip_words: frozenset[str]
     yes_words: frozenset[str]
@@ -118,6 +119,7 @@ def parse(data: dict[str, Any]) -> DialogueConfig:
         handoff_phrases=_phrases(data["handoff"]["phrases"]),
         form_requests=_phrases(data["form_requests"]),
         max_rephrase=int(data["fallback"]["max_rephrase"]),
+        form_min_confidence=float(data["fallback"]["form_min_confidence"]),
         forms=forms,
         skip_words=_words(words["skip"]),
         yes_words=_words(words["affirm"]),

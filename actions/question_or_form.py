@@ -20,6 +20,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dialogue_config import DialogueConfig, dialogue_config
+from actions.fallback import rephrase_or_hand_over
 from actions.knowledge_answers import answer_turn, answered, refer_if_external
 from actions.language import tracker_language
 from actions.phrases import says_any
@@ -72,6 +73,13 @@ def _ends_asking(words: list[str], config: DialogueConfig) -> bool:
     return len(words) >= 2 and words[-2] in config.question_words and words[-1].endswith("en")
 
 
+def is_sure_of_form(latest_message: dict[str, Any], *, config: DialogueConfig) -> bool:
+    """Whether the NLU's confidence in its report or complaint intent is enough to start the form
+    unasked (actions/dialogue.yml `fallback.form_min_confidence`)."""
+    confidence = (latest_message.get("intent") or {}).get("confidence")
+    return confidence is None or float(confidence) >= config.form_min_confidence
+
+
 class ActionAnswerOrStartForm(Action):
     def name(self) -> str:
         return "action_answer_or_start_form"
@@ -98,7 +106,11 @@ class ActionAnswerOrStartForm(Action):
         replies = CollectingDispatcher()
         events = answer_turn(replies, tracker, decline=None)
         if not answered(events):
-            return []  # nothing in the documents: the form is the way to tell the municipality
+            if is_sure_of_form(latest, config=dialogue_config()):
+                return []  # nothing in the documents: the form is the way to tell the municipality
+            # Unsure it is a report at all ("doe de rolluiken omlaag"): no form starts unasked; the
+            # citizen is asked to say it differently, with "Ik wil ... melden" as an example.
+            return [*rephrase_or_hand_over(dispatcher, tracker), FollowupAction("action_listen")]
         dispatcher.messages.extend(replies.messages)
         dispatcher.utter_message(response=FORM_OFFERS[form])
         # The rule would start the form next; after an answer the bot waits for the citizen, and a

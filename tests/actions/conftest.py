@@ -131,16 +131,18 @@ def tracker(
     text: str,
     *,
     intent: str | None = "inform",
+    confidence: float = 1.0,
     sender: str = "c1",
     language: str = "nl",
     slots: dict[str, Any] | None = None,
     metadata: dict[str, Any] | None = None,
     events: list[dict[str, Any]] | None = None,
 ) -> Tracker:
-    """The tracker rasa-sdk hands an action after the citizen wrote `text` (`intent` None: no intent)."""
+    """The tracker rasa-sdk hands an action after the citizen wrote `text` (`intent` None: no intent;
+    `confidence`: the NLU's in it)."""
     latest: dict[str, Any] = {"text": text, "metadata": metadata or {}}
     if intent is not None:
-        latest["intent"] = {"name": intent, "confidence": 1.0}
+        latest["intent"] = {"name": intent, "confidence": confidence}
     return Tracker.from_dict({
         "sender_id": sender,
         "slots": {"language": language, **(slots or {})},

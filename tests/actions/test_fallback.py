@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from actions.fallback import ActionFallback
+from actions.fallback import ActionFallback, rephrase_requests_in_a_row
 from tests.actions.conftest import (
     NOTHING,
     PASSPORT_TOPIC,
@@ -85,3 +85,21 @@ def test_a_follow_up_without_a_previous_topic_is_an_ordinary_miss(store, tmp_pat
     dispatcher, _ = run(ActionFallback(), tracker("and for my kid?", intent="nlu_fallback", language="en"))
     assert answers.calls[0]["follow_up"] is False and answers.calls[0]["topic"] is None
     assert [m["response"] for m in dispatcher.messages] == ["utter_rephrase"]
+
+
+def _user(text: str) -> dict[str, object]:
+    return {"event": "user", "text": text}
+
+
+def _bot(response: str) -> dict[str, object]:
+    return {"event": "bot", "text": "...", "metadata": {"utter_action": response}}
+
+
+def test_rephrase_requests_are_counted_back_to_the_first_turn_that_was_not_one() -> None:
+    assert rephrase_requests_in_a_row([_user("a")]) == 0
+    assert rephrase_requests_in_a_row([_user("a"), _bot("utter_answer"), _user("b")]) == 0
+    assert rephrase_requests_in_a_row([_user("a"), _bot("utter_rephrase"), _user("b")]) == 1
+    two = [_user("a"), _bot("utter_rephrase"), _user("b"), _bot("utter_rephrase"), _user("c")]
+    assert rephrase_requests_in_a_row(two) == 2
+    broken = [_user("a"), _bot("utter_rephrase"), _user("b"), _bot("utter_answer"), _user("c")]
+    assert rephrase_requests_in_a_row(broken) == 0

@@ -13,6 +13,7 @@ from tests.actions.conftest import (
     RecordingAnswers,
     answered,
     decides,
+    escalations_of,
     install,
     run,
     slot_events,
@@ -132,6 +133,54 @@ def test_a_question_the_documents_cannot_answer_starts_the_form_silently(store: 
     install(store, RecordingAnswers(NOTHING), tmp_path)
     dispatcher, events = run(
         ActionAnswerOrStartForm(), tracker("kunnen jullie de bank in het park repareren?", intent="report_problem")
+    )
+    assert dispatcher.messages == [] and events == []
+
+
+def test_a_report_the_nlu_is_unsure_of_starts_no_form_and_is_asked_again(store: ConversationStore, tmp_path) -> None:
+    # A smart-home command reads as a weak report; with nothing in the documents the citizen is
+    # asked to say it differently (the examples include how to ask for the form), not given a form.
+    install(store, RecordingAnswers(NOTHING), tmp_path)
+    dispatcher, events = run(
+        ActionAnswerOrStartForm(), tracker("doe de rolluiken omlaag", intent="report_problem", confidence=0.42)
+    )
+    assert [m["response"] for m in dispatcher.messages] == ["utter_rephrase"]
+    assert slot_events(events)["fallback_count"] == 1.0
+    assert events[-1] == {"event": "followup", "name": "action_listen", "timestamp": None}
+
+
+def test_a_second_report_in_a_row_the_nlu_is_unsure_of_goes_to_a_person(store: ConversationStore, tmp_path) -> None:
+    # The slot counting misunderstood messages is reset by any intent but nlu_fallback; the
+    # rephrase request just made still counts, so there is no third "sorry?".
+    install(store, RecordingAnswers(NOTHING), tmp_path)
+    events = [
+        {"event": "user", "text": "doe de rolluiken omlaag"},
+        {"event": "bot", "text": "Sorry ...", "metadata": {"utter_action": "utter_rephrase"}},
+        {"event": "user", "text": "doe de rolluiken omlaag"},
+    ]
+    dispatcher, _ = run(
+        ActionAnswerOrStartForm(),
+        tracker("doe de rolluiken omlaag", intent="report_problem", confidence=0.42, events=events),
+    )
+    assert dispatcher.messages[0]["response"] in ("utter_handoff_now", "utter_handoff_later")
+    assert [e.reason for e in escalations_of(store)] == ["repeated_fallback"]
+
+
+def test_a_report_the_nlu_is_sure_of_starts_the_form(store: ConversationStore, tmp_path) -> None:
+    install(store, RecordingAnswers(NOTHING), tmp_path)
+    threshold = dialogue_config().form_min_confidence
+    dispatcher, events = run(
+        ActionAnswerOrStartForm(),
+        tracker("de lantaarnpaal voor ons huis is kapot", intent="report_problem", confidence=threshold),
+    )
+    assert dispatcher.messages == [] and events == []
+
+
+def test_a_request_for_the_form_starts_it_however_unsure_the_nlu_is(store: ConversationStore, tmp_path) -> None:
+    install(store, RecordingAnswers(NOTHING), tmp_path)
+    dispatcher, events = run(
+        ActionAnswerOrStartForm(),
+        tracker("ik wil een losse stoeptegel melden", intent="report_problem", confidence=0.4),
     )
     assert dispatcher.messages == [] and events == []
 
