@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dialogue_config import dialogue_config
@@ -24,7 +23,7 @@ class ActionFallback(Action):
         config = dialogue_config()
         text = (tracker.latest_message or {}).get("text") or ""
         if asks_for_a_person(text):  # the NLU was unsure, the words are not
-            return [*hand_over(dispatcher, tracker, reason="requested_human"), SlotSet("fallback_count", 0.0)]
+            return hand_over(dispatcher, tracker, reason="requested_human")
         # "en voor mijn kind?" after a question is a follow-up, not a misunderstanding.
         if tracker.get_slot("last_topic") and is_follow_up(text, config=config):
             return answer_turn(dispatcher, tracker)
@@ -60,12 +59,11 @@ def rephrase_requests_in_a_row(events: list[dict[str, Any]]) -> int:
 def rephrase_or_hand_over(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
     """A message not understood that the documents do not answer: ask to rephrase, or after
     `max_rephrase` such requests in a row, hand over to a person."""
-    # The slot counts nlu_fallback turns (any other intent resets it, domain.yml); a report the NLU
-    # was unsure of (actions/question_or_form.py) resets it too, so the replies are counted as well.
-    count = max(int(tracker.get_slot("fallback_count") or 0), rephrase_requests_in_a_row(tracker.events))
-    if count < dialogue_config().max_rephrase:
+    # Counted from the conversation itself: a message is "not understood" after nlu_fallback and
+    # after a report the NLU was unsure of (actions/question_or_form.py) alike.
+    if rephrase_requests_in_a_row(tracker.events) < dialogue_config().max_rephrase:
         dispatcher.utter_message(response="utter_rephrase")
-        return [SlotSet("fallback_count", float(count + 1))]
+        return []
     # Second miss in a row, and the documents have nothing: a person takes over rather than
     # a third round of "sorry?".
-    return [*hand_over(dispatcher, tracker, reason="repeated_fallback"), SlotSet("fallback_count", 0.0)]
+    return hand_over(dispatcher, tracker, reason="repeated_fallback")

@@ -110,7 +110,7 @@ def refer_if_external(
     dispatcher.utter_message(
         response="utter_referral", referral_text=referral["text"], json_message={"referral": referral}
     )
-    return [*offers_open(), SlotSet("last_topic", None), SlotSet("fallback_count", 0.0)]
+    return [*offers_open(), SlotSet("last_topic", None)]
 
 
 def is_short(text: str) -> bool:
@@ -188,7 +188,6 @@ def answer_turn(
         return [
             *offers_open(person=True),
             SlotSet("last_topic", topic.to_json() if topic else None),
-            SlotSet("fallback_count", 0.0),
         ]
     answer = services.answers.answer(
         text,
@@ -213,7 +212,6 @@ def answer_turn(
     return [
         *offers_open(person=not answer.answerable),  # an offer made with an earlier answer is gone
         SlotSet("last_topic", new_topic.to_json() if new_topic else None),
-        SlotSet("fallback_count", 0.0),
     ]
 
 
@@ -248,4 +246,4 @@ class ActionOutOfScope(Action):
         if answered(events):
             return events
         dispatcher.utter_message(response="utter_out_of_scope")
-        return [SlotSet("fallback_count", 0.0)]
+        return []

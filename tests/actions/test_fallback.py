@@ -16,23 +16,32 @@ from tests.actions.conftest import (
 )
 
 
+def _user(text: str) -> dict[str, object]:
+    return {"event": "user", "text": text}
+
+
+def _bot(response: str) -> dict[str, object]:
+    return {"event": "bot", "text": "...", "metadata": {"utter_action": response}}
+
+
 def test_fallback_asks_to_rephrase_once_then_hands_over(store, tmp_path) -> None:
     answers = RecordingAnswers(NOTHING)
     install(store, answers, tmp_path)
     dispatcher, events = run(ActionFallback(), tracker("blabla", intent="nlu_fallback"))
     assert dispatcher.messages[0]["response"] == "utter_rephrase"
     assert answers.calls[0]["intent"] == "nlu_fallback"  # the engine's stricter threshold applies
-    assert slot_events(events) == {"fallback_count": 1.0}
-    dispatcher, events = run(ActionFallback(), tracker("qwerty", intent="nlu_fallback", slots={"fallback_count": 1.0}))
+    assert events == []
+    asked = [_user("blabla"), _bot("utter_rephrase"), _user("qwerty")]
+    dispatcher, events = run(ActionFallback(), tracker("qwerty", intent="nlu_fallback", events=asked))
     # Twice not understood and nothing found: a person takes over (no third "sorry?").
     assert dispatcher.messages[0]["response"] in ("utter_handoff_now", "utter_handoff_later")
     assert answers.queries[-1] == "qwerty"
-    assert slot_events(events)["human_offered"] is False and slot_events(events)["fallback_count"] == 0.0
+    assert slot_events(events)["human_offered"] is False
     assert [e.reason for e in escalations_of(store)] == ["repeated_fallback"]
 
 
 def test_an_unsure_request_for_a_person_is_handed_over_at_once(store, tmp_path) -> None:
-    """"Ik wil een medewerker spreken over mijn ..." with a word the NLU never saw: no "sorry?"."""
+    """ "Ik wil een medewerker spreken over mijn ..." with a word the NLU never saw: no "sorry?"."""
     answers = RecordingAnswers(NOTHING)
     install(store, answers, tmp_path)
     dispatcher, events = run(
@@ -40,7 +49,7 @@ def test_an_unsure_request_for_a_person_is_handed_over_at_once(store, tmp_path) 
     )
     assert dispatcher.messages[0]["response"] in ("utter_handoff_now", "utter_handoff_later")
     assert [e.reason for e in escalations_of(store)] == ["requested_human"]
-    assert answers.calls == [] and slot_events(events)["fallback_count"] == 0.0
+    assert answers.calls == []  # handed over without searching the documents
 
 
 def test_the_declined_search_says_nothing_before_the_rephrase_request(store, tmp_path) -> None:
@@ -58,12 +67,11 @@ def test_fallback_answers_when_the_documents_clearly_do(store, tmp_path) -> None
     assert slot_events(events)["human_offered"] is False
 
 
-def test_an_answer_resets_the_count_of_misses(store, tmp_path) -> None:
+def test_a_second_miss_the_documents_answer_is_answered(store, tmp_path) -> None:
     install(store, RecordingAnswers(answered()), tmp_path)
-    _, events = run(
-        ActionFallback(), tracker("paspoort prijs volwassene", intent="nlu_fallback", slots={"fallback_count": 1.0})
-    )
-    assert slot_events(events)["fallback_count"] == 0.0
+    asked = [_user("blabla"), _bot("utter_rephrase"), _user("paspoort prijs volwassene")]
+    dispatcher, _ = run(ActionFallback(), tracker("paspoort prijs volwassene", intent="nlu_fallback", events=asked))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_answer"]
     assert escalations_of(store) == []  # answered: nobody is called in
 
 
@@ -85,14 +93,6 @@ def test_a_follow_up_without_a_previous_topic_is_an_ordinary_miss(store, tmp_pat
     dispatcher, _ = run(ActionFallback(), tracker("and for my kid?", intent="nlu_fallback", language="en"))
     assert answers.calls[0]["follow_up"] is False and answers.calls[0]["topic"] is None
     assert [m["response"] for m in dispatcher.messages] == ["utter_rephrase"]
-
-
-def _user(text: str) -> dict[str, object]:
-    return {"event": "user", "text": text}
-
-
-def _bot(response: str) -> dict[str, object]:
-    return {"event": "bot", "text": "...", "metadata": {"utter_action": response}}
 
 
 def test_rephrase_requests_are_counted_back_to_the_first_turn_that_was_not_one() -> None:

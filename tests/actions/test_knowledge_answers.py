@@ -123,7 +123,7 @@ def test_without_a_decline_response_nothing_is_said_but_a_person_is_offered(stor
     dispatcher = CollectingDispatcher()
     events = answer_turn(dispatcher, tracker("wie wint het WK", intent="ask_question"), decline=None)
     assert dispatcher.messages == []
-    expected = {"human_offered": True, "form_offered": None, "last_topic": None, "fallback_count": 0.0}
+    expected = {"human_offered": True, "form_offered": None, "last_topic": None}
     assert slot_events(events) == expected
     assert answered(events) is False
 
@@ -131,7 +131,7 @@ def test_without_a_decline_response_nothing_is_said_but_a_person_is_offered(stor
 def test_answered_reads_the_events_of_a_turn() -> None:
     assert answered([SlotSet("human_offered", False), SlotSet("last_topic", None)])
     assert answered([])  # a referral or an action that offered nobody
-    assert not answered([SlotSet("fallback_count", 0.0), SlotSet("human_offered", True)])
+    assert not answered([SlotSet("last_topic", None), SlotSet("human_offered", True)])
 
 
 # --- follow-ups ----------------------------------------------------------------------------------

@@ -165,7 +165,9 @@ def test_the_citizen_chat_never_shows_it(stack: RunningLoket, document: Internal
     assert stack.client.get(f"/documents/{document.id}").status_code == 404
 
 
-def _action_call(action: str, text: str, *, language: str, slots: dict[str, Any]) -> dict[str, Any]:
+def _action_call(
+    action: str, text: str, *, language: str, slots: dict[str, Any], events: list[dict[str, Any]]
+) -> dict[str, Any]:
     sender = f"sweep-{uuid.uuid4().hex}"
     return {
         "next_action": action, "sender_id": sender, "version": "3.6.21", "domain": _domain(),
@@ -173,7 +175,7 @@ def _action_call(action: str, text: str, *, language: str, slots: dict[str, Any]
             "sender_id": sender, "slots": {"language": language, **slots}, "paused": False,
             "latest_message": {"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.3},
                                "entities": [], "metadata": {"language": language}},
-            "events": [], "followup_action": None, "active_loop": {}, "latest_action_name": "action_listen",
+            "events": events, "followup_action": None, "active_loop": {}, "latest_action_name": "action_listen",
         },
     }  # fmt: skip
 
@@ -189,13 +191,19 @@ def _action_token(stack: RunningLoket) -> str:
     return str(endpoints["action_endpoint"]["token"])
 
 
-WEBHOOK_PROBES = [
-    ("action_answer_question", {}),
-    ("action_answer_or_start_form", {}),
-    ("action_out_of_scope", {}),
-    ("action_fallback", {"fallback_count": 0.0}),
-    ("action_fallback", {"fallback_count": 1.0}),  # the second stage
-    ("action_fallback", {"last_topic": "paspoort"}),  # a follow-up of an earlier question
+# The second stage of the fallback: the bot has just asked to rephrase.
+_ASKED_TO_REPHRASE = [
+    {"event": "user", "text": "blabla"},
+    {"event": "bot", "text": "Sorry ...", "metadata": {"utter_action": "utter_rephrase"}},
+    {"event": "user", "text": "..."},
+]
+WEBHOOK_PROBES: list[tuple[str, dict[str, Any], list[dict[str, Any]]]] = [
+    ("action_answer_question", {}, []),
+    ("action_answer_or_start_form", {}, []),
+    ("action_out_of_scope", {}, []),
+    ("action_fallback", {}, []),
+    ("action_fallback", {}, _ASKED_TO_REPHRASE),
+    ("action_fallback", {"last_topic": "paspoort"}, []),  # a follow-up of an earlier question
 ]
 
 
@@ -203,10 +211,12 @@ WEBHOOK_PROBES = [
 def test_the_actions_at_the_webhook_never_answer_with_it(stack: RunningLoket, document: InternalDocument) -> None:
     """Called as Rasa calls them, with the valid token: what an attacker who had the token would get."""
     token = _action_token(stack)
-    for action, slots in WEBHOOK_PROBES:
+    for action, slots, events in WEBHOOK_PROBES:
         for language, text in (("nl", document.summary), ("nl", document.sentence), ("en", document.sentence)):
             response = stack.client.post(
-                "/webhook", params={"token": token}, json=_action_call(action, text, language=language, slots=slots)
+                "/webhook",
+                params={"token": token},
+                json=_action_call(action, text, language=language, slots=slots, events=events),
             )
             assert response.status_code == 200, (action, response.text[:300])
             assert_nothing_of(document, response.json()["responses"], f"{action} ({language})")
