@@ -49,6 +49,9 @@ class DialogueConfig:
     question_subjects: frozenset[str]  # "ik", "you": a subject after a question word's verb
     handoff_phrases: tuple[str, ...]  # phrases asking for a person, all languages, lower case
     form_requests: tuple[str, ...]  # phrases asking for a report or complaint form, all languages
+    # Per form: words of which the message or the answering page must say one for the form to be
+    # offered after an answer (a form without an entry is always offered).
+    form_offer_words: dict[str, tuple[str, ...]]
     max_rephrase: int
     form_min_confidence: float  # the NLU's least confidence in a report or complaint that starts its form unasked
     forms: dict[str, FormConfig]
@@ -118,6 +121,7 @@ def parse(data: dict[str, Any]) -> DialogueConfig:
         question_subjects=_words([w for words in data["questions"]["subjects"].values() for w in words]),
         handoff_phrases=_phrases(data["handoff"]["phrases"]),
         form_requests=_phrases(data["form_requests"]),
+        form_offer_words={str(form): _phrases(words) for form, words in (data.get("form_offer_words") or {}).items()},
         max_rephrase=int(data["fallback"]["max_rephrase"]),
         form_min_confidence=float(data["fallback"]["form_min_confidence"]),
         forms=forms,

@@ -73,6 +73,21 @@ def _ends_asking(words: list[str], config: DialogueConfig) -> bool:
     return len(words) >= 2 and words[-2] in config.question_words and words[-1].endswith("en")
 
 
+def offer_fits(form: str, text: str, answer_messages: list[dict[str, Any]], *, config: DialogueConfig) -> bool:
+    """Whether the form is worth offering after this answer: the message, or the title or heading of
+    the section that answered, says one of the form's words (actions/dialogue.yml
+    `form_offer_words`); always, for a form without any."""
+    words = config.form_offer_words.get(form)
+    if not words:
+        return True
+    answered_from = [
+        f"{source.get('title', '')} {source.get('heading', '')}"
+        for message in answer_messages
+        for source in (message.get("custom") or {}).get("sources", [])
+    ]
+    return any(says_any(said, words) for said in (text, *answered_from))
+
+
 def is_sure_of_form(latest_message: dict[str, Any], *, config: DialogueConfig) -> bool:
     """Whether the NLU's confidence in its report or complaint intent is enough to start the form
     unasked (actions/dialogue.yml `fallback.form_min_confidence`)."""
@@ -112,6 +127,8 @@ class ActionAnswerOrStartForm(Action):
             # citizen is asked to say it differently, with "Ik wil ... melden" as an example.
             return [*rephrase_or_hand_over(dispatcher, tracker), FollowupAction("action_listen")]
         dispatcher.messages.extend(replies.messages)
+        if not offer_fits(form, text, replies.messages, config=dialogue_config()):
+            return [*events, FollowupAction("action_listen")]  # answered; a form would be beside the point
         dispatcher.utter_message(response=FORM_OFFERS[form])
         # The rule would start the form next; after an answer the bot waits for the citizen, and a
         # "yes" takes up the offer (data/rules/forms.yml).

@@ -452,6 +452,16 @@ def form_requests(path: Path = DIALOGUE) -> list[Phrase]:
     return _whole_word_phrases(dialogue["form_requests"], f"{_rel(path)} (form_requests")
 
 
+def form_offer_words(path: Path = DIALOGUE) -> list[Phrase]:
+    """The words that let a form be offered after an answer (actions/dialogue.yml `form_offer_words`)."""
+    dialogue = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return [
+        phrase
+        for form, groups in dialogue["form_offer_words"].items()
+        for phrase in _whole_word_phrases(groups, f"{_rel(path)} (form_offer_words.{form}")
+    ]
+
+
 def variant_starts(path: Path = DIALOGUE) -> list[Phrase]:
     """The openings of a follow-up naming another case (actions/dialogue.yml,
     `follow_up.variant_starts`), as actions/followup.py matches them: at the message's start."""
@@ -627,7 +637,8 @@ def test_glossary_words_are_justified_by_pages_training_or_dev_data() -> None:
 # the section; the municipal topics' terms (data/answers/municipal_topics.yml) weigh against
 # answering; a follow-up's variant openings (actions/dialogue.yml) may move it to a sibling page;
 # the handoff phrases (actions/dialogue.yml) hand the citizen to a person; the form requests
-# (actions/dialogue.yml) start a form before the documents are asked.
+# (actions/dialogue.yml) start a form before the documents are asked, and the form offer words let
+# one be offered after an answer.
 # Either way the held-out figures must measure the lexicon, not the test questions.
 PATTERN_LEXICONS = {
     "aspect trigger alternatives": (aspect_triggers, 20),
@@ -635,6 +646,7 @@ PATTERN_LEXICONS = {
     "follow-up variant starts": (variant_starts, 20),
     "handoff phrases": (handoff_phrases, 10),
     "form requests": (form_requests, 10),
+    "form offer words": (form_offer_words, 5),
 }
 
 

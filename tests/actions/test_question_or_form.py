@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 
 from actions.dialogue_config import dialogue_config
-from actions.question_or_form import ActionAnswerOrStartForm, asks_for_the_form, is_question
+from actions.question_or_form import ActionAnswerOrStartForm, asks_for_the_form, is_question, offer_fits
 from api.services.conversations import ConversationStore
+from knowledge.answers import Answer
+from knowledge.types import Hit
 from tests.actions.conftest import (
     NOTHING,
     RecordingAnswers,
@@ -110,6 +112,40 @@ def test_a_complaint_question_offers_the_complaint_form(store: ConversationStore
     question = tracker("hoe lang duurt het voor jullie op een klacht reageren?", intent="file_complaint")
     dispatcher, _ = run(ActionAnswerOrStartForm(), question)
     assert dispatcher.messages[-1]["response"] == "utter_offer_complaint"
+
+
+def test_a_question_taken_for_a_complaint_is_answered_without_the_offer_when_nothing_speaks_of_one(
+    store: ConversationStore, tmp_path
+) -> None:
+    """The NLU hears a complaint in a question about one's own data; the privacy section answers
+    it, and neither the question nor that section speaks of a complaint."""
+    install(store, RecordingAnswers(answered("woo-verzoek")), tmp_path)
+    question = tracker("welke persoonsgegevens bewaart de gemeente over mij?", intent="file_complaint")
+    dispatcher, events = run(ActionAnswerOrStartForm(), question)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_answer"]
+    assert events[-1] == {"event": "followup", "name": "action_listen", "timestamp": None}
+    assert "complaint_form" not in slot_events(events).values()
+
+
+def test_an_answer_from_the_complaints_page_offers_the_complaint_form(store: ConversationStore, tmp_path) -> None:
+    """No complaint word in the message, but the section that answers is about complaints."""
+    passage = Hit(
+        doc_id="klacht-indienen", title="Klacht indienen", section="Klacht indienen › Hoe dient u een klacht in",
+        url="/documents/klacht-indienen", audience="public", team="klantcontact", score=0.9, passage="Tekst.",
+    )  # fmt: skip
+    install(store, RecordingAnswers(Answer(answerable=True, score=0.9, hit=passage, sources=[passage])), tmp_path)
+    rude = tracker("de medewerker aan de balie was onbeschoft tegen mij, wat kan ik doen?", intent="file_complaint")
+    dispatcher, events = run(ActionAnswerOrStartForm(), rude)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_answer", "utter_offer_complaint"]
+    assert slot_events(events)["form_offered"] == "complaint_form"
+
+
+def test_a_report_is_offered_whatever_the_words() -> None:
+    config = dialogue_config()
+    assert offer_fits("report_form", "de lantaarnpaal is kapot", [], config=config)
+    assert not offer_fits("complaint_form", "welke gegevens heeft u over mij", [], config=config)
+    assert offer_fits("complaint_form", "hoe lang duurt het voor jullie op mijn klacht reageren", [], config=config)
+    assert offer_fits("complaint_form", "I want to complain about the waste collection", [], config=config)
 
 
 def test_a_request_for_the_form_starts_it_without_asking_the_documents(store: ConversationStore, tmp_path) -> None:
