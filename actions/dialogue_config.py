@@ -39,7 +39,8 @@ class Wording:
 
 @dataclass(frozen=True)
 class DialogueConfig:
-    follow_up_max_words: int
+    follow_up_max_words: int  # a short message after an answer
+    follow_up_opening_max_words: int  # a message opening like a continuation
     follow_up_starts: dict[str, tuple[str, ...]]
     follow_up_variant_starts: dict[str, tuple[str, ...]]  # follow-ups that name another case
     follow_up_referring_words: dict[str, frozenset[str]]  # words pointing back at the answer shown
@@ -110,6 +111,7 @@ def parse(data: dict[str, Any]) -> DialogueConfig:
     return DialogueConfig(
         referral_min_confidence=float(referral.get("min_confidence", 0.8)),
         follow_up_max_words=int(data["follow_up"]["max_words"]),
+        follow_up_opening_max_words=int(data["follow_up"]["opening_max_words"]),
         follow_up_starts={k: tuple(v) for k, v in data["follow_up"]["starts"].items()},
         follow_up_variant_starts={k: tuple(v) for k, v in data["follow_up"]["variant_starts"].items()},
         follow_up_referring_words={k: frozenset(v) for k, v in data["follow_up"]["referring_words"].items()},

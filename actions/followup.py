@@ -14,9 +14,9 @@ def _starts_like(text: str, starts_by_language: dict[str, tuple[str, ...]]) -> b
 
 
 def is_follow_up(text: str, *, config: DialogueConfig) -> bool:
-    """Short and shaped like a continuation, in either language."""
+    """Opening like a continuation ("en als", "what about"), in either language, and not long."""
     words = re.findall(r"[^\W_]+", text.lower())
-    if not words or len(words) > config.follow_up_max_words:
+    if not words or len(words) > config.follow_up_opening_max_words:
         return False
     return _starts_like(text, config.follow_up_starts)
 

@@ -25,15 +25,21 @@ def test_short_continuations_in_either_language_are_follow_ups(text: str) -> Non
         "?!",
         "hoe vraag ik een paspoort aan",  # a question of its own
         "endless questions",  # "en" is a start only as a word ("en ")
-        "en dan nog een hele lange vraag over iets heel anders dan het vorige",  # too long
+        "en dan nog een hele lange vraag over iets heel anders dan het vorige antwoord hier",  # too long
     ],
 )
 def test_other_messages_are_not_follow_ups(text: str) -> None:
     assert not is_follow_up(text, config=CONFIG)
 
 
+def test_a_condition_after_an_answer_is_a_follow_up_though_longer_than_a_short_message() -> None:
+    condition = "en als ik niet zelf rij maar altijd passagier ben"
+    assert len(condition.split()) > CONFIG.follow_up_max_words
+    assert is_follow_up(condition, config=CONFIG)
+
+
 def test_the_word_limit_counts_words_not_punctuation() -> None:
-    limit = CONFIG.follow_up_max_words
+    limit = CONFIG.follow_up_opening_max_words
     words = ["en"] + ["x"] * (limit - 1)
     assert is_follow_up(" ".join(words) + " ?!", config=CONFIG)
     assert not is_follow_up(" ".join([*words, "x"]), config=CONFIG)
@@ -49,7 +55,7 @@ def test_the_word_limit_counts_words_not_punctuation() -> None:
         ("en als ze me geen gelijk geven", False),  # a new condition: a question of its own
         ("what if they skip my house", False),
         ("en hoe lang duurt dat?", False),
-        ("en voor mijn kind, en dan nog een hele lange vraag erachteraan", False),  # not a follow-up
+        ("en voor mijn kind, en dan nog een hele lange vraag erachteraan over iets anders", False),  # too long
     ],
 )
 def test_a_variant_names_another_case_of_the_question_before(text: str, variant: bool) -> None:
