@@ -19,6 +19,9 @@ from api.services.crisis import SafetySignals, crisis_signal, threat_signal
         "ik wil een einde aan mijn leven maken",
         "mijn vriend zei dat hij zich van kant gaat maken",
         "ze dreigt zich van kant te maken",
+        "ik zie het niet meer zitten",
+        "Ik zie het echt niet meer zitten met al die schulden",
+        "ik zie het leven niet meer zitten",
         "I want to kill myself",
         "I don't want to live anymore",
         "thinking about suicide",
@@ -40,6 +43,8 @@ def test_crisis_phrases_are_recognised(text: str) -> None:
         "ik zet de bank aan de kant, maken jullie hem schoon?",
         "the street light is dead",
         "ik wil leven in een groene stad",
+        "ik zie het wel zitten om een dakkapel te bouwen",
+        "ik zie het niet meer terug op de afvalkalender",
     ],
 )
 def test_everyday_words_are_not_a_crisis(text: str) -> None:
