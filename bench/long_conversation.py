@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import statistics
 import sys
 import tempfile
@@ -36,6 +35,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from api.operations.ports import free_port
 
 DOCUMENT = """---
 id: paspoort-aanvragen
@@ -56,12 +57,6 @@ BOT_TEXT = (
 )
 SOURCE = {"doc_id": "paspoort-aanvragen", "title": "Paspoort aanvragen", "heading": "Kosten",
           "url": "/documents/paspoort-aanvragen#kosten", "language": "nl"}  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -12,16 +11,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from api.operations.ports import free_port  # noqa: E402
 from api.operations.rasa_model import ensure_model  # noqa: E402
 from api.operations.stack import start_stack  # noqa: E402
 from api.services.knowledge_service import ensure_index  # noqa: E402
 from api.settings import LOAD_TEST_RATE_LIMITS, Settings  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager

@@ -29,7 +29,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import sys
 import tempfile
 import time
@@ -43,6 +42,7 @@ from urllib.parse import quote
 
 import httpx
 
+from api.operations.ports import free_port
 from api.settings import LOAD_TEST_RATE_LIMITS, PROJECT_ROOT, Settings
 from knowledge.chunking import SECTION_SEP, heading_of
 from knowledge.languages import SUPPORTED_LANGUAGES
@@ -664,12 +664,6 @@ def run_cases(
     return results
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def running_stack(settings: Settings, *, echo: Callable[[str], None]) -> Iterator[ChatDriver]:
     """Rasa and the api on free loopback ports, with the project's model and index (built or
@@ -691,7 +685,7 @@ def running_stack(settings: Settings, *, echo: Callable[[str], None]) -> Iterato
         run = settings.model_copy(
             update={
                 "data_dir": data_dir, "database_url": None, "api_host": "127.0.0.1",
-                "api_port": _free_port(), "rasa_port": _free_port(), **LOAD_TEST_RATE_LIMITS,
+                "api_port": free_port(), "rasa_port": free_port(), **LOAD_TEST_RATE_LIMITS,
             }
         )  # fmt: skip
         # Never the configured database: a LOKET_DATABASE_URL in the environment would reach the api.

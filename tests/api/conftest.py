@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.main import create_app
+from api.operations.ports import free_port
 from api.settings import LOAD_TEST_RATE_LIMITS, Settings
 
 PUBLIC = """---
@@ -62,12 +62,6 @@ Hanteer de auto-vrijlating van 3350 euro volgens regel KW-R4 bij kwijtschelding.
 
 
 PASSWORD = "correct horse battery"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ data directory for databases and logs.
 from __future__ import annotations
 
 import os
-import socket
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,16 +18,12 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from api.operations.answer_eval import ChatDriver, running_stack
+from api.operations.ports import free_port
 from api.operations.stack import Stack, start_stack
 from api.settings import LOAD_TEST_RATE_LIMITS, Settings
 
 pytestmark = pytest.mark.integration
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -107,6 +103,14 @@ def loket_postgres(
     yield running
     running.client.close()
     running.stack.stop()
+
+
+@pytest.fixture(scope="session")
+def eval_driver(project_settings: Settings, trained_model: Path, built_index: Path) -> Iterator[ChatDriver]:
+    """The stack `loket eval answers` starts (Rasa's HTTP API open to this run only), started once
+    for the runner's own test and the answers gate."""
+    with running_stack(project_settings, echo=lambda line: print(line, file=sys.stderr)) as driver:
+        yield driver
 
 
 def everything_stored(loket: RunningLoket) -> str:

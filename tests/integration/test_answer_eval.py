@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
-from api.operations.answer_eval import check_set, declined, load_cases, run_cases, running_stack, score
+from api.operations.answer_eval import ChatDriver, check_set, declined, load_cases, run_cases, score
 from api.settings import Settings
 from tests.integration.conftest import RunningLoket
 
@@ -18,21 +17,20 @@ FIXTURE = Path(__file__).with_name("answers_fixture.jsonl")
 
 
 def test_the_runner_reports_the_outcomes_the_chat_really_had(
-    project_settings: Settings, trained_model: Path, built_index: Path
+    project_settings: Settings, eval_driver: ChatDriver
 ) -> None:
     cases = load_cases(FIXTURE)
     assert check_set(cases, project_settings, name=FIXTURE.name) == []
-    with running_stack(project_settings, echo=lambda line: print(line, file=sys.stderr)) as driver:
-        results = run_cases(cases, driver)
-        by_id = {result.case.id: result for result in results}
-        followup = by_id["fx-passport-followup"]
-        assert followup.conversation_id is not None
-        # All turns of a follow-up went into one conversation, in order.
-        events = driver.tracker(followup.conversation_id)["events"]
-        assert [e["text"] for e in events if e["event"] == "user"] == [t.question for t in followup.case.turns]
-        # Rasa's HTTP API is open to this run only: without its token a tracker is refused.
-        refused = httpx.get(f"{driver.rasa_url}/conversations/{followup.conversation_id}/tracker", timeout=10)
-        assert refused.status_code == 401
+    results = run_cases(cases, eval_driver)
+    by_id = {result.case.id: result for result in results}
+    followup = by_id["fx-passport-followup"]
+    assert followup.conversation_id is not None
+    # All turns of a follow-up went into one conversation, in order.
+    events = eval_driver.tracker(followup.conversation_id)["events"]
+    assert [e["text"] for e in events if e["event"] == "user"] == [t.question for t in followup.case.turns]
+    # Rasa's HTTP API is open to this run only: without its token a tracker is refused.
+    refused = httpx.get(f"{eval_driver.rasa_url}/conversations/{followup.conversation_id}/tracker", timeout=10)
+    assert refused.status_code == 401
     report = score(results, name=FIXTURE.name)
     outcomes = {case_id: result.outcomes for case_id, result in by_id.items()}
     assert all(len(o) == len(by_id[i].case.turns) for i, o in outcomes.items()), outcomes

@@ -11,7 +11,6 @@ failing for every figure that does not. The misses and the figures: docs/answers
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -20,14 +19,14 @@ from api.operations.answer_eval import (
     TEST_SET,
     AnswerReport,
     Case,
+    ChatDriver,
     Turn,
     load_cases,
     meets_target,
     run_cases,
-    running_stack,
     score,
 )
-from api.settings import PROJECT_ROOT, Settings
+from api.settings import PROJECT_ROOT
 
 DUTCH_OUT_OF_SCOPE = PROJECT_ROOT / "data" / "eval" / "out_of_scope_nl.txt"
 CLINC = PROJECT_ROOT.parent / "shared" / "data" / "clinc150" / "oos_train_val.json"
@@ -57,15 +56,14 @@ def english_out_of_scope() -> list[Case]:
 
 
 @pytest.fixture(scope="module")
-def reports(project_settings: Settings, trained_model: Path, built_index: Path) -> dict[str, AnswerReport]:
+def reports(eval_driver: ChatDriver) -> dict[str, AnswerReport]:
     """One stack, every held-out set through it; each set scored on its own."""
     sets = {
         "answers": load_cases(TEST_SET),
         "out_of_scope_nl": dutch_out_of_scope(),
         "clinc150": english_out_of_scope(),
     }
-    with running_stack(project_settings, echo=lambda _: None) as driver:
-        scored = {name: score(run_cases(cases, driver), name=name) for name, cases in sets.items() if cases}
+    scored = {name: score(run_cases(cases, eval_driver), name=name) for name, cases in sets.items() if cases}
     for name, result in scored.items():
         assert result.errors == 0, f"{name}: turns failed in the chat path; see the stack's logs"
     return scored

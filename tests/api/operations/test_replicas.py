@@ -4,7 +4,6 @@ tested end to end in tests/integration/test_replicas.py)."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from api.operations.ports import free_port
 from api.operations.replicas import haproxy_config, start_replicas
 from api.settings import Settings
 
@@ -74,12 +74,6 @@ def test_haproxy_logs_each_request_without_its_query_string(tmp_path: Path) -> N
     text = log.read_text()
     assert "GET /api/staff/search HTTP/1.1" in text, text
     assert "111222333" not in text and "bijstand" not in text
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sys
 import time
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 import yaml
 from pydantic import SecretStr
 
+from api.operations.ports import free_port
 from api.operations.stack import (
     SHARED_TRACKERS_ENV,
     Backoff,
@@ -65,12 +65,6 @@ def test_endpoints_carry_the_action_url_and_token(tmp_path: Path) -> None:
 
 
 # --- supervised processes ----------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def alive(pid: int) -> bool:
