@@ -31,6 +31,11 @@ TEST_SET = PROJECT_ROOT / "data" / "eval" / "nlu_test.yml"  # held out: measured
 DOMAIN = PROJECT_ROOT / "domain.yml"
 TARGET_MACRO_F1 = 0.92  # overall and per language (the NLU's claimed figure, docs/dialogue.md)
 UNSURE = "nlu_fallback"
+CRISIS = "crisis"
+# At most one ordinary message in a hundred may be read as a crisis (the split holds questions that
+# share words with crisis phrases: "ik rij zelf niet meer", "mijn man is overleden"). Not zero: a crisis
+# missed costs far more than a false alarm, so the crisis examples are not thinned out to reach it.
+TARGET_FALSE_CRISIS_RATE = 0.01
 
 # Runs in the Rasa environment: reads the set with Rasa's loader, loads the model with Rasa's Agent
 # and prints one JSON line per example (`EXAMPLES n` first, for progress).
@@ -119,12 +124,23 @@ class NluReport:
         """Examples whose metadata.language did not come back as the `language` entity."""
         return [p for p in self.predictions if list(p.language_entity) != [p.language]]
 
+    def false_crises(self) -> list[Prediction]:
+        """Messages that are not a crisis but were read as one: the citizen would get the help lines
+        and a moderator a priority escalation instead of an answer."""
+        return [p for p in self.predictions if p.predicted == CRISIS and p.intent != CRISIS]
+
+    def false_crisis_rate(self) -> float:
+        ordinary = sum(p.intent != CRISIS for p in self.predictions)
+        return len(self.false_crises()) / ordinary if ordinary else 0.0
+
     def failures(self) -> list[str]:
         failed = [
             f"macro F1 {scope} {figure:.3f} < {TARGET_MACRO_F1}"
             for scope, figure in self.macro_f1.items()
             if figure < TARGET_MACRO_F1
         ]
+        if (rate := self.false_crisis_rate()) > TARGET_FALSE_CRISIS_RATE:
+            failed.append(f"false crises {rate:.3f} > {TARGET_FALSE_CRISIS_RATE}")
         if missing := self.without_language_entity():
             failed.append(f"{len(missing)} examples without the language entity from their metadata")
         return failed
@@ -152,6 +168,8 @@ class NluReport:
                 for scope, scores in self.scores.items()
             },
             "unsure": sum(p.predicted == UNSURE for p in self.predictions),
+            "false_crises": len(self.false_crises()),
+            "false_crisis_rate": round(self.false_crisis_rate(), 4),
             "misses": len(self.misses()),
             "meets_targets": self.meets_targets(),
         }
@@ -178,6 +196,11 @@ class NluReport:
             lines.append(row)
         unsure = sum(p.predicted == UNSURE for p in self.predictions)
         lines += ["", f"misclassified: {len(self.misses())} (of which unsure, {UNSURE}: {unsure})"]
+        ordinary = sum(p.intent != CRISIS for p in self.predictions)
+        lines.append(
+            f"false crises: {len(self.false_crises())} of {ordinary} other messages, {self.false_crisis_rate():.3f}"
+            f"   (target <= {TARGET_FALSE_CRISIS_RATE})"
+        )
         if missing := self.without_language_entity():
             lines.append(f"without the language entity from their metadata: {len(missing)}")
         if show_misses:

@@ -12,6 +12,7 @@ import yaml
 
 from api.operations.cli import main
 from api.operations.nlu_eval import (
+    TARGET_FALSE_CRISIS_RATE,
     TARGET_MACRO_F1,
     TEST_SET,
     UNSURE,
@@ -111,6 +112,25 @@ def test_the_targets_hold_for_every_scope_and_need_the_language_entity() -> None
     ]
 
 
+def test_ordinary_messages_read_as_a_crisis_are_counted_against_their_target() -> None:
+    """A false crisis costs a citizen the answer and a moderator a priority escalation; a crisis
+    read as something else is a miss of the crisis intent's recall, not a false crisis."""
+    ordinary = [p("ask_question", "ask_question", text=f"vraag {n}") for n in range(99)]
+    fine = score([p("crisis", "crisis"), p("crisis", "out_of_scope"), *ordinary], name="toy")
+    assert fine.false_crises() == [] and fine.false_crisis_rate() == 0.0
+    one = [*ordinary, p("ask_followup", "crisis", text="en als ik zelf niet rij?")]
+    at_target = score([p("crisis", "crisis"), *one], name="toy")
+    assert [f.text for f in at_target.false_crises()] == ["en als ik zelf niet rij?"]
+    assert at_target.false_crisis_rate() == TARGET_FALSE_CRISIS_RATE
+    assert not [f for f in at_target.failures() if f.startswith("false crises")]
+    assert (
+        f"false crises: 1 of 100 other messages, 0.010   (target <= {TARGET_FALSE_CRISIS_RATE})" in at_target.format()
+    )
+    over = score([*one, p("report_problem", "crisis", text="mijn moeder is bijna gevallen")], name="toy")
+    assert f"false crises 0.020 > {TARGET_FALSE_CRISIS_RATE}" in over.failures()
+    assert over.summary()["false_crises"] == 2 and over.summary()["false_crisis_rate"] == round(2 / 101, 4)
+
+
 def test_the_report_lists_intents_worst_first_and_the_misses_on_request() -> None:
     predictions = [
         p("greet", "greet"), p("greet", "goodbye", text="hoi hoi"), p("goodbye", "goodbye"),
@@ -176,3 +196,11 @@ def test_macro_intent_f1_on_the_held_out_split_reaches_the_target(held_out: NluR
         f"macro F1 {scope}", figure, target=TARGET_MACRO_F1, met=figure >= TARGET_MACRO_F1,
         recorded=BELOW_TARGET.get(scope), details=held_out.format(show_misses=True),
     )  # fmt: skip
+
+
+@pytest.mark.integration
+def test_few_ordinary_messages_of_the_held_out_split_are_read_as_a_crisis(held_out: NluReport) -> None:
+    false = [
+        f"[{p.language}] {p.intent} -> crisis {p.confidence or 0:.2f}: {p.text!r}" for p in held_out.false_crises()
+    ]
+    assert held_out.false_crisis_rate() <= TARGET_FALSE_CRISIS_RATE, "\n".join(false)
