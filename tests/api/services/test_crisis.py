@@ -22,6 +22,8 @@ from api.services.crisis import SafetySignals, crisis_signal, threat_signal
         "ik zie het niet meer zitten",
         "Ik zie het echt niet meer zitten met al die schulden",
         "ik zie het leven niet meer zitten",
+        "ik zie echt geen reden meer om door te gaan",
+        "er is voor mij geen enkele reden meer om verder te leven",
         "I want to kill myself",
         "I don't want to live anymore",
         "thinking about suicide",
@@ -45,6 +47,7 @@ def test_crisis_phrases_are_recognised(text: str) -> None:
         "ik wil leven in een groene stad",
         "ik zie het wel zitten om een dakkapel te bouwen",
         "ik zie het niet meer terug op de afvalkalender",
+        "ik zie geen reden om door te gaan met mijn bezwaar",
     ],
 )
 def test_everyday_words_are_not_a_crisis(text: str) -> None:
