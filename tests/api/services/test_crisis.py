@@ -23,6 +23,9 @@ from api.services.crisis import SafetySignals, crisis_signal, threat_signal
         "Ik zie het echt niet meer zitten met al die schulden",
         "ik zie het leven niet meer zitten",
         "ik zie echt geen reden meer om door te gaan",
+        "ik wil er een eind aan maken",
+        "ik ga er een einde aan maken",
+        "dan maak ik er maar een eind aan",
         "er is voor mij geen enkele reden meer om verder te leven",
         "I want to kill myself",
         "I don't want to live anymore",
@@ -48,6 +51,8 @@ def test_crisis_phrases_are_recognised(text: str) -> None:
         "ik zie het wel zitten om een dakkapel te bouwen",
         "ik zie het niet meer terug op de afvalkalender",
         "ik zie geen reden om door te gaan met mijn bezwaar",
+        "ik wil er een eind aan maken dat de hond van de buren de hele dag blaft",
+        "kunnen jullie er een eind aan maken? de hangjongeren zijn er weer",
     ],
 )
 def test_everyday_words_are_not_a_crisis(text: str) -> None:
