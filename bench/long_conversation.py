@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import socket
 import statistics
 import sys
 import tempfile
@@ -35,8 +36,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-
-from api.operations.ports import free_port
 
 DOCUMENT = """---
 id: paspoort-aanvragen
@@ -57,6 +56,14 @@ BOT_TEXT = (
 )
 SOURCE = {"doc_id": "paspoort-aanvragen", "title": "Paspoort aanvragen", "heading": "Kosten",
           "url": "/documents/paspoort-aanvragen#kosten", "language": "nl"}  # fmt: skip
+
+
+def free_port() -> int:
+    # Not api.operations.ports: with --root this must run against checkouts that predate it, and
+    # importing from api here would load this checkout's api before --root is on the path.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 @contextmanager
