@@ -129,8 +129,12 @@ class NluReport:
         and a moderator a priority escalation instead of an answer."""
         return [p for p in self.predictions if p.predicted == CRISIS and p.intent != CRISIS]
 
+    def ordinary_messages(self) -> int:
+        """How many examples are not a crisis: the messages a false crisis can come from."""
+        return sum(p.intent != CRISIS for p in self.predictions)
+
     def false_crisis_rate(self) -> float:
-        ordinary = sum(p.intent != CRISIS for p in self.predictions)
+        ordinary = self.ordinary_messages()
         return len(self.false_crises()) / ordinary if ordinary else 0.0
 
     def failures(self) -> list[str]:
@@ -196,9 +200,9 @@ class NluReport:
             lines.append(row)
         unsure = sum(p.predicted == UNSURE for p in self.predictions)
         lines += ["", f"misclassified: {len(self.misses())} (of which unsure, {UNSURE}: {unsure})"]
-        ordinary = sum(p.intent != CRISIS for p in self.predictions)
         lines.append(
-            f"false crises: {len(self.false_crises())} of {ordinary} other messages, {self.false_crisis_rate():.3f}"
+            f"false crises: {len(self.false_crises())} of {self.ordinary_messages()} other messages, "
+            f"{self.false_crisis_rate():.3f}"
             f"   (target <= {TARGET_FALSE_CRISIS_RATE})"
         )
         if missing := self.without_language_entity():

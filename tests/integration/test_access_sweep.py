@@ -212,11 +212,10 @@ def test_the_actions_at_the_webhook_never_answer_with_it(loket: RunningLoket, do
     """Called as Rasa calls them, with the valid token: what an attacker who had the token would get.
     Swept on the embedded default only: what the actions answer comes from the index, whatever the
     database (the citizen chat above is swept on both)."""
-    stack = loket
-    token = _action_token(stack)
+    token = _action_token(loket)
     for action, slots, events in WEBHOOK_PROBES:
         for language, text in (("nl", document.summary), ("nl", document.sentence), ("en", document.sentence)):
-            response = stack.client.post(
+            response = loket.client.post(
                 "/webhook",
                 params={"token": token},
                 json=_action_call(action, text, language=language, slots=slots, events=events),

@@ -45,5 +45,6 @@ def test_a_port_something_listens_on_is_never_given(monkeypatch) -> None:  # typ
 
 def test_without_room_below_the_range_the_kernel_chooses() -> None:
     port = free_port(ephemeral=(LOWEST + 10, 65535))
+    assert not LOWEST <= port < LOWEST + 10  # no random pick from the ten ports below the range
     with socket.socket() as server:
         server.bind(("127.0.0.1", port))
