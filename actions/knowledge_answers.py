@@ -17,6 +17,7 @@ from actions.handoff import asks_for_a_person, hand_over, offers_open
 from actions.language import tracker_language
 from actions.phrases import WORD
 from actions.switches import is_off, say_off
+from knowledge.chunking import ANSWER_MAX_WORDS
 
 if TYPE_CHECKING:
     from knowledge.answers import Answer, Topic
@@ -27,7 +28,7 @@ log = logging.getLogger("loket.actions")
 
 # Rasa's output channels split a text at blank lines into separate messages: one answer is one
 # message, so its paragraphs are joined with single line breaks (Markdown still sees lists).
-MAX_ANSWER_WORDS = 120
+MAX_ANSWER_WORDS = ANSWER_MAX_WORDS
 # Intents after which the message is treated as a question (the engine's normal threshold).
 QUESTION_INTENTS = ("ask_question", "ask_followup")
 

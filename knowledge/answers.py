@@ -25,14 +25,14 @@ import math
 import threading
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from knowledge.answerability import AnswerabilityModel, Evidence, LinearModel
 from knowledge.aspects import AspectLexicon
-from knowledge.chunking import SECTION_SEP, heading_of
+from knowledge.chunking import SECTION_SEP, heading_of, section_window
 from knowledge.example_classifier import LOG_FLOOR, page_log_probabilities, section_classifier
 from knowledge.examples import page_of, section_label
 from knowledge.languages import SUPPORTED_LANGUAGES
@@ -344,7 +344,7 @@ class AnswerEngine:
         return Answer(
             answerable=answerable,
             score=probability,
-            hit=section.hit,
+            hit=self._shown(section.hit),
             sources=[section.hit] if answerable else [],
             aspects=aspects,
             topic=Topic(page.doc_id, topic.question if follow_up and topic else question, aspects, section.hit.section),
@@ -353,6 +353,15 @@ class AnswerEngine:
             new_subject_at=new_subject,
             other_subject_at=other_subject,
         )
+
+    def _shown(self, hit: Hit) -> Hit:
+        """`hit` with the text an answer shows: when its section was split into several passages,
+        the one that answers with as much of the rest of the section around it as fits. A short
+        last passage alone ("Ook als u geen vergunning nodig heeft, ...") answers nothing."""
+        chunks, position = self.search.index.section_chunks(hit.chunk_id)
+        if len(chunks) < 2:
+            return hit
+        return replace(hit, passage=section_window([chunk.text for chunk in chunks], position))
 
     def _translation(self, doc_id: str, language: str, *, reader: Reader) -> str | None:
         """The page that is `doc_id` in `language`, when it is in another language and the reader

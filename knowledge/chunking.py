@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from knowledge.types import Chunk, Document
 
 MAX_WORDS = 120
+# The most words one answer shows: a passage of a section, or more of the section around it.
+ANSWER_MAX_WORDS = 120
 SECTION_SEP = " › "
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -148,3 +150,32 @@ def chunk_document(doc: Document, max_words: int = MAX_WORDS) -> list[Chunk]:
                 )
             )
     return chunks
+
+
+def section_window(passages: Sequence[str], chosen: int, *, max_words: int = ANSWER_MAX_WORDS) -> str:
+    """What an answer shows of a section that was split into several passages, when
+    `passages[chosen]` answers: that passage's lines, then the lines just before it (a later
+    passage often goes on from an earlier one: "Ook als u geen vergunning nodig heeft, ..." after
+    the rules it qualifies), then those just after it, in whole lines and in the section's order,
+    at most `max_words` words. Blank lines are dropped: one answer is one message."""
+    lines = [[line.rstrip() for line in passage.splitlines() if line.strip()] for passage in passages]
+    budget = max_words
+    kept: list[str] = []
+    for line in lines[chosen]:
+        if kept and _word_count(line) > budget:
+            return "\n".join(kept)
+        kept.append(line)
+        budget -= _word_count(line)
+    before: list[str] = []
+    for line in reversed([line for passage in lines[:chosen] for line in passage]):
+        if _word_count(line) > budget:
+            break
+        before.insert(0, line)
+        budget -= _word_count(line)
+    after: list[str] = []
+    for line in (line for passage in lines[chosen + 1 :] for line in passage):
+        if _word_count(line) > budget:
+            break
+        after.append(line)
+        budget -= _word_count(line)
+    return "\n".join(before + kept + after)

@@ -81,6 +81,7 @@ class KnowledgeIndex:
     _groups: list[tuple[Chunk, np.ndarray]] = field(default_factory=list, repr=False)
     _masks: dict[Reader, np.ndarray | None] = field(default_factory=dict, repr=False)
     _doc_rows: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _section_rows: dict[str, list[int]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         # One representative chunk per distinct access rule: the mask for a reader is the OR of
@@ -126,6 +127,21 @@ class KnowledgeIndex:
                 self._doc_rows.setdefault(chunk.doc_id, np.zeros(len(self.chunks), dtype=bool))[i] = True
         rows = self._doc_rows.get(doc_id)
         return rows if rows is not None else np.zeros(len(self.chunks), dtype=bool)
+
+    def section_chunks(self, chunk_id: str) -> tuple[list[Chunk], int]:
+        """Every chunk of the section `chunk_id` belongs to, in the document's order, and where
+        `chunk_id` stands among them (([], -1) for an unknown id). A long section is split into
+        several chunks (knowledge/chunking.py), which share the reader's access rule."""
+        if not self._section_rows:  # built whole, then swapped in: threads share one index
+            rows: dict[tuple[str, str], list[int]] = {}
+            for i, chunk in enumerate(self.chunks):
+                rows.setdefault((chunk.doc_id, chunk.section), []).append(i)
+            self._section_rows = {self.chunks[i].chunk_id: members for members in rows.values() for i in members}
+        members = self._section_rows.get(chunk_id)
+        if members is None:
+            return [], -1
+        chunks = [self.chunks[i] for i in members]
+        return chunks, [chunk.chunk_id for chunk in chunks].index(chunk_id)
 
     def sentences_of(self, row: int) -> np.ndarray | None:
         """The vectors of chunk `row`'s sentences, None when this build has none stored."""

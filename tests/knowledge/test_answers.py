@@ -332,3 +332,25 @@ def test_section_headings_are_embedded_as_questions(search: KnowledgeSearch) -> 
     answers.warm_up()
     assert "Paspoort aanvragen — Kosten" in embedder.queries
     assert not any("—" in text for text in embedder.embedded)
+
+
+def test_an_answer_from_the_last_passage_of_a_long_section_shows_what_it_qualifies(tmp_path: Path) -> None:
+    """A section longer than one passage is split; when its short last passage answers, the answer
+    shows the rules before it too, not the qualifying sentence alone."""
+    rules = "\n".join(f"- **Regel {n}:** " + "dakkapel achterkant meestal vergunningvrij " * 4 for n in range(1, 7))
+    body = (
+        "# Dakkapel plaatsen\n\nOver dakkapellen.\n\n## Heeft u een vergunning nodig\n\n"
+        f"Doe eerst de vergunningcheck.\n\n{rules}\n\n"
+        "Ook als u geen vergunning nodig heeft, houdt u zich aan de bouwregels en denkt u aan uw buren."
+    )
+    build_index([Document(id="dakkapel", title="Dakkapel plaatsen", body=body)], embedder=HashingEmbedder(),
+                index_dir=tmp_path / "index")  # fmt: skip
+    search = KnowledgeSearch.open(tmp_path / "index")
+    answer = engine(search).answer("bouwregels buren geen vergunning nodig", reader=Reader.public())
+    assert answer.hit is not None and heading_of(answer.hit.section) == "Heeft u een vergunning nodig"
+    sections = [chunk for chunk in search.index.chunks if chunk.section == answer.hit.section]
+    assert len(sections) == 2 and answer.hit.chunk_id == sections[1].chunk_id  # the last passage answered
+    shown = answer.hit.passage.splitlines()
+    assert shown[-1].startswith("Ook als u geen vergunning nodig heeft")
+    assert shown[0].startswith("- **Regel") and len(shown) > 2  # the rules it qualifies come first
+    assert len(answer.hit.passage.split()) <= 120

@@ -8,6 +8,7 @@ from knowledge.chunking import (
     heading_of,
     iter_sections,
     section_url,
+    section_window,
     split_sentences,
     split_text,
 )
@@ -147,3 +148,21 @@ def test_section_url_opens_the_heading_and_the_page_for_its_opening_text() -> No
     )
     assert section_url("/documents/paspoort", "Paspoort") == "/documents/paspoort"
     assert section_url(None, "Paspoort › Kosten") is None
+
+
+def test_a_section_window_shows_the_passage_that_answers_with_what_it_goes_on_from() -> None:
+    """A short last passage qualifies what came before it: the lines just before it come with it,
+    nearest first and in whole lines, then those after it, within the word limit."""
+    rules = "Vuistregels:\n- achter: vrij\n- voor: vergunning"
+    tail = "Ook zonder vergunning: bouwregels."
+    passages = [f"Doe eerst de check.\n\n{rules}", tail]
+    assert section_window(passages, 1, max_words=11) == f"{rules}\n{tail}"
+    assert section_window(passages, 1, max_words=100) == f"Doe eerst de check.\n{rules}\n{tail}"
+    # The first passage is followed by what fits of the rest; a line that does not fit ends it.
+    assert section_window(passages, 0, max_words=12) == f"Doe eerst de check.\n{rules}"
+    assert section_window(passages, 0, max_words=100) == f"Doe eerst de check.\n{rules}\n{tail}"
+    # A passage longer than the limit is cut at a whole line; never less than its first line.
+    assert section_window(["een twee drie vier\nvijf zes"], 0, max_words=2) == "een twee drie vier"
+    # Lines before and after it come only when they adjoin: the window is one stretch of the section.
+    three = ["a b c d e f g h", "midden", "x y"]
+    assert section_window(three, 1, max_words=4) == "midden\nx y"

@@ -200,3 +200,18 @@ def test_a_build_without_sentences_stores_none(tmp_path: Path) -> None:
     index = load_index(tmp_path / "index")
     assert index.sentence_vectors is None and index.sentences_of(0) is None
     assert index.manifest["sentences"] is None
+
+
+def test_the_chunks_of_a_long_section_are_found_from_any_of_them(tmp_path: Path) -> None:
+    long_section = "\n\n".join(f"Alinea {n} " + "woord " * 50 for n in range(3))  # 3 × 52 words: 2 chunks
+    body = f"# Lang\n\nKort begin.\n\n## Regels\n\n{long_section}\n\n## Kosten\n\nGratis."
+    document = Document(id="lang", title="Lang", body=body)
+    build_index([document], embedder=HashingEmbedder(), index_dir=tmp_path / "index")
+    index = load_index(tmp_path / "index")
+    rules = [chunk for chunk in index.chunks if chunk.section == "Lang › Regels"]
+    assert len(rules) == 2
+    for position, chunk in enumerate(rules):
+        assert index.section_chunks(chunk.chunk_id) == (rules, position)
+    costs = next(chunk for chunk in index.chunks if chunk.section == "Lang › Kosten")
+    assert index.section_chunks(costs.chunk_id) == ([costs], 0)
+    assert index.section_chunks("lang#99") == ([], -1)
