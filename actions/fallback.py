@@ -30,8 +30,8 @@ class ActionFallback(Action):
         # Not understood as a dialogue move, but the documents may answer it clearly (the engine
         # is stricter after this intent): then that is the best reply.
         attempt = CollectingDispatcher()
-        events = answer_turn(attempt, tracker, decline=None)
-        if answered(events):
+        events = answer_turn(attempt, tracker, decline=None, decline_uncovered=True)
+        if answered(events) or attempt.messages:  # an answer, or "no information" on a municipal subject
             dispatcher.messages.extend(attempt.messages)
             return events
         return rephrase_or_hand_over(dispatcher, tracker)

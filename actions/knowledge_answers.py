@@ -155,12 +155,20 @@ def names_a_new_subject(text: str, offsets: tuple[int, ...]) -> bool:
 
 
 def answer_turn(
-    dispatcher: CollectingDispatcher, tracker: Tracker, *, decline: str | None = "utter_no_answer"
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    *,
+    decline: str | None = "utter_no_answer",
+    decline_uncovered: bool = False,
 ) -> list[dict[str, Any]]:
     """Answer the latest message, as a follow-up of the last topic when it is one.
 
     `decline`: the response when the documents do not answer (None: say nothing, the caller
     decides); the events still record whether an answer was given (`human_offered`).
+    `decline_uncovered`: with `decline` None, still say "no information" (with the contact route
+    and the offer of a person) when the message names a municipal subject the documents lack: the
+    caller's own reply ("could you say that differently?", "that is not something we do") would
+    be wrong for "plekje vrijmarkt koningsdag reserveren".
     """
     from api.services.redaction import without_placeholders
     from knowledge.answers import Topic
@@ -199,15 +207,20 @@ def answer_turn(
         query_vector=query_vector,
         intent=intent_name if intent_name not in QUESTION_INTENTS else None,
     )
-    if not follow_up and reads_as_follow_up(text, answer, topic):
+    if not follow_up and reads_as_follow_up(text, answer, topic) and (answer.aspects or intent_name != "out_of_scope"):
         # "duurt dat lang?", "wat kost dat per jaar" after an answer: too little to find a page of
-        # its own, so it is read as a question about the page the citizen was just shown.
+        # its own, so it is read as a question about the page the citizen was just shown. Not when
+        # the NLU took it for out of scope and it asks none of a page's aspects (costs, duration,
+        # ...): "wie wint het wk voetbal" after the passport's costs finds no page either, and got
+        # the passport's costs again.
         answer = services.answers.answer(text, language=language, topic=topic, follow_up=True)
     if answer.answerable and answer.hit is not None:
         document = services.answers.document_language(answer.hit.doc_id)
         utter_answer(dispatcher, answer, language=language, document_language=document)
     elif decline is not None:
         dispatcher.utter_message(response=decline)
+    elif decline_uncovered and answer.names_uncovered_topic:
+        dispatcher.utter_message(response="utter_no_answer")
     # A declined question still sets the topic when a page came up: "en wat kost dat?" may follow.
     new_topic = answer.topic if answer.answerable else topic
     return [
@@ -243,8 +256,8 @@ class ActionOutOfScope(Action):
     ) -> list[dict[str, Any]]:
         if asks_for_a_person((tracker.latest_message or {}).get("text") or ""):
             return hand_over(dispatcher, tracker, reason="requested_human")  # "... a real person, please"
-        events = answer_turn(dispatcher, tracker, decline=None)
-        if answered(events):
+        events = answer_turn(dispatcher, tracker, decline=None, decline_uncovered=True)
+        if answered(events) or dispatcher.messages:  # an answer, or "no information" on a municipal subject
             return events
         dispatcher.utter_message(response="utter_out_of_scope")
         return []

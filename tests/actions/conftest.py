@@ -21,6 +21,7 @@ from api.services.conversations import ConversationStore
 from api.services.database import create_schema, make_engine, make_sessionmaker
 from api.services.escalations import Escalation, EscalationWorkflow
 from api.services.office_hours import OfficeHours
+from knowledge.answerability import Evidence
 from knowledge.answers import Answer, Topic
 from knowledge.types import Hit
 from routing.config import ROUTING_DIR
@@ -60,6 +61,8 @@ def hit(team: str, doc_id: str = "doc") -> Hit:
 REPORT = {"report_what": "lantaarnpaal kapot", "report_where": "Kerkstraat 12", "report_photo": SKIPPED,
           "report_contact": "[e-mail]", "report_confirmed": "yes"}  # fmt: skip
 NOTHING = Answer(answerable=False, score=0.0, hit=None)
+# Declined, and the question names a municipal subject no document covers ("naam veranderen").
+UNCOVERED = Answer(answerable=False, score=0.01, hit=None, evidence=Evidence(values={"uncovered_topic": 1.0}))
 PASSPORT_TOPIC = Topic("paspoort-aanvragen", "wat kost een paspoort?", ("costs",))
 
 

@@ -6,6 +6,7 @@ from actions.fallback import ActionFallback, rephrase_requests_in_a_row
 from tests.actions.conftest import (
     NOTHING,
     PASSPORT_TOPIC,
+    UNCOVERED,
     RecordingAnswers,
     answered,
     escalations_of,
@@ -57,6 +58,16 @@ def test_the_declined_search_says_nothing_before_the_rephrase_request(store, tmp
     install(store, RecordingAnswers(NOTHING), tmp_path)
     dispatcher, _ = run(ActionFallback(), tracker("blabla", intent="nlu_fallback"))
     assert [m["response"] for m in dispatcher.messages] == ["utter_rephrase"]
+    assert escalations_of(store) == []
+
+
+def test_a_municipal_subject_the_documents_lack_gets_no_information_not_a_rephrase_request(store, tmp_path) -> None:
+    """ "ik wil mijn naam veranderen": understood well enough to know the pages have nothing on it,
+    so the citizen hears that, with the contact route and the offer of a person."""
+    install(store, RecordingAnswers(UNCOVERED), tmp_path)
+    dispatcher, events = run(ActionFallback(), tracker("ik wil mijn naam veranderen", intent="nlu_fallback"))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_no_answer"]
+    assert slot_events(events)["human_offered"] is True  # "ja" hands over to a person
     assert escalations_of(store) == []
 
 

@@ -26,6 +26,7 @@ from knowledge.types import Hit
 from tests.actions.conftest import (
     NOTHING,
     PASSPORT_TOPIC,
+    UNCOVERED,
     RecordingAnswers,
     decides,
     hit,
@@ -182,6 +183,29 @@ def test_a_short_message_without_a_page_of_its_own_is_read_as_a_follow_up(store,
     assert [m["response"] for m in dispatcher.messages] == ["utter_answer"]
 
 
+def test_short_chit_chat_after_an_answer_is_not_read_as_a_follow_up(store, tmp_path) -> None:
+    """ "wie wint het wk voetbal" after the passport's costs finds no page of its own either: taken
+    by the NLU for out of scope and asking none of a page's aspects, it gets the refusal, not the
+    passport's costs again. Asking an aspect ("en hoeveel tijd kost dat", read by the NLU as out of
+    scope) keeps it a follow-up."""
+    answers = AnswersFollowUps(NOTHING)
+    install(store, answers, tmp_path)
+    slots = {"last_topic": PASSPORT_TOPIC.to_json()}
+    dispatcher, _ = run(ActionOutOfScope(), tracker("wie wint het wk voetbal", intent="out_of_scope", slots=slots))
+    assert [call["follow_up"] for call in answers.calls] == [False]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_out_of_scope"]
+    answers = AnswersFollowUps(Answer(answerable=False, score=0.1, hit=None, aspects=("duration",)))
+    install(store, answers, tmp_path)
+    dispatcher, _ = run(ActionOutOfScope(), tracker("hoeveel tijd zit daar tussen", intent="out_of_scope", slots=slots))
+    assert [call["follow_up"] for call in answers.calls] == [False, True]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_answer"]
+    # A question the NLU took for a question is still read as a follow-up without an aspect.
+    answers = AnswersFollowUps(NOTHING)
+    install(store, answers, tmp_path)
+    dispatcher, _ = run(ActionAnswerQuestion(), tracker("mag mijn zus dat doen", intent="ask_question", slots=slots))
+    assert [call["follow_up"] for call in answers.calls] == [False, True]
+
+
 def answered_from_another_page(*, title_overlap: float) -> Answer:
     """A fresh answer from the waste calendar, whose title the question shares words with or not."""
     from knowledge.answers import RankedPage, ScoredPassage
@@ -252,10 +276,8 @@ def test_a_subject_named_after_a_word_pointing_back_is_still_a_follow_up(store, 
         assert [call["follow_up"] for call in answers.calls] == ([False, True] if follow_up else [False]), text
 
 
-def test_a_declined_short_question_naming_what_the_page_shown_lacks_is_not_read_as_a_follow_up(
-    store, tmp_path
-) -> None:
-    """"waar klaag ik over hangjongeren" after the passport's costs finds no answer of its own; it
+def test_a_declined_short_question_naming_what_the_page_shown_lacks_is_not_read_as_a_follow_up(store, tmp_path) -> None:
+    """ "waar klaag ik over hangjongeren" after the passport's costs finds no answer of its own; it
     names something the passport page never mentions, so the passport page is not shown for it."""
     from dataclasses import replace
 
@@ -271,7 +293,7 @@ def test_a_declined_short_question_naming_what_the_page_shown_lacks_is_not_read_
 
 
 def test_a_question_word_on_few_pages_names_no_subject(store, tmp_path) -> None:
-    """"binnen hoeveel tijd hoor ik iets": "hoeveel" is on few pages, but asks, it does not name."""
+    """ "binnen hoeveel tijd hoor ik iets": "hoeveel" is on few pages, but asks, it does not name."""
     from dataclasses import replace
 
     text = "binnen hoeveel tijd hoor ik iets"
@@ -462,3 +484,29 @@ def test_with_answers_off_out_of_scope_is_still_a_polite_refusal(store: Conversa
     switch_off(install(store, RecordingAnswers(ANSWERED), tmp_path), "answers")
     dispatcher, _ = run(ActionOutOfScope(), tracker("wat is de hoofdstad van Peru", intent="out_of_scope"))
     assert [m["response"] for m in dispatcher.messages] == ["utter_out_of_scope"]
+
+
+def test_out_of_scope_naming_a_municipal_subject_the_documents_lack_gets_no_information(
+    store: ConversationStore, tmp_path
+) -> None:
+    """ "plekje vrijmarkt koningsdag reserveren" is the municipality's business, only not in the
+    documents: not "that is not something I can help with", but the honest "no information" with
+    the contact route and the offer of a person. Other out-of-scope messages keep the refusal."""
+    install(store, RecordingAnswers(UNCOVERED), tmp_path)
+    dispatcher, events = run(
+        ActionOutOfScope(), tracker("plekje vrijmarkt koningsdag reserveren", intent="out_of_scope")
+    )
+    assert [m["response"] for m in dispatcher.messages] == ["utter_no_answer"]
+    assert slot_events(events)["human_offered"] is True
+    install(store, RecordingAnswers(NOTHING), tmp_path)
+    dispatcher, _ = run(ActionOutOfScope(), tracker("wat is de hoofdstad van Peru", intent="out_of_scope"))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_out_of_scope"]
+
+
+def test_a_report_naming_a_subject_the_documents_lack_is_left_to_the_form(store: ConversationStore, tmp_path) -> None:
+    """Only the callers that ask for it decline an uncovered subject themselves: a report or
+    complaint still goes to its form (actions/question_or_form.py)."""
+    install(store, RecordingAnswers(UNCOVERED), tmp_path)
+    dispatcher = CollectingDispatcher()
+    events = answer_turn(dispatcher, tracker("de vrijmarkt was een puinhoop", intent="file_complaint"), decline=None)
+    assert dispatcher.messages == [] and not answered(events)

@@ -344,6 +344,20 @@ def test_out_of_scope_gets_a_refusal_and_no_case(loket: RunningLoket) -> None:
     assert _escalations(loket, conversation) == []
 
 
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        ("Wat kost een paspoort?", "welke snaren voor mijn gitaar"),
+        ("What does a passport cost?", "best strings for my guitar"),
+    ],
+)
+def test_chit_chat_after_an_answer_gets_a_refusal_not_the_page_shown(
+    loket: RunningLoket, first: str, then: str
+) -> None:
+    sources, replies = _after(loket, first, then)
+    assert sources == [], replies  # not the passport's costs again
+
+
 def test_short_english_chit_chat_in_a_dutch_conversation_is_refused(loket: RunningLoket) -> None:
     conversation = loket.new_conversation()
     loket.bot_replies(conversation, "Zet de lampen in de woonkamer aan")
