@@ -145,6 +145,21 @@ def reads_as_follow_up(text: str, answer: Answer, topic: Topic | None) -> bool:
     return topic is not None and is_short(text) and not stands_on_its_own(answer, topic, text)
 
 
+def fits_a_follow_up(text: str, answer: Answer, intent: str | None) -> bool:
+    """Whether a short message that finds no page of its own may be read as a question about the
+    page shown, given what the NLU made of it. Chit-chat and gibberish find no page either: "wat
+    vind jij van ajax" got the passport's costs again, "asdf qwerty" its application section.
+    It must ask one of a page's aspects (costs, duration, ...: "hoeveel tijd zit daar tussen"), or,
+    unless the NLU took it for out of scope, have a word on the pages ("kan ik in mei al gaan
+    zagen") or point back at the answer ("mag mijn zus dat doen")."""
+    if answer.aspects:
+        return True
+    if intent == "out_of_scope":
+        return False
+    on_the_pages = answer.evidence is not None and answer.evidence.values.get("bm25", 0.0) > 0.0
+    return on_the_pages or refers_back(text, config=dialogue_config())
+
+
 def names_a_new_subject(text: str, offsets: tuple[int, ...]) -> bool:
     """Whether one of the words at `offsets` (AnswerEngine.subject_words) names a subject: not a
     question word ("hoeveel", "wanneer": on few pages, but they name nothing), and no word pointing
@@ -207,12 +222,9 @@ def answer_turn(
         query_vector=query_vector,
         intent=intent_name if intent_name not in QUESTION_INTENTS else None,
     )
-    if not follow_up and reads_as_follow_up(text, answer, topic) and (answer.aspects or intent_name != "out_of_scope"):
+    if not follow_up and reads_as_follow_up(text, answer, topic) and fits_a_follow_up(text, answer, intent_name):
         # "duurt dat lang?", "wat kost dat per jaar" after an answer: too little to find a page of
-        # its own, so it is read as a question about the page the citizen was just shown. Not when
-        # the NLU took it for out of scope and it asks none of a page's aspects (costs, duration,
-        # ...): "wie wint het wk voetbal" after the passport's costs finds no page either, and got
-        # the passport's costs again.
+        # its own, so it is read as a question about the page the citizen was just shown.
         answer = services.answers.answer(text, language=language, topic=topic, follow_up=True)
     if answer.answerable and answer.hit is not None:
         document = services.answers.document_language(answer.hit.doc_id)

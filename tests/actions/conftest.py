@@ -51,6 +51,14 @@ class RecordingAnswers:
         return self.page_language
 
 
+class AnswersFollowUps(RecordingAnswers):
+    """Answers a follow-up from the passport page, and a question asked on its own with `result`."""
+
+    def answer(self, question: str, **kwargs: Any) -> Answer:
+        super().answer(question, **kwargs)
+        return answered() if kwargs.get("follow_up") else self.result
+
+
 def hit(team: str, doc_id: str = "doc") -> Hit:
     return Hit(
         doc_id=doc_id, title="Titel", section="Titel › Deel", url=f"/documents/{doc_id}",

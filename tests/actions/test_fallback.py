@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from actions.fallback import ActionFallback, rephrase_requests_in_a_row
+from knowledge.answerability import Evidence
+from knowledge.answers import Answer
 from tests.actions.conftest import (
     NOTHING,
     PASSPORT_TOPIC,
     UNCOVERED,
+    AnswersFollowUps,
     RecordingAnswers,
     answered,
     escalations_of,
@@ -69,6 +72,24 @@ def test_a_municipal_subject_the_documents_lack_gets_no_information_not_a_rephra
     assert [m["response"] for m in dispatcher.messages] == ["utter_no_answer"]
     assert slot_events(events)["human_offered"] is True  # "ja" hands over to a person
     assert escalations_of(store) == []
+
+
+def test_gibberish_after_an_answer_is_not_read_as_a_follow_up(store, tmp_path) -> None:
+    """ "asdf qwerty" finds no page of its own, as a short follow-up does: without an aspect, a word
+    on the pages or a word pointing back, it is not a question about the page shown."""
+    slots = {"last_topic": PASSPORT_TOPIC.to_json()}
+    answers = AnswersFollowUps(NOTHING)
+    install(store, answers, tmp_path)
+    dispatcher, _ = run(ActionFallback(), tracker("asdf qwerty", intent="nlu_fallback", slots=slots))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_rephrase"]
+    assert [call["follow_up"] for call in answers.calls] == [False]
+    on_the_pages = Answer(answerable=False, score=0.1, hit=None, evidence=Evidence(values={"bm25": 1.9}))
+    for text, first in (("mag mijn zus dat doen", NOTHING), ("kan ik in mei al gaan zagen", on_the_pages)):
+        answers = AnswersFollowUps(first)
+        install(store, answers, tmp_path)
+        dispatcher, _ = run(ActionFallback(), tracker(text, intent="nlu_fallback", slots=slots))
+        assert [m["response"] for m in dispatcher.messages] == ["utter_answer"], text
+        assert [call["follow_up"] for call in answers.calls] == [False, True], text
 
 
 def test_fallback_answers_when_the_documents_clearly_do(store, tmp_path) -> None:

@@ -27,6 +27,7 @@ from tests.actions.conftest import (
     NOTHING,
     PASSPORT_TOPIC,
     UNCOVERED,
+    AnswersFollowUps,
     RecordingAnswers,
     decides,
     hit,
@@ -163,14 +164,6 @@ def test_a_new_question_is_not_a_follow_up_of_the_old_topic(store, tmp_path) -> 
     assert answers.calls[0]["follow_up"] is False
 
 
-class AnswersFollowUps(RecordingAnswers):
-    """Answers a follow-up from the passport page, and a question asked on its own with `result`."""
-
-    def answer(self, question: str, **kwargs: Any) -> Answer:
-        super().answer(question, **kwargs)
-        return answered_with() if kwargs.get("follow_up") else self.result
-
-
 def test_a_short_message_without_a_page_of_its_own_is_read_as_a_follow_up(store, tmp_path) -> None:
     answers = AnswersFollowUps(NOTHING)
     install(store, answers, tmp_path)
@@ -212,7 +205,7 @@ def answered_from_another_page(*, title_overlap: float) -> Answer:
 
     passage = hit("afval", "afvalkalender")
     page = RankedPage("afvalkalender", {"title_overlap": title_overlap}, 1.0, (ScoredPassage(passage, {}, 1.0),))
-    return Answer(answerable=True, score=0.6, hit=passage, sources=[passage], ranked=(page,),
+    return Answer(answerable=True, score=0.6, hit=passage, sources=[passage], ranked=(page,), aspects=("documents",),
                   topic=Topic("afvalkalender", "welke spullen neem ik mee"))  # fmt: skip
 
 
@@ -297,7 +290,8 @@ def test_a_question_word_on_few_pages_names_no_subject(store, tmp_path) -> None:
     from dataclasses import replace
 
     text = "binnen hoeveel tijd hoor ik iets"
-    answers = AnswersFollowUps(replace(NOTHING, hit=PASSPORT, other_subject_at=(text.index("hoeveel"),)))
+    asked = ("duration",)  # as the engine reads "binnen hoeveel tijd"
+    answers = AnswersFollowUps(replace(NOTHING, hit=PASSPORT, aspects=asked, other_subject_at=(text.index("hoeveel"),)))
     install(store, answers, tmp_path)
     run(ActionAnswerQuestion(), tracker(text, intent="ask_question", slots={"last_topic": PASSPORT_TOPIC.to_json()}))
     assert [call["follow_up"] for call in answers.calls] == [False, True]

@@ -349,9 +349,10 @@ def test_out_of_scope_gets_a_refusal_and_no_case(loket: RunningLoket) -> None:
     [
         ("Wat kost een paspoort?", "welke snaren voor mijn gitaar"),
         ("What does a passport cost?", "best strings for my guitar"),
+        ("Wat kost een paspoort?", "qwfp arst zxcv"),  # not understood at all
     ],
 )
-def test_chit_chat_after_an_answer_gets_a_refusal_not_the_page_shown(
+def test_chit_chat_or_gibberish_after_an_answer_gets_no_passage_from_the_page_shown(
     loket: RunningLoket, first: str, then: str
 ) -> None:
     sources, replies = _after(loket, first, then)
