@@ -69,6 +69,10 @@ class DialogueConfig:
 
 
 def _words(values: list[Any]) -> frozenset[str]:
+    """Lower-case words. A true or false is refused: YAML reads an unquoted yes/no as one, and "no"
+    then silently became the word "false"."""
+    if any(isinstance(value, bool) for value in values):
+        raise ValueError(f"actions/dialogue.yml: quote yes/no words, YAML read them as true/false: {values}")
     return frozenset(str(value).lower() for value in values)
 
 

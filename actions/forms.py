@@ -123,8 +123,11 @@ class CaseFormValidation(FormValidationAction, ABC):
         return await super().run(dispatcher, tracker, domain)
 
     def _text(self, value: Any, dispatcher: CollectingDispatcher, slot: str) -> dict[str, Any]:
+        """A question every case needs answered: too short an answer, or a bare "nee" / "no" (which
+        skips only the optional questions), is asked again. "nee" to "Waar is het?" became the place."""
+        config = dialogue_config()
         text = str(value or "").strip()
-        if len(text) < dialogue_config().min_answer_chars:
+        if len(text) < config.min_answer_chars or _normalise(text) in config.skip_words:
             dispatcher.utter_message(response="utter_answer_too_short")
             return {slot: None}
         return {slot: text}

@@ -137,7 +137,8 @@ def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, *, reason: str
 
 class ActionResetOffer(Action):
     """The citizen answered an offer (of a person, or of a form after an answer): it is withdrawn,
-    so that a later "yes" does not take it up."""
+    so that a later "yes" does not take it up. A "yes" to the offer of a form starts it with what
+    the citizen already told (`taken_up`)."""
 
     def name(self) -> str:
         return "action_reset_offer"
@@ -145,4 +146,25 @@ class ActionResetOffer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        return offers_open()
+        offered = tracker.get_slot("form_offered")
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        taken = taken_up(dispatcher, tracker, offered) if offered and intent == "affirm" else []
+        return [*offers_open(), *taken]
+
+
+def message_before_latest(tracker: Tracker) -> str:
+    """The citizen's message before the latest one ("" when there is none)."""
+    texts = [event.get("text") or "" for event in tracker.events if event.get("event") == "user"]
+    return texts[-2].strip() if len(texts) > 1 else ""
+
+
+def taken_up(dispatcher: CollectingDispatcher, tracker: Tracker, form_name: str) -> list[dict[str, Any]]:
+    """The offer to report or complain followed the citizen's own account ("de lantaarnpaal voor
+    mijn deur doet het niet"): after their "ja" that account is the form's first answer, said back
+    to them, instead of "Wat is het probleem?" as if they had told nothing."""
+    form = next((f for f in dialogue_config().forms.values() if f"{f.name}_form" == form_name), None)
+    told = message_before_latest(tracker)
+    if form is None or not told:
+        return []
+    dispatcher.utter_message(response=f"utter_{form.name}_taken_up", what=told)
+    return [SlotSet(form.slots[0], told)]

@@ -46,6 +46,15 @@ def test_words_are_compared_in_lower_case_and_patterns_compiled() -> None:
     assert config.photo_pattern.search("zie http://x.nl/f.jpg").group(0) == "http://x.nl/f.jpg"
 
 
+def test_yes_and_no_are_words_not_booleans() -> None:
+    """Unquoted in YAML they are true and false: "no" was the skip word "false" and "yes" the
+    confirmation "true", so only the NLU's intent caught them."""
+    config = dialogue_config()
+    assert "no" in config.skip_words and "no" in config.no_words and "yes" in config.yes_words
+    with pytest.raises(ValueError, match="quote"):
+        parse(shipped_with(words={"skip": ["nee", False], "affirm": ["ja"], "negate": ["nee"]}))
+
+
 def test_the_contact_placeholders_are_the_gateways_own() -> None:
     """The actions recognise a given contact by the placeholder the gateway put in its place."""
     from api.services.contact_details import CONTACT_KINDS

@@ -96,6 +96,17 @@ def test_a_too_short_answer_is_asked_again() -> None:
     assert result == {"complaint_when": "gisteren"} and dispatcher.messages == []  # stored stripped
 
 
+def test_a_bare_no_does_not_answer_a_question_every_case_needs() -> None:
+    """ "nee" skips the photo or the contact; to "Waar is het?" it is no place, and is asked again.
+    A description that starts with "geen" is an answer."""
+    for text in ("nee", "No.", "geen"):
+        dispatcher, result = validate(ValidateReportForm(), "validate_report_where", text, tracker(text))
+        assert result == {"report_where": None}, text
+        assert dispatcher.messages[0]["response"] == "utter_answer_too_short"
+    _, result = validate(ValidateReportForm(), "validate_report_what", "geen licht in de steeg", tracker("x"))
+    assert result == {"report_what": "geen licht in de steeg"}
+
+
 def test_the_optional_contact_of_a_report_can_be_skipped() -> None:
     form = ValidateReportForm()
     assert validate(form, "validate_report_contact", "liever niet", tracker("liever niet"))[1] == {

@@ -120,6 +120,30 @@ def test_the_reset_offer_action_clears_the_offer() -> None:
     assert slot_events(events) == {"human_offered": False, "form_offered": None}
 
 
+def _after(told: str, then: str) -> list[dict[str, object]]:
+    return [{"event": "user", "text": told}, {"event": "bot", "text": "..."}, {"event": "user", "text": then}]
+
+
+def test_yes_to_the_offer_of_a_form_starts_it_with_what_the_citizen_told() -> None:
+    """The offer followed their own account: it is the form's first answer, said back to them,
+    not "Wat is het probleem?" as if they had told nothing."""
+    told = "de lantaarnpaal voor mijn deur doet het niet"
+    for form, slot, response in (
+        ("report_form", "report_what", "utter_report_taken_up"),
+        ("complaint_form", "complaint_what", "utter_complaint_taken_up"),
+    ):
+        slots = {"human_offered": False, "form_offered": form}
+        dispatcher, events = run(
+            ActionResetOffer(), tracker("ja", intent="affirm", slots=slots, events=_after(told, "ja"))
+        )
+        assert slot_events(events) == {"human_offered": False, "form_offered": None, slot: told}
+        assert [(m["response"], m.get("what")) for m in dispatcher.messages] == [(response, told)]
+    # "ja" to the offer of a person starts no form.
+    slots = {"human_offered": True, "form_offered": None}
+    dispatcher, events = run(ActionResetOffer(), tracker("ja", intent="affirm", slots=slots, events=_after(told, "ja")))
+    assert slot_events(events) == {"human_offered": False, "form_offered": None} and dispatcher.messages == []
+
+
 # --- urgent escalations (crisis, threat) ---------------------------------------------------------
 
 

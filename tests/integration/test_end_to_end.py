@@ -241,7 +241,12 @@ def test_what_happened_gets_the_page_first_and_a_yes_starts_the_report(loket: Ru
     assert sources[:1] == ["straatverlichting-storing"], replies
     assert 'Zeg dan "ja"' in replies[-1]["text"] and _escalations(loket, conversation) == [], replies
     asked = loket.bot_replies(conversation, "ja")
-    assert "probleem" in asked[-1]["text"], asked
+    # What the citizen told is the report's "what": said back, not asked again.
+    assert "de lantaarnpaal voor ons huis is kapot" in asked[0]["text"], asked
+    assert asked[-1]["text"].startswith("Waar is het?"), asked
+    # A bare "nee" is no place: asked again.
+    assert loket.bot_replies(conversation, "nee")[-1]["text"].startswith("Waar is het?")
+    assert loket.bot_replies(conversation, "Kerkstraat 12")[-1]["text"].startswith("Heeft u een foto?")
     # A "no" withdraws the offer: a later "yes" does not start the form.
     other = loket.new_conversation()
     loket.bot_replies(other, "de lantaarnpaal voor ons huis is kapot")
