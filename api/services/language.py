@@ -17,7 +17,7 @@ _LANGUAGE_NAMES: dict[str, Language] = {
     "english": "en", "engels": "en", "nederlands": "nl", "dutch": "nl", "hollands": "nl",
 }  # fmt: skip
 _LANGUAGE_REQUEST = re.compile(
-    r"\b(?:in|into|naar het|in het|op)\s+(english|engels|nederlands|dutch|hollands)\b"
+    r"\b(?:in|into|to|naar het|in het|op)\s+(english|engels|nederlands|dutch|hollands)\b"
     r"|\b(english|engels|nederlands|dutch)\s+(?:please|graag|alstublieft|alsjeblieft|a\.u\.b\.?)"
     r"|\b(?:speak|spreek|spreekt|praat|talk)\w*\s+(?:je|jij|u|you)?\s*(english|engels|nederlands|dutch)\b",
     re.IGNORECASE,
@@ -28,7 +28,9 @@ _REQUEST_FILLER = re.compile(
     r"do|can|could|would|will|you|u|je|jij|kunt|kun|kan|wil|wilt|zou|zouden|answer|reply|respond|talk|speak|"
     r"write|chat|continue|antwoorden|antwoord|reageren|verder|praten|spreken|spreek|spreekt|schrijven|het|"
     r"in|into|naar|op|de|the|me|mij|to|with|met|this|dit|dat|rest|also|ook|maybe|misschien|even|"
-    r"english|engels|nederlands|dutch|hollands|language|taal|instead|liever)\b",
+    r"english|engels|nederlands|dutch|hollands|language|taal|instead|liever|"
+    # "en in het Nederlands graag", "ok, back to English now"
+    r"en|and|nu|now|weer|again|back|terug|ok|oke|okay|thanks|dank|bedankt|actually|eigenlijk)\b",
     re.IGNORECASE,
 )
 

@@ -21,6 +21,8 @@ def test_language_choice_prefix() -> None:
         ("kunt u in het Nederlands antwoorden?", "nl"),
         ("Nederlands graag", "nl"),
         ("spreek je nederlands", "nl"),
+        ("en in het nederlands graag", "nl"),  # after an English answer: not a follow-up "en ..."
+        ("ok, back to English now please", "en"),
     ],
 )
 def test_a_request_for_another_language_switches_it(text: str, language: str) -> None:
