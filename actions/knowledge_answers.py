@@ -149,13 +149,14 @@ def fits_a_follow_up(text: str, answer: Answer, intent: str | None) -> bool:
     """Whether a short message that finds no page of its own may be read as a question about the
     page shown, given what the NLU made of it. Chit-chat and gibberish find no page either: "wat
     vind jij van ajax" got the passport's costs again, "asdf qwerty" its application section.
-    It must ask one of a page's aspects (costs, duration, ...: "hoeveel tijd zit daar tussen"), or,
-    unless the NLU took it for out of scope, have a word on the pages ("kan ik in mei al gaan
-    zagen") or point back at the answer ("mag mijn zus dat doen")."""
+    It must ask one of a page's aspects (costs, duration, ...: "hoeveel tijd zit daar tussen"; taken
+    by the NLU for out of scope, a specific one: "welke film moet ik kijken" asks the broad
+    "moet ik"), or, unless the NLU took it for out of scope, have a word on the pages ("kan ik in
+    mei al gaan zagen") or point back at the answer ("mag mijn zus dat doen")."""
+    if intent == "out_of_scope":
+        return bool(answer.specific_aspects)
     if answer.aspects:
         return True
-    if intent == "out_of_scope":
-        return False
     on_the_pages = answer.evidence is not None and answer.evidence.values.get("bm25", 0.0) > 0.0
     return on_the_pages or refers_back(text, config=dialogue_config())
 

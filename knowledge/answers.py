@@ -147,6 +147,9 @@ class Answer:
     hit: Hit | None  # the passage that answers (its page and section), None when nothing came up
     sources: list[Hit] = field(default_factory=list)  # relevant pages only, the answering one first
     aspects: tuple[str, ...] = ()
+    # Of those, the ones whose words nearly always mean one section (costs, duration, documents):
+    # "moet ik" asks the broad "conditions" of anything, chit-chat included.
+    specific_aspects: tuple[str, ...] = ()
     topic: Topic | None = None  # what a follow-up refers to
     evidence: Evidence | None = None
     ranked: tuple[RankedPage, ...] = ()  # the candidate pages with their sections, best first
@@ -277,7 +280,8 @@ class AnswerEngine:
             # would pull the section back to the aspect asked before.
             document = self.search.document(topic.doc_id, reader=reader)
             if document is None:  # re-indexed away, or not this reader's: nothing to follow up on
-                return Answer(answerable=False, score=0.0, hit=None, aspects=asked)
+                return Answer(answerable=False, score=0.0, hit=None, aspects=asked,
+                              specific_aspects=self.aspects.specific(asked))  # fmt: skip
             sibling = self._sibling_named_by(question, document, reader=reader) if variant else None
             query = f"{question} {(sibling or document).title}"
             if sibling is not None and not asked and (shown := heading_of(topic.section)):
@@ -301,7 +305,8 @@ class AnswerEngine:
             example_sims=example_sims,
         )  # fmt: skip
         if not ranked:
-            return Answer(answerable=False, score=0.0, hit=None, aspects=aspects)
+            return Answer(answerable=False, score=0.0, hit=None, aspects=aspects,
+                          specific_aspects=self.aspects.specific(aspects))  # fmt: skip
         is_follow_up = follow_up and topic is not None
         threshold = self.decision.threshold_for(intent)
         uncovered_topic = bool(self.topics.uncovered_in(question))
@@ -347,6 +352,7 @@ class AnswerEngine:
             hit=self._shown(section.hit),
             sources=[section.hit] if answerable else [],
             aspects=aspects,
+            specific_aspects=self.aspects.specific(aspects),
             topic=Topic(page.doc_id, topic.question if follow_up and topic else question, aspects, section.hit.section),
             evidence=evidence,
             ranked=tuple(ranked),

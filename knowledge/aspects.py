@@ -63,6 +63,10 @@ class AspectLexicon:
         """The aspects a question asks about, in lexicon order (often none, sometimes two)."""
         return tuple(aspect.id for aspect in self.aspects if aspect.asked_in(question))
 
+    def specific(self, aspect_ids: tuple[str, ...]) -> tuple[str, ...]:
+        """Those of `aspect_ids` that are not broad (costs, duration, documents; not "moet ik")."""
+        return tuple(aspect.id for aspect in self.aspects if aspect.id in aspect_ids and not aspect.broad)
+
     def answers(self, aspect_ids: tuple[str, ...], heading: str, *, specific_only: bool = False) -> bool:
         """Whether a section with this heading answers any of the aspects asked (`specific_only`:
         any of those that are not broad)."""

@@ -15,11 +15,15 @@ A set is JSON Lines, one case a line::
     {"id": "e1", "kind": "external", "lang": "nl", "question": "...", "org": "uwv"}
     {"id": "f1", "kind": "followup", "lang": "nl",
      "turns": [{"question": "...", "expected": [...]}, {"question": "...", "expected": [...]}]}
+    {"id": "c1", "kind": "after_answer", "lang": "nl",
+     "turns": [{"question": "Wat kost een paspoort?"}, {"question": "wat vind jij van ajax"}]}
 
 `expected` lists acceptable (page, section) pairs, any one counts: `page` is a document id,
 `section` the last heading of the passage's heading path, "" for text before the first `##`.
 All turns of a follow-up run in one conversation; its first turn is scored with the
-answerable questions, the later turns on their own.
+answerable questions, the later turns on their own. An `after_answer` case is chit-chat or
+gibberish after an answered question: its first turn only sets the scene (not scored), its last
+is out of scope and must get no passage and no form, as a first message must not.
 
 Everything but the runner (`run_answer_eval`, `ChatDriver`) is pure and tested without a server.
 """
@@ -50,7 +54,7 @@ from knowledge.languages import SUPPORTED_LANGUAGES
 DEV_SET = PROJECT_ROOT / "data" / "eval" / "answers_dev.jsonl"
 TEST_SET = PROJECT_ROOT / "data" / "eval" / "answers_test.jsonl"
 
-KINDS = ("answerable", "uncovered", "out_of_scope", "external", "followup")
+KINDS = ("answerable", "uncovered", "out_of_scope", "external", "followup", "after_answer")
 LANGUAGES = SUPPORTED_LANGUAGES
 ORGS = ("belastingdienst", "uwv", "svb", "duo", "rdw", "politie")
 
@@ -140,6 +144,12 @@ def parse_case(row: Any, *, where: str = "case", line: int = 0) -> Case:
     if lang not in LANGUAGES:
         raise AnswerSetError(f"{where}: 'lang' must be one of {', '.join(LANGUAGES)}, not {lang!r}")
     org = None
+    if kind == "after_answer":
+        raw_turns = row.get("turns")
+        if not isinstance(raw_turns, list) or len(raw_turns) < 2 or not all(isinstance(t, dict) for t in raw_turns):
+            raise AnswerSetError(f"{where}: an after_answer case needs 'turns', a list of at least 2 {{question}}")
+        texts = [_text(raw, "question", f"{where} turn {n}") for n, raw in enumerate(raw_turns, 1)]
+        return Case(case_id, kind, lang, tuple(Turn(text) for text in texts), line=line)
     if kind == "followup":
         raw_turns = row.get("turns")
         if not isinstance(raw_turns, list) or len(raw_turns) < 2:
@@ -397,6 +407,7 @@ METRICS: tuple[tuple[str, str, str], ...] = (
     ("external_referred", "external question referred, no municipal passage", "higher"),
     ("followup_right_page", "follow-up turns: right page", "higher"),
     ("followup_right_section", "follow-up turns: right section", "higher"),
+    ("out_of_scope_after_answer", "out of scope after an answer: passage or form", "lower"),
 )
 
 
@@ -408,6 +419,8 @@ TARGETS: dict[str, float] = {
     "covered_refused": 0.05,
     "uncovered_declined": 0.90,
     "out_of_scope_answered": 0.03,
+    # The same bar for chit-chat after an answer: it is no follow-up on the page shown.
+    "out_of_scope_after_answer": 0.03,
 }
 
 
@@ -554,7 +567,10 @@ def score(results: Sequence[CaseResult], *, name: str = "<set>") -> AnswerReport
         case = result.case
         outcomes = list(result.outcomes) + [error_outcome("not run")] * (len(case.turns) - len(result.outcomes))
         for index, (turn, outcome) in enumerate(zip(case.turns, outcomes, strict=False)):
-            kind = case.kind if index == 0 else "followup (later turns)"
+            if case.kind == "after_answer":
+                kind = "after_answer" if index == len(case.turns) - 1 else "after_answer (the answered question)"
+            else:
+                kind = case.kind if index == 0 else "followup (later turns)"
             outcomes_by_kind[kind][outcome.outcome] += 1
             case_id = case.id if len(case.turns) == 1 else f"{case.id}#{index + 1}"
             expected = " | ".join(str(e) for e in turn.expected)
@@ -564,6 +580,12 @@ def score(results: Sequence[CaseResult], *, name: str = "<set>") -> AnswerReport
                 add("right_section", case.lang, section_right(turn, outcome))
                 add("covered_refused", case.lang, not outcome.answered)
                 missed = not section_right(turn, outcome)
+            elif case.kind == "after_answer":
+                if index < len(case.turns) - 1:
+                    continue  # the scene: an answered question
+                answered = outcome.answered or outcome.form is not None
+                add("out_of_scope_after_answer", case.lang, answered)
+                missed, expected = answered, "no passage, no form"
             elif case.kind == "followup":
                 add("followup_right_page", case.lang, page_right(turn, outcome))
                 add("followup_right_section", case.lang, section_right(turn, outcome))

@@ -70,6 +70,8 @@ def observe(answers: CitizenAnswers, cases: Sequence[Case], intents: Mapping[str
     """Every dev turn through the engine; follow-up turns keep the engine's own previous topic."""
     observations = []
     for case in cases:
+        if case.kind == "after_answer":  # chit-chat after an answer: nothing to rank or to answer
+            continue
         topic = None
         for index, turn in enumerate(case.turns):
             follow_up = index > 0

@@ -187,11 +187,17 @@ def test_short_chit_chat_after_an_answer_is_not_read_as_a_follow_up(store, tmp_p
     dispatcher, _ = run(ActionOutOfScope(), tracker("wie wint het wk voetbal", intent="out_of_scope", slots=slots))
     assert [call["follow_up"] for call in answers.calls] == [False]
     assert [m["response"] for m in dispatcher.messages] == ["utter_out_of_scope"]
-    answers = AnswersFollowUps(Answer(answerable=False, score=0.1, hit=None, aspects=("duration",)))
+    asked = Answer(answerable=False, score=0.1, hit=None, aspects=("duration",), specific_aspects=("duration",))
+    answers = AnswersFollowUps(asked)
     install(store, answers, tmp_path)
     dispatcher, _ = run(ActionOutOfScope(), tracker("hoeveel tijd zit daar tussen", intent="out_of_scope", slots=slots))
     assert [call["follow_up"] for call in answers.calls] == [False, True]
     assert [m["response"] for m in dispatcher.messages] == ["utter_answer"]
+    # "moet ik" asks the broad "conditions" of anything: not enough for out-of-scope chit-chat.
+    answers = AnswersFollowUps(Answer(answerable=False, score=0.1, hit=None, aspects=("conditions",)))
+    install(store, answers, tmp_path)
+    dispatcher, _ = run(ActionOutOfScope(), tracker("welke film moet ik kijken", intent="out_of_scope", slots=slots))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_out_of_scope"]
     # A question the NLU took for a question is still read as a follow-up without an aspect.
     answers = AnswersFollowUps(NOTHING)
     install(store, answers, tmp_path)

@@ -110,7 +110,9 @@ def test_the_aspect_asked_picks_the_section_of_the_page(search: KnowledgeSearch)
     answers = engine(search)
     cost = answers.answer("paspoort wat moet ik betalen, hoeveel kost het", reader=Reader.public())
     assert cost.hit is not None and cost.hit.doc_id == "paspoort" and cost.heading == "Kosten"
-    assert "costs" in cost.aspects
+    assert "costs" in cost.aspects and cost.specific_aspects == ("costs",)
+    broad = answers.answer("moet ik dat zelf doen", reader=Reader.public())
+    assert broad.aspects == ("conditions",) and broad.specific_aspects == ()
     duration = answers.answer("paspoort hoe lang duurt het voor hij klaar is", reader=Reader.public())
     assert duration.hit is not None and duration.heading == "Hoe lang duurt het"
 

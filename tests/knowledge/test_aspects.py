@@ -65,6 +65,7 @@ def test_a_broad_aspect_answers_but_not_as_a_specific_one(lexicon: AspectLexicon
     assert lexicon.answers(asked, "Voorwaarden") and not lexicon.answers(asked, "Voorwaarden", specific_only=True)
     assert lexicon.answers(asked, "Kosten", specific_only=True)
     assert [aspect.id for aspect in lexicon.aspects if aspect.broad] == ["conditions"]
+    assert lexicon.specific(asked) == ("costs",) and lexicon.specific(("conditions",)) == ()
 
 
 def test_an_empty_lexicon_knows_no_aspects(tmp_path: Path) -> None:

@@ -92,15 +92,16 @@ def test_a_single_section_is_always_the_one_asked_about() -> None:
 
 
 def test_a_sections_sentences_teach_it_words_its_examples_lack(tmp_path: Path) -> None:
-    """"leges" is in no example question, only in a sentence of the costs section."""
+    """ "leges" is in no example question, only in a sentence of the costs section."""
     sentence = HashingEmbedder().embed_documents(["De leges voor een paspoort zijn 84 euro"])
     examples = ExampleIndex(HashingEmbedder(), EXAMPLES, cache_dir=tmp_path)
     without = ExampleClassifier(examples)
     with_sentences = ExampleClassifier(examples, extra=[("paspoort#Kosten", sentence), ("elders#", sentence)])
     asked = query("leges")
     costs = "paspoort#Kosten"
-    assert with_sentences.log_probabilities(asked, readable=everything, key="k")[costs] > (
-        without.log_probabilities(asked, readable=everything, key="k")[costs]
+    assert (
+        with_sentences.log_probabilities(asked, readable=everything, key="k")[costs]
+        > (without.log_probabilities(asked, readable=everything, key="k")[costs])
     )
     assert with_sentences.labels == without.labels  # a section without examples is no class
     with_sentences.warm_up()

@@ -54,9 +54,12 @@ PARTICIPATIEWET = {
     "21": "Voor belanghebbenden van 21 jaar of ouder is de norm per kalendermaand voor een alleenstaande € 1.419,46.",
     # Lids of 70+ words: a passage (at most 120 words of whole paragraphs) per lid.
     "35": "1 Onverminderd het elders bepaalde heeft de alleenstaande recht op bijzondere bijstand voor zover hij niet "
-    "beschikt over de middelen om te voorzien in de noodzakelijke kosten van het bestaan. " + "Eerste. " * 60 +
-    "\n\n2 Het college kan bijzondere bijstand verlenen in de vorm van een geldlening. " + "Tweede. " * 60 +
-    "\n\n3 De bijzondere bijstand wordt vastgesteld met inachtneming van de draagkracht. " + "Derde. " * 60,
+    "beschikt over de middelen om te voorzien in de noodzakelijke kosten van het bestaan. "
+    + "Eerste. " * 60
+    + "\n\n2 Het college kan bijzondere bijstand verlenen in de vorm van een geldlening. "
+    + "Tweede. " * 60
+    + "\n\n3 De bijzondere bijstand wordt vastgesteld met inachtneming van de draagkracht. "
+    + "Derde. " * 60,
 }
 GEMEENTEWET = {
     "176": "1 Wanneer een omstandigheid zich voordoet, kan de burgemeester algemeen verbindende voorschriften geven "

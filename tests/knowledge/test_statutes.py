@@ -150,7 +150,6 @@ def test_real_statutes_from_regelrecht() -> None:
     assert not any("[ref" in d.body for d in docs.values())
 
 
-
 def test_the_lids_in_a_passage_are_read_from_their_numbers() -> None:
     from knowledge.statutes import article_id, lids_in
 

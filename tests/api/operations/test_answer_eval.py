@@ -401,6 +401,28 @@ def test_follow_up_turns_are_reported_apart_from_first_turns() -> None:
                                        "answerable": {"answer": 1}}  # fmt: skip
 
 
+def test_chit_chat_after_an_answer_is_scored_as_out_of_scope_and_the_answered_question_is_not() -> None:
+    [case] = parse_cases(
+        jsonl({"id": "c", "kind": "after_answer", "lang": "nl",
+               "turns": [{"question": "Wat kost een paspoort?"}, {"question": "wat vind jij van ajax"}]})
+    )  # fmt: skip
+    assert [t.question for t in case.turns] == ["Wat kost een paspoort?", "wat vind jij van ajax"]
+    with pytest.raises(AnswerSetError, match="at least 2"):
+        parse_cases(jsonl({"id": "c", "kind": "after_answer", "lang": "nl", "turns": [{"question": "q"}]}))
+    refused = TurnOutcome("out_of_scope", steps=("action_out_of_scope", "utter_out_of_scope"))
+    report = score(
+        [
+            CaseResult(case, [answer("paspoort-aanvragen", "Kosten"), refused]),
+            CaseResult(Case("d", "after_answer", "nl", case.turns), [answer("paspoort-aanvragen", "Kosten")] * 2),
+        ]
+    )
+    figures = report.figures["all"]
+    assert figures["out_of_scope_after_answer"].to_dict() == {"hits": 1, "n": 2, "rate": 0.5}
+    assert figures["right_page"].n == 0 and figures["followup_right_page"].n == 0  # the scene is not scored
+    assert [(m.id, m.question) for m in report.misses] == [("d#2", "wat vind jij van ajax")]
+    assert report.outcomes_by_kind["after_answer"] == {"out_of_scope": 1, "answer": 1}
+
+
 def test_a_failed_turn_is_a_miss_and_the_rest_of_its_conversation_is_not_run() -> None:
     case = Case("f", "followup", "en", (Turn("q1", (COSTS_EN,)), Turn("q2", (COSTS_EN,))))
     report = score([CaseResult(case, [error_outcome("503 Service Unavailable")])])
