@@ -24,10 +24,14 @@ def format_opening(moment: datetime, language: str) -> str:
     return f"{day} {moment:%H:%M}" if language == "en" else f"{day} {moment:%H.%M} uur"
 
 
+def user_texts(tracker: Tracker) -> list[str]:
+    """The citizen's messages so far, oldest first."""
+    return [event["text"] for event in tracker.events if event.get("event") == "user" and event.get("text")]
+
+
 def conversation_summary(tracker: Tracker, *, max_messages: int = 3) -> str:
     """The citizen's last few messages: what a moderator reads first."""
-    texts = [event.get("text") or "" for event in tracker.events if event.get("event") == "user" and event.get("text")]
-    return " | ".join(texts[-max_messages:])
+    return " | ".join(user_texts(tracker)[-max_messages:])
 
 
 def paused_form(tracker: Tracker) -> tuple[FormConfig, dict[str, Any]] | None:
@@ -152,18 +156,13 @@ class ActionResetOffer(Action):
         return [*offers_open(), *taken]
 
 
-def message_before_latest(tracker: Tracker) -> str:
-    """The citizen's message before the latest one ("" when there is none)."""
-    texts = [event.get("text") or "" for event in tracker.events if event.get("event") == "user"]
-    return texts[-2].strip() if len(texts) > 1 else ""
-
-
 def taken_up(dispatcher: CollectingDispatcher, tracker: Tracker, form_name: str) -> list[dict[str, Any]]:
     """The offer to report or complain followed the citizen's own account ("de lantaarnpaal voor
     mijn deur doet het niet"): after their "ja" that account is the form's first answer, said back
     to them, instead of "Wat is het probleem?" as if they had told nothing."""
     form = next((f for f in dialogue_config().forms.values() if f"{f.name}_form" == form_name), None)
-    told = message_before_latest(tracker)
+    texts = user_texts(tracker)
+    told = texts[-2].strip() if len(texts) > 1 else ""  # the message the offer followed
     if form is None or not told:
         return []
     dispatcher.utter_message(response=f"utter_{form.name}_taken_up", what=told)

@@ -17,7 +17,7 @@ from actions.handoff import asks_for_a_person, hand_over, offers_open
 from actions.language import tracker_language
 from actions.phrases import WORD
 from actions.switches import is_off, say_off
-from knowledge.chunking import ANSWER_MAX_WORDS
+from knowledge.chunking import ANSWER_MAX_WORDS, section_window
 
 if TYPE_CHECKING:
     from knowledge.answers import Answer, Topic
@@ -28,23 +28,13 @@ log = logging.getLogger("loket.actions")
 
 # Rasa's output channels split a text at blank lines into separate messages: one answer is one
 # message, so its paragraphs are joined with single line breaks (Markdown still sees lists).
-MAX_ANSWER_WORDS = ANSWER_MAX_WORDS
 # Intents after which the message is treated as a question (the engine's normal threshold).
 QUESTION_INTENTS = ("ask_question", "ask_followup")
 
 
-def shorten(passage: str, *, max_words: int = MAX_ANSWER_WORDS) -> str:
+def shorten(passage: str, *, max_words: int = ANSWER_MAX_WORDS) -> str:
     """At most `max_words` words in whole lines (a list item is never cut in half), as one message."""
-    lines = [line.rstrip() for line in passage.strip().splitlines() if line.strip()]
-    kept: list[str] = []
-    count = 0
-    for line in lines:
-        words = len(line.split())
-        if kept and count + words > max_words:
-            break
-        kept.append(line)
-        count += words
-    return "\n".join(kept)
+    return section_window([passage], 0, max_words=max_words)
 
 
 def source_of(hit: Hit, *, language: str) -> dict[str, Any]:
@@ -139,15 +129,21 @@ def stands_on_its_own(answer: Answer, topic: Topic, text: str) -> bool:
     return answer.hit.doc_id == topic.doc_id or answer.names_its_page
 
 
-def reads_as_follow_up(text: str, answer: Answer, topic: Topic | None) -> bool:
+def reads_as_follow_up(text: str, answer: Answer, topic: Topic | None, *, intent: str | None = None) -> bool:
     """Whether a message that is not a follow-up by its words asks about the page just shown
-    after all: short, and its own answer does not stand on its own (`stands_on_its_own`)."""
-    return topic is not None and is_short(text) and not stands_on_its_own(answer, topic, text)
+    after all: short, its own answer does not stand on its own (`stands_on_its_own`), and it
+    fits a follow-up (`fits_a_follow_up`; `intent`: what the NLU made of it, None without one)."""
+    return (
+        topic is not None
+        and is_short(text)
+        and not stands_on_its_own(answer, topic, text)
+        and fits_a_follow_up(text, answer, intent)
+    )
 
 
 def fits_a_follow_up(text: str, answer: Answer, intent: str | None) -> bool:
     """Whether a short message that finds no page of its own may be read as a question about the
-    page shown, given what the NLU made of it. Chit-chat and gibberish find no page either: "wat
+    page shown. Chit-chat and gibberish find no page either: "wat
     vind jij van ajax" got the passport's costs again, "asdf qwerty" its application section.
     It must ask one of a page's aspects (costs, duration, ...: "hoeveel tijd zit daar tussen"; taken
     by the NLU for out of scope, a specific one: "welke film moet ik kijken" asks the broad
@@ -223,7 +219,7 @@ def answer_turn(
         query_vector=query_vector,
         intent=intent_name if intent_name not in QUESTION_INTENTS else None,
     )
-    if not follow_up and reads_as_follow_up(text, answer, topic) and fits_a_follow_up(text, answer, intent_name):
+    if not follow_up and reads_as_follow_up(text, answer, topic, intent=intent_name):
         # "duurt dat lang?", "wat kost dat per jaar" after an answer: too little to find a page of
         # its own, so it is read as a question about the page the citizen was just shown.
         answer = services.answers.answer(text, language=language, topic=topic, follow_up=True)

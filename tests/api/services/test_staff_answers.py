@@ -189,6 +189,10 @@ def test_a_short_question_without_a_page_of_its_own_asks_about_the_conversations
     # Naming a page of its own, a short question starts a new topic.
     named = answers.ask("woonurgentie binnen 8 weken beslist", user=user, history=["Wat kost een paspoort?"])
     assert named.citation is not None and named.citation.doc_id == "urgentie" and not named.follow_up
+    # Gibberish finds no page of its own either, but asks nothing of the passport (no aspect, no
+    # word on the pages, no word pointing back): no passport passage.
+    typo = answers.ask("qwfp arst zxcv", user=user, history=["Wat kost een paspoort?"])
+    assert not typo.follow_up and not typo.answered
 
 
 def test_a_short_question_naming_what_the_conversations_page_lacks_starts_a_new_topic(
