@@ -44,9 +44,13 @@ class DialogueConfig:
     follow_up_starts: dict[str, tuple[str, ...]]
     follow_up_variant_starts: dict[str, tuple[str, ...]]  # follow-ups that name another case
     follow_up_referring_words: dict[str, frozenset[str]]  # words pointing back at the answer shown
+    # Of those, the ones that are as often a dummy subject, a place or a time ("het regent").
+    follow_up_loose_referring_words: frozenset[str]
+    own_case_subjects: frozenset[str]  # "ik", "we": a question about the citizen's own case
     question_starts: frozenset[str]  # question words and verbs that open a question's clause, all languages
     question_phrases: tuple[str, ...]  # phrases that make a message a question wherever they are
     question_words: frozenset[str]  # "waar", "how": what a question word in a clause is
+    question_verbs: frozenset[str]  # "kan", "should": a verb that opens a question
     question_subjects: frozenset[str]  # "ik", "you": a subject after a question word's verb
     handoff_phrases: tuple[str, ...]  # phrases asking for a person, all languages, lower case
     form_requests: tuple[str, ...]  # phrases asking for a report or complaint form, all languages
@@ -119,11 +123,16 @@ def parse(data: dict[str, Any]) -> DialogueConfig:
         follow_up_starts={k: tuple(v) for k, v in data["follow_up"]["starts"].items()},
         follow_up_variant_starts={k: tuple(v) for k, v in data["follow_up"]["variant_starts"].items()},
         follow_up_referring_words={k: frozenset(v) for k, v in data["follow_up"]["referring_words"].items()},
+        follow_up_loose_referring_words=_words(
+            [w for words in data["follow_up"]["loose_referring_words"].values() for w in words]
+        ),
+        own_case_subjects=_words([w for words in data["follow_up"]["own_case_subjects"].values() for w in words]),
         question_starts=_words(
             [w for key in ("words", "verbs") for words in data["questions"][key].values() for w in words]
         ),
         question_phrases=_phrases(data["questions"]["phrases"]),
         question_words=_words([w for words in data["questions"]["words"].values() for w in words]),
+        question_verbs=_words([w for words in data["questions"]["verbs"].values() for w in words]),
         question_subjects=_words([w for words in data["questions"]["subjects"].values() for w in words]),
         handoff_phrases=_phrases(data["handoff"]["phrases"]),
         form_requests=_phrases(data["form_requests"]),

@@ -27,14 +27,27 @@ def is_variant(text: str, *, config: DialogueConfig) -> bool:
     return is_follow_up(text, config=config) and _starts_like(text, config.follow_up_variant_starts)
 
 
-def refers_back(text: str, *, config: DialogueConfig, before: int | None = None) -> bool:
+def refers_back(text: str, *, config: DialogueConfig, before: int | None = None, strictly: bool = False) -> bool:
     """Whether the message holds a word pointing back at what was said before ("dat", "die",
     "it"); with `before`, only a word ahead of that character offset, or the word at it, counts:
-    in "koelkast weggooien, kan dat gratis?" the "dat" points at the fridge named before it."""
+    in "koelkast weggooien, kan dat gratis?" the "dat" points at the fridge named before it.
+    `strictly`: not the words that as often point at nothing ("het" in "is het vandaag zondag")."""
     # The word at `before` counts too: a word pointing back ("zo'n") names no subject of its own.
     head = text if before is None else text[:before] + " ".join(text[before:].split()[:1])
     words = set(WORD.findall(head.lower()))
+    if strictly:
+        words -= config.follow_up_loose_referring_words
     return any(words & referring for referring in config.follow_up_referring_words.values())
+
+
+def asks_about_own_case(text: str, *, config: DialogueConfig) -> bool:
+    """A question verb followed by the citizen as its subject: "kan ik in mei al gaan zagen", "mogen
+    we dat zelf doen", "can i pay later"."""
+    words = WORD.findall(text.lower())
+    return any(
+        verb in config.question_verbs and subject in config.own_case_subjects
+        for verb, subject in zip(words, words[1:], strict=False)
+    )
 
 
 def search_query(text: str, *, last_topic: str | None, intent: str | None, config: DialogueConfig) -> str:

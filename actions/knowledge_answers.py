@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context
 from actions.dialogue_config import dialogue_config
-from actions.followup import is_follow_up, is_variant, refers_back
+from actions.followup import asks_about_own_case, is_follow_up, is_variant, refers_back
 from actions.handoff import asks_for_a_person, hand_over, offers_open
 from actions.language import tracker_language
 from actions.phrases import WORD
@@ -143,18 +143,30 @@ def reads_as_follow_up(text: str, answer: Answer, topic: Topic | None, *, intent
 
 def fits_a_follow_up(text: str, answer: Answer, intent: str | None) -> bool:
     """Whether a short message that finds no page of its own may be read as a question about the
-    page shown. Chit-chat and gibberish find no page either: "wat
-    vind jij van ajax" got the passport's costs again, "asdf qwerty" its application section.
-    It must ask one of a page's aspects (costs, duration, ...: "hoeveel tijd zit daar tussen"; taken
-    by the NLU for out of scope, a specific one: "welke film moet ik kijken" asks the broad
-    "moet ik"), or, unless the NLU took it for out of scope, have a word on the pages ("kan ik in
-    mei al gaan zagen") or point back at the answer ("mag mijn zus dat doen")."""
+    page shown. Chit-chat and gibberish find no page either: "wat vind jij van ajax" got the
+    passport's costs again, "asdf qwerty" its application section, "is het vandaag zondag" the
+    bulky waste's collection time.
+
+    It fits when it asks one of a page's aspects (costs, duration, ...: "hoeveel tijd zit daar
+    tussen"); taken by the NLU for out of scope, only a specific one ("welke film moet ik kijken"
+    asks the broad "moet ik"). Otherwise, read by the NLU as a question (or without an NLU), when it
+    has a word on the pages ("hoeveel weken duurt de behandeling") or points back at the answer
+    ("kan ik dat per maand laten afschrijven"). Read as something else (not understood, a
+    statement), a word on the pages says little (nearly every Dutch sentence has one: "het regent
+    hier al de hele dag"): it must point back with a word that cannot point at nothing ("maakt dat
+    nog uit", not the "het" of "is het vandaag zondag"), or ask what the citizen may or must do,
+    with a word on the pages ("kan ik in mei al gaan zagen")."""
     if intent == "out_of_scope":
         return bool(answer.specific_aspects)
     if answer.aspects:
         return True
+    config = dialogue_config()
     on_the_pages = answer.evidence is not None and answer.evidence.values.get("bm25", 0.0) > 0.0
-    return on_the_pages or refers_back(text, config=dialogue_config())
+    if intent is None or intent in QUESTION_INTENTS:
+        return on_the_pages or refers_back(text, config=config)
+    return refers_back(text, config=config, strictly=True) or (
+        on_the_pages and asks_about_own_case(text, config=config)
+    )
 
 
 def names_a_new_subject(text: str, offsets: tuple[int, ...]) -> bool:

@@ -92,6 +92,28 @@ def test_gibberish_after_an_answer_is_not_read_as_a_follow_up(store, tmp_path) -
         assert [call["follow_up"] for call in answers.calls] == [False, True], text
 
 
+def test_chit_chat_the_nlu_did_not_understand_is_not_read_as_a_follow_up_for_a_word_on_the_pages(
+    store, tmp_path
+) -> None:
+    """ "is het vandaag zondag" after the bulky waste's page: a word on the pages ("zondag") and a
+    "het" that points at nothing. Not understood by the NLU, that is not a question about the page
+    shown; "maakt dat nog uit" (a "dat" that points back) and "kan ik in mei al gaan zagen" (what
+    the citizen may do) are."""
+    slots = {"last_topic": PASSPORT_TOPIC.to_json()}
+    on_the_pages = Answer(answerable=False, score=0.1, hit=None, evidence=Evidence(values={"bm25": 1.6}))
+    for text, intent in (("is het vandaag zondag", "nlu_fallback"), ("het regent hier al de hele dag", "inform")):
+        answers = AnswersFollowUps(on_the_pages)
+        install(store, answers, tmp_path)
+        run(ActionFallback(), tracker(text, intent=intent, slots=slots))
+        assert [call["follow_up"] for call in answers.calls] == [False], text
+    for text in ("ik ben 76, maakt dat nog uit", "kan ik in mei al gaan zagen"):
+        answers = AnswersFollowUps(on_the_pages)
+        install(store, answers, tmp_path)
+        dispatcher, _ = run(ActionFallback(), tracker(text, intent="nlu_fallback", slots=slots))
+        assert [call["follow_up"] for call in answers.calls] == [False, True], text
+        assert [m["response"] for m in dispatcher.messages] == ["utter_answer"], text
+
+
 def test_fallback_answers_when_the_documents_clearly_do(store, tmp_path) -> None:
     install(store, RecordingAnswers(answered()), tmp_path)
     dispatcher, events = run(ActionFallback(), tracker("paspoort prijs volwassene", intent="nlu_fallback"))

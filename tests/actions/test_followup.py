@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from actions.dialogue_config import dialogue_config
-from actions.followup import is_follow_up, is_variant, refers_back, search_query
+from actions.followup import asks_about_own_case, is_follow_up, is_variant, refers_back, search_query
 
 CONFIG = dialogue_config()
 
@@ -79,6 +79,37 @@ def test_a_word_pointing_back_counts_when_it_comes_before_the_subject(
     text: str, before: int | None, refers: bool
 ) -> None:
     assert refers_back(text, config=CONFIG, before=before) is refers
+
+
+@pytest.mark.parametrize(
+    ("text", "refers", "strictly"),
+    [
+        ("is het vandaag zondag", True, False),  # "het" may point back ...
+        ("het regent hier al de hele dag", True, False),
+        ("kan ik dat per maand betalen", True, True),  # ... "dat" always does
+        ("maakt dat nog uit", True, True),
+        ("is it raining there", True, False),
+        ("can i pay for those online", True, True),
+    ],
+)
+def test_loose_referring_words_do_not_count_when_strictly_asked(text: str, refers: bool, strictly: bool) -> None:
+    assert refers_back(text, config=CONFIG) is refers
+    assert refers_back(text, config=CONFIG, strictly=True) is strictly
+
+
+@pytest.mark.parametrize(
+    ("text", "own_case"),
+    [
+        ("kan ik in mei al gaan zagen", True),
+        ("mogen we dat zelf doen", True),
+        ("can i pay later", True),
+        ("is het vandaag zondag", False),  # a question, but not about what the citizen may do
+        ("ik verveel me", False),  # the citizen as subject, but no question
+        ("wordt het morgen warm", False),
+    ],
+)
+def test_a_question_about_the_citizens_own_case(text: str, own_case: bool) -> None:
+    assert asks_about_own_case(text, config=CONFIG) is own_case
 
 
 def test_a_follow_up_is_searched_with_the_previous_topic() -> None:

@@ -34,7 +34,6 @@ CLINC = PROJECT_ROOT.parent / "shared" / "data" / "clinc150" / "oos_train_val.js
 # metric -> the test-split figure last measured (`loket eval answers`), for the ones below target.
 BELOW_TARGET = {
     "covered_refused": 0.063,
-    "out_of_scope_after_answer": 0.083,
 }
 
 

@@ -355,6 +355,7 @@ def test_out_of_scope_gets_a_refusal_and_no_case(loket: RunningLoket) -> None:
         ("Wat kost een paspoort?", "welke snaren voor mijn gitaar"),
         ("What does a passport cost?", "best strings for my guitar"),
         ("Wat kost een paspoort?", "qwfp arst zxcv"),  # not understood at all
+        ("Wat kost een paspoort?", "het regent hier al de hele dag"),  # the "het" points at nothing
     ],
 )
 def test_chit_chat_or_gibberish_after_an_answer_gets_no_passage_from_the_page_shown(
