@@ -50,10 +50,15 @@ def is_question(text: str, *, config: DialogueConfig) -> bool:
     return False
 
 
-def asks_for_the_form(text: str, *, config: DialogueConfig) -> bool:
+def asks_for_the_form(text: str, *, form: str, config: DialogueConfig) -> bool:
     """The citizen asks to report or complain, rather than asking something or telling what
-    happened: "ik wil een kapotte lantaarnpaal melden", "I'd like to file a complaint"."""
-    return not is_question(text, config=config) and says_any(text, config.form_requests)
+    happened: "ik wil een kapotte lantaarnpaal melden", "I'd like to file a complaint". For a form
+    with words of its own (`form_offer_words`) the request must say one: "ik wil bezwaar maken
+    tegen een besluit", which the NLU hears as a complaint, asks for the objection procedure that a
+    page describes, not for the complaint form."""
+    words = config.form_offer_words.get(form)
+    names_the_form = not words or says_any(text, words)
+    return names_the_form and not is_question(text, config=config) and says_any(text, config.form_requests)
 
 
 def _asks_inverted(words: list[str], config: DialogueConfig) -> bool:
@@ -116,7 +121,7 @@ class ActionAnswerOrStartForm(Action):
             return [*referred, FollowupAction("action_listen")]
         if refused("forms", dispatcher, tracker):
             return [FollowupAction("action_listen")]  # switched off by an admin: no form starts
-        if asks_for_the_form(text, config=dialogue_config()):
+        if asks_for_the_form(text, form=form, config=dialogue_config()):
             return []  # the rule goes on to the form
         replies = CollectingDispatcher()
         events = answer_turn(replies, tracker, decline=None)

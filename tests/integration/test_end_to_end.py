@@ -295,6 +295,17 @@ def test_crisis_wins_in_the_middle_of_a_form(loket: RunningLoket) -> None:
     assert [c["reason"] for c in _escalations(loket, conversation)] == ["crisis"]
 
 
+def test_an_objection_to_a_decision_gets_the_objection_page_not_the_complaint_form(loket: RunningLoket) -> None:
+    """The NLU hears a complaint in "ik wil bezwaar maken tegen ...": the citizen asks for the
+    objection procedure, which a page describes; "ik wil een klacht indienen" still starts the form."""
+    conversation = loket.new_conversation()
+    replies = loket.bot_replies(conversation, "ik wil bezwaar maken tegen een besluit van de gemeente")
+    assert [s["doc_id"] for r in replies for s in r["sources"]] == ["bezwaar-maken"], replies
+    assert not any("klacht op" in r["text"] for r in replies), replies
+    replies = loket.bot_replies(loket.new_conversation(), "ik wil een klacht indienen")
+    assert any("klacht op" in r["text"] for r in replies), replies
+
+
 def _after(loket: RunningLoket, first: str, then: str) -> tuple[list[tuple[str, str]], list[dict[str, Any]]]:
     """The sources (page, heading) of the replies to `then`, asked after `first`, and the replies."""
     conversation = loket.new_conversation()
