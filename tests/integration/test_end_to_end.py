@@ -295,6 +295,15 @@ def test_crisis_wins_in_the_middle_of_a_form(loket: RunningLoket) -> None:
     assert [c["reason"] for c in _escalations(loket, conversation)] == ["crisis"]
 
 
+def test_saying_the_answer_did_not_help_gets_an_apology_and_then_a_person(loket: RunningLoket) -> None:
+    conversation = loket.new_conversation()
+    loket.bot_replies(conversation, "Wat kost een paspoort?")
+    replies = loket.bot_replies(conversation, "dat is niet wat ik vroeg")
+    assert any("anders stellen" in r["text"] and "medewerker" in r["text"] for r in replies), replies
+    loket.bot_replies(conversation, "ja")
+    assert [c["reason"] for c in _escalations(loket, conversation)] == ["requested_human"]
+
+
 def test_an_objection_to_a_decision_gets_the_objection_page_not_the_complaint_form(loket: RunningLoket) -> None:
     """The NLU hears a complaint in "ik wil bezwaar maken tegen ...": the citizen asks for the
     objection procedure, which a page describes; "ik wil een klacht indienen" still starts the form."""
