@@ -160,9 +160,15 @@ def taken_up(dispatcher: CollectingDispatcher, tracker: Tracker, form_name: str)
     """The offer to report or complain followed the citizen's own account ("de lantaarnpaal voor
     mijn deur doet het niet"): after their "ja" that account is the form's first answer, said back
     to them, instead of "Wat is het probleem?" as if they had told nothing."""
-    form = next((f for f in dialogue_config().forms.values() if f"{f.name}_form" == form_name), None)
     texts = user_texts(tracker)
-    told = texts[-2].strip() if len(texts) > 1 else ""  # the message the offer followed
+    return told_first(dispatcher, form_name, texts[-2] if len(texts) > 1 else "")  # the message the offer followed
+
+
+def told_first(dispatcher: CollectingDispatcher, form_name: str, told: str) -> list[dict[str, Any]]:
+    """The citizen's account as the first answer of the form `form_name`, said back to them (none
+    for an unknown form or an empty account)."""
+    form = next((f for f in dialogue_config().forms.values() if f"{f.name}_form" == form_name), None)
+    told = told.strip()
     if form is None or not told:
         return []
     dispatcher.utter_message(response=f"utter_{form.name}_taken_up", what=told)

@@ -21,6 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dialogue_config import DialogueConfig, dialogue_config
 from actions.fallback import rephrase_or_hand_over
+from actions.handoff import told_first
 from actions.knowledge_answers import answer_turn, answered, refer_if_external
 from actions.language import tracker_language
 from actions.phrases import says_any
@@ -127,7 +128,12 @@ class ActionAnswerOrStartForm(Action):
         events = answer_turn(replies, tracker, decline=None)
         if not answered(events):
             if is_sure_of_form(latest, config=dialogue_config()):
-                return []  # nothing in the documents: the form is the way to tell the municipality
+                # Nothing in the documents: the form is the way to tell the municipality. When the
+                # citizen told what happened ("er ligt al dagen een dode kat op de stoep"), that is
+                # the form's first answer, said back to them, not "Wat is het probleem?" again; a
+                # question ("kunnen jullie de bank repareren?") gets the form's own first question.
+                config = dialogue_config()
+                return [] if is_question(text, config=config) else told_first(dispatcher, form, text)
             # Unsure it is a report at all ("doe de rolluiken omlaag"): no form starts unasked; the
             # citizen is asked to say it differently, with "Ik wil ... melden" as an example.
             return [*rephrase_or_hand_over(dispatcher, tracker), FollowupAction("action_listen")]

@@ -164,12 +164,23 @@ def test_a_request_for_the_form_starts_it_without_asking_the_documents(store: Co
     assert dispatcher.messages == [] and events == [] and answers.queries == []
 
 
-def test_what_happened_that_the_documents_do_not_cover_starts_the_form(store: ConversationStore, tmp_path) -> None:
+def test_what_happened_that_the_documents_do_not_cover_starts_the_form_with_it(
+    store: ConversationStore, tmp_path
+) -> None:
+    """The account is the form's first answer, said back: the form goes on with "Waar is het?"."""
     install(store, RecordingAnswers(NOTHING), tmp_path)
     dispatcher, events = run(
         ActionAnswerOrStartForm(), tracker("de lantaarnpaal voor ons huis is kapot", intent="report_problem")
     )
-    assert dispatcher.messages == [] and events == []
+    assert [(m["response"], m["what"]) for m in dispatcher.messages] == [
+        ("utter_report_taken_up", "de lantaarnpaal voor ons huis is kapot")
+    ]
+    assert slot_events(events) == {"report_what": "de lantaarnpaal voor ons huis is kapot"}
+    dispatcher, events = run(
+        ActionAnswerOrStartForm(), tracker("de man aan de balie was erg onbeschoft", intent="file_complaint")
+    )
+    assert [m["response"] for m in dispatcher.messages] == ["utter_complaint_taken_up"]
+    assert slot_events(events) == {"complaint_what": "de man aan de balie was erg onbeschoft"}
 
 
 def test_a_question_the_documents_cannot_answer_starts_the_form_silently(store: ConversationStore, tmp_path) -> None:
@@ -215,7 +226,7 @@ def test_a_report_the_nlu_is_sure_of_starts_the_form(store: ConversationStore, t
         ActionAnswerOrStartForm(),
         tracker("de lantaarnpaal voor ons huis is kapot", intent="report_problem", confidence=threshold),
     )
-    assert dispatcher.messages == [] and events == []
+    assert [m["response"] for m in dispatcher.messages] == ["utter_report_taken_up"]  # the form starts with it
 
 
 def test_a_request_for_the_form_starts_it_however_unsure_the_nlu_is(store: ConversationStore, tmp_path) -> None:

@@ -254,6 +254,15 @@ def test_what_happened_gets_the_page_first_and_a_yes_starts_the_report(loket: Ru
     assert "probleem" not in loket.bot_replies(other, "ja")[-1]["text"]
 
 
+def test_what_happened_that_no_page_covers_starts_the_report_with_it(loket: RunningLoket) -> None:
+    """No page to show: the form starts at once, with the citizen's account as its "what"."""
+    conversation = loket.new_conversation()
+    replies = loket.bot_replies(conversation, "er ligt al drie dagen een dode kat op de stoep bij ons")
+    assert "dode kat op de stoep" in replies[0]["text"], replies
+    assert replies[-1]["text"].startswith("Waar is het?"), replies
+    assert loket.bot_replies(conversation, "Kerkstraat 12")[-1]["text"].startswith("Heeft u een foto?")
+
+
 def test_an_english_report_stays_in_english_when_the_place_is_a_dutch_street_name(loket: RunningLoket) -> None:
     conversation = loket.new_conversation()
     asked = loket.bot_replies(conversation, "I would like to report a broken street light", language="en")
