@@ -61,7 +61,7 @@ from api.services.warm_up import warm_up_in_background
 from api.settings import Settings, get_settings
 from api.validation_errors import validation_error
 from knowledge.blas_threads import single_threaded_blas
-from knowledge.languages import SUPPORTED_LANGUAGES, detect_language
+from knowledge.languages import SUPPORTED_LANGUAGES, detect_language, other_language
 from routing.router import LazyRouter
 from routing.teams import TeamDirectory
 
@@ -99,12 +99,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         teams = TeamDirectory.load(settings.routing_dir / "teams.yml")
         lazy_router = LazyRouter(partial(open_router, settings, search=knowledge.search, teams=teams))
         app.state.lazy_router = lazy_router
-        # The language detector loads its models on first use (~1 s) and the router builds on
+        # The language detectors load their models on first use (~1 s) and the router builds on
         # first use: both before a citizen's turn needs them.
         answers = CitizenAnswers.open(knowledge.search, answers_dir=settings.answers_dir)
         # GET /ready answers 200 once it is done (api/routers/health.py).
         app.state.warm_up = warm_up_in_background(
-            [partial(detect_language, "warm up"), lazy_router.get, answers.engine.warm_up]
+            [
+                partial(detect_language, "warm up"),
+                partial(other_language, "warm up now"),
+                lazy_router.get,
+                answers.engine.warm_up,
+            ]
         )
         # The chat's kill switches, and the contact route the citizen gets instead of what is off.
         chat_switches = ChatSwitches(sessions=sessions, ttl_s=settings.chat_switch_ttl_s)
@@ -160,7 +165,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             bot=rasa,
             notices={
                 kind: handoff_texts[kind]
-                for kind in ("no_reply", "busy", "unavailable", "conversation_full", "rate_limited")
+                for kind in ("no_reply", "busy", "unavailable", "conversation_full", "rate_limited", "other_language")
             }
             | {kind: handoff_texts[kind] for kind in CONTACT_NOTICES}
             | {

@@ -35,7 +35,14 @@ from api.services.message_vectors import MessageVectors
 from api.services.personal_data import Redaction
 from api.services.rasa_client import RasaUnavailable
 from api.services.redaction import ContactStep, Redactor, without_placeholders
-from knowledge.languages import DEFAULT_LANGUAGE, Language, detect_language, supported
+from knowledge.languages import (
+    DEFAULT_LANGUAGE,
+    SUPPORTED_LANGUAGES,
+    Language,
+    detect_language,
+    other_language,
+    supported,
+)
 
 log = logging.getLogger("loket.api")
 
@@ -82,7 +89,9 @@ CONTACT_NOTICES: tuple[ContactNotice, ...] = get_args(ContactNotice)
 
 # The gateway's own messages: for a turn the bot left unanswered, past capacity, Rasa down, for a
 # conversation that reached its length cap, for a client past its rate limit, and about the contact step.
-Notice = Literal["no_reply", "busy", "unavailable", "conversation_full", "chat_off", "rate_limited", ContactNotice]
+Notice = Literal[
+    "no_reply", "busy", "unavailable", "conversation_full", "chat_off", "rate_limited", "other_language", ContactNotice
+]
 
 
 class NotAskingForContact(Exception):
@@ -276,6 +285,19 @@ class ChatGateway:
                 raise ChatSwitchedOff(self._notices["chat_off"][detected])
             if kept is not None and self._contacts is not None:
                 await to_thread.run_sync(partial(self._contacts.keep_pending, conversation_id, kept))
+            if not in_crisis and choice is None and await self._in_other_language(question):
+                # "Wie beantrage ich einen Reisepass?": the assistant cannot read it, so it says in
+                # both its languages which it speaks instead of replying to words it cannot read.
+                citizen = earlier or await self._store_citizen(
+                    conversation_id, redaction.text, detected, client_message_id
+                )
+                note: list[tuple[str, list[dict[str, Any]]]] = [
+                    (self._notices["other_language"][lang], []) for lang in SUPPORTED_LANGUAGES
+                ]
+                replies = await to_thread.run_sync(
+                    partial(self._store.answer, citizen, note, language=detected, notices=removed)
+                )
+                return ChatTurn(conversation_id, detected, citizen, replies, state.handled_by)
             if in_crisis:
                 # Never refused as busy, and the help lines come even when Rasa does not answer.
                 citizen = earlier or await self._store_citizen(
@@ -332,6 +354,10 @@ class ChatGateway:
         text = without_placeholders(question)
         detected: Language = await to_thread.run_sync(partial(detect_language, text, previous=supported(previous)))
         return detected
+
+    @staticmethod
+    async def _in_other_language(question: str) -> bool:
+        return await to_thread.run_sync(other_language, without_placeholders(question)) is not None
 
     async def notice(
         self, kind: Notice, *, conversation_id: str, language: Language | None, refused_text: str = ""

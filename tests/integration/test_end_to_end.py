@@ -304,6 +304,17 @@ def test_crisis_wins_in_the_middle_of_a_form(loket: RunningLoket) -> None:
     assert [c["reason"] for c in _escalations(loket, conversation)] == ["crisis"]
 
 
+def test_a_question_in_another_language_gets_told_which_languages_the_assistant_speaks(loket: RunningLoket) -> None:
+    conversation = loket.new_conversation()
+    replies = loket.bot_replies(conversation, "Wo kann ich meinen Sperrmüll abgeben?")
+    texts = [r["text"] for r in replies]
+    assert any("alleen Nederlands en Engels" in t for t in texts) and any("only understand Dutch" in t for t in texts)
+    assert not any(r["sources"] for r in replies), replies
+    # The conversation goes on in Dutch as before.
+    replies = loket.bot_replies(conversation, "Waar kan ik grofvuil inleveren?")
+    assert any(r["sources"] for r in replies), replies
+
+
 def test_saying_the_answer_did_not_help_gets_an_apology_and_then_a_person(loket: RunningLoket) -> None:
     conversation = loket.new_conversation()
     loket.bot_replies(conversation, "Wat kost een paspoort?")

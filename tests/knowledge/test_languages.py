@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.languages import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, detect_language, supported
+from knowledge.languages import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, detect_language, other_language, supported
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -80,3 +80,33 @@ def test_detects_dutch_and_english(text: str, expected: str) -> None:
 def test_too_little_evidence_keeps_the_previous_language() -> None:
     assert detect_language("ok", previous="en") == "en"
     assert detect_language("123", previous="en") == "en"
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Wie beantrage ich einen Reisepass?", "de"),
+        ("Comment puis-je demander un passeport?", "fr"),
+        ("Jak mogę złożyć wniosek o paszport?", "pl"),
+        ("Pasaport için nasıl başvurabilirim?", "tr"),
+        ("كيف أحصل على جواز سفر", "ar"),
+        ("Як отримати паспорт", "uk"),
+    ],
+)
+def test_a_message_clearly_in_another_language_is_told_apart(text: str, code: str) -> None:
+    assert other_language(text) == code
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Wat kost een paspoort voor mijn dochter?",
+        "How much does a passport cost?",
+        "convert 30 celsius to fahrenheit",  # English that looks a little German
+        "Wie kan mij helpen met mijn aanvraag?",  # "Wie" is Dutch too
+        "Danke",  # too short to tell
+        "Ik woon in de Hauptstraße in Düsseldorf",  # names are no language
+    ],
+)
+def test_dutch_english_or_too_little_is_not_another_language(text: str) -> None:
+    assert other_language(text) is None

@@ -70,6 +70,7 @@ NOTICES: dict[Notice, dict[str, str]] = {
     "no_reply": {"nl": "Sorry, er ging iets mis.", "en": "Sorry, something went wrong."},
     "busy": {"nl": "Het is erg druk.", "en": "It is very busy."},
     "unavailable": {"nl": "Niet bereikbaar.", "en": "Not available."},
+    "other_language": {"nl": "Ik begrijp alleen Nederlands en Engels.", "en": "I only understand Dutch and English."},
 }
 
 
@@ -308,6 +309,29 @@ async def test_busy_and_outage_notices_follow_the_conversation_language(store: C
     assert await gateway.notice("busy", conversation_id=conversation, language=None) == NOTICES["busy"]["en"]
     assert await gateway.notice("busy", conversation_id=conversation, language="nl") == NOTICES["busy"]["nl"]
     assert await gateway.notice("unavailable", conversation_id="unknown", language=None) == NOTICES["unavailable"]["nl"]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "text", ["Wie beantrage ich einen Reisepass?", "Jak mogę złożyć wniosek o paszport?", "كيف أحصل على جواز سفر"]
+)
+async def test_a_message_in_another_language_gets_the_note_in_both_languages_and_never_reaches_rasa(
+    store: ConversationStore, text: str
+) -> None:
+    rasa = FakeRasa()
+    gateway = make_gateway(store, rasa)
+    conversation = gateway.open()
+    turn = await gateway.handle(conversation_id=conversation, text=text, language=None)
+    assert [m.text for m in turn.replies] == [NOTICES["other_language"]["nl"], NOTICES["other_language"]["en"]]
+    assert rasa.calls == []
+    assert [m.author for m in store.messages(conversation)] == ["citizen", "bot", "bot"]  # nothing lost
+    # Dutch and English still go to the assistant.
+    await gateway.handle(conversation_id=conversation, text="Wie kan mij helpen met een paspoort?", language=None)
+    await gateway.handle(conversation_id=conversation, text="Who can help me with a passport?", language=None)
+    assert [call["text"] for call in rasa.calls] == [
+        "Wie kan mij helpen met een paspoort?",
+        "Who can help me with a passport?",
+    ]
 
 
 @pytest.mark.anyio
