@@ -91,6 +91,7 @@ def test_too_little_evidence_keeps_the_previous_language() -> None:
         ("Pasaport için nasıl başvurabilirim?", "tr"),
         ("كيف أحصل على جواز سفر", "ar"),
         ("Як отримати паспорт", "uk"),
+        ("Ich bin in der Stadt und habe eine Frage", "de"),  # a few words Dutch or English use too
     ],
 )
 def test_a_message_clearly_in_another_language_is_told_apart(text: str, code: str) -> None:
