@@ -116,10 +116,16 @@ def test_only_the_aspects_asked_about_anything_are_broad() -> None:
     assert sorted(aspect.id for aspect in lexicon.aspects if aspect.broad) == ["apply", "conditions"]
 
 
-def test_validity_is_not_a_duration_question() -> None:
+def test_validity_or_an_allowed_time_is_not_a_duration_question() -> None:
+    """How long something is valid or allowed is a rule of the page, not how long the municipality
+    takes: "Hoe lang duurt het" does not answer it."""
     lexicon = AspectLexicon.from_yaml(PROJECT_ASPECTS)
     assert "duration" not in lexicon.asked("hoe lang is een paspoort geldig")
     assert "duration" not in lexicon.asked("how long is a passport valid")
+    assert "duration" not in lexicon.asked("hoe lang mag een caravan op straat staan")
+    assert "duration" not in lexicon.asked("how long is a trailer allowed to stay in the street")
+    assert "duration" in lexicon.asked("hoe lang duurt het voordat mijn vergunning er is")
+    assert "duration" in lexicon.asked("how long does it take")
 
 
 @pytest.mark.parametrize(
