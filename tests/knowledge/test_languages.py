@@ -111,3 +111,19 @@ def test_a_message_clearly_in_another_language_is_told_apart(text: str, code: st
 )
 def test_dutch_english_or_too_little_is_not_another_language(text: str) -> None:
     assert other_language(text) is None
+
+
+def test_no_dutch_or_english_text_of_the_project_is_taken_for_another_language() -> None:
+    """Every NLU example and every example question of the answer engine (6,000+ Dutch and English
+    texts, citizens' wording with typos included) keeps its reply: none gets the other-language note."""
+    import yaml
+
+    texts: list[str] = []
+    for path in sorted((ROOT / "data" / "nlu").glob("*/*.yml")):
+        for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
+            texts += [line.strip()[2:] for line in (item.get("examples") or "").splitlines() if line.strip()]
+    for path in sorted((ROOT / "data" / "answers" / "example_questions").glob("*.yml")):
+        sections = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("sections") or {}
+        texts += [question for questions in sections.values() for question in questions]
+    assert len(texts) > 6000
+    assert [(text, code) for text in texts if (code := other_language(text))] == []
