@@ -8,6 +8,7 @@ and escalations to a person.
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -244,12 +245,25 @@ def write_deletions_through(engine: Engine) -> None:
 SCHEMA_LOCK_KEY = 7_302_211_907
 
 
+def _sqlite_schema_lock(engine: Engine) -> AbstractContextManager[object]:
+    """For a SQLite file, a lock file beside it: processes starting on a new database at the same
+    moment (the api and a `loket` command) raced on CREATE TABLE, and all but one failed with
+    "table conversations already exists". SQLite has no advisory lock of its own; an in-memory
+    database belongs to one process and needs none."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return nullcontext()
+    from filelock import FileLock
+
+    return FileLock(f"{Path(database).resolve()}.schema.lock")
+
+
 def create_schema(engine: Engine) -> None:
     """Brings the database to the newest Alembic revision (api/migrations/): a new one from nothing,
     one made by create_all before migrations existed from its baseline (schema_migrations.py)."""
     from api.services.schema_migrations import upgrade_to_head  # it imports this module's models
 
-    with engine.connect() as connection:
+    with _sqlite_schema_lock(engine), engine.connect() as connection:
         postgres = engine.dialect.name == "postgresql"
         if postgres:
             connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
