@@ -71,6 +71,31 @@ class DialogueConfig:
     # A question the router sends to a national organisation at least this confidently gets a
     # referral to it instead of a municipal page.
     referral_min_confidence: float = 0.8
+    announcements: Announcements | None = None  # "ik heb een vraag over ...": actions/subjects.py
+
+
+@dataclass(frozen=True)
+class Announcements:
+    """How a message that only names the subject of a question to come is told (actions/subjects.py)."""
+
+    max_words: int  # of the subject after the opening
+    greetings: tuple[str, ...]  # may come first: "hallo, ik heb een vraag over ..."
+    openings: tuple[str, ...]  # all languages, lower case, longest first
+    closings: frozenset[str]  # words left off the end of the subject ("graag", "please")
+    said_back: dict[str, dict[str, str]]  # per language: the citizen's word -> the word said back
+
+
+def _announcements(data: dict[str, Any]) -> Announcements:
+    return Announcements(
+        max_words=int(data["max_words"]),
+        greetings=tuple(sorted((str(g).lower() for g in data["greetings"]), key=len, reverse=True)),
+        openings=tuple(sorted(_phrases(data["openings"]), key=len, reverse=True)),
+        closings=_words(data.get("closings") or []),
+        said_back={
+            str(language): {str(k).lower(): str(v) for k, v in words.items()}
+            for language, words in data["said_back"].items()
+        },
+    )
 
 
 def _words(values: list[Any]) -> frozenset[str]:
@@ -119,6 +144,7 @@ def parse(data: dict[str, Any]) -> DialogueConfig:
     referral = data.get("referral") or {}
     return DialogueConfig(
         referral_min_confidence=float(referral.get("min_confidence", 0.8)),
+        announcements=_announcements(data["announcements"]) if "announcements" in data else None,
         follow_up_max_words=int(data["follow_up"]["max_words"]),
         follow_up_opening_max_words=int(data["follow_up"]["opening_max_words"]),
         follow_up_starts={k: tuple(v) for k, v in data["follow_up"]["starts"].items()},

@@ -16,6 +16,7 @@ from actions.followup import asks_about_own_case, is_follow_up, is_variant, refe
 from actions.handoff import asks_for_a_person, hand_over, offers_open
 from actions.language import tracker_language
 from actions.phrases import WORD
+from actions.subjects import AnnouncedSubject, announced_subject, pending_subject, said_back, user_messages
 from actions.switches import is_off, say_off
 from knowledge.chunking import ANSWER_MAX_WORDS, section_window
 
@@ -185,7 +186,10 @@ def answer_turn(
     decline: str | None = "utter_no_answer",
     decline_uncovered: bool = False,
 ) -> list[dict[str, Any]]:
-    """Answer the latest message, as a follow-up of the last topic when it is one.
+    """Answer the latest message, as a follow-up of the last topic when it is one, or with the
+    subject the citizen's previous message announced ("ik heb een vraag over mijn afvalcontainer",
+    then "hij is kapot"). A message that only announces a subject the documents may cover gets
+    the question what the citizen wants to know about it (actions/subjects.py).
 
     `decline`: the response when the documents do not answer (None: say nothing, the caller
     decides); the events still record whether an answer was given (`human_offered`).
@@ -194,6 +198,26 @@ def answer_turn(
     caller's own reply ("could you say that differently?", "that is not something we do") would
     be wrong for "plekje vrijmarkt koningsdag reserveren".
     """
+    subject = pending_subject(tracker.get_slot("announced_subject"), tracker.events)
+    events = _answer_turn(dispatcher, tracker, decline=decline, decline_uncovered=decline_uncovered, subject=subject)
+    if tracker.get_slot("announced_subject") is not None and not asked_about_subject(events):
+        events.append(SlotSet("announced_subject", None))  # used, or out of date
+    return events
+
+
+def asked_about_subject(events: list[dict[str, Any]]) -> bool:
+    """Whether `answer_turn`'s events asked what the citizen wants to know about a subject."""
+    return any(e.get("name") == "announced_subject" and e.get("value") for e in events)
+
+
+def _answer_turn(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    *,
+    decline: str | None,
+    decline_uncovered: bool,
+    subject: str | None,
+) -> list[dict[str, Any]]:
     from api.services.redaction import without_placeholders
     from knowledge.answers import Topic
     from knowledge.query_vectors import PARSE_KEY, QueryVector
@@ -207,6 +231,10 @@ def answer_turn(
     follow_up = topic is not None and (intent_name == "ask_followup" or is_follow_up(text, config=dialogue_config()))
     # Rasa's NLU already embedded the message with the index's model: the engine reuses that vector.
     query_vector = QueryVector.from_json(latest.get(PARSE_KEY))
+    said = text
+    if subject and not follow_up:
+        # "hij is kapot" after "ik heb een vraag over mijn afvalcontainer": searched with its subject.
+        text, query_vector = f"{text} {subject}", None
     services = context.current()
     language = tracker_language(tracker)
     if not follow_up:
@@ -229,8 +257,26 @@ def answer_turn(
         follow_up=follow_up,
         variant=follow_up and is_variant(text, config=dialogue_config()),
         query_vector=query_vector,
-        intent=intent_name if intent_name not in QUESTION_INTENTS else None,
+        # Right after the citizen said what they would ask about, whatever the NLU made of the
+        # message ("hoeveel krijg ik" read as out of scope), it is a question about that subject.
+        intent=intent_name if intent_name not in QUESTION_INTENTS and not subject else None,
     )
+    announced = None if follow_up or subject else announced_subject(said, config=dialogue_config())
+    if announced and not answer.aspects and not answer.names_uncovered_topic:
+        # Only the subject so far ("ik heb een vraag over mijn uitkering"): any section shown would
+        # be a guess. The citizen is asked what they want to know, and the next message is read with
+        # the subject; a page that clearly covers it becomes the topic, for follow-ups on it.
+        config = dialogue_config()
+        dispatcher.utter_message(
+            response="utter_ask_about_subject", subject=said_back(announced, language=language, config=config)
+        )
+        page = answer.topic if answer.answerable else None
+        mark = AnnouncedSubject(announced, message=user_messages(tracker.events))
+        return [
+            *offers_open(),
+            SlotSet("last_topic", page.to_json() if page else None),
+            SlotSet("announced_subject", mark.to_json()),
+        ]
     if not follow_up and reads_as_follow_up(text, answer, topic, intent=intent_name):
         # "duurt dat lang?", "wat kost dat per jaar" after an answer: too little to find a page of
         # its own, so it is read as a question about the page the citizen was just shown.

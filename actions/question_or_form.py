@@ -22,7 +22,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.dialogue_config import DialogueConfig, dialogue_config
 from actions.fallback import rephrase_or_hand_over
 from actions.handoff import told_first
-from actions.knowledge_answers import answer_turn, answered, refer_if_external
+from actions.knowledge_answers import answer_turn, answered, asked_about_subject, refer_if_external
 from actions.language import tracker_language
 from actions.phrases import says_any
 from actions.switches import refused
@@ -126,6 +126,9 @@ class ActionAnswerOrStartForm(Action):
             return []  # the rule goes on to the form
         replies = CollectingDispatcher()
         events = answer_turn(replies, tracker, decline=None)
+        if asked_about_subject(events):  # "ik heb een vraag over ...": what about it comes first
+            dispatcher.messages.extend(replies.messages)
+            return [*events, FollowupAction("action_listen")]
         if not answered(events):
             if is_sure_of_form(latest, config=dialogue_config()):
                 # Nothing in the documents: the form is the way to tell the municipality. When the

@@ -445,6 +445,13 @@ def handoff_phrases(path: Path = DIALOGUE) -> list[Phrase]:
     return _whole_word_phrases(dialogue["handoff"]["phrases"], f"{_rel(path)} (handoff")
 
 
+def announcement_openings(path: Path = DIALOGUE) -> list[Phrase]:
+    """The openings of a message that only names the subject of the question to come
+    (actions/dialogue.yml `announcements.openings`; actions/subjects.py matches them at the start)."""
+    dialogue = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return _whole_word_phrases(dialogue["announcements"]["openings"], f"{_rel(path)} (announcements")
+
+
 def form_requests(path: Path = DIALOGUE) -> list[Phrase]:
     """The phrases that start a report or complaint form before the documents are asked
     (actions/dialogue.yml `form_requests`)."""
@@ -638,7 +645,8 @@ def test_glossary_words_are_justified_by_pages_training_or_dev_data() -> None:
 # answering; a follow-up's variant openings (actions/dialogue.yml) may move it to a sibling page;
 # the handoff phrases (actions/dialogue.yml) hand the citizen to a person; the form requests
 # (actions/dialogue.yml) start a form before the documents are asked, and the form offer words let
-# one be offered after an answer.
+# one be offered after an answer; a subject announcement's opening has the citizen asked what they
+# want to know instead of answered.
 # Either way the held-out figures must measure the lexicon, not the test questions.
 PATTERN_LEXICONS = {
     "aspect trigger alternatives": (aspect_triggers, 20),
@@ -647,6 +655,7 @@ PATTERN_LEXICONS = {
     "handoff phrases": (handoff_phrases, 10),
     "form requests": (form_requests, 10),
     "form offer words": (form_offer_words, 5),
+    "subject announcements": (announcement_openings, 20),
 }
 
 

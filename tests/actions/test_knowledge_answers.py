@@ -510,3 +510,83 @@ def test_a_report_naming_a_subject_the_documents_lack_is_left_to_the_form(store:
     dispatcher = CollectingDispatcher()
     events = answer_turn(dispatcher, tracker("de vrijmarkt was een puinhoop", intent="file_complaint"), decline=None)
     assert dispatcher.messages == [] and not answered(events)
+
+
+# --- a message that only names its subject -------------------------------------------------------
+
+
+def test_a_message_naming_only_its_subject_is_asked_about_not_declined(store, tmp_path) -> None:
+    """ "ik heb een vraag over mijn afvalcontainer" got "Daar heb ik geen informatie over", and
+    "hij is kapot" after it the street lights; now the citizen is asked what they want to know,
+    and the next message is searched with the subject."""
+    answers = RecordingAnswers(NOTHING)
+    install(store, answers, tmp_path)
+    announce = "ik heb een vraag over mijn afvalcontainer"
+    first = [{"event": "user", "text": announce}]
+    dispatcher, events = run(ActionAnswerQuestion(), tracker(announce, intent="ask_question", events=first))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_about_subject"]
+    assert dispatcher.messages[0]["subject"] == "uw afvalcontainer"
+    slots = slot_events(events)
+    assert slots["human_offered"] is False and slots["last_topic"] is None  # no person offered yet
+    mark = slots["announced_subject"]
+
+    answers.result = answered_with("container-kapot-of-kwijt")
+    second = [*first, {"event": "bot"}, {"event": "user", "text": "hij is kapot"}]
+    next_turn = tracker("hij is kapot", intent="report_problem", slots={"announced_subject": mark}, events=second)
+    dispatcher, events = run(ActionAnswerQuestion(), next_turn)
+    assert answers.queries[-1] == "hij is kapot mijn afvalcontainer"
+    assert answers.calls[-1]["query_vector"] is None  # Rasa's vector is of the message alone
+    assert [m["response"] for m in dispatcher.messages] == ["utter_answer"]
+    assert slot_events(events)["announced_subject"] is None  # used once
+
+    third = [*second, {"event": "user", "text": "wat kost een paspoort"}]
+    run(ActionAnswerQuestion(), tracker("wat kost een paspoort", intent="ask_question",
+                                        slots={"announced_subject": mark}, events=third))  # fmt: skip
+    assert answers.queries[-1] == "wat kost een paspoort"  # a message later, the subject is gone
+
+
+def test_an_announced_subject_the_documents_lack_is_declined(store, tmp_path) -> None:
+    answers = RecordingAnswers(UNCOVERED)
+    install(store, answers, tmp_path)
+    dispatcher, events = run(
+        ActionAnswerQuestion(), tracker("ik heb een vraag over mijn naamswijziging", intent="ask_question")
+    )
+    assert [m["response"] for m in dispatcher.messages] == ["utter_no_answer"]
+    assert "announced_subject" not in slot_events(events)
+
+
+def test_an_announcement_with_its_question_answered_by_the_pages_is_answered(store, tmp_path) -> None:
+    answers = RecordingAnswers(ANSWERED)
+    install(store, answers, tmp_path)
+    dispatcher, events = run(ActionAnswerQuestion(), tracker("vraag over paspoort kosten", intent="ask_question"))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_answer"]
+    assert "announced_subject" not in slot_events(events)
+
+
+def test_an_announcement_taken_for_out_of_scope_is_asked_about_too(store, tmp_path) -> None:
+    answers = RecordingAnswers(NOTHING)
+    install(store, answers, tmp_path)
+    dispatcher, _ = run(ActionOutOfScope(), tracker("I have a question about my bin", intent="out_of_scope",
+                                                    language="en"))  # fmt: skip
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_about_subject"]
+    assert dispatcher.messages[0]["subject"] == "your bin"
+
+
+def test_an_announced_subject_a_page_covers_shows_no_guessed_section_and_keeps_the_page(store, tmp_path) -> None:
+    """ "I have a question about my passport" got the passport's "More information", "ik heb een
+    vraag over mijn uitkering" the duration of social assistance: a section guessed. The page
+    becomes the topic instead, and the next message, whatever the NLU made of it, is a question."""
+    answers = RecordingAnswers(answered_with())  # the passport page, no aspect asked
+    install(store, answers, tmp_path)
+    first = [{"event": "user", "text": "I have a question about my passport"}]
+    announce = tracker("I have a question about my passport", intent="ask_question", language="en", events=first)
+    dispatcher, events = run(ActionAnswerQuestion(), announce)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_about_subject"]
+    assert dispatcher.messages[0]["subject"] == "your passport"
+    slots = slot_events(events)
+    assert slots["last_topic"] == PASSPORT_TOPIC.to_json()
+    second = [*first, {"event": "user", "text": "how much do i pay"}]
+    run(ActionOutOfScope(), tracker("how much do i pay", intent="out_of_scope", language="en",
+                                    slots=slots, events=second))  # fmt: skip
+    assert answers.queries[-1] == "how much do i pay my passport"
+    assert answers.calls[-1]["intent"] is None  # the question's threshold, not out of scope's

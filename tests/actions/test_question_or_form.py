@@ -291,3 +291,15 @@ def test_the_offer_is_remembered_so_that_a_yes_can_take_it_up(store: Conversatio
     complaint = tracker("hoe lang duurt het voor jullie op een klacht reageren?", intent="file_complaint")
     _, events = run(ActionAnswerOrStartForm(), complaint)
     assert slot_events(events)["form_offered"] == "complaint_form"
+
+
+def test_a_report_naming_only_its_subject_asks_what_about_it_and_starts_no_form(store, tmp_path) -> None:
+    """The NLU may take "ik heb een vraag over de vuilophaal" for a sure report; with no page
+    answering it as it stands, the citizen is asked what about it, not sent into the form."""
+    install(store, RecordingAnswers(NOTHING), tmp_path)
+    t = tracker("ik heb een vraag over de vuilophaal", intent="report_problem", confidence=0.9)
+    dispatcher, events = run(ActionAnswerOrStartForm(), t)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_about_subject"]
+    assert slot_events(events)["announced_subject"]
+    assert not any(e.get("event") == "active_loop" for e in events)
+    assert events[-1] == {"event": "followup", "name": "action_listen", "timestamp": None}

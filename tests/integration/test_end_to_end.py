@@ -380,6 +380,29 @@ def test_a_short_question_naming_another_subject_is_answered_on_its_own(
     assert page is None or sources[0][0] == page, replies
 
 
+@pytest.mark.parametrize(
+    ("announce", "then", "page"),
+    [
+        ("ik heb een vraag over mijn afvalcontainer", "hij is kapot", "container-kapot-of-kwijt"),
+        ("hoi, vraagje over de hondenbelasting", "moet ik ook voor een puppy betalen", "hondenbelasting"),
+        ("I have a question about my passport", "how much is it", "paspoort-aanvragen-en"),
+    ],
+)
+def test_a_message_naming_only_its_subject_is_asked_about_and_the_next_one_answered_with_it(
+    loket: RunningLoket, announce: str, then: str, page: str
+) -> None:
+    """ "ik heb een vraag over mijn afvalcontainer" got "Daar heb ik geen informatie over", a
+    greeting naming its subject the greeting only, and "I have a question about my passport" a
+    guessed section; then "hij is kapot" found the street lights."""
+    conversation = loket.new_conversation()
+    asked = loket.bot_replies(conversation, announce)
+    assert not any(r["sources"] for r in asked), asked
+    assert len(asked) == 1 and asked[0]["text"].startswith(("Wat wilt u weten over", "What would you like")), asked
+    replies = loket.bot_replies(conversation, then)
+    sources = [s["doc_id"] for r in replies for s in r["sources"]]
+    assert sources and sources[0] == page, replies
+
+
 def test_out_of_scope_gets_a_refusal_and_no_case(loket: RunningLoket) -> None:
     conversation = loket.new_conversation()
     # (Not "mijn wasmachine is kapot": the bulky-waste page, which collects washing machines, answers that.)
