@@ -68,10 +68,10 @@ class DialogueConfig:
     photo_pattern: re.Pattern[str]
     min_answer_chars: int
     wording: dict[str, Wording]
+    announcements: Announcements  # "ik heb een vraag over ...": actions/subjects.py
     # A question the router sends to a national organisation at least this confidently gets a
     # referral to it instead of a municipal page.
     referral_min_confidence: float = 0.8
-    announcements: Announcements | None = None  # "ik heb een vraag over ...": actions/subjects.py
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ def parse(data: dict[str, Any]) -> DialogueConfig:
     referral = data.get("referral") or {}
     return DialogueConfig(
         referral_min_confidence=float(referral.get("min_confidence", 0.8)),
-        announcements=_announcements(data["announcements"]) if "announcements" in data else None,
+        announcements=_announcements(data["announcements"]),
         follow_up_max_words=int(data["follow_up"]["max_words"]),
         follow_up_opening_max_words=int(data["follow_up"]["opening_max_words"]),
         follow_up_starts={k: tuple(v) for k, v in data["follow_up"]["starts"].items()},

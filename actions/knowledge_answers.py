@@ -13,10 +13,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import context
 from actions.dialogue_config import dialogue_config
 from actions.followup import asks_about_own_case, is_follow_up, is_variant, refers_back
-from actions.handoff import asks_for_a_person, hand_over, offers_open
+from actions.handoff import asks_for_a_person, hand_over, offers_open, user_texts
 from actions.language import tracker_language
 from actions.phrases import WORD
-from actions.subjects import AnnouncedSubject, announced_subject, pending_subject, said_back, user_messages
+from actions.subjects import AnnouncedSubject, announced_subject, pending_subject, said_back
 from actions.switches import is_off, say_off
 from knowledge.chunking import ANSWER_MAX_WORDS, section_window
 
@@ -198,7 +198,7 @@ def answer_turn(
     caller's own reply ("could you say that differently?", "that is not something we do") would
     be wrong for "plekje vrijmarkt koningsdag reserveren".
     """
-    subject = pending_subject(tracker.get_slot("announced_subject"), tracker.events)
+    subject = pending_subject(tracker.get_slot("announced_subject"), len(user_texts(tracker)))
     events = _answer_turn(dispatcher, tracker, decline=decline, decline_uncovered=decline_uncovered, subject=subject)
     if tracker.get_slot("announced_subject") is not None and not asked_about_subject(events):
         events.append(SlotSet("announced_subject", None))  # used, or out of date
@@ -271,7 +271,7 @@ def _answer_turn(
             response="utter_ask_about_subject", subject=said_back(announced, language=language, config=config)
         )
         page = answer.topic if answer.answerable else None
-        mark = AnnouncedSubject(announced, message=user_messages(tracker.events))
+        mark = AnnouncedSubject(announced, message=len(user_texts(tracker)))
         return [
             *offers_open(),
             SlotSet("last_topic", page.to_json() if page else None),

@@ -10,7 +10,7 @@ kapot", then found the street lights. Now the citizen is asked what they want to
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,15 +26,16 @@ class AnnouncedSubject:
     text: str
     message: int
 
-    def to_json(self) -> str:
-        return json.dumps({"text": self.text, "message": self.message}, ensure_ascii=False)
+    def to_json(self) -> dict[str, object]:
+        return {"text": self.text, "message": self.message}
 
     @classmethod
     def from_json(cls, value: Any) -> AnnouncedSubject | None:
         """None for an empty or malformed slot value: a bad value is ignored, not an error."""
+        if not isinstance(value, Mapping):
+            return None
         try:
-            data = json.loads(value) if isinstance(value, str) else None
-            return cls(text=str(data["text"]), message=int(data["message"])) if isinstance(data, dict) else None
+            return cls(text=str(value["text"]), message=int(value["message"]))
         except (ValueError, KeyError, TypeError):
             return None
 
@@ -53,8 +54,6 @@ def announced_subject(text: str, *, config: DialogueConfig) -> str | None:
     mijn afvalcontainer."), or None: no opening, nothing after it, more than a few words, or a
     question or second clause of its own ("een vraag over mijn paspoort, wat kost een nieuwe")."""
     announcements = config.announcements
-    if announcements is None:
-        return None
     text = " ".join(text.split()).strip(" .!?")
     lowered = text.lower()
     if len(lowered) != len(text):  # a letter whose lower case is longer: offsets would not match
@@ -76,19 +75,15 @@ def announced_subject(text: str, *, config: DialogueConfig) -> str | None:
 
 def said_back(subject: str, *, language: str, config: DialogueConfig) -> str:
     """The subject in the assistant's words: "mijn afvalcontainer" -> "uw afvalcontainer"."""
-    swaps = config.announcements.said_back.get(language, {}) if config.announcements else {}
+    swaps = config.announcements.said_back.get(language, {})
     return " ".join(swaps.get(word.lower(), word) for word in subject.split())
 
 
-def user_messages(events: list[dict[str, Any]]) -> int:
-    """How many messages the citizen has sent in the conversation so far."""
-    return sum(1 for event in events if event.get("event") == "user")
-
-
-def pending_subject(slot_value: Any, events: list[dict[str, Any]]) -> str | None:
-    """The subject announced in the citizen's previous message, if that is what it did: an
-    announcement answers only the message right after it, not one much later."""
+def pending_subject(slot_value: Any, messages: int) -> str | None:
+    """The subject announced in the citizen's previous message (`messages`: how many the citizen
+    has sent, this one included), if that is what it did: an announcement answers only the
+    message right after it, not one much later."""
     announced = AnnouncedSubject.from_json(slot_value)
-    if announced is None or announced.message != user_messages(events) - 1:
+    if announced is None or announced.message != messages - 1:
         return None
     return announced.text

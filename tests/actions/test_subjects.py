@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from actions.dialogue_config import dialogue_config
-from actions.subjects import AnnouncedSubject, announced_subject, pending_subject, said_back, user_messages
+from actions.subjects import AnnouncedSubject, announced_subject, pending_subject, said_back
 
 
 @pytest.mark.parametrize(
@@ -50,12 +50,10 @@ def test_the_subject_is_said_back_in_the_assistants_words() -> None:
 
 
 def test_a_subject_is_pending_for_the_next_message_only() -> None:
-    first = [{"event": "user", "text": "ik heb een vraag over mijn afvalcontainer"}]
-    mark = AnnouncedSubject("mijn afvalcontainer", message=user_messages(first)).to_json()
-    second = [*first, {"event": "bot"}, {"event": "user", "text": "hij is kapot"}]
-    assert pending_subject(mark, second) == "mijn afvalcontainer"
-    third = [*second, {"event": "user", "text": "en wat kost een nieuwe"}]
-    assert pending_subject(mark, third) is None  # a later message is on its own
-    assert pending_subject(None, second) is None
-    assert pending_subject("not json", second) is None
-    assert pending_subject('{"text": "x"}', second) is None
+    mark = AnnouncedSubject("mijn afvalcontainer", message=1).to_json()  # named in the first message
+    assert pending_subject(mark, 2) == "mijn afvalcontainer"
+    assert pending_subject(mark, 3) is None  # a later message is on its own
+    assert pending_subject(None, 2) is None
+    assert pending_subject("not a mapping", 2) is None
+    assert pending_subject({"text": "x"}, 2) is None
+    assert pending_subject({"text": "x", "message": "one"}, 2) is None

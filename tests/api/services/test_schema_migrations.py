@@ -120,34 +120,3 @@ def test_processes_starting_on_a_new_sqlite_file_wait_for_each_other(tmp_path: P
     assert done.wait(30.0)
     assert "conversations" in inspect(engine).get_table_names()
     create_schema(engine)  # and again: at the newest revision, nothing to do
-
-
-def test_concurrent_starts_on_a_new_sqlite_file_all_succeed(tmp_path: Path) -> None:
-    """Three processes at the same moment, each as the api or a `loket` command starts."""
-    import subprocess
-    import sys
-    import time
-
-    path = tmp_path / "loket.db"
-    start = time.time() + 4.0  # every interpreter has imported the api by then
-    script = (
-        "import sys, time\n"
-        "from api.services.database import create_schema, make_engine\n"
-        "engine = make_engine(sys.argv[1])\n"
-        "time.sleep(max(0.0, float(sys.argv[2]) - time.time()))\n"
-        "create_schema(engine)\n"
-    )
-    root = Path(__file__).resolve().parents[3]
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-c", script, f"sqlite:///{path}", str(start)],
-            cwd=root,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )  # fmt: skip
-        for _ in range(3)
-    ]
-    results = [process.communicate(timeout=120) for process in processes]
-    assert [process.returncode for process in processes] == [0, 0, 0], [err[-400:] for _, err in results]
-    assert "conversations" in inspect(make_engine(f"sqlite:///{path}")).get_table_names()
