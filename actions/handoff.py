@@ -77,8 +77,9 @@ class ActionRequestHuman(Action):
         return hand_over(dispatcher, tracker, reason="requested_human")
 
 
-def escalate_urgently(tracker: Tracker, *, reason: str, team: str, text_key: str) -> bool:
-    """A high-priority escalation of what the citizen just wrote (crisis, threat).
+def escalate_urgently(tracker: Tracker, *, reason: str, team: str, text_key: str, priority: str = "high") -> bool:
+    """A high-priority escalation of what the citizen just wrote (crisis, threat); `priority`
+    "normal" for an unsure crisis reading that the documents answered (actions/crisis.py).
 
     `text_key`: the metadata key in which the gateway passes the original message along with
     the intent it triggered. False (and logged) when the escalation could not be made: the
@@ -93,7 +94,7 @@ def escalate_urgently(tracker: Tracker, *, reason: str, team: str, text_key: str
         services.escalations.escalate(
             conversation_id=tracker.sender_id,
             reason=reason,
-            priority="high",
+            priority=priority,
             team=team,
             language=language,
             summary=summary,

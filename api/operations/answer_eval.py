@@ -62,7 +62,9 @@ ORGS = ("belastingdienst", "uwv", "svb", "duo", "rdw", "politie")
 NO_ANSWER = "utter_no_answer"
 OUT_OF_SCOPE = "utter_out_of_scope"
 HANDOFF_STEPS = frozenset({"action_request_human", "utter_handoff_now", "utter_handoff_later"})
-CRISIS_STEPS = frozenset({"action_crisis", "utter_crisis", "utter_crisis_escalated"})
+# The help lines told (action_crisis also answers an unsure reading the documents answer, with the
+# help lines asked after the answer: utter_crisis_check; that turn is an answer).
+CRISIS_STEPS = frozenset({"utter_crisis", "utter_crisis_escalated"})
 # A referral to an external organisation is not in the bot yet: an action or response named
 # like action_refer_external / utter_referral, or a message with custom JSON `referral`.
 _REFERRAL_NAME = re.compile(r"(^|_)refer(ral|_|$)")

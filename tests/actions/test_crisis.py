@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from actions.crisis import ActionCrisis
+from actions.crisis import ActionCrisis, unsure_reading
 from api.services.conversations import ConversationStore
 from api.services.database import make_engine, make_sessionmaker
-from tests.actions.conftest import NOTHING, RecordingAnswers, escalations_of, install, run, tracker
+from tests.actions.conftest import NOTHING, RecordingAnswers, answered, escalations_of, install, run, tracker
 
 
 def test_crisis_shows_the_help_lines_first_and_escalates_with_high_priority(store, tmp_path) -> None:
@@ -32,3 +32,48 @@ def test_crisis_does_not_claim_an_escalation_that_failed(tmp_path) -> None:
     install(broken, RecordingAnswers(NOTHING), tmp_path)
     dispatcher, _ = run(ActionCrisis(), tracker("/crisis", intent="crisis", metadata={"crisis_text": "help"}))
     assert [m["response"] for m in dispatcher.messages] == ["utter_crisis"]
+
+
+def test_only_the_nlus_own_reading_below_the_sure_confidence_is_unsure() -> None:
+    assert unsure_reading(tracker("ik vind hem te hoog", intent="crisis", confidence=0.44))
+    assert not unsure_reading(tracker("ik wil er niet meer zijn", intent="crisis", confidence=0.97))
+    # The gateway's /crisis, from a phrase of data/crisis/signals.yml, is sure at any confidence.
+    gateway = tracker("/crisis", intent="crisis", confidence=0.3, metadata={"crisis_text": "ik wil dood"})
+    assert not unsure_reading(gateway)
+
+
+def test_an_unsure_reading_the_documents_answer_gets_the_answer_then_the_help_lines_asked(store, tmp_path) -> None:
+    answers = RecordingAnswers(answered("overlast-melden"))
+    install(store, answers, tmp_path)
+    conversation = store.start(language="nl")
+    t = tracker(
+        "ik ben het zat met die buren, ik word er gek van", intent="crisis", confidence=0.84, sender=conversation
+    )
+    dispatcher, events = run(ActionCrisis(), t)
+    responses = [m.get("response") for m in dispatcher.messages]
+    assert responses[-1] == "utter_crisis_check" and "utter_crisis" not in responses
+    assert answers.queries == ["ik ben het zat met die buren, ik word er gek van"]
+    # A moderator still sees it, not as urgent; the answer's topic is kept for follow-ups.
+    [case] = escalations_of(store)
+    assert (case.reason, case.priority, case.team) == ("crisis", "normal", "crisis")
+    assert any(e.get("name") == "last_topic" and e.get("value") for e in events)
+
+
+def test_an_unsure_reading_the_documents_do_not_answer_is_a_crisis_like_any_other(store, tmp_path) -> None:
+    install(store, RecordingAnswers(NOTHING), tmp_path)
+    conversation = store.start(language="nl")
+    t = tracker("het wordt me allemaal te veel", intent="crisis", confidence=0.6, sender=conversation)
+    dispatcher, events = run(ActionCrisis(), t)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_crisis", "utter_crisis_escalated"]
+    [case] = escalations_of(store)
+    assert case.priority == "high"
+    assert events == []
+
+
+def test_a_sure_reading_is_not_answered_from_the_documents(store, tmp_path) -> None:
+    answers = RecordingAnswers(answered())
+    install(store, answers, tmp_path)
+    conversation = store.start(language="nl")
+    dispatcher, _ = run(ActionCrisis(), tracker("ik zie het niet meer zitten", intent="crisis", sender=conversation))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_crisis", "utter_crisis_escalated"]
+    assert answers.queries == []

@@ -386,6 +386,8 @@ def test_a_short_question_naming_another_subject_is_answered_on_its_own(
         ("ik heb een vraag over mijn afvalcontainer", "hij is kapot", "container-kapot-of-kwijt"),
         ("hoi, vraagje over de hondenbelasting", "moet ik ook voor een puppy betalen", "hondenbelasting"),
         ("I have a question about my passport", "how much is it", "paspoort-aanvragen-en"),
+        # Heard as a request for help (the list of what the assistant does), then as a crisis (0.44).
+        ("vraagje over de woz", "ik vind hem te hoog", "ozb-en-woz-waarde"),
     ],
 )
 def test_a_message_naming_only_its_subject_is_asked_about_and_the_next_one_answered_with_it(

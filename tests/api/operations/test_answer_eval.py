@@ -211,6 +211,22 @@ def test_the_shown_passage_is_the_first_source_of_the_first_message_with_sources
     assert outcome.answered and outcome.language == "nl"
 
 
+def test_an_unsure_crisis_reading_that_was_answered_is_an_answer_with_the_help_lines_asked_after_it() -> None:
+    messages = reply(
+        {"author": "bot", "text": "Vindt u de WOZ-waarde te hoog?", "sources": [source("woz", "WOZ", "WOZ › Bezwaar")]},
+        {"author": "bot", "text": "Gaat het niet goed met u? Bel 113.", "sources": []},
+    )
+    events = tracker(
+        user("ik vind hem te hoog"),
+        action("action_crisis"),
+        bot("Vindt u de WOZ-waarde te hoog?", "utter_answer"),
+        bot("Gaat het niet goed met u? Bel 113.", "utter_crisis_check"),
+        action("action_listen"),
+    )
+    outcome = classify_turn(messages, events, language="nl")
+    assert (outcome.outcome, outcome.page) == ("answer", "woz")
+
+
 def test_a_turn_with_no_sources_and_rasas_honest_no_is_no_answer() -> None:
     events = tracker(
         *ANSWER_EVENTS,  # an earlier turn's answer does not count for this one
