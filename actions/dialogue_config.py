@@ -69,8 +69,6 @@ class DialogueConfig:
     min_answer_chars: int
     wording: dict[str, Wording]
     announcements: Announcements  # "ik heb een vraag over ...": actions/subjects.py
-    # The NLU's own crisis reading below this confidence is unsure (actions/crisis.py).
-    crisis_sure_confidence: float
     # A question the router sends to a national organisation at least this confidently gets a
     # referral to it instead of a municipal page.
     referral_min_confidence: float = 0.8
@@ -147,7 +145,6 @@ def parse(data: dict[str, Any]) -> DialogueConfig:
     return DialogueConfig(
         referral_min_confidence=float(referral.get("min_confidence", 0.8)),
         announcements=_announcements(data["announcements"]),
-        crisis_sure_confidence=float(data["crisis"]["sure_confidence"]),
         follow_up_max_words=int(data["follow_up"]["max_words"]),
         follow_up_opening_max_words=int(data["follow_up"]["opening_max_words"]),
         follow_up_starts={k: tuple(v) for k, v in data["follow_up"]["starts"].items()},

@@ -21,6 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context
 from actions.case_routing import choose_team, route_case
+from actions.crisis import ask_after_an_unsure_reading, unsure_reading
 from actions.dialogue_config import DialogueConfig, FormConfig, dialogue_config, wording
 from actions.language import tracker_language
 from actions.switches import is_off, refused
@@ -120,7 +121,13 @@ class CaseFormValidation(FormValidationAction, ABC):
             # Switched off by an admin while the form was under way: the form ends here, and the
             # submit action says so instead of sending anything.
             return [SlotSet("requested_slot", None)]
-        return await super().run(dispatcher, tracker, domain)
+        events = await super().run(dispatcher, tracker, domain)
+        if unsure_reading(tracker):
+            # "ze was heel onbeleefd" to "Wat is er gebeurd?", read as a crisis (unsure): it is the
+            # answer, and the form goes on; the help lines are asked all the same, and nothing in
+            # the answer says it was only the question, so a moderator looks with priority.
+            ask_after_an_unsure_reading(dispatcher, tracker, priority="high")
+        return events
 
     def _text(self, value: Any, dispatcher: CollectingDispatcher, slot: str) -> dict[str, Any]:
         """A question every case needs answered: too short an answer, or a bare "nee" / "no" (which

@@ -34,12 +34,11 @@ def test_crisis_does_not_claim_an_escalation_that_failed(tmp_path) -> None:
     assert [m["response"] for m in dispatcher.messages] == ["utter_crisis"]
 
 
-def test_only_the_nlus_own_reading_below_the_sure_confidence_is_unsure() -> None:
-    assert unsure_reading(tracker("ik vind hem te hoog", intent="crisis", confidence=0.44))
+def test_only_the_nlus_unsure_reading_is_unsure() -> None:
+    assert unsure_reading(tracker("ik vind hem te hoog", intent="crisis_unsure", confidence=0.44))
     assert not unsure_reading(tracker("ik wil er niet meer zijn", intent="crisis", confidence=0.97))
-    # The gateway's /crisis, from a phrase of data/crisis/signals.yml, is sure at any confidence.
-    gateway = tracker("/crisis", intent="crisis", confidence=0.3, metadata={"crisis_text": "ik wil dood"})
-    assert not unsure_reading(gateway)
+    # The gateway's /crisis, from a phrase of data/crisis/signals.yml, is the sure intent.
+    assert not unsure_reading(tracker("/crisis", intent="crisis", metadata={"crisis_text": "ik wil dood"}))
 
 
 def test_an_unsure_reading_the_documents_answer_gets_the_answer_then_the_help_lines_asked(store, tmp_path) -> None:
@@ -47,7 +46,7 @@ def test_an_unsure_reading_the_documents_answer_gets_the_answer_then_the_help_li
     install(store, answers, tmp_path)
     conversation = store.start(language="nl")
     t = tracker(
-        "ik ben het zat met die buren, ik word er gek van", intent="crisis", confidence=0.84, sender=conversation
+        "ik ben het zat met die buren, ik word er gek van", intent="crisis_unsure", confidence=0.84, sender=conversation
     )
     dispatcher, events = run(ActionCrisis(), t)
     responses = [m.get("response") for m in dispatcher.messages]
@@ -62,7 +61,7 @@ def test_an_unsure_reading_the_documents_answer_gets_the_answer_then_the_help_li
 def test_an_unsure_reading_the_documents_do_not_answer_is_a_crisis_like_any_other(store, tmp_path) -> None:
     install(store, RecordingAnswers(NOTHING), tmp_path)
     conversation = store.start(language="nl")
-    t = tracker("het wordt me allemaal te veel", intent="crisis", confidence=0.6, sender=conversation)
+    t = tracker("het wordt me allemaal te veel", intent="crisis_unsure", confidence=0.6, sender=conversation)
     dispatcher, events = run(ActionCrisis(), t)
     assert [m["response"] for m in dispatcher.messages] == ["utter_crisis", "utter_crisis_escalated"]
     [case] = escalations_of(store)

@@ -3,6 +3,11 @@ the right team, or nothing sent on "no" or "stop"."""
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
+from rasa_sdk.executor import CollectingDispatcher
+
 from actions import context
 from actions.dialogue_config import dialogue_config
 from actions.forms import (
@@ -320,3 +325,41 @@ def test_with_forms_off_a_confirmed_report_is_not_sent(store, tmp_path) -> None:
     assert [m["response"] for m in dispatcher.messages] == ["utter_forms_off"]
     assert escalations_of(store) == []
     assert all(value is None for value in slot_events(events).values())  # the answers are forgotten
+
+
+# --- an unsure crisis reading as the answer ------------------------------------------------------
+
+# What rasa-sdk's form validation needs of the domain: the form's questions.
+COMPLAINT_DOMAIN = {"forms": {"complaint_form": {"required_slots": list(COMPLAINT)}}}
+
+
+def answered_complaint_what(answer: str, *, intent: str, sender: str = "c1") -> tuple[Any, list[dict[str, Any]]]:
+    """The complaint validation after `answer` to "Wat is er gebeurd?", as Rasa runs it: the
+    extracted answer is the last event."""
+    events = [
+        {"event": "user", "text": answer, "parse_data": {"intent": {"name": intent, "confidence": 0.5}}},
+        {"event": "slot", "name": "complaint_what", "value": answer},
+    ]
+    slots = {"requested_slot": "complaint_what", "complaint_what": answer}
+    t = tracker(answer, intent=intent, confidence=0.5, sender=sender, slots=slots, events=events)
+    dispatcher = CollectingDispatcher()
+    return dispatcher, asyncio.run(ValidateComplaintForm().run(dispatcher, t, COMPLAINT_DOMAIN))
+
+
+def test_an_unsure_crisis_reading_is_the_answer_and_the_help_lines_are_asked(store, tmp_path) -> None:
+    """ "ze was heel onbeleefd" to "Wat is er gebeurd?" was read as a crisis (0.50): the complaint
+    form stopped and the citizen got only the help lines."""
+    install(store, RecordingAnswers(NOTHING), tmp_path)
+    conversation = store.start(language="nl")
+    dispatcher, events = answered_complaint_what("ze was heel onbeleefd", intent="crisis_unsure", sender=conversation)
+    assert slot_events(events)["complaint_what"] == "ze was heel onbeleefd"
+    assert [m["response"] for m in dispatcher.messages] == ["utter_crisis_check"]
+    [case] = escalations_of(store)
+    assert (case.reason, case.priority, case.team) == ("crisis", "high", "crisis")
+
+
+def test_an_ordinary_answer_gets_no_help_lines(store, tmp_path) -> None:
+    install(store, RecordingAnswers(NOTHING), tmp_path)
+    dispatcher, events = answered_complaint_what("de medewerker was onbeleefd", intent="inform")
+    assert slot_events(events)["complaint_what"] == "de medewerker was onbeleefd"
+    assert dispatcher.messages == [] and escalations_of(store) == []

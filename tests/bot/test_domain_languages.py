@@ -6,6 +6,7 @@ from pathlib import Path
 
 import yaml
 
+from api.operations.nlu_eval import DERIVED_INTENTS
 from api.settings import PROJECT_ROOT
 
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
@@ -29,6 +30,7 @@ def _intents(folder: Path) -> set[str]:
 
 
 def test_every_intent_is_trained_in_both_languages() -> None:
-    intents = set(DOMAIN["intents"])
+    # Not the intents a pipeline component gives instead of a trained one (crisis_unsure).
+    intents = set(DOMAIN["intents"]) - set(DERIVED_INTENTS)
     for language in ("nl", "en"):
         assert _intents(PROJECT_ROOT / "data" / "nlu" / language) == intents, language

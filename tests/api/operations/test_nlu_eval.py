@@ -12,12 +12,14 @@ import yaml
 
 from api.operations.cli import main
 from api.operations.nlu_eval import (
+    CRISIS,
     TARGET_FALSE_CRISIS_RATE,
     TARGET_MACRO_F1,
     TEST_SET,
     UNSURE,
     NluReport,
     Prediction,
+    _prediction,
     check_predictions,
     domain_intents,
     evaluate_set,
@@ -204,3 +206,13 @@ def test_few_ordinary_messages_of_the_held_out_split_are_read_as_a_crisis(held_o
         f"[{p.language}] {p.intent} -> crisis {p.confidence or 0:.2f}: {p.text!r}" for p in held_out.false_crises()
     ]
     assert held_out.false_crisis_rate() <= TARGET_FALSE_CRISIS_RATE, "\n".join(false)
+
+
+def test_an_unsure_crisis_reading_counts_as_a_crisis_and_is_no_intent_of_the_split() -> None:
+    """`crisis_unsure` (bot/nlu/unsure_crisis.py) is given by a component, not trained: it has no
+    examples to hold out, and outside a form it gets the help lines like `crisis`."""
+    row = {"text": "ik vind hem te hoog", "intent": "ask_question", "language": "nl", "predicted": "crisis_unsure",
+           "confidence": 0.44, "best": "crisis_unsure", "language_entity": ["nl"]}  # fmt: skip
+    assert _prediction(row).predicted == CRISIS
+    assert score([_prediction(row)], name="x").false_crises()
+    assert "crisis_unsure" not in domain_intents() and CRISIS in domain_intents()
