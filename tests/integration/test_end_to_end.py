@@ -304,6 +304,16 @@ def test_crisis_wins_in_the_middle_of_a_form(loket: RunningLoket) -> None:
     assert [c["reason"] for c in _escalations(loket, conversation)] == ["crisis"]
 
 
+def test_a_complaint_told_in_strong_words_goes_on(loket: RunningLoket) -> None:
+    """ "ze was heel onbeleefd" to "Wat is er gebeurd?" was read as a crisis (0.50): the form stopped
+    and the citizen got only the help lines. Whatever the NLU now makes of it, it is the answer."""
+    conversation = loket.new_conversation()
+    loket.bot_replies(conversation, "ik wil een klacht indienen over een medewerker aan de balie")
+    replies = loket.bot_replies(conversation, "ze was heel onbeleefd")
+    assert any(r["text"].startswith("Wanneer is het gebeurd?") for r in replies), replies
+    assert not any(r["text"].startswith("Denkt u aan zelfdoding") for r in replies), replies
+
+
 def test_a_question_in_another_language_gets_told_which_languages_the_assistant_speaks(loket: RunningLoket) -> None:
     conversation = loket.new_conversation()
     replies = loket.bot_replies(conversation, "Wo kann ich meinen Sperrmüll abgeben?")
