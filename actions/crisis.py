@@ -17,7 +17,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import escalate_urgently
-from actions.knowledge_answers import answer_turn, answered
+from actions.knowledge_answers import answer_if_the_documents_do
 
 CRISIS_TEXT = "crisis_text"  # the metadata key of a message the gateway recognised as a crisis
 # The NLU's reading below the confidence taken as sure (bot/nlu/unsure_crisis.py, config.yml).
@@ -44,15 +44,10 @@ class ActionCrisis(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        if unsure_reading(tracker):
-            # Asked on a dispatcher of its own: what the engine says is kept only if it answered.
-            attempt = CollectingDispatcher()
-            events = answer_turn(attempt, tracker, decline=None)
-            if answered(events) and attempt.messages:
-                dispatcher.messages.extend(attempt.messages)
-                # The documents' answer says it was most likely the question: not urgent.
-                ask_after_an_unsure_reading(dispatcher, tracker, priority="normal")
-                return events
+        if unsure_reading(tracker) and (events := answer_if_the_documents_do(dispatcher, tracker)) is not None:
+            # The documents' answer says it was most likely the question: not urgent.
+            ask_after_an_unsure_reading(dispatcher, tracker, priority="normal")
+            return events
         dispatcher.utter_message(response="utter_crisis")
         if escalate_urgently(tracker, reason="crisis", team="crisis", text_key=CRISIS_TEXT):
             dispatcher.utter_message(response="utter_crisis_escalated")

@@ -53,6 +53,7 @@ class DialogueConfig:
     question_verbs: frozenset[str]  # "kan", "should": a verb that opens a question
     question_subjects: frozenset[str]  # "ik", "you": a subject after a question word's verb
     handoff_phrases: tuple[str, ...]  # phrases asking for a person, all languages, lower case
+    handoff_min_confidence: float  # below it, a request for a person without a phrase is answered if it can be
     not_helpful_phrases: tuple[str, ...]  # a "no" saying the answer did not help, all languages
     form_requests: tuple[str, ...]  # phrases asking for a report or complaint form, all languages
     # Per form: words of which the message or the answering page must say one for the form to be
@@ -162,6 +163,7 @@ def parse(data: dict[str, Any]) -> DialogueConfig:
         question_verbs=_words([w for words in data["questions"]["verbs"].values() for w in words]),
         question_subjects=_words([w for words in data["questions"]["subjects"].values() for w in words]),
         handoff_phrases=_phrases(data["handoff"]["phrases"]),
+        handoff_min_confidence=float(data["handoff"]["min_confidence"]),
         not_helpful_phrases=_phrases(data["not_helpful"]),
         form_requests=_phrases(data["form_requests"]),
         form_offer_words={str(form): _phrases(words) for form, words in (data.get("form_offer_words") or {}).items()},

@@ -67,16 +67,6 @@ def asks_for_a_person(text: str) -> bool:
     return says_any(text, dialogue_config().handoff_phrases)
 
 
-class ActionRequestHuman(Action):
-    def name(self) -> str:
-        return "action_request_human"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        return hand_over(dispatcher, tracker, reason="requested_human")
-
-
 def escalate_urgently(tracker: Tracker, *, reason: str, team: str, text_key: str, priority: str = "high") -> bool:
     """A high-priority escalation of what the citizen just wrote (crisis, threat); `priority`
     "normal" for an unsure crisis reading that the documents answered (actions/crisis.py).

@@ -301,6 +301,18 @@ def answered(events: list[dict[str, Any]]) -> bool:
     return not any(e.get("name") == "human_offered" and e.get("value") for e in events)
 
 
+def answer_if_the_documents_do(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]] | None:
+    """`answer_turn`'s answer and events when the documents answer the latest message; else None,
+    and nothing said: for a message read as something else, unsure (a crisis, a request for a
+    person), which is handled as that reading when it is not a question the documents answer."""
+    attempt = CollectingDispatcher()  # what the engine says is kept only if it answered
+    events = answer_turn(attempt, tracker, decline=None)
+    if not answered(events) or not attempt.messages:
+        return None
+    dispatcher.messages.extend(attempt.messages)
+    return events
+
+
 class ActionAnswerQuestion(Action):
     def name(self) -> str:
         return "action_answer_question"

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from actions import context
 from actions.forms import SKIPPED
 from actions.handoff import (
-    ActionRequestHuman,
     ActionResetOffer,
     conversation_summary,
     escalate_urgently,
@@ -18,6 +17,7 @@ from actions.handoff import (
     paused_form,
     routing_for,
 )
+from actions.person_request import ActionRequestHuman
 from api.services.contact_details import Contact, ContactVault
 from api.services.conversations import ConversationStore
 from tests.actions.conftest import NOTHING, RecordingAnswers, escalations_of, install, run, slot_events, tracker
