@@ -6,9 +6,11 @@ a citizen is shown is public by construction.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from knowledge.addressee import Addressee
 from knowledge.answerability import AnswerModels
 from knowledge.answers import PAGE_FEATURES, SECTION_FEATURES, Answer, AnswerEngine, Topic
 from knowledge.aspects import AspectLexicon
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 
 ASPECTS_FILE = "aspects.yml"
 TOPICS_FILE = "municipal_topics.yml"
+ADDRESSEE_FILE = "addressee.yml"
 MODEL_FILE = "answer_model.yml"
 EXAMPLES_DIR = "example_questions"
 
@@ -40,8 +43,9 @@ def example_index(search: KnowledgeSearch, directory: Path) -> ExampleIndex | No
 
 
 class CitizenAnswers:
-    def __init__(self, engine: AnswerEngine) -> None:
+    def __init__(self, engine: AnswerEngine, *, addressee: Addressee | None = None) -> None:
         self.engine = engine
+        self.addressee = addressee  # "jullie" searched as the municipality (knowledge/addressee.py)
 
     @classmethod
     def open(cls, search: KnowledgeSearch, *, answers_dir: Path) -> CitizenAnswers:
@@ -64,7 +68,8 @@ class CitizenAnswers:
             topics=TopicCatalogue.from_yaml(topics) if (topics := answers_dir / TOPICS_FILE).exists() else None,
             examples=example_index(search, answers_dir / EXAMPLES_DIR),
         )
-        return cls(engine)
+        addressee = Addressee.from_yaml(path) if (path := answers_dir / ADDRESSEE_FILE).exists() else None
+        return cls(engine, addressee=addressee)
 
     def document_language(self, doc_id: str) -> str:
         document = self.engine.search.document(doc_id, reader=Reader.public())
@@ -80,6 +85,34 @@ class CitizenAnswers:
         variant: bool = False,
         query_vector: QueryVector | None = None,
         intent: str | None = None,
+    ) -> Answer:
+        rewritten = self.addressee.named(question) if self.addressee is not None else None
+        if rewritten is not None and rewritten.changed:
+            # Searched with the municipality named; the vector Rasa made of the citizen's words no
+            # longer fits. Offsets and the topic's question are given back in the citizen's words.
+            answer = self._answer(rewritten.text, language, topic, follow_up, variant, None, intent)
+            offsets = rewritten.original_offset
+            return dataclasses.replace(
+                answer,
+                new_subject_at=tuple(o for at in answer.new_subject_at if (o := offsets(at)) is not None),
+                other_subject_at=tuple(o for at in answer.other_subject_at if (o := offsets(at)) is not None),
+                topic=(
+                    dataclasses.replace(answer.topic, question=question)
+                    if answer.topic is not None and answer.topic.question == rewritten.text
+                    else answer.topic
+                ),
+            )
+        return self._answer(question, language, topic, follow_up, variant, query_vector, intent)
+
+    def _answer(
+        self,
+        question: str,
+        language: str | None,
+        topic: Topic | None,
+        follow_up: bool,
+        variant: bool,
+        query_vector: QueryVector | None,
+        intent: str | None,
     ) -> Answer:
         return self.engine.answer(
             question,

@@ -314,14 +314,22 @@ def test_a_complaint_told_in_strong_words_goes_on(loket: RunningLoket) -> None:
     assert not any(r["text"].startswith("Denkt u aan zelfdoding") for r in replies), replies
 
 
-def test_asking_whether_one_can_call_gets_the_number_and_the_offer_of_a_person(loket: RunningLoket) -> None:
-    """ "kan ik de gemeente bellen" (read as a request for a person, 0.47) was handed to a moderator."""
+def test_asking_whether_one_can_call_gets_the_number_not_a_handoff(loket: RunningLoket) -> None:
+    """ "kan ik de gemeente bellen" (read as a request for a person, 0.47) was handed to a moderator.
+    An unsure reading of that kind is answered from the pages (tests/actions/test_person_request.py)."""
     conversation = loket.new_conversation()
     replies = loket.bot_replies(conversation, "kan ik de gemeente bellen")
     assert any("14 0123" in r["text"] for r in replies) and any(r["sources"] for r in replies), replies
     assert _escalations(loket, conversation) == []
-    loket.bot_replies(conversation, "ja")  # the offer of a person stands
-    assert [c["reason"] for c in _escalations(loket, conversation)] == ["requested_human"]
+
+
+def test_asking_the_municipality_for_its_number_gets_the_contact_page(loket: RunningLoket) -> None:
+    """ "wat is jullie telefoonnummer" got "Daar heb ik helaas geen informatie over", and "wat is jullie
+    adres" the documents for reporting a move: "jullie" is the municipality (knowledge/addressee.py)."""
+    for question in ("wat is jullie telefoonnummer", "wat is jullie adres"):
+        replies = loket.bot_replies(loket.new_conversation(), question)
+        pages = [source["doc_id"] for r in replies for source in r["sources"]]
+        assert pages == ["openingstijden-en-contact"], (question, replies)
 
 
 def test_a_question_in_another_language_gets_told_which_languages_the_assistant_speaks(loket: RunningLoket) -> None:

@@ -77,3 +77,28 @@ def test_the_engine_reads_the_aspect_lexicon_from_the_answers_dir(answers: Citiz
     # ... and the municipal topics too: without the catalogue no question names an uncovered one.
     assert answers.engine.topics.uncovered_in("Wanneer is de weekmarkt?") == ("weekmarkt",)
     assert bare.engine.topics.uncovered_in("Wanneer is de weekmarkt?") == ()
+
+
+CONTACT = Document(
+    id="contact", title="Openingstijden en contact", team="klantcontact",
+    body="# Openingstijden en contact\n\n## Bezoekadres\n\nHet stadhuis van de gemeente staat aan het Stadhuisplein 1.",
+)  # fmt: skip
+MOVING = Document(
+    id="verhuizen", title="Verhuizing doorgeven", team="burgerzaken",
+    body="# Verhuizing doorgeven\n\n## Wat heeft u nodig\n\nUw nieuwe adres en de datum van de verhuizing.",
+)  # fmt: skip
+
+
+def test_a_short_question_to_the_municipality_is_searched_with_its_name(tmp_path: Path) -> None:
+    """ "wat is jullie adres" shares "adres" with the moving page only; asked of the municipality,
+    it finds the page that names it. The answer keeps the citizen's own words as its topic."""
+    index_dir = tmp_path / "index"
+    build_index([CONTACT, MOVING], embedder=make_embedder("hashing"), index_dir=index_dir)
+    search = KnowledgeSearch.open(index_dir)
+    answers = CitizenAnswers.open(search, answers_dir=PROJECT_ROOT / "data" / "answers")
+    bare = CitizenAnswers(answers.engine)  # the same engine without the addressee
+
+    assert bare.answer("wat is jullie adres", language="nl").ranked[0].doc_id == "verhuizen"
+    answer = answers.answer("wat is jullie adres", language="nl")
+    assert answer.ranked[0].doc_id == "contact"
+    assert answer.topic is not None and answer.topic.question == "wat is jullie adres"
