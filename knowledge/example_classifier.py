@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from knowledge.example_index import ExampleIndex
     from knowledge.index import KnowledgeIndex
 
+CLASSIFIER_PREFIX = "classifier-"  # the cache files' names: classifier-<digest of examples and options>.npy
 # Inverse regularisation: 100 gave the best top section on dev (1: 0.63, 10: 0.73, 100: 0.79,
 # 1000: 0.79, but a worse top page).
 REGULARISATION_C = 100.0
@@ -66,7 +67,7 @@ class ExampleClassifier:
         # Per reader (its key): the rows and labels of the sections it may read.
         self._admitted_by: dict[Hashable, tuple[np.ndarray, list[str]]] = {}
 
-    def _cache_path(self) -> Path | None:
+    def cache_path(self) -> Path | None:
         directory = self.examples.cache_dir
         if directory is None:
             return None
@@ -78,12 +79,12 @@ class ExampleClassifier:
             digest.update(label.encode())
             digest.update(np.ascontiguousarray(extra_vectors, dtype=np.float32).tobytes())
         digest.update(repr((self.c, self.extra_weight)).encode())
-        return directory / f"classifier-{digest.hexdigest()[:16]}.npy"
+        return directory / f"{CLASSIFIER_PREFIX}{digest.hexdigest()[:16]}.npy"
 
     @property
     def cached(self) -> bool:
         """Whether the weights are on disk already (warming up is then a read, not a fit)."""
-        path = self._cache_path()
+        path = self.cache_path()
         return path is not None and path.exists()
 
     @property
@@ -94,7 +95,7 @@ class ExampleClassifier:
             return self._weights
 
     def _load_or_fit(self) -> np.ndarray:
-        path = self._cache_path()
+        path = self.cache_path()
         if path is not None and path.exists():
             weights = np.load(path)
             if weights.shape == (len(self.labels), self.examples.vectors.shape[1] + 1):

@@ -10,7 +10,7 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from knowledge.types import Embedder
 
 
+EXAMPLES_PREFIX = "examples-"  # the cache files' names: examples-<embedder>-<digest of the examples>.npy
+
+
 def save_array(path: Path, array: np.ndarray) -> None:
     """Write a cache file whole or not at all: under a name of its own per process first, as
     replicas sharing the index folder may write the same file at the same time."""
@@ -28,6 +31,20 @@ def save_array(path: Path, array: np.ndarray) -> None:
     tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npy")
     np.save(tmp, array)
     tmp.replace(path)
+
+
+def remove_stale_caches(directory: Path, *, keep: Iterable[Path], patterns: Sequence[str]) -> list[Path]:
+    """Remove the cache files in `directory` matching `patterns` other than `keep`: each edit to
+    the examples writes files of its own (about 5 MB for the answer engine's), and the earlier ones
+    are never read again. Returns what was removed."""
+    kept = {path.resolve() for path in keep}
+    removed = []
+    for pattern in patterns:
+        for path in directory.glob(pattern):
+            if path.resolve() not in kept and path.is_file():
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return sorted(removed)
 
 
 @dataclass(frozen=True)
@@ -59,26 +76,26 @@ class ExampleIndex:
         self._vectors: np.ndarray | None = None
         self._lock = threading.Lock()
 
-    def _cache_path(self) -> Path | None:
+    def cache_path(self) -> Path | None:
         if self.cache_dir is None:
             return None
         digest = hashlib.sha256(json.dumps([self.embedder.name, self.texts], ensure_ascii=False).encode()).hexdigest()[
             :16
         ]
         safe = "".join(c if c.isalnum() else "-" for c in self.embedder.name)[-40:]
-        return self.cache_dir / f"examples-{safe}-{digest}.npy"
+        return self.cache_dir / f"{EXAMPLES_PREFIX}{safe}-{digest}.npy"
 
     @property
     def cached(self) -> bool:
         """Whether the vectors are on disk already (warming up is then a read, not an embedding)."""
-        path = self._cache_path()
+        path = self.cache_path()
         return path is not None and path.exists()
 
     @property
     def vectors(self) -> np.ndarray:
         with self._lock:
             if self._vectors is None:
-                path = self._cache_path()
+                path = self.cache_path()
                 if path is not None and path.exists():
                     vectors = np.load(path)
                     if vectors.shape[0] == len(self.texts):

@@ -113,7 +113,8 @@ def ensure_example_questions(settings: Settings, *, echo: Callable[[str], None] 
     they are cached already (once per set of examples and embedder: ~45 questions a second on two
     cores, then a few seconds), so that starting the api only reads them."""
     from api.services.citizen_answers import EXAMPLES_DIR, example_index
-    from knowledge.example_classifier import section_classifier
+    from knowledge.example_classifier import CLASSIFIER_PREFIX, section_classifier
+    from knowledge.example_index import EXAMPLES_PREFIX, remove_stale_caches
     from knowledge.search import KnowledgeSearch
 
     search = KnowledgeSearch.open(settings.index_dir)
@@ -130,6 +131,14 @@ def ensure_example_questions(settings: Settings, *, echo: Callable[[str], None] 
         started = time.monotonic()
         classifier.warm_up()
         echo(f"Section classifier fitted on them in {time.monotonic() - started:.1f} s.")
+    # Files of earlier sets of examples are never read again (the api reads these two).
+    current = [path for path in (examples.cache_path(), classifier.cache_path()) if path is not None]
+    if current:
+        removed = remove_stale_caches(
+            current[0].parent, keep=current, patterns=(f"{EXAMPLES_PREFIX}*.npy", f"{CLASSIFIER_PREFIX}*.npy")
+        )
+        if removed:
+            echo(f"Removed {len(removed)} cache files of earlier example questions.")
 
 
 def open_knowledge(settings: Settings) -> Knowledge:

@@ -123,3 +123,35 @@ def test_the_statutes_index_is_optional_and_shares_the_embedder(settings: Settin
     assert statutes is not None
     assert statutes.embedder is knowledge.search.embedder  # one model in memory, not two
     assert set(statutes.index.documents) == {"paspoortwet-2"}
+
+
+def test_ingest_keeps_only_the_caches_of_the_current_example_questions(tmp_path: Path) -> None:
+    """Each set of example questions has cache files of its own (about 5 MB for the project's):
+    an edit must not leave the earlier ones behind for good."""
+    answers_dir = tmp_path / "answers"
+    examples_file = answers_dir / "example_questions" / "paspoort.yml"
+    examples_file.parent.mkdir(parents=True)
+    questions = ["wat kost een paspoort", "prijs paspoort", "hoeveel betaal ik voor een paspoort"]
+
+    def write_examples() -> None:
+        lines = ["page: paspoort", "sections:", '  "Kosten":', *(f'    - "{q}"' for q in questions)]
+        examples_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def caches() -> list[str]:
+        return sorted(path.name.split("-")[0] for path in settings.index_dir.glob("*.npy"))
+
+    settings = Settings(data_dir=tmp_path / "var", embedder="hashing", answers_dir=answers_dir)
+    folder = tmp_path / "policies"
+    write_page(folder, "paspoort", "## Kosten\n\nEen paspoort kost 84 euro.")
+    write_examples()
+    ensure_index(settings, paths=[folder], echo=lambda line: None)
+    first = set(settings.index_dir.glob("*.npy"))
+    assert caches() == ["classifier", "examples"]
+
+    questions.append("paspoort kosten kind")
+    write_examples()
+    lines: list[str] = []
+    ensure_index(settings, paths=[folder], echo=lines.append)
+    assert caches() == ["classifier", "examples"]
+    assert not first & set(settings.index_dir.glob("*.npy"))  # the new set's own files
+    assert "Removed 2 cache files of earlier example questions." in lines
