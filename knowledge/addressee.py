@@ -7,7 +7,8 @@ examples match. A long question keeps its words: there "jullie" is seldom what i
 pulled such questions towards the contact page.
 
 The words are Dutch only: English "you" and "your" are just as often the generic "you" ("how do
-you renew your passport"), and the contact questions in English were already answered.
+you renew your passport"), and "what is your name" searched as the municipality's name found the
+contact page. English contact questions are left to the examples and the NLU (dev: 2 of 6 right).
 """
 
 from __future__ import annotations
