@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -65,15 +66,19 @@ class Addressee:
         names = {str(word).lower(): str(name) for word, name in (data.get("names") or {}).items()}
         return cls(names=names, max_words=int(data.get("max_words", 8)))
 
+    @cached_property
+    def _pattern(self) -> re.Pattern[str]:
+        words = "|".join(re.escape(word) for word in self.names)
+        return re.compile(rf"(?<!\w)({words})(?!\w)", flags=re.IGNORECASE)
+
     def named(self, question: str) -> Rewritten:
         """`question` with each addressing word replaced by the name, when it is short."""
         if not self.names or len(question.split()) > self.max_words:
             return Rewritten(question)
-        words = "|".join(re.escape(word) for word in self.names)
         text = ""
         replacements: list[Replacement] = []
         position = 0
-        for match in re.finditer(rf"(?<!\w)({words})(?!\w)", question, flags=re.IGNORECASE):
+        for match in self._pattern.finditer(question):
             text += question[position : match.start()]
             name = self.names[match.group(0).lower()]
             replacements.append(Replacement(len(text), len(text) + len(name), match.end()))

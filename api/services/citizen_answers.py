@@ -10,7 +10,7 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from knowledge.addressee import Addressee
+from knowledge.addressee import Addressee, Rewritten
 from knowledge.answerability import AnswerModels
 from knowledge.answers import PAGE_FEATURES, SECTION_FEATURES, Answer, AnswerEngine, Topic
 from knowledge.aspects import AspectLexicon
@@ -86,41 +86,33 @@ class CitizenAnswers:
         query_vector: QueryVector | None = None,
         intent: str | None = None,
     ) -> Answer:
-        rewritten = self.addressee.named(question) if self.addressee is not None else None
-        if rewritten is not None and rewritten.changed:
-            # Searched with the municipality named; the vector Rasa made of the citizen's words no
-            # longer fits. Offsets and the topic's question are given back in the citizen's words.
-            answer = self._answer(rewritten.text, language, topic, follow_up, variant, None, intent)
-            offsets = rewritten.original_offset
-            return dataclasses.replace(
-                answer,
-                new_subject_at=tuple(o for at in answer.new_subject_at if (o := offsets(at)) is not None),
-                other_subject_at=tuple(o for at in answer.other_subject_at if (o := offsets(at)) is not None),
-                topic=(
-                    dataclasses.replace(answer.topic, question=question)
-                    if answer.topic is not None and answer.topic.question == rewritten.text
-                    else answer.topic
-                ),
-            )
-        return self._answer(question, language, topic, follow_up, variant, query_vector, intent)
-
-    def _answer(
-        self,
-        question: str,
-        language: str | None,
-        topic: Topic | None,
-        follow_up: bool,
-        variant: bool,
-        query_vector: QueryVector | None,
-        intent: str | None,
-    ) -> Answer:
-        return self.engine.answer(
-            question,
+        # "wat is jullie adres" is searched as "wat is de gemeente adres" (knowledge/addressee.py);
+        # the vector Rasa made of the citizen's own words then no longer fits.
+        rewritten = self.addressee.named(question) if self.addressee is not None else Rewritten(question)
+        answer = self.engine.answer(
+            rewritten.text,
             reader=Reader.public(),
             language=language,
             topic=topic,
             follow_up=follow_up,
             variant=variant,
-            query_vector=query_vector,
+            query_vector=None if rewritten.changed else query_vector,
             intent=intent,
         )
+        return in_the_citizens_words(answer, question, rewritten) if rewritten.changed else answer
+
+
+def in_the_citizens_words(answer: Answer, question: str, rewritten: Rewritten) -> Answer:
+    """`answer` to the rewritten question, with its word offsets and its topic's question given
+    back in the words the citizen typed (the actions read them against the message)."""
+
+    def offsets(found: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(at for offset in found if (at := rewritten.original_offset(offset)) is not None)
+
+    topic = answer.topic
+    if topic is not None and topic.question == rewritten.text:
+        topic = dataclasses.replace(topic, question=question)
+    return dataclasses.replace(
+        answer, new_subject_at=offsets(answer.new_subject_at), other_subject_at=offsets(answer.other_subject_at),
+        topic=topic,
+    )  # fmt: skip

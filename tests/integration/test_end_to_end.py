@@ -315,8 +315,9 @@ def test_a_complaint_told_in_strong_words_goes_on(loket: RunningLoket) -> None:
 
 
 def test_asking_whether_one_can_call_gets_the_number_not_a_handoff(loket: RunningLoket) -> None:
-    """ "kan ik de gemeente bellen" (read as a request for a person, 0.47) was handed to a moderator.
-    An unsure reading of that kind is answered from the pages (tests/actions/test_person_request.py)."""
+    """ "kan ik de gemeente bellen" was handed to a moderator when the NLU read it as an unsure request
+    for a person (0.47 on an earlier model; that path: tests/actions/test_person_request.py). Whatever
+    the NLU makes of it, the citizen gets the number and no handoff."""
     conversation = loket.new_conversation()
     replies = loket.bot_replies(conversation, "kan ik de gemeente bellen")
     assert any("14 0123" in r["text"] for r in replies) and any(r["sources"] for r in replies), replies
