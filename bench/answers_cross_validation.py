@@ -36,6 +36,7 @@ from api.operations.answer_eval import DEV_SET, load_cases, running_stack  # noq
 from api.operations.answer_fitting import (  # noqa: E402
     ANSWERABILITY_C,
     NEGATIVE_KINDS,
+    RANKER_C,
     SEVERITY,
     THRESHOLD_INTENTS,
     TRAFFIC,
@@ -126,8 +127,8 @@ def cross_validate(
     for fold in range(folds):
         train = [o for o in observations if fold_of[o.case_id] != fold]
         page_groups, section_groups = ranker_examples(train)
-        pages = fit_pairwise(page_groups, page_features, c=1.0)
-        sections = fit_pairwise(section_groups, section_features, c=1.0)
+        pages = fit_pairwise(page_groups, page_features, c=RANKER_C)
+        sections = fit_pairwise(section_groups, section_features, c=RANKER_C)
         decided = {id(o): decide(o, pages, sections) for o in observations}
         evidence = [decided[id(o)][2] for o in train]
         labels = [o.kind not in NEGATIVE_KINDS for o in train]

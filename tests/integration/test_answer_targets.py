@@ -32,9 +32,7 @@ DUTCH_OUT_OF_SCOPE = PROJECT_ROOT / "data" / "eval" / "out_of_scope_nl.txt"
 CLINC = PROJECT_ROOT.parent / "shared" / "data" / "clinc150" / "oos_train_val.json"
 
 # metric -> the test-split figure last measured (`loket eval answers`), for the ones below target.
-BELOW_TARGET = {
-    "covered_refused": 0.063,
-}
+BELOW_TARGET: dict[str, float] = {}
 
 
 def out_of_scope_cases(texts: list[str], *, lang: str, prefix: str) -> list[Case]:

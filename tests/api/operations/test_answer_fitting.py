@@ -70,6 +70,23 @@ def test_each_intent_group_gets_its_own_threshold() -> None:
     assert thresholds["default"] <= 0.3 and thresholds["out_of_scope"] > 0.7
 
 
+def test_chit_chat_and_messages_not_understood_are_never_held_to_a_laxer_threshold_than_questions() -> None:
+    # Questions score 0.5-0.9 and nothing else among them: the default threshold lands near 0.5.
+    # The NLU's few out-of-scope and not-understood messages: two covered ones at 0.2, the
+    # chit-chat at 0.1. On those alone 0.15 would be cheapest; a report may get a lower threshold.
+    questions = [observation("answerable") for _ in range(20)]
+    chit_chat = [observation("out_of_scope") for _ in range(20)]
+    groups = ("out_of_scope", "nlu_fallback", "report_problem")
+    odd = [observation("answerable", intent=intent) for intent in groups]
+    strays = [observation("out_of_scope", intent=intent) for intent in groups]
+    scores = [0.5 + 0.02 * i for i in range(20)] + [0.1] * 20 + [0.2] * 3 + [0.1] * 3
+    thresholds = choose_thresholds(questions + chit_chat + odd + strays, scores)
+    assert 0.1 < thresholds["default"] <= 0.5
+    assert thresholds["out_of_scope"] >= thresholds["default"]
+    assert thresholds["nlu_fallback"] >= thresholds["default"]
+    assert thresholds["report_problem"] < thresholds["default"]  # a statement scores lower; no floor
+
+
 def test_fitting_refuses_the_test_split() -> None:
     args = argparse.Namespace(set=str(TEST_SET))
     assert cmd_fit_answers(Settings(), args) == 2
