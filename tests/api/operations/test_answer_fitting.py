@@ -71,9 +71,9 @@ def test_each_intent_group_gets_its_own_threshold() -> None:
 
 
 def test_chit_chat_and_messages_not_understood_are_never_held_to_a_laxer_threshold_than_questions() -> None:
-    # Questions score 0.5-0.9 and nothing else among them: the default threshold lands near 0.5.
-    # The NLU's few out-of-scope and not-understood messages: two covered ones at 0.2, the
-    # chit-chat at 0.1. On those alone 0.15 would be cheapest; a report may get a lower threshold.
+    # Questions score 0.5-0.88 and nothing else among them: the default threshold lands at 0.5.
+    # Each of the other groups holds one covered question at 0.2 and one stray message at 0.1: on
+    # those alone 0.15 would be cheapest. A report may get it; chit-chat and not understood may not.
     questions = [observation("answerable") for _ in range(20)]
     chit_chat = [observation("out_of_scope") for _ in range(20)]
     groups = ("out_of_scope", "nlu_fallback", "report_problem")
